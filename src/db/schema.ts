@@ -1,0 +1,132 @@
+/**
+ * The tables, as the application sees them. Migrations (db/migrations/) never
+ * import this file: they are frozen in time, this file follows the newest one.
+ *
+ * Conventions: ids are UUID strings; booleans are stored as 0/1 integers so
+ * that SQLite, MariaDB and PostgreSQL behave alike; timestamps are ISO-8601
+ * UTC strings with whole seconds (`2026-11-25T22:19:52Z`), which sort
+ * correctly as text; JSON values are stored as text.
+ */
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
+
+type CreatedAt = ColumnType<string, string, never>;
+type Bool = number;
+
+export interface StandardColumns {
+  project_id: string;
+  name: string;
+  description: string;
+  revision_number: number;
+  created_at: CreatedAt;
+  updated_at: string;
+}
+
+export interface NetworksTable extends StandardColumns {
+  id: string;
+  admin_state_up: Bool;
+  status: string;
+  shared: Bool;
+  /** 0 until ML2 computes it; the plugin reports global_physnet_mtu then. */
+  mtu: number;
+  router_external: Bool;
+  port_security_enabled: Bool;
+  dns_domain: string;
+  /** JSON list of availability zone names. */
+  availability_zone_hints: string;
+}
+
+export interface SubnetsTable extends StandardColumns {
+  id: string;
+  network_id: string;
+  ip_version: number;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: Bool;
+  ipv6_ra_mode: string | null;
+  ipv6_address_mode: string | null;
+  subnetpool_id: string | null;
+  segment_id: string | null;
+}
+
+export interface AllocationPoolsTable {
+  id: Generated<number>;
+  subnet_id: string;
+  first_ip: string;
+  last_ip: string;
+}
+
+export interface DnsNameserversTable {
+  subnet_id: string;
+  address: string;
+  /** Position in the list the client gave; order matters to resolvers. */
+  position: number;
+}
+
+export interface HostRoutesTable {
+  subnet_id: string;
+  destination: string;
+  nexthop: string;
+}
+
+export interface PortsTable extends StandardColumns {
+  id: string;
+  network_id: string;
+  mac_address: string;
+  admin_state_up: Bool;
+  status: string;
+  device_id: string;
+  device_owner: string;
+  port_security_enabled: Bool;
+  dns_name: string;
+  binding_host_id: string;
+  binding_vnic_type: string;
+  /** JSON object. */
+  binding_profile: string;
+  binding_vif_type: string;
+  /** JSON object. */
+  binding_vif_details: string;
+  ip_allocation: string;
+}
+
+/** One row per address a port holds. The primary key (subnet_id, ip_address) is what keeps two ports from sharing an IP, across processes. */
+export interface IpAllocationsTable {
+  subnet_id: string;
+  ip_address: string;
+  port_id: string;
+  network_id: string;
+}
+
+export interface AllowedAddressPairsTable {
+  port_id: string;
+  ip_address: string;
+  mac_address: string;
+}
+
+export interface ExtraDhcpOptsTable {
+  port_id: string;
+  opt_name: string;
+  opt_value: string | null;
+  ip_version: number;
+}
+
+export interface TagsTable {
+  /** The tagged resource's id (ids are unique across resource types). */
+  resource_id: string;
+  tag: string;
+}
+
+export interface Database {
+  networks: NetworksTable;
+  subnets: SubnetsTable;
+  subnet_allocation_pools: AllocationPoolsTable;
+  subnet_dns_nameservers: DnsNameserversTable;
+  subnet_routes: HostRoutesTable;
+  ports: PortsTable;
+  ipallocations: IpAllocationsTable;
+  allowed_address_pairs: AllowedAddressPairsTable;
+  extra_dhcp_opts: ExtraDhcpOptsTable;
+  tags: TagsTable;
+}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
