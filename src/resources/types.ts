@@ -79,6 +79,8 @@ export interface ExtensionDecl {
   readonly updated: string;
   /** Attributes it adds to existing collections, keyed by collection. */
   readonly extends?: Readonly<Record<string, Attributes>>;
+  /** Attributes it adds to every collection that has the standard attributes. */
+  readonly extendsStandard?: Attributes;
   /** Whole new collections it introduces. */
   readonly resources?: readonly ResourceDecl[];
 }

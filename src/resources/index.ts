@@ -1,0 +1,44 @@
+/** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
+import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
+import { dnsIntegration } from './extensions/dnsIntegration.js';
+import { externalNet } from './extensions/externalNet.js';
+import { extraDhcpOpt } from './extensions/extraDhcpOpt.js';
+import { filterValidation, ipSubstringFiltering, pagination, sorting } from './extensions/listBehaviour.js';
+import { netMtu } from './extensions/netMtu.js';
+import { networkIpAvailability } from './extensions/networkIpAvailability.js';
+import { portBinding } from './extensions/portBinding.js';
+import { portSecurity } from './extensions/portSecurity.js';
+import { projectId } from './extensions/projectId.js';
+import { revisionIfMatch } from './extensions/revisionIfMatch.js';
+import { standardAttrDescription } from './extensions/standardAttrDescription.js';
+import { standardAttrRevisions } from './extensions/standardAttrRevisions.js';
+import { standardAttrTag, tagCreation } from './extensions/standardAttrTag.js';
+import { standardAttrTimestamp } from './extensions/standardAttrTimestamp.js';
+import { network } from './network.js';
+import { port } from './port.js';
+import { subnet } from './subnet.js';
+import type { ExtensionDecl, ResourceDecl } from './types.js';
+
+export const coreResources: readonly ResourceDecl[] = [network, subnet, port];
+
+export const coreExtensions: readonly ExtensionDecl[] = [
+  projectId,
+  standardAttrDescription,
+  standardAttrTimestamp,
+  standardAttrRevisions,
+  revisionIfMatch,
+  standardAttrTag,
+  tagCreation,
+  pagination,
+  sorting,
+  filterValidation,
+  ipSubstringFiltering,
+  netMtu,
+  networkIpAvailability,
+  externalNet,
+  portSecurity,
+  allowedAddressPairs,
+  extraDhcpOpt,
+  dnsIntegration,
+  portBinding,
+];
