@@ -1,0 +1,97 @@
+/**
+ * The HTTP application: discovery documents, extensions, every declared
+ * collection and its tags, one error handler, request ids and the caller's
+ * context. Bodies are parsed here (not by fastify's schema layer, which would
+ * silently drop unknown keys where Neutron answers 400).
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+
+import type { RequestContext } from '../common/context.js';
+import { BadRequest, NotFound } from '../common/errors.js';
+import { newRequestId } from '../common/ids.js';
+import type { Collection } from '../plugins/collection.js';
+import type { TagService } from '../plugins/core/tags.js';
+import type { ComposedApi } from '../resources/compose.js';
+import { type ApiOptions, registerCollection, route } from './collectionRoutes.js';
+import { sendError } from './errorResponse.js';
+import { registerExtensions } from './extensions.js';
+import { requestBaseUrl } from './request.js';
+import { registerTags } from './tagRoutes.js';
+import { resourcesDocument, versionsDocument } from './versions.js';
+
+/** Resolves the caller of a request (noauth headers, or a Keystone token). */
+export type Authenticate = (request: FastifyRequest, requestId: string) => Promise<RequestContext> | RequestContext;
+
+export interface AppParts {
+  readonly api: ComposedApi;
+  readonly collections: ReadonlyMap<string, Collection>;
+  readonly tags: TagService;
+  readonly authenticate: Authenticate;
+  readonly options: ApiOptions;
+  readonly logger: FastifyBaseLogger;
+  /** Extra routes that are not plain collections (network-ip-availabilities, ...). */
+  readonly extraRoutes?: readonly ((app: FastifyInstance, contextOf: (r: FastifyRequest) => RequestContext) => void)[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    neutronContext?: RequestContext;
+  }
+}
+
+/** The collections listed by GET /v2.0 (Neutron lists only the core ones). */
+const CORE_COLLECTIONS = ['networks', 'subnets', 'ports'];
+
+export function buildApp(parts: AppParts): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: parts.logger,
+    disableRequestLogging: true,
+    ignoreTrailingSlash: true,
+    genReqId: () => newRequestId(),
+    requestIdHeader: false,
+    bodyLimit: 16 * 1024 * 1024,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new BadRequest('Malformed request body: the body is not valid JSON.'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-OpenStack-Request-ID', request.id);
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (path.startsWith('/v2.0/') || path === '/v2.0') {
+      request.neutronContext = await parts.authenticate(request, request.id);
+    }
+  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new NotFound(), request, reply));
+
+  const contextOf = (request: FastifyRequest): RequestContext => {
+    if (!request.neutronContext) throw new Error('request reached a handler without a context');
+    return request.neutronContext;
+  };
+  const base = (request: FastifyRequest) => requestBaseUrl(request, parts.options.linkPrefix);
+
+  route(app, '/', { GET: async (request) => versionsDocument(base(request)) });
+  const core = CORE_COLLECTIONS.map((c) => parts.api.resources.get(c)).filter((r) => r !== undefined);
+  route(app, '/v2.0', { GET: async (request) => resourcesDocument(base(request), core) });
+  registerExtensions(app, parts.api.extensions);
+
+  for (const [name, collection] of parts.collections) {
+    const resource = parts.api.resources.get(name);
+    if (!resource) throw new Error(`no declaration for collection ${name}`);
+    registerCollection(app, resource, collection, contextOf, parts.options);
+    if (resource.taggable) {
+      registerTags(app, resource as typeof resource & { collection: 'networks' }, collection, parts.tags, contextOf);
+    }
+  }
+  for (const register of parts.extraRoutes ?? []) register(app, contextOf);
+  return app;
+}

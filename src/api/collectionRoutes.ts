@@ -1,0 +1,129 @@
+/**
+ * The generic controller: list, show, create (single and bulk), update and
+ * delete for any declared collection, with `.json` suffixes and 405 for
+ * methods a path does not support.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import type { RequestContext } from '../common/context.js';
+import { BadRequest, MethodNotAllowed } from '../common/errors.js';
+import type { Collection } from '../plugins/collection.js';
+import { MarkerNotFound } from '../plugins/core/listRows.js';
+import type { ResourceDecl } from '../resources/types.js';
+import { checkCreate, checkUpdate } from './body.js';
+import { expectedRevision } from './ifMatch.js';
+import { parseListQuery } from './listQuery.js';
+import { paginationLinks } from './pagination.js';
+import { presenter } from './present.js';
+import { requestBaseUrl, queryPairs } from './request.js';
+
+export interface ApiOptions {
+  readonly paginationMaxLimit: number;
+  readonly filterValidation: boolean;
+  readonly allowBulk: boolean;
+  readonly linkPrefix: string | undefined;
+}
+
+export type ContextOf = (request: FastifyRequest) => RequestContext;
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/** Registers `url` (and `url.json`) for every method; the ones without a handler answer 405. */
+export function route(app: FastifyInstance, url: string, handlers: Partial<Record<string, Handler>>): void {
+  const handler: Handler = async (request, reply) => {
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const h = handlers[method];
+    if (!h) throw new MethodNotAllowed(request.method);
+    return h(request, reply);
+  };
+  app.route({ method: [...ALL_METHODS], url, handler });
+  if (!url.endsWith('/:id') && !url.includes(':tag')) app.route({ method: [...ALL_METHODS], url: `${url}.json`, handler });
+}
+
+/** Path ids may carry the `.json` suffix Neutron accepts. */
+export const pathParam = (request: FastifyRequest, name: string): string => {
+  const value = (request.params as Record<string, string>)[name] ?? '';
+  return value.endsWith('.json') ? value.slice(0, -5) : value;
+};
+
+/** Special list filters a collection handles itself (beyond declared attributes). */
+export const specialFilters: Readonly<Record<string, readonly string[]>> = {
+  ports: ['fixed_ips'],
+};
+
+export function registerCollection(
+  app: FastifyInstance,
+  resource: ResourceDecl,
+  collection: Collection,
+  contextOf: ContextOf,
+  options: ApiOptions,
+): void {
+  const { collection: name, member } = resource;
+  const base = `/v2.0/${name}`;
+
+  route(app, base, {
+    GET: async (request) => {
+      const ctx = contextOf(request);
+      const pairs = queryPairs(request.url);
+      const query = parseListQuery(resource, pairs, {
+        paginationMaxLimit: options.paginationMaxLimit,
+        filterValidation: options.filterValidation,
+        extraFilters: specialFilters[name] ?? [],
+      });
+      let items;
+      try {
+        items = await collection.list(ctx, query);
+      } catch (err) {
+        // Neutron answers an unknown marker with the resource's own NotFound.
+        if (err instanceof MarkerNotFound) await collection.show(ctx, err.marker);
+        throw err;
+      }
+      const present = presenter(resource, ctx, query.fields);
+      const body: Record<string, unknown> = { [name]: items.map(present) };
+      if (query.limit !== undefined && query.limit > 0) {
+        body[`${name}_links`] = paginationLinks({
+          baseUrl: `${requestBaseUrl(request, options.linkPrefix)}${base}`,
+          query: pairs,
+          ids: items.map((i) => String(i.id)),
+          limit: query.limit,
+          marker: query.marker,
+          pageReverse: query.pageReverse,
+        });
+      }
+      return body;
+    },
+    POST: async (request, reply) => {
+      const ctx = contextOf(request);
+      const input = checkCreate(resource, request.body, ctx, { allowBulk: options.allowBulk });
+      const created = await collection.create(ctx, input.items);
+      const present = presenter(resource, ctx, undefined);
+      reply.code(201);
+      return input.bulk ? { [name]: created.map(present) } : { [member]: present(created[0]!) };
+    },
+  });
+
+  route(app, `${base}/:id`, {
+    GET: async (request) => {
+      const ctx = contextOf(request);
+      const fields = queryPairs(request.url)
+        .filter(([k]) => k === 'fields')
+        .map(([, v]) => v);
+      const object = await collection.show(ctx, pathParam(request, 'id'));
+      return { [member]: presenter(resource, ctx, fields)(object) };
+    },
+    PUT: async (request) => {
+      const ctx = contextOf(request);
+      const changes = checkUpdate(resource, request.body, ctx);
+      const updated = await collection.update(ctx, pathParam(request, 'id'), changes, expectedRevision(request.headers['if-match']));
+      return { [member]: presenter(resource, ctx, undefined)(updated) };
+    },
+    DELETE: async (request, reply) => {
+      if (request.body !== undefined) throw new BadRequest('Request body is not supported for DELETE.');
+      const ctx = contextOf(request);
+      await collection.delete(ctx, pathParam(request, 'id'), expectedRevision(request.headers['if-match']));
+      return reply.code(204).send();
+    },
+  });
+}

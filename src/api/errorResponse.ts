@@ -1,0 +1,32 @@
+/**
+ * The one place where failures become HTTP responses: every error leaves as
+ * `{"NeutronError": {"type", "message", "detail"}}` with Neutron's status.
+ * Anything that is not a NeutronError is a bug: it is logged with its stack
+ * and the client gets a 500 that reveals nothing.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+import { BadRequest, InternalServerError, NeutronError } from '../common/errors.js';
+
+export function neutronErrorBody(error: NeutronError): { NeutronError: { type: string; message: string; detail: string } } {
+  return { NeutronError: { type: error.type, message: error.message, detail: error.detail } };
+}
+
+/** Maps errors raised by fastify itself (body too large, bad content type) onto Neutron's. */
+function fromFastify(error: FastifyError): NeutronError | undefined {
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new NeutronError(error.statusCode, error.statusCode === 400 ? 'HTTPBadRequest' : 'HTTPClientError', error.message);
+  }
+  return undefined;
+}
+
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let neutron: NeutronError;
+  if (error instanceof NeutronError) neutron = error;
+  else if (error instanceof SyntaxError) neutron = new BadRequest('Malformed request body');
+  else {
+    neutron = fromFastify(error as FastifyError) ?? new InternalServerError();
+    if (neutron.status >= 500) request.log.error({ err: error }, 'request failed');
+  }
+  return reply.code(neutron.status).send(neutronErrorBody(neutron));
+}

@@ -1,0 +1,21 @@
+/**
+ * Shapes a plugin's full object for one caller: only visible attributes,
+ * admin-only ones for admins, and exactly the `fields=` asked for.
+ */
+import type { RequestContext } from '../common/context.js';
+import type { ApiObject } from '../plugins/collection.js';
+import type { ResourceDecl } from '../resources/types.js';
+
+export type Presenter = (object: ApiObject) => ApiObject;
+
+export function presenter(resource: ResourceDecl, ctx: RequestContext, fields: readonly string[] | undefined): Presenter {
+  const keys = Object.entries(resource.attributes)
+    .filter(([, decl]) => decl.visible !== false && (ctx.isAdmin || !decl.adminOnlyVisible))
+    .map(([name]) => name)
+    .filter((name) => !fields || fields.length === 0 || fields.includes(name));
+  return (object) => {
+    const out: ApiObject = {};
+    for (const key of keys) if (key in object) out[key] = object[key];
+    return out;
+  };
+}

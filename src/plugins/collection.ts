@@ -1,0 +1,24 @@
+/**
+ * What api/ needs from the plugin behind a collection. Objects are returned
+ * whole (every attribute); api/ applies `fields=` and hides what the caller
+ * may not see.
+ */
+import type { RequestContext } from '../common/context.js';
+import type { RowQuery } from './core/listRows.js';
+
+export type ApiObject = Record<string, unknown>;
+
+/** A list query as api/ parsed it, plus the resource-specific filters the plugin handles itself. */
+export interface ListRequest extends RowQuery {
+  /** Raw values of special filters, e.g. ports' `fixed_ips=ip_address=10.0.0.5`. */
+  readonly special?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface Collection {
+  list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]>;
+  show(ctx: RequestContext, id: string): Promise<ApiObject>;
+  /** One or many (bulk): all are created or none. */
+  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]>;
+  update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject>;
+  delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void>;
+}

@@ -1,0 +1,31 @@
+/** Loads rows that hang off many parents (tags, fixed IPs, pools...) in a few queries, grouped by parent id. */
+import type { Db } from '../../db/schema.js';
+
+/** SQLite caps bound parameters per statement; stay well below every backend's limit. */
+const CHUNK = 500;
+
+export async function groupByParent<R>(
+  ids: readonly string[],
+  load: (chunk: readonly string[]) => Promise<R[]>,
+  parentOf: (row: R) => string,
+): Promise<Map<string, R[]>> {
+  const grouped = new Map<string, R[]>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    for (const row of await load(ids.slice(i, i + CHUNK))) {
+      const parent = parentOf(row);
+      const list = grouped.get(parent);
+      if (list) list.push(row);
+      else grouped.set(parent, [row]);
+    }
+  }
+  return grouped;
+}
+
+export async function loadTags(db: Db, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await groupByParent(
+    ids,
+    (chunk) => db.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk).orderBy('tag').execute(),
+    (row) => row.resource_id,
+  );
+  return new Map([...rows].map(([id, list]) => [id, list.map((r) => r.tag)]));
+}

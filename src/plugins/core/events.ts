@@ -1,0 +1,28 @@
+/**
+ * The resource events the core plugin publishes. ML2, the DHCP notifier,
+ * quotas and security groups subscribe to these instead of being called.
+ */
+import type { RequestContext } from '../../common/context.js';
+import type { Tx } from '../../db/schema.js';
+import type { ApiObject } from '../collection.js';
+
+interface Precommit {
+  readonly ctx: RequestContext;
+  readonly tx: Tx;
+  readonly current: ApiObject;
+  readonly original?: ApiObject;
+}
+
+interface After {
+  readonly ctx: RequestContext;
+  readonly current: ApiObject;
+  readonly original?: ApiObject;
+}
+
+type ResourceEvents<R extends string> = {
+  [K in `${R}.precommit_create` | `${R}.precommit_update` | `${R}.precommit_delete`]: Precommit;
+} & {
+  [K in `${R}.after_create` | `${R}.after_update` | `${R}.after_delete`]: After;
+};
+
+export type CoreEvents = ResourceEvents<'network'> & ResourceEvents<'subnet'> & ResourceEvents<'port'>;

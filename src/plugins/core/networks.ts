@@ -1,0 +1,173 @@
+import type { RequestContext } from '../../common/context.js';
+import { NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import { utcNow } from '../../common/time.js';
+import type { NetworksTable } from '../../db/schema.js';
+import type { Selectable, Updateable } from 'kysely';
+import type { ApiObject, Collection, ListRequest } from '../collection.js';
+import { groupByParent, loadTags } from './children.js';
+import type { CoreDeps } from './deps.js';
+import { listRows, type TableSpec } from './listRows.js';
+import { checkRevision } from './revision.js';
+import { owns, visibleNetworks } from './visibility.js';
+
+type NetworkRow = Selectable<NetworksTable>;
+
+/** Ports the network owns itself; they go away with it instead of blocking its deletion. */
+const AUTO_DELETED_OWNERS = ['network:dhcp', 'network:distributed', 'network:floatingip_agent_gateway'];
+
+export const networkTable: TableSpec = {
+  table: 'networks',
+  columns: {
+    id: { column: 'id' },
+    name: { column: 'name' },
+    admin_state_up: { column: 'admin_state_up', bool: true },
+    status: { column: 'status' },
+    tenant_id: { column: 'project_id' },
+    project_id: { column: 'project_id' },
+    shared: { column: 'shared', bool: true },
+    mtu: { column: 'mtu' },
+    'router:external': { column: 'router_external', bool: true },
+    description: { column: 'description' },
+    revision_number: { column: 'revision_number' },
+    created_at: { column: 'created_at' },
+    updated_at: { column: 'updated_at' },
+  },
+};
+
+export class NetworkService implements Collection {
+  constructor(private readonly deps: CoreDeps) {}
+
+  async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    const rows = (await listRows(this.deps.db, networkTable, query, visibleNetworks(ctx))) as unknown as NetworkRow[];
+    return this.present(rows);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [network] = await this.present([await this.visibleRow(ctx, id)]);
+    return network!;
+  }
+
+  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    const now = utcNow();
+    const rows: NetworkRow[] = items.map((item) => ({
+      id: newId(),
+      project_id: String(item.project_id),
+      name: String(item.name ?? ''),
+      description: String(item.description ?? ''),
+      revision_number: 0,
+      created_at: now,
+      updated_at: now,
+      admin_state_up: item.admin_state_up === false ? 0 : 1,
+      status: 'ACTIVE',
+      shared: item.shared === true ? 1 : 0,
+      mtu: 0,
+      router_external: item['router:external'] === true ? 1 : 0,
+      port_security_enabled: item.port_security_enabled === false ? 0 : 1,
+      dns_domain: String(item.dns_domain ?? ''),
+      availability_zone_hints: '[]',
+    }));
+    const created = rows.map((row) => this.toApi(row, [], []));
+    await this.deps.transaction(async (tx) => {
+      await tx.insertInto('networks').values(rows).execute();
+      for (const current of created) await this.deps.events.publish('network.precommit_create', { ctx, tx, current });
+    });
+    for (const current of created) await this.deps.events.notify('network.after_create', { ctx, current });
+    return created;
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
+    const { original, current } = await this.deps.transaction(async (tx) => {
+      const row = await this.ownedRow(ctx, id, 'update_network', tx);
+      checkRevision(row.revision_number, expectedRevision);
+      const [original] = await this.present([row], tx);
+      const patch: Updateable<NetworksTable> = {};
+      if ('name' in changes) patch.name = String(changes.name);
+      if ('description' in changes) patch.description = String(changes.description);
+      if ('admin_state_up' in changes) patch.admin_state_up = changes.admin_state_up ? 1 : 0;
+      if ('shared' in changes) patch.shared = changes.shared ? 1 : 0;
+      if ('router:external' in changes) patch.router_external = changes['router:external'] ? 1 : 0;
+      if ('port_security_enabled' in changes) patch.port_security_enabled = changes.port_security_enabled ? 1 : 0;
+      if ('dns_domain' in changes) patch.dns_domain = String(changes.dns_domain);
+      await tx
+        .updateTable('networks')
+        .set({ ...patch, revision_number: row.revision_number + 1, updated_at: utcNow() })
+        .where('id', '=', id)
+        .execute();
+      const updated = await tx.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const [current] = await this.present([updated], tx);
+      await this.deps.events.publish('network.precommit_update', { ctx, tx, current: current!, original: original! });
+      return { original: original!, current: current! };
+    });
+    await this.deps.events.notify('network.after_update', { ctx, current, original });
+    return current;
+  }
+
+  async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    const current = await this.deps.transaction(async (tx) => {
+      const row = await this.ownedRow(ctx, id, 'delete_network', tx);
+      checkRevision(row.revision_number, expectedRevision);
+      const ports = await tx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', id).execute();
+      const blocking = ports.filter((p) => !AUTO_DELETED_OWNERS.includes(p.device_owner)).map((p) => p.id);
+      if (blocking.length > 0) throw new NetworkInUse(id, blocking);
+      const [current] = await this.present([row], tx);
+      await this.deps.events.publish('network.precommit_delete', { ctx, tx, current: current! });
+      // Allocations reference subnets without cascading (so a subnet in use cannot vanish by accident).
+      await tx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
+      await tx.deleteFrom('ports').where('network_id', '=', id).execute();
+      await tx.deleteFrom('subnets').where('network_id', '=', id).execute();
+      await tx.deleteFrom('networks').where('id', '=', id).execute();
+      await tx.deleteFrom('tags').where('resource_id', 'in', [id, ...ports.map((p) => p.id)]).execute();
+      return current!;
+    });
+    await this.deps.events.notify('network.after_delete', { ctx, current });
+  }
+
+  /** The network as the caller may see it, or NetworkNotFound. */
+  async visibleRow(ctx: RequestContext, id: string, db: CoreDeps['db'] = this.deps.db): Promise<NetworkRow> {
+    const row = await db.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NetworkNotFound(id);
+    if (owns(ctx, row) || row.shared === 1 || row.router_external === 1) return row;
+    throw new NetworkNotFound(id);
+  }
+
+  /** The network if the caller may change it; 403 when only visible, 404 when not even that. */
+  private async ownedRow(ctx: RequestContext, id: string, action: string, db: CoreDeps['db']): Promise<NetworkRow> {
+    const row = await this.visibleRow(ctx, id, db);
+    if (!owns(ctx, row)) throw new PolicyNotAuthorized(action);
+    return row;
+  }
+
+  private async present(rows: readonly NetworkRow[], db: CoreDeps['db'] = this.deps.db): Promise<ApiObject[]> {
+    const ids = rows.map((r) => r.id);
+    const subnets = await groupByParent(
+      ids,
+      (chunk) => db.selectFrom('subnets').select(['id', 'network_id']).where('network_id', 'in', chunk).orderBy('created_at').execute(),
+      (s) => s.network_id,
+    );
+    const tags = await loadTags(db, ids);
+    return rows.map((row) => this.toApi(row, (subnets.get(row.id) ?? []).map((s) => s.id), tags.get(row.id) ?? []));
+  }
+
+  private toApi(row: NetworkRow, subnets: string[], tags: string[]): ApiObject {
+    return {
+      id: row.id,
+      name: row.name,
+      tenant_id: row.project_id,
+      project_id: row.project_id,
+      admin_state_up: row.admin_state_up === 1,
+      status: row.status,
+      subnets,
+      shared: row.shared === 1,
+      mtu: row.mtu || this.deps.options.globalPhysnetMtu,
+      'router:external': row.router_external === 1,
+      port_security_enabled: row.port_security_enabled === 1,
+      dns_domain: row.dns_domain,
+      description: row.description,
+      tags,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      revision_number: row.revision_number,
+    };
+  }
+}

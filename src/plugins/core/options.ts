@@ -1,0 +1,11 @@
+/** The configuration the core plugin uses, built from neutron.conf by server/. */
+export interface CoreOptions {
+  readonly baseMac: string;
+  readonly macGenerationRetries: number;
+  readonly globalPhysnetMtu: number;
+  readonly maxFixedIpsPerPort: number;
+  readonly dnsDomain: string;
+  readonly maxDnsNameservers: number;
+  readonly maxSubnetHostRoutes: number;
+  readonly maxAllowedAddressPairs: number;
+}
