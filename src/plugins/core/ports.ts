@@ -1,0 +1,393 @@
+import { type Selectable, sql, type Updateable } from 'kysely';
+
+import type { RequestContext } from '../../common/context.js';
+import {
+  AddressPairAndPortSecurityRequired,
+  AllowedAddressPairExhausted,
+  DuplicateAddressPairInRequest,
+  InvalidExtraDhcpOpt,
+  MacAddressGenerationFailure,
+  MacAddressInUse,
+  NetworkNotFound,
+  PolicyNotAuthorized,
+  PortNotFound,
+} from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import { utcNow } from '../../common/time.js';
+import type { Db, PortsTable, Tx } from '../../db/schema.js';
+import { generateMac } from '../ipam/mac.js';
+import type { ApiObject, Collection, ListRequest } from '../collection.js';
+import { groupByParent, loadTags } from './children.js';
+import type { CoreDeps } from './deps.js';
+import { dnsAssignment } from './dnsAssignment.js';
+import { type AllocatedIp, FixedIpAllocator } from './fixedIpAllocator.js';
+import { type Condition, listRows, type TableSpec } from './listRows.js';
+import { checkRevision } from './revision.js';
+import { owns, visiblePorts } from './visibility.js';
+
+type PortRow = Selectable<PortsTable>;
+
+interface AddressPair {
+  ip_address: string;
+  mac_address: string;
+}
+
+interface DhcpOpt {
+  opt_name: string;
+  opt_value: string | null;
+  ip_version: number;
+}
+
+export const portTable: TableSpec = {
+  table: 'ports',
+  columns: {
+    id: { column: 'id' },
+    name: { column: 'name' },
+    network_id: { column: 'network_id' },
+    admin_state_up: { column: 'admin_state_up', bool: true },
+    mac_address: { column: 'mac_address' },
+    device_id: { column: 'device_id' },
+    device_owner: { column: 'device_owner' },
+    tenant_id: { column: 'project_id' },
+    project_id: { column: 'project_id' },
+    status: { column: 'status' },
+    description: { column: 'description' },
+    revision_number: { column: 'revision_number' },
+    created_at: { column: 'created_at' },
+    updated_at: { column: 'updated_at' },
+    dns_name: { column: 'dns_name' },
+    'binding:host_id': { column: 'binding_host_id' },
+    'binding:vnic_type': { column: 'binding_vnic_type' },
+    port_security_enabled: { column: 'port_security_enabled', bool: true },
+  },
+};
+
+const json = (value: unknown): string => JSON.stringify(value ?? {});
+
+export class PortService implements Collection {
+  private readonly allocator: FixedIpAllocator;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.allocator = new FixedIpAllocator(deps);
+  }
+
+  async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    const conditions = [...visiblePorts(ctx), ...fixedIpConditions(query.special?.get('fixed_ips') ?? [])];
+    const rows = (await listRows(this.deps.db, portTable, query, conditions)) as unknown as PortRow[];
+    return this.present(rows);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [port] = await this.present([await this.visibleRow(ctx, id)]);
+    return port!;
+  }
+
+  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    const created = await this.deps.transaction(async (tx) => {
+      const out: ApiObject[] = [];
+      for (const item of items) out.push(await this.createOne(ctx, tx, item));
+      return out;
+    });
+    for (const current of created) await this.deps.events.notify('port.after_create', { ctx, current });
+    return created;
+  }
+
+  private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
+    const networkId = String(item.network_id);
+    const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+    // Ports go on networks the caller owns or that are shared with it; external ones are only for routers.
+    if (!network || !(owns(ctx, network) || network.shared === 1)) throw new NetworkNotFound(networkId);
+
+    const id = newId();
+    const mac = typeof item.mac_address === 'string' ? await this.claimMac(tx, networkId, item.mac_address) : await this.newMac(tx, networkId);
+    const portSecurity = typeof item.port_security_enabled === 'boolean' ? item.port_security_enabled : network.port_security_enabled === 1;
+    const pairs = addressPairs(item.allowed_address_pairs, mac, portSecurity, this.deps.options.maxAllowedAddressPairs);
+    const dhcpOpts = mergeDhcpOpts([], item.extra_dhcp_opts);
+    const now = utcNow();
+    const row: PortRow = {
+      id,
+      project_id: String(item.project_id),
+      name: String(item.name ?? ''),
+      description: String(item.description ?? ''),
+      revision_number: 0,
+      created_at: now,
+      updated_at: now,
+      network_id: networkId,
+      mac_address: mac,
+      admin_state_up: item.admin_state_up === false ? 0 : 1,
+      status: 'DOWN',
+      device_id: String(item.device_id ?? ''),
+      device_owner: String(item.device_owner ?? ''),
+      port_security_enabled: portSecurity ? 1 : 0,
+      dns_name: String(item.dns_name ?? ''),
+      binding_host_id: String(item['binding:host_id'] ?? ''),
+      binding_vnic_type: String(item['binding:vnic_type'] ?? 'normal'),
+      binding_profile: json(item['binding:profile']),
+      binding_vif_type: 'unbound',
+      binding_vif_details: '{}',
+      ip_allocation: 'immediate',
+    };
+    await tx.insertInto('ports').values(row).execute();
+    const ips = await this.allocator.allocate(tx, {
+      portId: id,
+      networkId,
+      mac,
+      deviceOwner: row.device_owner,
+      requested: item.fixed_ips as readonly Record<string, string>[] | undefined,
+    });
+    await insertChildren(tx, id, pairs, dhcpOpts);
+    const current = this.toApi(row, ips, pairs, dhcpOpts, []);
+    await this.deps.events.publish('port.precommit_create', { ctx, tx, current });
+    return current;
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
+    const { original, current } = await this.deps.transaction(async (tx) => {
+      const row = await this.ownedRow(ctx, id, 'update_port', tx);
+      checkRevision(row.revision_number, expectedRevision);
+      const [original] = await this.present([row], tx);
+      const patch: Updateable<PortsTable> = {};
+      for (const [attribute, column] of [
+        ['name', 'name'],
+        ['description', 'description'],
+        ['device_id', 'device_id'],
+        ['device_owner', 'device_owner'],
+        ['dns_name', 'dns_name'],
+        ['binding:host_id', 'binding_host_id'],
+        ['binding:vnic_type', 'binding_vnic_type'],
+      ] as const) {
+        if (attribute in changes) patch[column] = String(changes[attribute]);
+      }
+      if ('admin_state_up' in changes) patch.admin_state_up = changes.admin_state_up ? 1 : 0;
+      if ('binding:profile' in changes) patch.binding_profile = json(changes['binding:profile']);
+      let mac = row.mac_address;
+      if (typeof changes.mac_address === 'string' && changes.mac_address !== row.mac_address) {
+        mac = await this.claimMac(tx, row.network_id, changes.mac_address);
+      } else if (changes.mac_address === null) {
+        mac = await this.newMac(tx, row.network_id);
+      }
+      patch.mac_address = mac;
+      const portSecurity =
+        typeof changes.port_security_enabled === 'boolean' ? changes.port_security_enabled : row.port_security_enabled === 1;
+      patch.port_security_enabled = portSecurity ? 1 : 0;
+
+      const oldPairs = (original!.allowed_address_pairs as AddressPair[]) ?? [];
+      const pairs =
+        'allowed_address_pairs' in changes
+          ? addressPairs(changes.allowed_address_pairs, mac, portSecurity, this.deps.options.maxAllowedAddressPairs)
+          : oldPairs;
+      if (!portSecurity && pairs.length > 0) throw new AddressPairAndPortSecurityRequired();
+      const dhcpOpts = mergeDhcpOpts((original!.extra_dhcp_opts as DhcpOpt[]) ?? [], changes.extra_dhcp_opts);
+
+      // A new MAC re-derives SLAAC addresses even when fixed_ips is not in the request.
+      if ('fixed_ips' in changes || mac !== row.mac_address) {
+        await this.allocator.reallocate(tx, {
+          portId: id,
+          networkId: row.network_id,
+          mac,
+          previousMac: row.mac_address,
+          deviceOwner: 'device_owner' in changes ? String(changes.device_owner) : row.device_owner,
+          requested: changes.fixed_ips as readonly Record<string, string>[] | undefined,
+        });
+      }
+      await tx
+        .updateTable('ports')
+        .set({ ...patch, revision_number: sql`revision_number + 1`, updated_at: utcNow() })
+        .where('id', '=', id)
+        .execute();
+      await tx.deleteFrom('allowed_address_pairs').where('port_id', '=', id).execute();
+      await tx.deleteFrom('extra_dhcp_opts').where('port_id', '=', id).execute();
+      await insertChildren(tx, id, pairs, dhcpOpts);
+      const [current] = await this.present([await this.row(id, tx)], tx);
+      await this.deps.events.publish('port.precommit_update', { ctx, tx, current: current!, original: original! });
+      return { original: original!, current: current! };
+    });
+    await this.deps.events.notify('port.after_update', { ctx, current, original });
+    return current;
+  }
+
+  async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    const current = await this.deps.transaction(async (tx) => {
+      const row = await this.ownedRow(ctx, id, 'delete_port', tx);
+      checkRevision(row.revision_number, expectedRevision);
+      const [current] = await this.present([row], tx);
+      await this.deps.events.publish('port.precommit_delete', { ctx, tx, current: current! });
+      await tx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
+      await tx.deleteFrom('ports').where('id', '=', id).execute();
+      await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
+      return current!;
+    });
+    await this.deps.events.notify('port.after_delete', { ctx, current });
+  }
+
+  private async row(id: string, db: Db): Promise<PortRow> {
+    const row = await db.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new PortNotFound(id);
+    return row;
+  }
+
+  private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<PortRow> {
+    const row = await this.row(id, db);
+    if (owns(ctx, row)) return row;
+    const network = await db.selectFrom('networks').select('project_id').where('id', '=', row.network_id).executeTakeFirst();
+    if (network && network.project_id === ctx.projectId) return row;
+    throw new PortNotFound(id);
+  }
+
+  private async ownedRow(ctx: RequestContext, id: string, action: string, db: Db): Promise<PortRow> {
+    const row = await this.visibleRow(ctx, id, db);
+    if (!owns(ctx, row)) {
+      // The network's owner sees the port but may not change it.
+      throw new PolicyNotAuthorized(action);
+    }
+    return row;
+  }
+
+  /** A MAC the client asked for, if no other port on the network has it. */
+  private async claimMac(tx: Tx, networkId: string, mac: string): Promise<string> {
+    const taken = await tx
+      .selectFrom('ports')
+      .select('id')
+      .where('network_id', '=', networkId)
+      .where('mac_address', '=', mac)
+      .executeTakeFirst();
+    if (taken) throw new MacAddressInUse(networkId, mac);
+    return mac;
+  }
+
+  /** A fresh MAC from base_mac. A clash that slips past this check is caught by the unique key and the transaction retried. */
+  private async newMac(tx: Tx, networkId: string): Promise<string> {
+    for (let attempt = 0; attempt < this.deps.options.macGenerationRetries; attempt++) {
+      const mac = generateMac(this.deps.options.baseMac, this.deps.random);
+      const taken = await tx
+        .selectFrom('ports')
+        .select('id')
+        .where('network_id', '=', networkId)
+        .where('mac_address', '=', mac)
+        .executeTakeFirst();
+      if (!taken) return mac;
+    }
+    throw new MacAddressGenerationFailure(networkId);
+  }
+
+  async present(rows: readonly PortRow[], db: Db = this.deps.db): Promise<ApiObject[]> {
+    const ids = rows.map((r) => r.id);
+    const [ips, pairs, opts, tags] = await Promise.all([
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', chunk).execute(),
+        (r) => r.port_id,
+      ),
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('allowed_address_pairs').selectAll().where('port_id', 'in', chunk).execute(),
+        (r) => r.port_id,
+      ),
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('extra_dhcp_opts').selectAll().where('port_id', 'in', chunk).execute(),
+        (r) => r.port_id,
+      ),
+      loadTags(db, ids),
+    ]);
+    return rows.map((row) =>
+      this.toApi(
+        row,
+        (ips.get(row.id) ?? []).map((r) => ({ subnet_id: r.subnet_id, ip_address: r.ip_address })),
+        (pairs.get(row.id) ?? []).map((r) => ({ ip_address: r.ip_address, mac_address: r.mac_address })),
+        (opts.get(row.id) ?? []).map((r) => ({ opt_name: r.opt_name, opt_value: r.opt_value, ip_version: r.ip_version })),
+        tags.get(row.id) ?? [],
+      ),
+    );
+  }
+
+  private toApi(row: PortRow, ips: AllocatedIp[], pairs: AddressPair[], opts: DhcpOpt[], tags: string[]): ApiObject {
+    return {
+      id: row.id,
+      name: row.name,
+      network_id: row.network_id,
+      tenant_id: row.project_id,
+      project_id: row.project_id,
+      mac_address: row.mac_address,
+      admin_state_up: row.admin_state_up === 1,
+      status: row.status,
+      device_id: row.device_id,
+      device_owner: row.device_owner,
+      fixed_ips: ips,
+      allowed_address_pairs: pairs,
+      extra_dhcp_opts: opts,
+      port_security_enabled: row.port_security_enabled === 1,
+      dns_name: row.dns_name,
+      dns_assignment: dnsAssignment(row.dns_name, ips, this.deps.options.dnsDomain),
+      'binding:host_id': row.binding_host_id,
+      'binding:vnic_type': row.binding_vnic_type,
+      'binding:profile': JSON.parse(row.binding_profile) as unknown,
+      'binding:vif_type': row.binding_vif_type,
+      'binding:vif_details': JSON.parse(row.binding_vif_details) as unknown,
+      description: row.description,
+      tags,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      revision_number: row.revision_number,
+    };
+  }
+}
+
+/** `fixed_ips=ip_address=X`, `fixed_ips=subnet_id=Y`, `fixed_ips=ip_address_substr=Z`: all must hold on one address. */
+function fixedIpConditions(raw: readonly string[]): Condition[] {
+  const byKey = new Map<string, string[]>();
+  for (const entry of raw) {
+    const at = entry.indexOf('=');
+    if (at < 0) continue;
+    const key = entry.slice(0, at);
+    byKey.set(key, [...(byKey.get(key) ?? []), entry.slice(at + 1)]);
+  }
+  if (byKey.size === 0) return [];
+  return [
+    (eb) => {
+      let sub = eb.selectFrom('ipallocations').select('ipallocations.port_id');
+      for (const [key, values] of byKey) {
+        if (key === 'ip_address') sub = sub.where('ipallocations.ip_address', 'in', values);
+        else if (key === 'subnet_id') sub = sub.where('ipallocations.subnet_id', 'in', values);
+        else if (key === 'ip_address_substr') {
+          sub = sub.where((e) => e.or(values.map((v) => e('ipallocations.ip_address', 'like', `%${v.replace(/[%_\\]/g, '\\$&')}%`))));
+        }
+      }
+      return eb('ports.id', 'in', sub);
+    },
+  ];
+}
+
+function addressPairs(input: unknown, portMac: string, portSecurity: boolean, max: number): AddressPair[] {
+  const list = (input ?? []) as readonly { ip_address: string; mac_address?: string }[];
+  if (list.length > 0 && !portSecurity) throw new AddressPairAndPortSecurityRequired();
+  if (list.length > max) throw new AllowedAddressPairExhausted(max);
+  const seen = new Set<string>();
+  return list.map((pair) => {
+    const mac = pair.mac_address ?? portMac;
+    const key = `${mac}|${pair.ip_address}`;
+    if (seen.has(key)) throw new DuplicateAddressPairInRequest(mac, pair.ip_address);
+    seen.add(key);
+    return { ip_address: pair.ip_address, mac_address: mac };
+  });
+}
+
+/** Neutron's update semantics: entries replace same-named options, `opt_value: null` removes one, others stay. */
+function mergeDhcpOpts(existing: readonly DhcpOpt[], input: unknown): DhcpOpt[] {
+  const merged = new Map(existing.map((o) => [`${o.ip_version}|${o.opt_name}`, o]));
+  const seen = new Set<string>();
+  for (const opt of (input ?? []) as readonly { opt_name: string; opt_value?: string | null; ip_version?: number }[]) {
+    const version = opt.ip_version ?? 4;
+    const key = `${version}|${opt.opt_name}`;
+    if (seen.has(key)) throw new InvalidExtraDhcpOpt(`duplicate option ${opt.opt_name}`);
+    seen.add(key);
+    if (opt.opt_value === null || opt.opt_value === undefined) merged.delete(key);
+    else merged.set(key, { opt_name: opt.opt_name, opt_value: opt.opt_value, ip_version: version });
+  }
+  return [...merged.values()];
+}
+
+async function insertChildren(tx: Tx, portId: string, pairs: readonly AddressPair[], opts: readonly DhcpOpt[]): Promise<void> {
+  if (pairs.length > 0) await tx.insertInto('allowed_address_pairs').values(pairs.map((p) => ({ port_id: portId, ...p }))).execute();
+  if (opts.length > 0) await tx.insertInto('extra_dhcp_opts').values(opts.map((o) => ({ port_id: portId, ...o }))).execute();
+}

@@ -1,0 +1,339 @@
+import { type Selectable, sql } from 'kysely';
+
+import type { RequestContext } from '../../common/context.js';
+import { BadRequest, NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import { utcNow } from '../../common/time.js';
+import type { Db, SubnetsTable, Tx } from '../../db/schema.js';
+import { isAutoAddressSubnet } from '../ipam/addressModes.js';
+import { eui64Address } from '../ipam/eui64.js';
+import {
+  type ResolvedSubnet,
+  resolveSubnetCreate,
+  resolveSubnetUpdate,
+  type SubnetUpdateRequest,
+} from '../ipam/subnetRequest.js';
+import type { AllocationPool, HostRoute, IpVersion, Ipv6Mode } from '../ipam/types.js';
+import type { ApiObject, Collection, ListRequest } from '../collection.js';
+import { groupByParent, loadTags } from './children.js';
+import type { CoreDeps } from './deps.js';
+import { listRows, type TableSpec } from './listRows.js';
+import { checkRevision } from './revision.js';
+import { owns, visibleSubnets } from './visibility.js';
+
+type SubnetRow = Selectable<SubnetsTable>;
+
+export const subnetTable: TableSpec = {
+  table: 'subnets',
+  columns: {
+    id: { column: 'id' },
+    name: { column: 'name' },
+    ip_version: { column: 'ip_version' },
+    network_id: { column: 'network_id' },
+    subnetpool_id: { column: 'subnetpool_id' },
+    cidr: { column: 'cidr' },
+    gateway_ip: { column: 'gateway_ip' },
+    tenant_id: { column: 'project_id' },
+    project_id: { column: 'project_id' },
+    enable_dhcp: { column: 'enable_dhcp', bool: true },
+    ipv6_ra_mode: { column: 'ipv6_ra_mode' },
+    ipv6_address_mode: { column: 'ipv6_address_mode' },
+    description: { column: 'description' },
+    revision_number: { column: 'revision_number' },
+    created_at: { column: 'created_at' },
+    updated_at: { column: 'updated_at' },
+  },
+};
+
+/** Ports that serve the subnet itself; their addresses do not keep it from being deleted. */
+const SERVICE_OWNER = 'network:dhcp';
+const ROUTER_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:router_gateway'];
+
+export class SubnetService implements Collection {
+  constructor(private readonly deps: CoreDeps) {}
+
+  private get limits() {
+    return { maxDnsNameservers: this.deps.options.maxDnsNameservers, maxHostRoutes: this.deps.options.maxSubnetHostRoutes };
+  }
+
+  async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    const rows = (await listRows(this.deps.db, subnetTable, query, visibleSubnets(ctx))) as unknown as SubnetRow[];
+    return this.present(rows);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [subnet] = await this.present([await this.visibleRow(ctx, id)]);
+    return subnet!;
+  }
+
+  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    const created = await this.deps.transaction(async (tx) => {
+      const out: ApiObject[] = [];
+      for (const item of items) out.push(await this.createOne(ctx, tx, item));
+      return out;
+    });
+    for (const current of created) await this.deps.events.notify('subnet.after_create', { ctx, current });
+    return created;
+  }
+
+  private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
+    const networkId = String(item.network_id);
+    const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+    if (!network || !(owns(ctx, network) || network.shared === 1 || network.router_external === 1)) {
+      throw new NetworkNotFound(networkId);
+    }
+    if (!owns(ctx, network)) throw new PolicyNotAuthorized('create_subnet');
+    if (item.cidr === undefined) {
+      if (item.subnetpool_id || item.use_default_subnetpool === true) {
+        throw new BadRequest('Subnet pools are not supported by this server: give a cidr.');
+      }
+      throw new BadRequest('A cidr must be specified in the absence of a subnet pool');
+    }
+    if (item.prefixlen !== undefined) throw new BadRequest('cidr and prefixlen must not be supplied together');
+
+    const others = await tx.selectFrom('subnets').select('cidr').where('network_id', '=', networkId).execute();
+    const resolved = resolveSubnetCreate(
+      {
+        networkId,
+        ipVersion: item.ip_version as IpVersion,
+        cidr: String(item.cidr),
+        gatewayIp: item.gateway_ip as string | null | undefined,
+        allocationPools: item.allocation_pools as AllocationPool[] | undefined,
+        enableDhcp: item.enable_dhcp !== false,
+        ipv6RaMode: item.ipv6_ra_mode as Ipv6Mode | null,
+        ipv6AddressMode: item.ipv6_address_mode as Ipv6Mode | null,
+        dnsNameservers: item.dns_nameservers as string[],
+        hostRoutes: item.host_routes as HostRoute[],
+      },
+      others.map((o) => o.cidr),
+      this.limits,
+    );
+    const now = utcNow();
+    const row: SubnetRow = {
+      id: newId(),
+      project_id: String(item.project_id),
+      name: String(item.name ?? ''),
+      description: String(item.description ?? ''),
+      revision_number: 0,
+      created_at: now,
+      updated_at: now,
+      network_id: networkId,
+      ip_version: resolved.ipVersion,
+      cidr: resolved.cidr,
+      gateway_ip: resolved.gatewayIp,
+      enable_dhcp: resolved.enableDhcp ? 1 : 0,
+      ipv6_ra_mode: resolved.ipv6RaMode,
+      ipv6_address_mode: resolved.ipv6AddressMode,
+      subnetpool_id: null,
+      segment_id: null,
+    };
+    await tx.insertInto('subnets').values(row).execute();
+    await writeSubnetDetails(tx, row.id, resolved, true);
+    if (isAutoAddressSubnet(resolved)) await addAutoAddresses(tx, row);
+    await bumpNetwork(tx, networkId);
+    const current = this.toApi(row, resolved.allocationPools, resolved.dnsNameservers, resolved.hostRoutes, []);
+    await this.deps.events.publish('subnet.precommit_create', { ctx, tx, current });
+    return current;
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
+    const { original, current } = await this.deps.transaction(async (tx) => {
+      const row = await this.ownedRow(ctx, id, 'update_subnet', tx);
+      checkRevision(row.revision_number, expectedRevision);
+      const [original] = await this.present([row], tx);
+      const request: { -readonly [K in keyof SubnetUpdateRequest]: SubnetUpdateRequest[K] } = {};
+      if ('gateway_ip' in changes) request.gatewayIp = changes.gateway_ip as string | null;
+      if ('allocation_pools' in changes) request.allocationPools = changes.allocation_pools as AllocationPool[];
+      if ('enable_dhcp' in changes) request.enableDhcp = changes.enable_dhcp as boolean;
+      if ('dns_nameservers' in changes) request.dnsNameservers = changes.dns_nameservers as string[];
+      if ('host_routes' in changes) request.hostRoutes = changes.host_routes as HostRoute[];
+      const { subnet } = resolveSubnetUpdate(storedSubnet(row, original!), request, this.limits);
+      await tx
+        .updateTable('subnets')
+        .set({
+          ...('name' in changes ? { name: String(changes.name) } : {}),
+          ...('description' in changes ? { description: String(changes.description) } : {}),
+          gateway_ip: subnet.gatewayIp,
+          enable_dhcp: subnet.enableDhcp ? 1 : 0,
+          revision_number: sql`revision_number + 1`,
+          updated_at: utcNow(),
+        })
+        .where('id', '=', id)
+        .execute();
+      await writeSubnetDetails(tx, id, subnet, false);
+      const [current] = await this.present([await this.row(id, tx)], tx);
+      await this.deps.events.publish('subnet.precommit_update', { ctx, tx, current: current!, original: original! });
+      return { original: original!, current: current! };
+    });
+    await this.deps.events.notify('subnet.after_update', { ctx, current, original });
+    return current;
+  }
+
+  async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    const current = await this.deps.transaction(async (tx) => {
+      const row = await this.ownedRow(ctx, id, 'delete_subnet', tx);
+      checkRevision(row.revision_number, expectedRevision);
+      const users = await tx
+        .selectFrom('ipallocations')
+        .innerJoin('ports', 'ports.id', 'ipallocations.port_id')
+        .select(['ports.id', 'ports.device_owner'])
+        .where('ipallocations.subnet_id', '=', id)
+        .execute();
+      const autoAddressed = isAutoAddressSubnet({ ipv6AddressMode: row.ipv6_address_mode as Ipv6Mode | null, ipv6RaMode: row.ipv6_ra_mode as Ipv6Mode | null });
+      const blocking = users.filter(
+        (u) => u.device_owner !== SERVICE_OWNER && (ROUTER_OWNERS.includes(u.device_owner) || !autoAddressed),
+      );
+      if (blocking.length > 0) throw new SubnetInUse(id);
+      const [current] = await this.present([row], tx);
+      await this.deps.events.publish('subnet.precommit_delete', { ctx, tx, current: current! });
+      await tx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
+      await tx.deleteFrom('subnets').where('id', '=', id).execute();
+      await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
+      await bumpNetwork(tx, row.network_id);
+      return current!;
+    });
+    await this.deps.events.notify('subnet.after_delete', { ctx, current });
+  }
+
+  private async row(id: string, db: Db): Promise<SubnetRow> {
+    const row = await db.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new SubnetNotFound(id);
+    return row;
+  }
+
+  private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<SubnetRow> {
+    const row = await this.row(id, db);
+    if (owns(ctx, row)) return row;
+    const network = await db.selectFrom('networks').select(['shared', 'router_external']).where('id', '=', row.network_id).executeTakeFirst();
+    if (network && (network.shared === 1 || network.router_external === 1)) return row;
+    throw new SubnetNotFound(id);
+  }
+
+  private async ownedRow(ctx: RequestContext, id: string, action: string, db: Db): Promise<SubnetRow> {
+    const row = await this.visibleRow(ctx, id, db);
+    if (!owns(ctx, row)) throw new PolicyNotAuthorized(action);
+    return row;
+  }
+
+  private async present(rows: readonly SubnetRow[], db: Db = this.deps.db): Promise<ApiObject[]> {
+    const ids = rows.map((r) => r.id);
+    const [pools, nameservers, routes, tags] = await Promise.all([
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('subnet_allocation_pools').selectAll().where('subnet_id', 'in', chunk).orderBy('id').execute(),
+        (r) => r.subnet_id,
+      ),
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('subnet_dns_nameservers').selectAll().where('subnet_id', 'in', chunk).orderBy('position').execute(),
+        (r) => r.subnet_id,
+      ),
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('subnet_routes').selectAll().where('subnet_id', 'in', chunk).execute(),
+        (r) => r.subnet_id,
+      ),
+      loadTags(db, ids),
+    ]);
+    return rows.map((row) =>
+      this.toApi(
+        row,
+        (pools.get(row.id) ?? []).map((p) => ({ start: p.first_ip, end: p.last_ip })),
+        (nameservers.get(row.id) ?? []).map((n) => n.address),
+        (routes.get(row.id) ?? []).map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
+        tags.get(row.id) ?? [],
+      ),
+    );
+  }
+
+  private toApi(
+    row: SubnetRow,
+    pools: readonly AllocationPool[],
+    nameservers: readonly string[],
+    routes: readonly HostRoute[],
+    tags: string[],
+  ): ApiObject {
+    return {
+      id: row.id,
+      name: row.name,
+      tenant_id: row.project_id,
+      project_id: row.project_id,
+      network_id: row.network_id,
+      ip_version: row.ip_version,
+      subnetpool_id: row.subnetpool_id,
+      cidr: row.cidr,
+      gateway_ip: row.gateway_ip,
+      allocation_pools: pools.map((p) => ({ start: p.start, end: p.end })),
+      dns_nameservers: [...nameservers],
+      host_routes: routes.map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
+      enable_dhcp: row.enable_dhcp === 1,
+      ipv6_ra_mode: row.ipv6_ra_mode,
+      ipv6_address_mode: row.ipv6_address_mode,
+      description: row.description,
+      tags,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      revision_number: row.revision_number,
+    };
+  }
+}
+
+function storedSubnet(row: SubnetRow, presented: ApiObject) {
+  return {
+    id: row.id,
+    ipVersion: row.ip_version as IpVersion,
+    cidr: row.cidr,
+    gatewayIp: row.gateway_ip,
+    allocationPools: presented.allocation_pools as AllocationPool[],
+    enableDhcp: row.enable_dhcp === 1,
+    ipv6RaMode: row.ipv6_ra_mode as Ipv6Mode | null,
+    ipv6AddressMode: row.ipv6_address_mode as Ipv6Mode | null,
+    dnsNameservers: presented.dns_nameservers as string[],
+    hostRoutes: presented.host_routes as HostRoute[],
+  };
+}
+
+/** Pools, nameservers and routes; on update they are rewritten whole. */
+async function writeSubnetDetails(tx: Tx, subnetId: string, subnet: ResolvedSubnet, fresh: boolean): Promise<void> {
+  if (!fresh) {
+    await tx.deleteFrom('subnet_allocation_pools').where('subnet_id', '=', subnetId).execute();
+    await tx.deleteFrom('subnet_dns_nameservers').where('subnet_id', '=', subnetId).execute();
+    await tx.deleteFrom('subnet_routes').where('subnet_id', '=', subnetId).execute();
+  }
+  if (subnet.allocationPools.length > 0) {
+    await tx
+      .insertInto('subnet_allocation_pools')
+      .values(subnet.allocationPools.map((p) => ({ subnet_id: subnetId, first_ip: p.start, last_ip: p.end })))
+      .execute();
+  }
+  if (subnet.dnsNameservers.length > 0) {
+    await tx
+      .insertInto('subnet_dns_nameservers')
+      .values(subnet.dnsNameservers.map((address, position) => ({ subnet_id: subnetId, address, position })))
+      .execute();
+  }
+  if (subnet.hostRoutes.length > 0) {
+    await tx
+      .insertInto('subnet_routes')
+      .values(subnet.hostRoutes.map((r) => ({ subnet_id: subnetId, destination: r.destination, nexthop: r.nexthop })))
+      .execute();
+  }
+}
+
+/** A new SLAAC / stateless subnet gives every existing port on the network (but router ports) its EUI-64 address. */
+async function addAutoAddresses(tx: Tx, subnet: SubnetRow): Promise<void> {
+  const ports = await tx.selectFrom('ports').select(['id', 'mac_address', 'device_owner']).where('network_id', '=', subnet.network_id).execute();
+  const rows = ports
+    .filter((p) => !ROUTER_OWNERS.includes(p.device_owner))
+    .map((p) => ({ subnet_id: subnet.id, ip_address: eui64Address(subnet.cidr, p.mac_address), port_id: p.id, network_id: subnet.network_id }));
+  if (rows.length > 0) await tx.insertInto('ipallocations').values(rows).execute();
+}
+
+/** A subnet created or deleted is a change to its network too. */
+async function bumpNetwork(tx: Tx, networkId: string): Promise<void> {
+  await tx
+    .updateTable('networks')
+    .set({ revision_number: sql`revision_number + 1`, updated_at: utcNow() })
+    .where('id', '=', networkId)
+    .execute();
+}
