@@ -4,7 +4,7 @@
  * context. Bodies are parsed here (not by fastify's schema layer, which would
  * silently drop unknown keys where Neutron answers 400).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
 import { BadRequest, NotFound } from '../common/errors.js';
@@ -45,8 +45,8 @@ const CORE_COLLECTIONS = ['networks', 'subnets', 'ports'];
 export function buildApp(parts: AppParts): FastifyInstance {
   const app = Fastify({
     loggerInstance: parts.logger,
-    disableRequestLogging: true,
-    ignoreTrailingSlash: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
     genReqId: () => newRequestId(),
     requestIdHeader: false,
     bodyLimit: 16 * 1024 * 1024,

@@ -1,0 +1,72 @@
+/** The API server: database, core plugin and HTTP application, listening on bind_host:bind_port. */
+import type { FastifyInstance } from 'fastify';
+
+import { buildApp } from '../api/app.js';
+import { noauthContext } from '../api/noauth.js';
+import { openDatabase } from '../db/connect.js';
+import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
+import { coreExtensions, coreResources } from '../resources/index.js';
+import { composeApi } from '../resources/compose.js';
+import { registerIpAvailability } from '../api/ipAvailability.js';
+import type { LoadedNeutronConfig } from './config.js';
+import { buildCore, coreOptionsFrom } from './core.js';
+import type { Logger } from './logger.js';
+
+export interface RunningApi {
+  readonly app: FastifyInstance;
+  /** Where it listens, e.g. http://127.0.0.1:9696 */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface ApiServerOptions {
+  /** Apply migrations instead of refusing a schema that is behind (all-in-one). */
+  readonly migrate: boolean;
+}
+
+export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, options: ApiServerOptions): Promise<RunningApi> {
+  const { config } = loaded;
+  if (config.DEFAULT.auth_strategy !== 'noauth') {
+    throw loaded.errorFor('DEFAULT', 'auth_strategy', `'${config.DEFAULT.auth_strategy}' is not available in this build yet; set auth_strategy = noauth`);
+  }
+  const connection = loaded.required('database', 'connection');
+  const database = await openDatabase(connection, config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {});
+  try {
+    if (options.migrate) await upgradeHead(database.db);
+    else await assertSchemaCurrent(database.db);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+
+  const core = buildCore(database.db, coreOptionsFrom(config), log);
+  const app = buildApp({
+    api: composeApi(coreResources, coreExtensions),
+    collections: core.collections,
+    tags: core.tags,
+    authenticate: (request, requestId) => noauthContext(request.headers, requestId),
+    options: {
+      paginationMaxLimit: config.DEFAULT.pagination_max_limit,
+      filterValidation: config.DEFAULT.filter_validation,
+      allowBulk: config.DEFAULT.allow_bulk,
+      linkPrefix: config.DEFAULT.network_link_prefix,
+    },
+    logger: log,
+    extraRoutes: [(app, contextOf) => registerIpAvailability(app, database.db, contextOf)],
+  });
+  try {
+    await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const host = config.DEFAULT.bind_host.includes(':') ? `[${config.DEFAULT.bind_host}]` : config.DEFAULT.bind_host;
+  return {
+    app,
+    url: `http://${host}:${config.DEFAULT.bind_port}`,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/** Builds the core plugin (networks, subnets, ports, tags) over an open database. */
+import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
+import type { Db } from '../db/schema.js';
+import { EventBus } from '../events/bus.js';
+import type { Collection } from '../plugins/collection.js';
+import type { CoreDeps } from '../plugins/core/deps.js';
+import type { CoreEvents } from '../plugins/core/events.js';
+import { NetworkService } from '../plugins/core/networks.js';
+import type { CoreOptions } from '../plugins/core/options.js';
+import { PortService } from '../plugins/core/ports.js';
+import { SubnetService } from '../plugins/core/subnets.js';
+import { TagService } from '../plugins/core/tags.js';
+import type { LoadedNeutronConfig } from './config.js';
+import type { Logger } from './logger.js';
+
+export function coreOptionsFrom(config: LoadedNeutronConfig['config']): CoreOptions {
+  const d = config.DEFAULT;
+  return {
+    baseMac: d.base_mac,
+    macGenerationRetries: d.mac_generation_retries,
+    globalPhysnetMtu: d.global_physnet_mtu,
+    maxFixedIpsPerPort: d.max_fixed_ips_per_port,
+    dnsDomain: d.dns_domain,
+    maxDnsNameservers: d.max_dns_nameservers,
+    maxSubnetHostRoutes: d.max_subnet_host_routes,
+    maxAllowedAddressPairs: d.max_allowed_address_pair,
+  };
+}
+
+export interface Core {
+  readonly deps: CoreDeps;
+  readonly networks: NetworkService;
+  readonly subnets: SubnetService;
+  readonly ports: PortService;
+  readonly tags: TagService;
+  readonly collections: ReadonlyMap<string, Collection>;
+}
+
+/** Generated MACs and addresses can race with another server; the unique keys catch it and the whole transaction re-runs. */
+const retryTransaction = (err: unknown) => isRetryable(err) || isUniqueViolation(err);
+
+export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
+  const deps: CoreDeps = {
+    db,
+    options,
+    events: new EventBus<CoreEvents>(log),
+    transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
+    random: Math.random,
+  };
+  const networks = new NetworkService(deps);
+  const subnets = new SubnetService(deps);
+  const ports = new PortService(deps);
+  const collections = new Map<string, Collection>([
+    ['networks', networks],
+    ['subnets', subnets],
+    ['ports', ports],
+  ]);
+  return { deps, networks, subnets, ports, tags: new TagService(deps), collections };
+}
