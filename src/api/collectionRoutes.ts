@@ -108,10 +108,10 @@ export function registerCollection(
     GET: async (request) => {
       const ctx = contextOf(request);
       const fields = queryPairs(request.url)
-        .filter(([k]) => k === 'fields')
+        .filter(([k, v]) => k === 'fields' && v !== '')
         .map(([, v]) => v);
       const object = await collection.show(ctx, pathParam(request, 'id'));
-      return { [member]: presenter(resource, ctx, fields)(object) };
+      return { [member]: presenter(resource, ctx, fields.length > 0 ? fields : undefined)(object) };
     },
     PUT: async (request) => {
       const ctx = contextOf(request);

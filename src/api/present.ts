@@ -1,6 +1,7 @@
 /**
  * Shapes a plugin's full object for one caller: only visible attributes,
- * admin-only ones for admins, and exactly the `fields=` asked for.
+ * admin-only ones for admins, and exactly the `fields=` asked for
+ * (undefined = all; names that are not attributes select nothing).
  */
 import type { RequestContext } from '../common/context.js';
 import type { ApiObject } from '../plugins/collection.js';
@@ -12,7 +13,7 @@ export function presenter(resource: ResourceDecl, ctx: RequestContext, fields: r
   const keys = Object.entries(resource.attributes)
     .filter(([, decl]) => decl.visible !== false && (ctx.isAdmin || !decl.adminOnlyVisible))
     .map(([name]) => name)
-    .filter((name) => !fields || fields.length === 0 || fields.includes(name));
+    .filter((name) => fields === undefined || fields.includes(name));
   return (object) => {
     const out: ApiObject = {};
     for (const key of keys) if (key in object) out[key] = object[key];
