@@ -195,3 +195,19 @@ export class ConfigError extends Error {
     super(`${file ?? '<defaults>'}: [${section}] ${option}: ${reason}`);
   }
 }
+
+// IPAM errors neutron raises from neutron/ipam/exceptions.py.
+export const AllocationOnAutoAddressSubnet = neutronError(
+  400,
+  'AllocationOnAutoAddressSubnet',
+  (ip: string, subnetId: string) =>
+    `IPv6 address ${ip} cannot be directly assigned to a port on subnet ${subnetId} as the subnet is configured for automatic addresses`,
+);
+export const IpAddressGenerationFailureNoMatchingSubnet = neutronError(
+  409,
+  'IpAddressGenerationFailureNoMatchingSubnet',
+  (networkId: string, serviceType: string) =>
+    `No valid service subnet for the given device owner, network ${networkId}, service type ${serviceType}.`,
+);
+/** A subnet request IPAM cannot honour, e.g. the default gateway of an IPv4 /31 is its broadcast address. */
+export const IpamValueInvalid = neutronError(409, 'IpamValueInvalid', (message: string) => message);
