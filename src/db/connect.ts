@@ -1,0 +1,262 @@
+/**
+ * Opens the database named by `[database] connection`, with each driver set up
+ * so that the same Kysely query gives the same JavaScript values on SQLite,
+ * MariaDB/MySQL and PostgreSQL:
+ *
+ * - integers (including booleans stored as 0/1, COUNT(*) and SUM()) come back
+ *   as numbers: pg's BIGINT/NUMERIC and mysql2's DECIMAL would otherwise be
+ *   strings;
+ * - timestamps are ISO strings in VARCHAR columns, so no driver date
+ *   conversion is involved (mysql2 `dateStrings` is on for good measure);
+ * - text compares byte-wise (SQLite BINARY, MySQL `utf8mb4_bin`, PostgreSQL
+ *   `COLLATE "C"` in the migrations), so filters and sorting agree;
+ * - transactions read committed data: PostgreSQL's default, set per session on
+ *   MySQL (its default REPEATABLE READ takes gap locks that deadlock inserts);
+ *   SQLite transactions are serial and start with BEGIN IMMEDIATE.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+} from 'kysely';
+import { createPool } from 'mysql2';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { parseDatabaseUrl, redactUrl, type DatabaseDialect, type DatabaseUrl } from './url.js';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: DatabaseDialect;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Connections per process (MySQL, PostgreSQL). SQLite always has one. */
+  poolSize?: number;
+  /** How long a SQLite writer waits for another process's write lock, in ms. */
+  sqliteBusyTimeoutMs?: number;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens a pool (one connection for SQLite) and checks that the database
+ * answers, so a wrong password or host fails here with the URL named (password
+ * hidden) rather than at the first request.
+ */
+export async function openDatabase(url: string | DatabaseUrl, options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
+  const parsed = typeof url === 'string' ? parseDatabaseUrl(url) : url;
+  const where = typeof url === 'string' ? redactUrl(url) : describe(parsed);
+  let db: Kysely<Database> | undefined;
+  try {
+    db = createKysely(parsed, options);
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db?.destroy().catch(() => undefined);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot connect to the database ${where}: ${reason}`, { cause: err });
+  }
+  let closed = false;
+  const opened = db;
+  return {
+    db: opened,
+    dialect: parsed.dialect,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await opened.destroy();
+    },
+  };
+}
+
+function describe(url: DatabaseUrl): string {
+  switch (url.dialect) {
+    case 'sqlite':
+      return `sqlite file ${url.path}`;
+    case 'mysql':
+      return `mysql://${url.user}@${url.socketPath ?? `${url.host}:${url.port}`}/${url.database}`;
+    case 'postgres':
+      return `postgresql://${url.user}@${url.host}:${url.port}/${url.database}`;
+    default: {
+      const never: never = url;
+      return String(never);
+    }
+  }
+}
+
+function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Kysely<Database> {
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  switch (url.dialect) {
+    case 'sqlite':
+      return new Kysely<Database>({
+        dialect: new NucleonSqliteDialect(url.path, options.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS),
+      });
+    case 'mysql':
+      return new Kysely<Database>({
+        dialect: new MysqlDialect({
+          pool: createPool({
+            ...(url.socketPath !== null ? { socketPath: url.socketPath } : { host: url.host, port: url.port }),
+            user: url.user,
+            password: url.password,
+            database: url.database,
+            connectionLimit: poolSize,
+            // utf8mb4 with a binary collation, like the tables: literals compare as the columns do.
+            charset: 'UTF8MB4_BIN',
+            // BIGINT as number while it is exact, DECIMAL (SUM()) as number, dates untouched.
+            supportBigNumbers: true,
+            bigNumberStrings: false,
+            decimalNumbers: true,
+            dateStrings: true,
+            timezone: 'Z',
+            enableKeepAlive: true,
+          }),
+          onCreateConnection: async (connection) => {
+            // oslo.db's default mysql_sql_mode: strict, so a too-long value fails instead of being cut.
+            await connection.executeQuery(CompiledQuery.raw(`set session sql_mode = 'TRADITIONAL'`));
+            await connection.executeQuery(CompiledQuery.raw('set session transaction isolation level read committed'));
+            await connection.executeQuery(CompiledQuery.raw(`set session time_zone = '+00:00'`));
+          },
+        }),
+      });
+    case 'postgres': {
+      const pool = new pg.Pool({
+        host: url.host,
+        port: url.port,
+        ...(url.user !== '' ? { user: url.user } : {}),
+        password: url.password,
+        database: url.database,
+        max: poolSize,
+        application_name: 'nucleon',
+        types: { getTypeParser: postgresTypeParser as typeof pg.types.getTypeParser },
+      });
+      // An idle connection that dies (database restart) is dropped by the pool;
+      // without a listener the 'error' event would end the process.
+      pool.on('error', () => undefined);
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    }
+    default: {
+      const never: never = url;
+      throw new Error(`unsupported database ${String(never)}`);
+    }
+  }
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+/** BIGINT (COUNT(*), SUM of integers) and NUMERIC as numbers, as the other two backends give them; the rest as pg does. */
+function postgresTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (format !== 'binary' && (oid === PG_INT8 || oid === PG_NUMERIC)) {
+    return (value: string) => {
+      const n = Number(value);
+      // Beyond 2^53 a number would be wrong; keep the exact text (no column of ours gets there).
+      return oid === PG_INT8 && !Number.isSafeInteger(n) ? value : n;
+    };
+  }
+  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+}
+
+/**
+ * SQLite through better-sqlite3, set up for several processes sharing one file:
+ * WAL (readers never block the writer), synchronous=NORMAL (durable at
+ * checkpoints, safe against corruption), a busy timeout, foreign keys on.
+ */
+class NucleonSqliteDialect extends SqliteDialect {
+  readonly #sqlite: BetterSqlite3.Database;
+  readonly #busyTimeoutMs: number;
+
+  constructor(path: string, busyTimeoutMs: number) {
+    const sqlite = openSqliteFile(path, busyTimeoutMs);
+    super({ database: sqlite });
+    this.#sqlite = sqlite;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#sqlite, this.#busyTimeoutMs);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+function openSqliteFile(path: string, busyTimeoutMs: number): BetterSqlite3.Database {
+  const memory = path === ':memory:' || path === '';
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new BetterSqlite3(memory ? ':memory:' : path);
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  if (!memory) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
+}
+
+/**
+ * SQLite supports transactional DDL; saying so makes Kysely's Migrator run all
+ * pending migrations in one transaction. With BEGIN IMMEDIATE (below) that
+ * transaction is also the cross-process migration lock SQLite otherwise lacks.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/**
+ * Every transaction starts with BEGIN IMMEDIATE: it takes the write lock at
+ * the start, so a transaction that reads then writes cannot fail half-way with
+ * SQLITE_BUSY because another process committed in between (what a deferred
+ * BEGIN does under WAL). While another connection holds the lock we wait
+ * asynchronously, polling, instead of letting busy_timeout block the event
+ * loop; that also lets two connections in one process (tests, migrations)
+ * take turns.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #sqlite: BetterSqlite3.Database;
+  readonly #busyTimeoutMs: number;
+
+  constructor(sqlite: BetterSqlite3.Database, busyTimeoutMs: number) {
+    super({ database: sqlite });
+    this.#sqlite = sqlite;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  override async beginTransaction(_connection: DatabaseConnection): Promise<void> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    let delay = 1;
+    this.#sqlite.pragma('busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          this.#sqlite.exec('begin immediate');
+          return;
+        } catch (err) {
+          if (!isSqliteBusy(err) || Date.now() >= deadline) throw err;
+        }
+        await sleep(delay + Math.random() * delay);
+        delay = Math.min(delay * 2, 50);
+      }
+    } finally {
+      this.#sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(this.#busyTimeoutMs))}`);
+    }
+  }
+}
+
+function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}

@@ -1,0 +1,17 @@
+/**
+ * Every migration, listed explicitly (not read from the filesystem), so the
+ * list is the same from any working directory and inside a bundle. Names sort
+ * in the order they run; add new ones at the end with the next number.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial_schema.js';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial_schema': m0001,
+});
+
+export class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { ...MIGRATIONS };
+  }
+}
