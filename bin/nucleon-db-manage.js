@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the command works right after npm install.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/dbManage.ts');
+// The compiled entry point; `npm install` builds dist/ (the prepare script), `npm run build` rebuilds it.
+import '../dist/cli/dbManage.js';

@@ -14,6 +14,10 @@ export function presenter(resource: ResourceDecl, ctx: RequestContext, fields: r
     .filter(([, decl]) => decl.visible !== false && (ctx.isAdmin || !decl.adminOnlyVisible))
     .map(([name]) => name)
     .filter((name) => fields === undefined || fields.includes(name));
+  // The common case (admin, all fields) needs no copy: plugins return exactly the declared attributes.
+  if (keys.length === Object.keys(resource.attributes).filter((name) => resource.attributes[name]?.visible !== false).length) {
+    return (object) => object;
+  }
   return (object) => {
     const out: ApiObject = {};
     for (const key of keys) if (key in object) out[key] = object[key];

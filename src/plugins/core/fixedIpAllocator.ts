@@ -7,9 +7,13 @@
 import { IpAddressGenerationFailure, IpAddressInUse } from '../../common/errors.js';
 import type { Tx } from '../../db/schema.js';
 import { type FixedIpPlanItem, type FixedIpRequest, planFixedIps, type PortSubnet, prefersNextAddress, updateFixedIps } from '../ipam/fixedIpsRequest.js';
-import { firstFreeAddress, pickAddress } from '../ipam/freeAddresses.js';
+import { countAddresses, firstFreeAddress, pickAddress, randomPoolAddresses } from '../ipam/freeAddresses.js';
 import type { AllocationPool, FixedIp, IpVersion, Ipv6Mode } from '../ipam/types.js';
 import type { CoreDeps } from './deps.js';
+
+/** Pools larger than this are probed at random rather than read whole. */
+const PROBE_ABOVE = 1024n;
+const PROBE_BATCH = 32;
 
 export interface AllocatedIp {
   subnet_id: string;
@@ -127,15 +131,36 @@ export class FixedIpAllocator {
     }
   }
 
+  /**
+   * A free address of the subnet, or null when its pools are full. Large
+   * pools are probed with a batch of random candidates (one indexed query);
+   * small or crowded ones are read whole.
+   */
   private async freeAddress(tx: Tx, subnetId: string, deviceOwner: string): Promise<string | null> {
-    const [pools, allocated] = await Promise.all([
-      tx.selectFrom('subnet_allocation_pools').select(['first_ip', 'last_ip']).where('subnet_id', '=', subnetId).orderBy('id').execute(),
-      tx.selectFrom('ipallocations').select('ip_address').where('subnet_id', '=', subnetId).execute(),
-    ]);
-    const ranges: AllocationPool[] = pools.map((p) => ({ start: p.first_ip, end: p.last_ip }));
-    const taken = allocated.map((a) => a.ip_address);
+    const pools: AllocationPool[] = (
+      await tx.selectFrom('subnet_allocation_pools').select(['first_ip', 'last_ip']).where('subnet_id', '=', subnetId).orderBy('id').execute()
+    ).map((p) => ({ start: p.first_ip, end: p.last_ip }));
     // DHCP ports take the first free address, as Neutron does, so they are predictable.
-    return prefersNextAddress(deviceOwner) ? firstFreeAddress(ranges, taken) : pickAddress(ranges, taken, this.deps.random);
+    const next = prefersNextAddress(deviceOwner);
+    if (!next && countAddresses(pools) > PROBE_ABOVE) {
+      const candidates = randomPoolAddresses(pools, PROBE_BATCH, this.deps.random);
+      const taken = new Set(
+        (
+          await tx
+            .selectFrom('ipallocations')
+            .select('ip_address')
+            .where('subnet_id', '=', subnetId)
+            .where('ip_address', 'in', candidates)
+            .execute()
+        ).map((a) => a.ip_address),
+      );
+      const free = candidates.find((c) => !taken.has(c));
+      if (free !== undefined) return free;
+    }
+    const allocated = (await tx.selectFrom('ipallocations').select('ip_address').where('subnet_id', '=', subnetId).execute()).map(
+      (a) => a.ip_address,
+    );
+    return next ? firstFreeAddress(pools, allocated) : pickAddress(pools, allocated, this.deps.random);
   }
 
   private async insert(tx: Tx, target: AllocationTarget, subnetId: string, ipAddress: string): Promise<AllocatedIp> {

@@ -64,6 +64,9 @@ export const portTable: TableSpec = {
 
 const json = (value: unknown): string => JSON.stringify(value ?? {});
 
+/** Most ports have empty binding dicts; skip the parser for those. */
+const parseJsonObject = (text: string): unknown => (text === '{}' ? {} : JSON.parse(text));
+
 export class PortService implements Collection {
   private readonly allocator: FixedIpAllocator;
 
@@ -321,9 +324,9 @@ export class PortService implements Collection {
       dns_assignment: dnsAssignment(row.dns_name, ips, this.deps.options.dnsDomain),
       'binding:host_id': row.binding_host_id,
       'binding:vnic_type': row.binding_vnic_type,
-      'binding:profile': JSON.parse(row.binding_profile) as unknown,
+      'binding:profile': parseJsonObject(row.binding_profile),
       'binding:vif_type': row.binding_vif_type,
-      'binding:vif_details': JSON.parse(row.binding_vif_details) as unknown,
+      'binding:vif_details': parseJsonObject(row.binding_vif_details),
       description: row.description,
       tags,
       created_at: row.created_at,

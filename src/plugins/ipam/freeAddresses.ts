@@ -113,3 +113,38 @@ export function pickAddress(
 export function countAddresses(pools: readonly AllocationPool[]): bigint {
   return poolsToRanges(pools).ranges.reduce((total, range) => total + (range.last - range.first + 1n), 0n);
 }
+
+/** A uniform random integer in [0, size) for sizes beyond 2^53 too (IPv6 pools). */
+function randomBelow(size: bigint, random: Random): bigint {
+  let value = 0n;
+  let span = 1n;
+  while (span < size) {
+    value = (value << 32n) | BigInt(Math.floor(random() * 2 ** 32));
+    span <<= 32n;
+  }
+  return value % size;
+}
+
+/**
+ * `count` addresses drawn uniformly from the pools, for allocators that probe
+ * a large pool instead of reading every allocation of the subnet.
+ */
+export function randomPoolAddresses(pools: readonly AllocationPool[], count: number, random: Random): string[] {
+  const { version, ranges } = poolsToRanges(pools);
+  if (version === null) return [];
+  const total = ranges.reduce((sum, r) => sum + (r.last - r.first + 1n), 0n);
+  if (total === 0n) return [];
+  const out = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    let offset = randomBelow(total, random);
+    for (const range of ranges) {
+      const size = range.last - range.first + 1n;
+      if (offset < size) {
+        out.add(formatIp(range.first + offset, version));
+        break;
+      }
+      offset -= size;
+    }
+  }
+  return [...out];
+}

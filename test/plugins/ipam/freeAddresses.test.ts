@@ -8,6 +8,7 @@ import {
   firstFreeAddress,
   freeAddresses,
   pickAddress,
+  randomPoolAddresses,
 } from '../../../src/plugins/ipam/freeAddresses.js';
 import type { AllocationPool, Random } from '../../../src/plugins/ipam/types.js';
 
@@ -147,4 +148,24 @@ describe('countAddresses', () => {
   for (const [name, pools, expected] of cases) {
     it(name, () => assert.equal(countAddresses(pools), expected));
   }
+});
+
+describe('randomPoolAddresses', () => {
+  it('draws only pool addresses, across several pools and from IPv6 /64s', () => {
+    const pools = [
+      { start: '10.0.0.10', end: '10.0.0.12' },
+      { start: '10.0.0.200', end: '10.0.0.201' },
+    ];
+    const allowed = new Set(['10.0.0.10', '10.0.0.11', '10.0.0.12', '10.0.0.200', '10.0.0.201']);
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const drawn = randomPoolAddresses(pools, 200, random);
+    assert.ok(drawn.length > 1 && drawn.length <= 5);
+    for (const ip of drawn) assert.ok(allowed.has(ip), ip);
+    assert.ok(drawn.some((ip) => ip.startsWith('10.0.0.20')), 'the second pool is reachable');
+    const v6 = randomPoolAddresses([{ start: '2001:db8::1', end: '2001:db8::ffff:ffff:ffff:ffff' }], 16, random);
+    assert.equal(v6.length, 16);
+    for (const ip of v6) assert.match(ip, /^2001:db8:/);
+    assert.deepEqual(randomPoolAddresses([], 4, random), []);
+  });
 });
