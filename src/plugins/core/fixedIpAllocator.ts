@@ -7,7 +7,7 @@
 import { IpAddressGenerationFailure, IpAddressInUse } from '../../common/errors.js';
 import type { Tx } from '../../db/schema.js';
 import { type FixedIpPlanItem, type FixedIpRequest, planFixedIps, type PortSubnet, prefersNextAddress, updateFixedIps } from '../ipam/fixedIpsRequest.js';
-import { countAddresses, firstFreeAddress, pickAddress, randomPoolAddresses } from '../ipam/freeAddresses.js';
+import { countAddresses, firstFreeAddress, PICK_WINDOW, pickAddress, randomPoolAddresses } from '../ipam/freeAddresses.js';
 import type { AllocationPool, FixedIp, IpVersion, Ipv6Mode } from '../ipam/types.js';
 import type { CoreDeps } from './deps.js';
 
@@ -143,7 +143,16 @@ export class FixedIpAllocator {
     // DHCP ports take the first free address, as Neutron does, so they are predictable.
     const next = prefersNextAddress(deviceOwner);
     if (!next && countAddresses(pools) > PROBE_ABOVE) {
-      const candidates = randomPoolAddresses(pools, PROBE_BATCH, this.deps.random);
+      // Candidates come from the start of the pools, as Neutron's allocator keeps
+      // addresses compact: with `used` taken among the first 2*used+1000, at least
+      // half of that window is free, so a batch practically always has a free one.
+      const { used } = await tx
+        .selectFrom('ipallocations')
+        .select((eb) => eb.fn.countAll<number>().as('used'))
+        .where('subnet_id', '=', subnetId)
+        .executeTakeFirstOrThrow();
+      const window = 2n * BigInt(used) + BigInt(PICK_WINDOW);
+      const candidates = randomPoolAddresses(pools, PROBE_BATCH, this.deps.random, window);
       const taken = new Set(
         (
           await tx

@@ -126,13 +126,20 @@ function randomBelow(size: bigint, random: Random): bigint {
 }
 
 /**
- * `count` addresses drawn uniformly from the pools, for allocators that probe
- * a large pool instead of reading every allocation of the subnet.
+ * `count` addresses drawn uniformly from the first `window` addresses of the
+ * pools (all of them when the window is larger), for allocators that probe a
+ * large pool instead of reading every allocation of the subnet.
  */
-export function randomPoolAddresses(pools: readonly AllocationPool[], count: number, random: Random): string[] {
+export function randomPoolAddresses(
+  pools: readonly AllocationPool[],
+  count: number,
+  random: Random,
+  window?: bigint,
+): string[] {
   const { version, ranges } = poolsToRanges(pools);
   if (version === null) return [];
-  const total = ranges.reduce((sum, r) => sum + (r.last - r.first + 1n), 0n);
+  const size = ranges.reduce((sum, r) => sum + (r.last - r.first + 1n), 0n);
+  const total = window !== undefined && window < size ? window : size;
   if (total === 0n) return [];
   const out = new Set<string>();
   for (let i = 0; i < count; i++) {

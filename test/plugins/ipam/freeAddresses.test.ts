@@ -167,5 +167,7 @@ describe('randomPoolAddresses', () => {
     assert.equal(v6.length, 16);
     for (const ip of v6) assert.match(ip, /^2001:db8:/);
     assert.deepEqual(randomPoolAddresses([], 4, random), []);
+    const windowed = randomPoolAddresses(pools, 100, random, 3n);
+    assert.deepEqual([...windowed].sort(), ['10.0.0.10', '10.0.0.11', '10.0.0.12'], 'a window keeps draws at the start');
   });
 });
