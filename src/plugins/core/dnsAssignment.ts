@@ -16,7 +16,7 @@ export function dnsAssignment(
   dnsName: string,
   ips: readonly { ip_address: string }[],
   dnsDomain: string,
-): DnsAssignment[] {
+): readonly DnsAssignment[] {
   const domain = dnsDomain.replace(/\.$/, '');
   const useName = dnsName !== '' && domain !== PLACEHOLDER_DOMAIN;
   return ips.map(({ ip_address }) => {
