@@ -3,8 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
 import { BadRequest, NetworkNotFound, PolicyNotAuthorized } from '../common/errors.js';
-import type { Db } from '../db/schema.js';
-import { ipAvailability } from '../plugins/core/ipAvailability.js';
+import type { AvailabilityFilter, NetworkAvailability } from '../plugins/core/ipAvailability.js';
 import { pathParam, route } from './collectionRoutes.js';
 import { queryPairs } from './request.js';
 
@@ -22,7 +21,11 @@ function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
   return reply.type('application/json').send(stringifyWithBigInts(body));
 }
 
-export function registerIpAvailability(app: FastifyInstance, db: Db, contextOf: (request: FastifyRequest) => RequestContext): void {
+export function registerIpAvailability(
+  app: FastifyInstance,
+  ipAvailability: (filter: AvailabilityFilter) => Promise<NetworkAvailability[]>,
+  contextOf: (request: FastifyRequest) => RequestContext,
+): void {
   const adminOnly = (request: FastifyRequest) => {
     const ctx = contextOf(request);
     if (!ctx.isAdmin) throw new PolicyNotAuthorized('get_network_ip_availability');
@@ -36,7 +39,7 @@ export function registerIpAvailability(app: FastifyInstance, db: Db, contextOf: 
       }
       const ipVersions = values('ip_version').map(Number);
       if (ipVersions.some((v) => v !== 4 && v !== 6)) throw new BadRequest('ip_version must be 4 or 6');
-      const result = await ipAvailability(db, {
+      const result = await ipAvailability({
         networkIds: values('network_id'),
         networkNames: values('network_name'),
         projectIds: [...values('project_id'), ...values('tenant_id')],
@@ -49,7 +52,7 @@ export function registerIpAvailability(app: FastifyInstance, db: Db, contextOf: 
     GET: async (request, reply) => {
       adminOnly(request);
       const id = pathParam(request, 'id');
-      const [result] = await ipAvailability(db, { networkIds: [id] });
+      const [result] = await ipAvailability({ networkIds: [id] });
       if (!result) throw new NetworkNotFound(id);
       return sendJson(reply, { network_ip_availability: result });
     },

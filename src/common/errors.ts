@@ -165,6 +165,22 @@ export const AddressPairAndPortSecurityRequired = neutronError(
   () => 'Port Security must be enabled in order to have allowed address pairs on a port.',
 );
 
+// IPAM errors neutron raises from neutron/ipam/exceptions.py.
+export const AllocationOnAutoAddressSubnet = neutronError(
+  400,
+  'AllocationOnAutoAddressSubnet',
+  (ip: string, subnetId: string) =>
+    `IPv6 address ${ip} cannot be directly assigned to a port on subnet ${subnetId} as the subnet is configured for automatic addresses`,
+);
+export const IpAddressGenerationFailureNoMatchingSubnet = neutronError(
+  409,
+  'IpAddressGenerationFailureNoMatchingSubnet',
+  (networkId: string, serviceType: string) =>
+    `No valid service subnet for the given device owner, network ${networkId}, service type ${serviceType}.`,
+);
+/** A subnet request IPAM cannot honour, e.g. the default gateway of an IPv4 /31 is its broadcast address. */
+export const IpamValueInvalid = neutronError(409, 'IpamValueInvalid', (message: string) => message);
+
 // 412
 export const RevisionNumberConstraintFailed = neutronError(
   412,
@@ -183,31 +199,17 @@ export const NotImplementedError = neutronError(501, 'NotImplementedError', (mes
 
 /**
  * A bad configuration value: the process stops with one line naming where.
- * `file` is undefined for built-in defaults and command-line values.
+ * `file` is undefined for built-in defaults; `section` and `option` are
+ * undefined for errors about a whole file (missing, unreadable).
  */
 export class ConfigError extends Error {
   constructor(
     readonly file: string | undefined,
-    readonly section: string,
-    readonly option: string,
+    readonly section: string | undefined,
+    readonly option: string | undefined,
     readonly reason: string,
   ) {
-    super(`${file ?? '<defaults>'}: [${section}] ${option}: ${reason}`);
+    const where = [section === undefined ? undefined : `[${section}]`, option].filter((part) => part !== undefined).join(' ');
+    super(`${file ?? '<defaults>'}: ${where ? `${where}: ` : ''}${reason}`);
   }
 }
-
-// IPAM errors neutron raises from neutron/ipam/exceptions.py.
-export const AllocationOnAutoAddressSubnet = neutronError(
-  400,
-  'AllocationOnAutoAddressSubnet',
-  (ip: string, subnetId: string) =>
-    `IPv6 address ${ip} cannot be directly assigned to a port on subnet ${subnetId} as the subnet is configured for automatic addresses`,
-);
-export const IpAddressGenerationFailureNoMatchingSubnet = neutronError(
-  409,
-  'IpAddressGenerationFailureNoMatchingSubnet',
-  (networkId: string, serviceType: string) =>
-    `No valid service subnet for the given device owner, network ${networkId}, service type ${serviceType}.`,
-);
-/** A subnet request IPAM cannot honour, e.g. the default gateway of an IPv4 /31 is its broadcast address. */
-export const IpamValueInvalid = neutronError(409, 'IpamValueInvalid', (message: string) => message);

@@ -52,7 +52,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === '') {
-      throw new ConfigError(undefined, '-', name, 'requires a value');
+      throw new ConfigError('<command line>', undefined, name, 'requires a value');
     }
     configSources.push({ kind: FLAGS[name], path: value });
   }
@@ -89,6 +89,6 @@ function readConfigDir(dir: string): string[] {
         : code === 'ENOTDIR'
           ? 'is not a directory'
           : `cannot read the directory: ${error instanceof Error ? error.message : String(error)}`;
-    throw new ConfigError(dir, '-', 'config_dir', reason);
+    throw new ConfigError(dir, undefined, undefined, reason);
   }
 }

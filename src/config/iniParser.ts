@@ -35,7 +35,7 @@ export function parseIni(text: string, file: string): ParsedIni {
   let pending: { name: string; lines: string[]; line: number } | undefined;
 
   const syntaxError = (lineNo: number, reason: string) =>
-    new ConfigError(file, section ?? '-', `line ${lineNo}`, reason);
+    new ConfigError(file, section, `line ${lineNo}`, reason);
 
   const flush = () => {
     if (pending && section !== undefined) {

@@ -160,7 +160,7 @@ function readConfigFile(file: string): string {
           : code === 'EISDIR'
             ? 'is a directory, not a file'
             : `cannot read the file: ${error instanceof Error ? error.message : String(error)}`;
-    throw new ConfigError(file, '-', 'config_file', reason);
+    throw new ConfigError(file, undefined, undefined, reason);
   }
 }
 

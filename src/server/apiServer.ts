@@ -2,12 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 
 import { buildApp } from '../api/app.js';
+import { registerIpAvailability } from '../api/ipAvailability.js';
 import { noauthContext } from '../api/noauth.js';
 import { openDatabase } from '../db/connect.js';
 import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
-import { coreExtensions, coreResources } from '../resources/index.js';
+import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { composeApi } from '../resources/compose.js';
-import { registerIpAvailability } from '../api/ipAvailability.js';
+import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
 import { buildCore, coreOptionsFrom } from './core.js';
 import type { Logger } from './logger.js';
@@ -52,7 +53,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       linkPrefix: config.DEFAULT.network_link_prefix,
     },
     logger: log,
-    extraRoutes: [(app, contextOf) => registerIpAvailability(app, database.db, contextOf)],
+    extraRoutes: [(app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf)],
   });
   try {
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });

@@ -90,7 +90,7 @@ describe('configFilesOf', () => {
     const missing = join(dir, 'nope');
     assert.throws(
       () => configFilesOf([{ kind: 'dir', path: missing }]),
-      (e: unknown) => e instanceof ConfigError && e.message === `${missing}: [-] config_dir: no such directory`,
+      (e: unknown) => e instanceof ConfigError && e.message === `${missing}: no such directory`,
     );
   });
 });

@@ -99,8 +99,8 @@ describe('parseIni', () => {
   });
 
   const errors: { name: string; text: string; message: RegExp }[] = [
-    { name: 'unclosed section', text: '[DEFAULT\nx = 1\n', message: /^\/etc\/neutron\/neutron\.conf: \[-\] line 1: .*closing/ },
-    { name: 'option before any section', text: 'debug = true\n', message: /\[-\] line 1: option 'debug' appears before any \[section\]/ },
+    { name: 'unclosed section', text: '[DEFAULT\nx = 1\n', message: /^\/etc\/neutron\/neutron\.conf: line 1: .*closing/ },
+    { name: 'option before any section', text: 'debug = true\n', message: /: line 1: option 'debug' appears before any \[section\]/ },
     { name: 'line without = or :', text: '[DEFAULT]\ngarbage\n', message: /\[DEFAULT\] line 2: expected 'name = value', got 'garbage'/ },
     { name: 'empty name', text: '[DEFAULT]\n= 3\n', message: /\[DEFAULT\] line 2: empty option name/ },
     { name: 'orphan continuation', text: '[DEFAULT]\n\n  stray\n', message: /\[DEFAULT\] line 3: unexpected continuation line 'stray'/ },

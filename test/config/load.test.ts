@@ -400,14 +400,14 @@ describe('loadConfig: bad values stop with a ConfigError naming file, section an
   it('reports a missing file as a ConfigError', () => {
     const missing = join(dir, 'nope', 'neutron.conf');
     const error = configError(() => loadConfig({ files: [conf('[DEFAULT]\n'), missing], groups }));
-    assert.equal(error.message, `${missing}: [-] config_file: no such file`);
+    assert.equal(error.message, `${missing}: no such file`);
   });
 
   it('reports a directory given as a file', () => {
     const sub = join(dir, 'a-dir');
     mkdirSync(sub);
     const error = configError(() => loadConfig({ files: [sub], groups }));
-    assert.equal(error.message, `${sub}: [-] config_file: is a directory, not a file`);
+    assert.equal(error.message, `${sub}: is a directory, not a file`);
   });
 });
 
