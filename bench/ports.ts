@@ -361,7 +361,7 @@ async function spawnNucleon(): Promise<Spawned> {
   // Node flags on the entry point's `#!/usr/bin/env -S node ...` line apply
   // to the installed command (and npm start), so they apply here too.
   const entry = await readFile(join(REPO, 'bin/nucleon.js'), 'utf8').catch(() => '');
-  const nodeFlags = /^#!.*\bnode((?:\s+--?[\w-]+(?:=\S+)?)*)\s*$/m.exec(entry.split('\n', 1)[0] ?? '')?.[1]?.trim().split(/\s+/) ?? [];
+  const nodeFlags = /^#!.*\bnode((?:\s+--?[\w-]+(?:=\S+)?)*)\s*$/m.exec(entry.split('\n', 1)[0] ?? '')?.[1]?.split(/\s+/).filter((flag) => flag !== '') ?? [];
   const args = [...nodeFlags, 'bin/nucleon.js', 'all-in-one', '--state-dir', join(dir, 'state'), '--config-file', configFile];
   step(`spawning node ${args.join(' ')}`);
   const started = performance.now();
