@@ -7,6 +7,7 @@
 import { BadRequest, InvalidInput, NeutronError } from '../common/errors.js';
 import type { ResourceDecl } from '../resources/types.js';
 import { pyRepr } from './pyFormat.js';
+import type { SortKey, TagFilters } from '../plugins/core/listRows.js';
 import { attributesOf } from './resourceAttributes.js';
 import { convertFilterValue } from './validate.js';
 
@@ -17,19 +18,6 @@ export interface ListQueryOptions {
   readonly filterValidation: boolean;
   /** Resource-specific filters the plugin interprets itself (ports' `fixed_ips`), passed through raw. */
   readonly extraFilters?: readonly string[];
-}
-
-export interface SortKey {
-  readonly key: string;
-  readonly dir: 'asc' | 'desc';
-}
-
-/** `tags` (all of), `tags-any` (any of), `not-tags` (not all of), `not-tags-any` (none of). */
-export interface TagFilters {
-  readonly tags?: readonly string[];
-  readonly tagsAny?: readonly string[];
-  readonly notTags?: readonly string[];
-  readonly notTagsAny?: readonly string[];
 }
 
 export interface ListQuery {

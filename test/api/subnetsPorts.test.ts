@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, testDialects, type TestDatabase } from '../db/databases.js';
 import { asProject, type TestApi, startTestApi } from '../helpers/testApi.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
 type Json = Record<string, any>;
 
 for (const dialect of testDialects()) {

@@ -21,6 +21,7 @@ export type Headers = Record<string, string>;
 
 export interface TestApi {
   readonly url: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
   request<T = any>(method: string, path: string, body?: unknown, headers?: Headers): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 }

@@ -6,7 +6,15 @@
  */
 import { IpAddressGenerationFailure, IpAddressInUse } from '../../common/errors.js';
 import type { Tx } from '../../db/schema.js';
-import { type FixedIpPlanItem, type FixedIpRequest, planFixedIps, type PortSubnet, prefersNextAddress, updateFixedIps } from '../ipam/fixedIpsRequest.js';
+import {
+  type FixedIpPlanItem,
+  type FixedIpRequest,
+  planFixedIps,
+  type PortAddressing,
+  type PortSubnet,
+  prefersNextAddress,
+  updateFixedIps,
+} from '../ipam/fixedIpsRequest.js';
 import { countAddresses, firstFreeAddress, PICK_WINDOW, pickAddress, randomPoolAddresses } from '../ipam/freeAddresses.js';
 import type { AllocationPool, FixedIp, IpVersion, Ipv6Mode } from '../ipam/types.js';
 import type { CoreDeps } from './deps.js';
@@ -29,6 +37,12 @@ export interface AllocationTarget {
   readonly requested: readonly Record<string, string>[] | undefined;
 }
 
+interface NetworkSubnets {
+  readonly list: readonly PortSubnet[];
+  /** Ids that exist: the network's and, among those the request names, other networks'. */
+  readonly existing: ReadonlySet<string>;
+}
+
 const toRequest = (entry: Record<string, string>): FixedIpRequest => ({
   subnetId: entry.subnet_id,
   ipAddress: entry.ip_address,
@@ -40,14 +54,7 @@ export class FixedIpAllocator {
   /** Addresses for a new port. */
   async allocate(tx: Tx, target: AllocationTarget): Promise<AllocatedIp[]> {
     const subnets = await this.networkSubnets(tx, target);
-    const plan = planFixedIps(target.requested?.map(toRequest), {
-      networkId: target.networkId,
-      subnets: subnets.list,
-      deviceOwner: target.deviceOwner,
-      macAddress: target.mac,
-      maxFixedIpsPerPort: this.deps.options.maxFixedIpsPerPort,
-      subnetExists: (id) => subnets.existing.has(id),
-    });
+    const plan = planFixedIps(target.requested?.map(toRequest), this.addressing(target, subnets));
     const out: AllocatedIp[] = [];
     for (const item of plan) out.push(await this.execute(tx, target, item));
     return out;
@@ -60,12 +67,7 @@ export class FixedIpAllocator {
       await tx.selectFrom('ipallocations').select(['subnet_id', 'ip_address']).where('port_id', '=', target.portId).execute()
     ).map((r) => ({ subnetId: r.subnet_id, ipAddress: r.ip_address }));
     const change = updateFixedIps(current, target.requested?.map(toRequest), {
-      networkId: target.networkId,
-      subnets: subnets.list,
-      deviceOwner: target.deviceOwner,
-      macAddress: target.mac,
-      maxFixedIpsPerPort: this.deps.options.maxFixedIpsPerPort,
-      subnetExists: (id) => subnets.existing.has(id),
+      ...this.addressing(target, subnets),
       previousMacAddress: target.previousMac,
     });
     for (const ip of change.remove) {
@@ -79,7 +81,18 @@ export class FixedIpAllocator {
     for (const item of change.add) await this.execute(tx, target, item);
   }
 
-  private async networkSubnets(tx: Tx, target: AllocationTarget) {
+  private addressing(target: AllocationTarget, subnets: NetworkSubnets): PortAddressing {
+    return {
+      networkId: target.networkId,
+      subnets: subnets.list,
+      deviceOwner: target.deviceOwner,
+      macAddress: target.mac,
+      maxFixedIpsPerPort: this.deps.options.maxFixedIpsPerPort,
+      subnetExists: (id) => subnets.existing.has(id),
+    };
+  }
+
+  private async networkSubnets(tx: Tx, target: AllocationTarget): Promise<NetworkSubnets> {
     const rows = await tx
       .selectFrom('subnets')
       .select(['id', 'cidr', 'ip_version', 'ipv6_ra_mode', 'ipv6_address_mode', 'enable_dhcp'])

@@ -8,7 +8,8 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
 import { listRows, type TableSpec } from './listRows.js';
-import { checkRevision } from './revision.js';
+import { createAll, deleteOne, updateOne } from './lifecycle.js';
+import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleNetworks } from './visibility.js';
 
 type NetworkRow = Selectable<NetworksTable>;
@@ -49,35 +50,32 @@ export class NetworkService implements Collection {
   }
 
   async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
-    const now = utcNow();
-    const rows: NetworkRow[] = items.map((item) => ({
-      id: newId(),
-      project_id: String(item.project_id),
-      name: String(item.name ?? ''),
-      description: String(item.description ?? ''),
-      revision_number: 0,
-      created_at: now,
-      updated_at: now,
-      admin_state_up: item.admin_state_up === false ? 0 : 1,
-      status: 'ACTIVE',
-      shared: item.shared === true ? 1 : 0,
-      mtu: 0,
-      router_external: item['router:external'] === true ? 1 : 0,
-      port_security_enabled: item.port_security_enabled === false ? 0 : 1,
-      dns_domain: String(item.dns_domain ?? ''),
-      availability_zone_hints: '[]',
-    }));
-    const created = rows.map((row) => this.toApi(row, [], []));
-    await this.deps.transaction(async (tx) => {
-      await tx.insertInto('networks').values(rows).execute();
-      for (const current of created) await this.deps.events.publish('network.precommit_create', { ctx, tx, current });
+    return createAll(this.deps, ctx, 'network', items, async (tx, item) => {
+      const now = utcNow();
+      const row: NetworkRow = {
+        id: newId(),
+        project_id: String(item.project_id),
+        name: String(item.name ?? ''),
+        description: String(item.description ?? ''),
+        revision_number: 0,
+        created_at: now,
+        updated_at: now,
+        admin_state_up: item.admin_state_up === false ? 0 : 1,
+        status: 'ACTIVE',
+        shared: item.shared === true ? 1 : 0,
+        mtu: 0,
+        router_external: item['router:external'] === true ? 1 : 0,
+        port_security_enabled: item.port_security_enabled === false ? 0 : 1,
+        dns_domain: String(item.dns_domain ?? ''),
+        availability_zone_hints: '[]',
+      };
+      await tx.insertInto('networks').values(row).execute();
+      return this.toApi(row, [], []);
     });
-    for (const current of created) await this.deps.events.notify('network.after_create', { ctx, current });
-    return created;
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    const { original, current } = await this.deps.transaction(async (tx) => {
+    return updateOne(this.deps, ctx, 'network', async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_network', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
@@ -89,38 +87,37 @@ export class NetworkService implements Collection {
       if ('router:external' in changes) patch.router_external = changes['router:external'] ? 1 : 0;
       if ('port_security_enabled' in changes) patch.port_security_enabled = changes.port_security_enabled ? 1 : 0;
       if ('dns_domain' in changes) patch.dns_domain = String(changes.dns_domain);
-      await tx
-        .updateTable('networks')
-        .set({ ...patch, revision_number: row.revision_number + 1, updated_at: utcNow() })
-        .where('id', '=', id)
-        .execute();
-      const updated = await tx.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      const [current] = await this.present([updated], tx);
-      await this.deps.events.publish('network.precommit_update', { ctx, tx, current: current!, original: original! });
+      await tx.updateTable('networks').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
+      const [current] = await this.present([await this.visibleRow(ctx, id, tx)], tx);
       return { original: original!, current: current! };
     });
-    await this.deps.events.notify('network.after_update', { ctx, current, original });
-    return current;
   }
 
   async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
-    const current = await this.deps.transaction(async (tx) => {
-      const row = await this.ownedRow(ctx, id, 'delete_network', tx);
-      checkRevision(row.revision_number, expectedRevision);
-      const ports = await tx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', id).execute();
-      const blocking = ports.filter((p) => !AUTO_DELETED_OWNERS.includes(p.device_owner)).map((p) => p.id);
-      if (blocking.length > 0) throw new NetworkInUse(id, blocking);
-      const [current] = await this.present([row], tx);
-      await this.deps.events.publish('network.precommit_delete', { ctx, tx, current: current! });
-      // Allocations reference subnets without cascading (so a subnet in use cannot vanish by accident).
-      await tx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
-      await tx.deleteFrom('ports').where('network_id', '=', id).execute();
-      await tx.deleteFrom('subnets').where('network_id', '=', id).execute();
-      await tx.deleteFrom('networks').where('id', '=', id).execute();
-      await tx.deleteFrom('tags').where('resource_id', 'in', [id, ...ports.map((p) => p.id)]).execute();
-      return current!;
-    });
-    await this.deps.events.notify('network.after_delete', { ctx, current });
+    let portIds: string[] = [];
+    await deleteOne(
+      this.deps,
+      ctx,
+      'network',
+      async (tx) => {
+        const row = await this.ownedRow(ctx, id, 'delete_network', tx);
+        checkRevision(row.revision_number, expectedRevision);
+        const ports = await tx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', id).execute();
+        const blocking = ports.filter((p) => !AUTO_DELETED_OWNERS.includes(p.device_owner)).map((p) => p.id);
+        if (blocking.length > 0) throw new NetworkInUse(id, blocking);
+        portIds = ports.map((p) => p.id);
+        const [current] = await this.present([row], tx);
+        return current!;
+      },
+      async (tx) => {
+        // Allocations reference subnets without cascading (so a subnet in use cannot vanish by accident).
+        await tx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
+        await tx.deleteFrom('ports').where('network_id', '=', id).execute();
+        await tx.deleteFrom('subnets').where('network_id', '=', id).execute();
+        await tx.deleteFrom('networks').where('id', '=', id).execute();
+        await tx.deleteFrom('tags').where('resource_id', 'in', [id, ...portIds]).execute();
+      },
+    );
   }
 
   /** The network as the caller may see it, or NetworkNotFound. */

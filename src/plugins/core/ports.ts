@@ -1,4 +1,4 @@
-import { type Selectable, sql, type Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
 import {
@@ -22,7 +22,8 @@ import type { CoreDeps } from './deps.js';
 import { dnsAssignment } from './dnsAssignment.js';
 import { type AllocatedIp, FixedIpAllocator } from './fixedIpAllocator.js';
 import { type Condition, listRows, type TableSpec } from './listRows.js';
-import { checkRevision } from './revision.js';
+import { createAll, deleteOne, updateOne } from './lifecycle.js';
+import { checkRevision, nextRevision } from './revision.js';
 import { owns, visiblePorts } from './visibility.js';
 
 type PortRow = Selectable<PortsTable>;
@@ -92,14 +93,8 @@ export class PortService implements Collection {
     return port!;
   }
 
-  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
-    const created = await this.deps.transaction(async (tx) => {
-      const out: ApiObject[] = [];
-      for (const item of items) out.push(await this.createOne(ctx, tx, item));
-      return out;
-    });
-    for (const current of created) await this.deps.events.notify('port.after_create', { ctx, current });
-    return created;
+  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    return createAll(this.deps, ctx, 'port', items, (tx, item) => this.createOne(ctx, tx, item));
   }
 
   private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
@@ -146,13 +141,11 @@ export class PortService implements Collection {
       requested: item.fixed_ips as readonly Record<string, string>[] | undefined,
     });
     await insertChildren(tx, id, pairs, dhcpOpts);
-    const current = this.toApi(row, ips, pairs, dhcpOpts, []);
-    await this.deps.events.publish('port.precommit_create', { ctx, tx, current });
-    return current;
+    return this.toApi(row, ips, pairs, dhcpOpts, []);
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    const { original, current } = await this.deps.transaction(async (tx) => {
+    return updateOne(this.deps, ctx, 'port', async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_port', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
@@ -200,34 +193,32 @@ export class PortService implements Collection {
           requested: changes.fixed_ips as readonly Record<string, string>[] | undefined,
         });
       }
-      await tx
-        .updateTable('ports')
-        .set({ ...patch, revision_number: sql`revision_number + 1`, updated_at: utcNow() })
-        .where('id', '=', id)
-        .execute();
+      await tx.updateTable('ports').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
       await tx.deleteFrom('allowed_address_pairs').where('port_id', '=', id).execute();
       await tx.deleteFrom('extra_dhcp_opts').where('port_id', '=', id).execute();
       await insertChildren(tx, id, pairs, dhcpOpts);
       const [current] = await this.present([await this.row(id, tx)], tx);
-      await this.deps.events.publish('port.precommit_update', { ctx, tx, current: current!, original: original! });
       return { original: original!, current: current! };
     });
-    await this.deps.events.notify('port.after_update', { ctx, current, original });
-    return current;
   }
 
   async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
-    const current = await this.deps.transaction(async (tx) => {
-      const row = await this.ownedRow(ctx, id, 'delete_port', tx);
-      checkRevision(row.revision_number, expectedRevision);
-      const [current] = await this.present([row], tx);
-      await this.deps.events.publish('port.precommit_delete', { ctx, tx, current: current! });
-      await tx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
-      await tx.deleteFrom('ports').where('id', '=', id).execute();
-      await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
-      return current!;
-    });
-    await this.deps.events.notify('port.after_delete', { ctx, current });
+    await deleteOne(
+      this.deps,
+      ctx,
+      'port',
+      async (tx) => {
+        const row = await this.ownedRow(ctx, id, 'delete_port', tx);
+        checkRevision(row.revision_number, expectedRevision);
+        const [current] = await this.present([row], tx);
+        return current!;
+      },
+      async (tx) => {
+        await tx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
+        await tx.deleteFrom('ports').where('id', '=', id).execute();
+        await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
+      },
+    );
   }
 
   private async row(id: string, db: Db): Promise<PortRow> {
@@ -255,13 +246,7 @@ export class PortService implements Collection {
 
   /** A MAC the client asked for, if no other port on the network has it. */
   private async claimMac(tx: Tx, networkId: string, mac: string): Promise<string> {
-    const taken = await tx
-      .selectFrom('ports')
-      .select('id')
-      .where('network_id', '=', networkId)
-      .where('mac_address', '=', mac)
-      .executeTakeFirst();
-    if (taken) throw new MacAddressInUse(networkId, mac);
+    if (await macTaken(tx, networkId, mac)) throw new MacAddressInUse(networkId, mac);
     return mac;
   }
 
@@ -269,13 +254,7 @@ export class PortService implements Collection {
   private async newMac(tx: Tx, networkId: string): Promise<string> {
     for (let attempt = 0; attempt < this.deps.options.macGenerationRetries; attempt++) {
       const mac = generateMac(this.deps.options.baseMac, this.deps.random);
-      const taken = await tx
-        .selectFrom('ports')
-        .select('id')
-        .where('network_id', '=', networkId)
-        .where('mac_address', '=', mac)
-        .executeTakeFirst();
-      if (!taken) return mac;
+      if (!(await macTaken(tx, networkId, mac))) return mac;
     }
     throw new MacAddressGenerationFailure(networkId);
   }
@@ -401,6 +380,16 @@ function mergeDhcpOpts(existing: readonly DhcpOpt[], input: unknown): DhcpOpt[] 
     else merged.set(key, { opt_name: opt.opt_name, opt_value: opt.opt_value, ip_version: version });
   }
   return [...merged.values()];
+}
+
+async function macTaken(tx: Tx, networkId: string, mac: string): Promise<boolean> {
+  const row = await tx
+    .selectFrom('ports')
+    .select('id')
+    .where('network_id', '=', networkId)
+    .where('mac_address', '=', mac)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 async function insertChildren(tx: Tx, portId: string, pairs: readonly AddressPair[], opts: readonly DhcpOpt[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
 import { BadRequest, NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
@@ -18,7 +18,8 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
 import { listRows, type TableSpec } from './listRows.js';
-import { checkRevision } from './revision.js';
+import { createAll, deleteOne, updateOne } from './lifecycle.js';
+import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleSubnets } from './visibility.js';
 
 type SubnetRow = Selectable<SubnetsTable>;
@@ -66,14 +67,8 @@ export class SubnetService implements Collection {
     return subnet!;
   }
 
-  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
-    const created = await this.deps.transaction(async (tx) => {
-      const out: ApiObject[] = [];
-      for (const item of items) out.push(await this.createOne(ctx, tx, item));
-      return out;
-    });
-    for (const current of created) await this.deps.events.notify('subnet.after_create', { ctx, current });
-    return created;
+  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    return createAll(this.deps, ctx, 'subnet', items, (tx, item) => this.createOne(ctx, tx, item));
   }
 
   private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
@@ -131,13 +126,11 @@ export class SubnetService implements Collection {
     await writeSubnetDetails(tx, row.id, resolved, true);
     if (isAutoAddressSubnet(resolved)) await addAutoAddresses(tx, row);
     await bumpNetwork(tx, networkId);
-    const current = this.toApi(row, resolved.allocationPools, resolved.dnsNameservers, resolved.hostRoutes, []);
-    await this.deps.events.publish('subnet.precommit_create', { ctx, tx, current });
-    return current;
+    return this.toApi(row, resolved.allocationPools, resolved.dnsNameservers, resolved.hostRoutes, []);
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    const { original, current } = await this.deps.transaction(async (tx) => {
+    return updateOne(this.deps, ctx, 'subnet', async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_subnet', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
@@ -155,44 +148,51 @@ export class SubnetService implements Collection {
           ...('description' in changes ? { description: String(changes.description) } : {}),
           gateway_ip: subnet.gatewayIp,
           enable_dhcp: subnet.enableDhcp ? 1 : 0,
-          revision_number: sql`revision_number + 1`,
-          updated_at: utcNow(),
+          ...nextRevision(),
         })
         .where('id', '=', id)
         .execute();
       await writeSubnetDetails(tx, id, subnet, false);
       const [current] = await this.present([await this.row(id, tx)], tx);
-      await this.deps.events.publish('subnet.precommit_update', { ctx, tx, current: current!, original: original! });
       return { original: original!, current: current! };
     });
-    await this.deps.events.notify('subnet.after_update', { ctx, current, original });
-    return current;
   }
 
   async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
-    const current = await this.deps.transaction(async (tx) => {
-      const row = await this.ownedRow(ctx, id, 'delete_subnet', tx);
-      checkRevision(row.revision_number, expectedRevision);
-      const users = await tx
-        .selectFrom('ipallocations')
-        .innerJoin('ports', 'ports.id', 'ipallocations.port_id')
-        .select(['ports.id', 'ports.device_owner'])
-        .where('ipallocations.subnet_id', '=', id)
-        .execute();
-      const autoAddressed = isAutoAddressSubnet({ ipv6AddressMode: row.ipv6_address_mode as Ipv6Mode | null, ipv6RaMode: row.ipv6_ra_mode as Ipv6Mode | null });
-      const blocking = users.filter(
-        (u) => u.device_owner !== SERVICE_OWNER && (ROUTER_OWNERS.includes(u.device_owner) || !autoAddressed),
-      );
-      if (blocking.length > 0) throw new SubnetInUse(id);
-      const [current] = await this.present([row], tx);
-      await this.deps.events.publish('subnet.precommit_delete', { ctx, tx, current: current! });
-      await tx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
-      await tx.deleteFrom('subnets').where('id', '=', id).execute();
-      await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
-      await bumpNetwork(tx, row.network_id);
-      return current!;
-    });
-    await this.deps.events.notify('subnet.after_delete', { ctx, current });
+    let networkId = '';
+    await deleteOne(
+      this.deps,
+      ctx,
+      'subnet',
+      async (tx) => {
+        const row = await this.ownedRow(ctx, id, 'delete_subnet', tx);
+        checkRevision(row.revision_number, expectedRevision);
+        networkId = row.network_id;
+        const users = await tx
+          .selectFrom('ipallocations')
+          .innerJoin('ports', 'ports.id', 'ipallocations.port_id')
+          .select(['ports.id', 'ports.device_owner'])
+          .where('ipallocations.subnet_id', '=', id)
+          .execute();
+        const autoAddressed = isAutoAddressSubnet({
+          ipv6AddressMode: row.ipv6_address_mode as Ipv6Mode | null,
+          ipv6RaMode: row.ipv6_ra_mode as Ipv6Mode | null,
+        });
+        // DHCP ports give their address back; on SLAAC subnets so does everyone but routers.
+        const blocking = users.filter(
+          (u) => u.device_owner !== SERVICE_OWNER && (ROUTER_OWNERS.includes(u.device_owner) || !autoAddressed),
+        );
+        if (blocking.length > 0) throw new SubnetInUse(id);
+        const [current] = await this.present([row], tx);
+        return current!;
+      },
+      async (tx) => {
+        await tx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
+        await tx.deleteFrom('subnets').where('id', '=', id).execute();
+        await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
+        await bumpNetwork(tx, networkId);
+      },
+    );
   }
 
   private async row(id: string, db: Db): Promise<SubnetRow> {
@@ -331,9 +331,5 @@ async function addAutoAddresses(tx: Tx, subnet: SubnetRow): Promise<void> {
 
 /** A subnet created or deleted is a change to its network too. */
 async function bumpNetwork(tx: Tx, networkId: string): Promise<void> {
-  await tx
-    .updateTable('networks')
-    .set({ revision_number: sql`revision_number + 1`, updated_at: utcNow() })
-    .where('id', '=', networkId)
-    .execute();
+  await tx.updateTable('networks').set(nextRevision()).where('id', '=', networkId).execute();
 }

@@ -1,10 +1,8 @@
 /** The tags sub-resource (standard-attr-tag) for every taggable collection. A change bumps the resource's revision. */
-import { sql } from 'kysely';
-
 import { InvalidTag, TagNotFound } from '../../common/errors.js';
-import { utcNow } from '../../common/time.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { CoreDeps } from './deps.js';
+import { nextRevision } from './revision.js';
 
 export const MAX_TAGS = 50;
 const MAX_TAG_LENGTH = 255;
@@ -67,11 +65,7 @@ export class TagService {
       if (insert.length > 0) {
         await tx.insertInto('tags').values(insert.map((tag) => ({ resource_id: resourceId, tag }))).execute();
       }
-      await tx
-        .updateTable(table)
-        .set({ revision_number: sql`revision_number + 1`, updated_at: utcNow() })
-        .where('id', '=', resourceId)
-        .execute();
+      await tx.updateTable(table).set(nextRevision()).where('id', '=', resourceId).execute();
       return this.list(resourceId, tx);
     });
   }

@@ -1,0 +1,68 @@
+/**
+ * The transaction-and-events skeleton every core resource shares: the work
+ * runs in one transaction, `precommit_*` subscribers run inside it (a throw
+ * rolls it back), `after_*` subscribers run once it has committed.
+ */
+import type { RequestContext } from '../../common/context.js';
+import type { Tx } from '../../db/schema.js';
+import type { ApiObject } from '../collection.js';
+import type { CoreDeps } from './deps.js';
+
+export type CoreResource = 'network' | 'subnet' | 'port';
+
+/** Creates every item in one transaction: a bulk request succeeds or fails whole. */
+export async function createAll(
+  deps: CoreDeps,
+  ctx: RequestContext,
+  resource: CoreResource,
+  items: readonly ApiObject[],
+  createOne: (tx: Tx, item: ApiObject) => Promise<ApiObject>,
+): Promise<ApiObject[]> {
+  const created = await deps.transaction(async (tx) => {
+    const out: ApiObject[] = [];
+    for (const item of items) {
+      const current = await createOne(tx, item);
+      await deps.events.publish(`${resource}.precommit_create`, { ctx, tx, current });
+      out.push(current);
+    }
+    return out;
+  });
+  for (const current of created) await deps.events.notify(`${resource}.after_create`, { ctx, current });
+  return created;
+}
+
+/** `change` returns the resource before and after; both travel with the events. */
+export async function updateOne(
+  deps: CoreDeps,
+  ctx: RequestContext,
+  resource: CoreResource,
+  change: (tx: Tx) => Promise<{ original: ApiObject; current: ApiObject }>,
+): Promise<ApiObject> {
+  const { original, current } = await deps.transaction(async (tx) => {
+    const result = await change(tx);
+    await deps.events.publish(`${resource}.precommit_update`, { ctx, tx, ...result });
+    return result;
+  });
+  await deps.events.notify(`${resource}.after_update`, { ctx, current, original });
+  return current;
+}
+
+/**
+ * `load` finds the resource and checks that it may go; precommit subscribers
+ * see it before `remove` deletes it.
+ */
+export async function deleteOne(
+  deps: CoreDeps,
+  ctx: RequestContext,
+  resource: CoreResource,
+  load: (tx: Tx) => Promise<ApiObject>,
+  remove: (tx: Tx) => Promise<void>,
+): Promise<void> {
+  const current = await deps.transaction(async (tx) => {
+    const loaded = await load(tx);
+    await deps.events.publish(`${resource}.precommit_delete`, { ctx, tx, current: loaded });
+    await remove(tx);
+    return loaded;
+  });
+  await deps.events.notify(`${resource}.after_delete`, { ctx, current });
+}
