@@ -3,18 +3,20 @@
  * delete for any declared collection, with `.json` suffixes and 405 for
  * methods a path does not support.
  */
+import { Readable } from 'node:stream';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
 import { BadRequest, MethodNotAllowed } from '../common/errors.js';
-import type { Collection } from '../plugins/collection.js';
+import type { ApiObject, Collection } from '../plugins/collection.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import type { ResourceDecl } from '../resources/types.js';
 import { checkCreate, checkUpdate } from './body.js';
 import { expectedRevision } from './ifMatch.js';
 import { parseListQuery } from './listQuery.js';
 import { paginationLinks } from './pagination.js';
-import { presenter } from './present.js';
+import { type Presenter, presenter } from './present.js';
 import { requestBaseUrl, queryPairs } from './request.js';
 
 export interface ApiOptions {
@@ -53,6 +55,25 @@ export const specialFilters: Readonly<Record<string, readonly string[]>> = {
   ports: ['fixed_ips'],
 };
 
+/** Items serialised per batch: a large list never exists as one string, nor as one copy of presented objects. */
+const STREAM_BATCH = 500;
+
+/**
+ * `{"<collection>": [...], "<collection>_links": [...]}` as a stream of
+ * JSON text, produced as the socket drains.
+ */
+function listBody(name: string, items: readonly ApiObject[], present: Presenter, links: unknown): Readable {
+  function* chunks(): Generator<string> {
+    yield `{${JSON.stringify(name)}:[`;
+    for (let i = 0; i < items.length; i += STREAM_BATCH) {
+      const batch = items.slice(i, i + STREAM_BATCH).map((item) => JSON.stringify(present(item)));
+      yield (i > 0 ? ',' : '') + batch.join(',');
+    }
+    yield links === undefined ? ']}' : `],${JSON.stringify(`${name}_links`)}:${JSON.stringify(links)}}`;
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
 export function registerCollection(
   app: FastifyInstance,
   resource: ResourceDecl,
@@ -64,7 +85,7 @@ export function registerCollection(
   const base = `/v2.0/${name}`;
 
   route(app, base, {
-    GET: async (request) => {
+    GET: async (request, reply) => {
       const ctx = contextOf(request);
       const pairs = queryPairs(request.url);
       const query = parseListQuery(resource, pairs, {
@@ -80,19 +101,18 @@ export function registerCollection(
         if (err instanceof MarkerNotFound) await collection.show(ctx, err.marker);
         throw err;
       }
-      const present = presenter(resource, ctx, query.fields);
-      const body: Record<string, unknown> = { [name]: items.map(present) };
-      if (query.limit !== undefined && query.limit > 0) {
-        body[`${name}_links`] = paginationLinks({
-          baseUrl: `${requestBaseUrl(request, options.linkPrefix)}${base}`,
-          query: pairs,
-          ids: items.map((i) => String(i.id)),
-          limit: query.limit,
-          marker: query.marker,
-          pageReverse: query.pageReverse,
-        });
-      }
-      return body;
+      const links =
+        query.limit !== undefined && query.limit > 0
+          ? paginationLinks({
+              baseUrl: `${requestBaseUrl(request, options.linkPrefix)}${base}`,
+              query: pairs,
+              ids: items.map((i) => String(i.id)),
+              limit: query.limit,
+              marker: query.marker,
+              pageReverse: query.pageReverse,
+            })
+          : undefined;
+      return reply.type('application/json').send(listBody(name, items, presenter(resource, ctx, query.fields), links));
     },
     POST: async (request, reply) => {
       const ctx = contextOf(request);

@@ -31,8 +31,7 @@ import {
   type DialectAdapter,
   type Driver,
 } from 'kysely';
-import { createPool } from 'mysql2';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 import { parseDatabaseUrl, redactUrl, type DatabaseDialect, type DatabaseUrl } from './url.js';
 
@@ -62,7 +61,7 @@ export async function openDatabase(url: string | DatabaseUrl, options: OpenDatab
   const where = typeof url === 'string' ? redactUrl(url) : describe(parsed);
   let db: Kysely<Database> | undefined;
   try {
-    db = createKysely(parsed, options);
+    db = await createKysely(parsed, options);
     await sql`select 1`.execute(db);
   } catch (err) {
     await db?.destroy().catch(() => undefined);
@@ -97,14 +96,16 @@ function describe(url: DatabaseUrl): string {
   }
 }
 
-function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Kysely<Database> {
+/** Drivers load on demand: a SQLite deployment never pays for mysql2 and pg. */
+async function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Promise<Kysely<Database>> {
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   switch (url.dialect) {
     case 'sqlite':
       return new Kysely<Database>({
         dialect: new NucleonSqliteDialect(url.path, options.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS),
       });
-    case 'mysql':
+    case 'mysql': {
+      const { createPool } = await import('mysql2');
       return new Kysely<Database>({
         dialect: new MysqlDialect({
           pool: createPool({
@@ -131,7 +132,9 @@ function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Kysely<Da
           },
         }),
       });
+    }
     case 'postgres': {
+      const { default: pg } = await import('pg');
       const pool = new pg.Pool({
         host: url.host,
         port: url.port,
@@ -140,7 +143,7 @@ function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Kysely<Da
         database: url.database,
         max: poolSize,
         application_name: 'nucleon',
-        types: { getTypeParser: postgresTypeParser as typeof pg.types.getTypeParser },
+        types: { getTypeParser: postgresTypeParser(pg.types) as typeof pg.types.getTypeParser },
       });
       // An idle connection that dies (database restart) is dropped by the pool;
       // without a listener the 'error' event would end the process.
@@ -158,15 +161,17 @@ const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
 /** BIGINT (COUNT(*), SUM of integers) and NUMERIC as numbers, as the other two backends give them; the rest as pg does. */
-function postgresTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
-  if (format !== 'binary' && (oid === PG_INT8 || oid === PG_NUMERIC)) {
-    return (value: string) => {
-      const n = Number(value);
-      // Beyond 2^53 a number would be wrong; keep the exact text (no column of ours gets there).
-      return oid === PG_INT8 && !Number.isSafeInteger(n) ? value : n;
-    };
-  }
-  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+function postgresTypeParser(types: typeof pg.types) {
+  return (oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) => {
+    if (format !== 'binary' && (oid === PG_INT8 || oid === PG_NUMERIC)) {
+      return (value: string) => {
+        const n = Number(value);
+        // Beyond 2^53 a number would be wrong; keep the exact text (no column of ours gets there).
+        return oid === PG_INT8 && !Number.isSafeInteger(n) ? value : n;
+      };
+    }
+    return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
+  };
 }
 
 /**
