@@ -44,6 +44,7 @@ export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
     db,
     options,
     events: new EventBus<CoreEvents>(log),
+    extenders: { network: [], subnet: [], port: [] },
     transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
     random: Math.random,
   };

@@ -1,13 +1,29 @@
 import type { Db, Tx } from '../../db/schema.js';
+import type { ApiObject } from '../collection.js';
 import type { EventBus } from '../../events/bus.js';
 import type { CoreEvents } from './events.js';
 import type { CoreOptions } from './options.js';
+
+/**
+ * Adds attributes that another plugin stores (ML2's provider attributes, a
+ * port's security groups) to objects of one resource, for many at once:
+ * returns the extra attributes by object id.
+ */
+export type Extender = (db: Db, objects: readonly ApiObject[]) => Promise<ReadonlyMap<string, ApiObject>>;
+
+export interface Extenders {
+  readonly network: Extender[];
+  readonly subnet: Extender[];
+  readonly port: Extender[];
+}
 
 /** What the core services are built from; server/ assembles it. */
 export interface CoreDeps {
   readonly db: Db;
   readonly options: CoreOptions;
   readonly events: EventBus<CoreEvents>;
+  /** Filled by plugins at composition time, in order; later ones win on a clash. */
+  readonly extenders: Extenders;
   /** Runs `work` in one transaction, re-running it whole on deadlocks and on races for generated values. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Uniform in [0, 1); injectable so tests can make MACs and addresses predictable. */

@@ -11,6 +11,8 @@ interface Precommit {
   readonly tx: Tx;
   readonly current: ApiObject;
   readonly original?: ApiObject;
+  /** The validated request body (create) or changes (update), for attributes the core does not store itself. */
+  readonly request?: ApiObject;
 }
 
 interface After {

@@ -5,10 +5,22 @@
  */
 import type { RequestContext } from '../../common/context.js';
 import type { Tx } from '../../db/schema.js';
+import type { Db } from '../../db/schema.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from './deps.js';
 
 export type CoreResource = 'network' | 'subnet' | 'port';
+
+/** Merges in what other plugins store about these objects (see Extender). */
+export async function extend(deps: CoreDeps, resource: CoreResource, db: Db, objects: ApiObject[]): Promise<ApiObject[]> {
+  const extenders = deps.extenders[resource];
+  if (extenders.length === 0 || objects.length === 0) return objects;
+  const extras = await Promise.all(extenders.map((extender) => extender(db, objects)));
+  return objects.map((object) => {
+    const id = String(object.id);
+    return Object.assign({}, object, ...extras.map((extra) => extra.get(id) ?? {})) as ApiObject;
+  });
+}
 
 /** Creates every item in one transaction: a bulk request succeeds or fails whole. */
 export async function createAll(
@@ -21,9 +33,11 @@ export async function createAll(
   const created = await deps.transaction(async (tx) => {
     const out: ApiObject[] = [];
     for (const item of items) {
-      const current = await createOne(tx, item);
-      await deps.events.publish(`${resource}.precommit_create`, { ctx, tx, current });
-      out.push(current);
+      const created = await createOne(tx, item);
+      await deps.events.publish(`${resource}.precommit_create`, { ctx, tx, current: created, request: item });
+      // Precommit subscribers may have stored more about it (segments, security groups).
+      const [current] = await extend(deps, resource, tx, [created]);
+      out.push(current!);
     }
     return out;
   });
@@ -36,11 +50,12 @@ export async function updateOne(
   deps: CoreDeps,
   ctx: RequestContext,
   resource: CoreResource,
+  changes: ApiObject,
   change: (tx: Tx) => Promise<{ original: ApiObject; current: ApiObject }>,
 ): Promise<ApiObject> {
   const { original, current } = await deps.transaction(async (tx) => {
     const result = await change(tx);
-    await deps.events.publish(`${resource}.precommit_update`, { ctx, tx, ...result });
+    await deps.events.publish(`${resource}.precommit_update`, { ctx, tx, ...result, request: changes });
     return result;
   });
   await deps.events.notify(`${resource}.after_update`, { ctx, current, original });

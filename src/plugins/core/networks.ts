@@ -8,7 +8,7 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
 import { listRows, type TableSpec } from './listRows.js';
-import { createAll, deleteOne, updateOne } from './lifecycle.js';
+import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleNetworks } from './visibility.js';
 
@@ -75,7 +75,7 @@ export class NetworkService implements Collection {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    return updateOne(this.deps, ctx, 'network', async (tx) => {
+    return updateOne(this.deps, ctx, 'network', changes, async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_network', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
@@ -143,7 +143,8 @@ export class NetworkService implements Collection {
       (s) => s.network_id,
     );
     const tags = await loadTags(db, ids);
-    return rows.map((row) => this.toApi(row, (subnets.get(row.id) ?? []).map((s) => s.id), tags.get(row.id) ?? []));
+    const objects = rows.map((row) => this.toApi(row, (subnets.get(row.id) ?? []).map((s) => s.id), tags.get(row.id) ?? []));
+    return extend(this.deps, 'network', db, objects);
   }
 
   private toApi(row: NetworkRow, subnets: string[], tags: string[]): ApiObject {

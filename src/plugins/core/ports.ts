@@ -22,7 +22,7 @@ import type { CoreDeps } from './deps.js';
 import { dnsAssignment } from './dnsAssignment.js';
 import { type AllocatedIp, FixedIpAllocator } from './fixedIpAllocator.js';
 import { type Condition, listRows, type TableSpec } from './listRows.js';
-import { createAll, deleteOne, updateOne } from './lifecycle.js';
+import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visiblePorts } from './visibility.js';
 
@@ -145,7 +145,7 @@ export class PortService implements Collection {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    return updateOne(this.deps, ctx, 'port', async (tx) => {
+    return updateOne(this.deps, ctx, 'port', changes, async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_port', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
@@ -279,7 +279,7 @@ export class PortService implements Collection {
       ),
       loadTags(db, ids),
     ]);
-    return rows.map((row) =>
+    const objects = rows.map((row) =>
       this.toApi(
         row,
         listOrEmpty(ips.get(row.id)?.map((r) => ({ subnet_id: r.subnet_id, ip_address: r.ip_address }))),
@@ -288,6 +288,7 @@ export class PortService implements Collection {
         listOrEmpty(tags.get(row.id)),
       ),
     );
+    return extend(this.deps, 'port', db, objects);
   }
 
   private toApi(

@@ -18,7 +18,7 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
 import { listRows, type TableSpec } from './listRows.js';
-import { createAll, deleteOne, updateOne } from './lifecycle.js';
+import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleSubnets } from './visibility.js';
 
@@ -130,7 +130,7 @@ export class SubnetService implements Collection {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    return updateOne(this.deps, ctx, 'subnet', async (tx) => {
+    return updateOne(this.deps, ctx, 'subnet', changes, async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_subnet', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
@@ -235,7 +235,7 @@ export class SubnetService implements Collection {
       ),
       loadTags(db, ids),
     ]);
-    return rows.map((row) =>
+    const objects = rows.map((row) =>
       this.toApi(
         row,
         (pools.get(row.id) ?? []).map((p) => ({ start: p.first_ip, end: p.last_ip })),
@@ -244,6 +244,7 @@ export class SubnetService implements Collection {
         tags.get(row.id) ?? [],
       ),
     );
+    return extend(this.deps, 'subnet', db, objects);
   }
 
   private toApi(
