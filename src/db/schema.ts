@@ -115,6 +115,23 @@ export interface TagsTable {
   tag: string;
 }
 
+/** One segment of a network (ML2). */
+export interface NetworkSegmentsTable {
+  id: string;
+  network_id: string;
+  network_type: string;
+  physical_network: string | null;
+  segmentation_id: number | null;
+  segment_index: number;
+}
+
+/** A segmentation id in use; physical_network is '' for types without one. */
+export interface SegmentAllocationsTable {
+  network_type: string;
+  physical_network: string;
+  segmentation_id: number;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -126,6 +143,8 @@ export interface Database {
   allowed_address_pairs: AllowedAddressPairsTable;
   extra_dhcp_opts: ExtraDhcpOptsTable;
   tags: TagsTable;
+  networksegments: NetworkSegmentsTable;
+  ml2_segment_allocations: SegmentAllocationsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -9,6 +9,7 @@ import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
 import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
+import { multiProvider, provider } from './extensions/provider.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
 import { standardAttrDescription } from './extensions/standardAttrDescription.js';
 import { standardAttrRevisions } from './extensions/standardAttrRevisions.js';
@@ -41,4 +42,6 @@ export const coreExtensions: readonly ExtensionDecl[] = [
   extraDhcpOpt,
   dnsIntegration,
   portBinding,
+  provider,
+  multiProvider,
 ];

@@ -7,10 +7,12 @@ import { noauthContext } from '../api/noauth.js';
 import { openDatabase } from '../db/connect.js';
 import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
 import { ipAvailability } from '../plugins/core/ipAvailability.js';
+import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
 import { buildCore, coreOptionsFrom } from './core.js';
+import { buildTypeManager } from './ml2.js';
 import type { Logger } from './logger.js';
 
 export interface RunningApi {
@@ -30,6 +32,8 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   if (config.DEFAULT.auth_strategy !== 'noauth') {
     throw loaded.errorFor('DEFAULT', 'auth_strategy', `'${config.DEFAULT.auth_strategy}' is not available in this build yet; set auth_strategy = noauth`);
   }
+  // Every configuration check comes before the database is opened.
+  const types = buildTypeManager(loaded);
   const connection = loaded.required('database', 'connection');
   const database = await openDatabase(connection, config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {});
   try {
@@ -41,6 +45,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   }
 
   const core = buildCore(database.db, coreOptionsFrom(config), log);
+  installMl2(core.deps, types);
   const app = buildApp({
     api: composeApi(coreResources, coreExtensions),
     collections: core.collections,

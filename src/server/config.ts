@@ -1,15 +1,19 @@
 /** Reads the command line's --config-file / --config-dir and the configuration they name, for every command. */
 import { parseCommandLine, configFilesOf } from '../config/commandLine.js';
 import { loadConfig } from '../config/load.js';
+import { ml2Options } from '../config/ml2Options.js';
 import { neutronOptionGroups } from '../config/neutronOptions.js';
 import type { OverridesOf, DeclsOf } from '../config/types.js';
 
-export type NeutronOverrides = OverridesOf<DeclsOf<typeof neutronOptionGroups>>;
+/** Everything the server reads: neutron.conf and ml2_conf.ini, given as --config-file in any order. */
+export const serverOptionGroups = [...neutronOptionGroups, ml2Options] as const;
+
+export type NeutronOverrides = OverridesOf<DeclsOf<typeof serverOptionGroups>>;
 
 export function loadNeutronConfig(argv: readonly string[], overrides?: NeutronOverrides) {
   const commandLine = parseCommandLine(argv);
   const files = configFilesOf(commandLine.configSources);
-  const loaded = loadConfig({ files, groups: neutronOptionGroups, ...(overrides ? { overrides } : {}) });
+  const loaded = loadConfig({ files, groups: serverOptionGroups, ...(overrides ? { overrides } : {}) });
   return { commandLine, files, loaded };
 }
 

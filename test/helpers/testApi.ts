@@ -7,9 +7,8 @@ import { createServer } from 'node:net';
 import { pino } from 'pino';
 
 import { loadConfig } from '../../src/config/load.js';
-import { neutronOptionGroups } from '../../src/config/neutronOptions.js';
 import { startApiServer } from '../../src/server/apiServer.js';
-import type { NeutronOverrides } from '../../src/server/config.js';
+import { type NeutronOverrides, serverOptionGroups } from '../../src/server/config.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -55,7 +54,7 @@ export async function startTestApi(databaseUrl: string, overrides: NeutronOverri
   const port = await freePort();
   const loaded = loadConfig({
     files: [],
-    groups: neutronOptionGroups,
+    groups: serverOptionGroups,
     overrides: {
       ...overrides,
       DEFAULT: { bind_host: '127.0.0.1', bind_port: port, auth_strategy: 'noauth', ...overrides.DEFAULT },

@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial_schema.js';
+import * as m0003 from './0003_ml2_segments.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
+  '0003_ml2_segments': m0003,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

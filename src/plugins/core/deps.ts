@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../db/schema.js';
 import type { ApiObject } from '../collection.js';
+import type { FilterCondition } from './listRows.js';
 import type { EventBus } from '../../events/bus.js';
 import type { CoreEvents } from './events.js';
 import type { CoreOptions } from './options.js';
@@ -17,6 +18,13 @@ export interface Extenders {
   readonly port: Extender[];
 }
 
+/** List filters on attributes other plugins store, by resource and attribute. */
+export interface PluginFilters {
+  readonly network: Map<string, FilterCondition>;
+  readonly subnet: Map<string, FilterCondition>;
+  readonly port: Map<string, FilterCondition>;
+}
+
 /** What the core services are built from; server/ assembles it. */
 export interface CoreDeps {
   readonly db: Db;
@@ -24,6 +32,7 @@ export interface CoreDeps {
   readonly events: EventBus<CoreEvents>;
   /** Filled by plugins at composition time, in order; later ones win on a clash. */
   readonly extenders: Extenders;
+  readonly filters: PluginFilters;
   /** Runs `work` in one transaction, re-running it whole on deadlocks and on races for generated values. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Uniform in [0, 1); injectable so tests can make MACs and addresses predictable. */

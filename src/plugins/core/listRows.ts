@@ -54,11 +54,15 @@ export class MarkerNotFound extends Error {
   }
 }
 
+/** A filter on an attribute that is not a column of the main table (stored by another plugin, or derived). */
+export type FilterCondition = (values: readonly unknown[]) => Condition;
+
 export async function listRows(
   db: Db,
   spec: TableSpec,
   query: RowQuery,
   conditions: readonly Condition[] = [],
+  otherFilters: ReadonlyMap<string, FilterCondition> = new Map(),
 ): Promise<Record<string, unknown>[]> {
   const dyn = db as unknown as Kysely<DynamicTables>;
   const t = spec.table;
@@ -70,10 +74,18 @@ export async function listRows(
 
   const where: Condition[] = [...conditions];
   for (const [attribute, values] of query.filters) {
+    if (values.length === 0) continue;
     const c = spec.columns[attribute];
-    if (!c || values.length === 0) continue;
-    const stored = c.bool ? values.map((v) => (v ? 1 : 0)) : values;
-    where.push((eb) => eb(col(attribute), 'in', stored));
+    const other = otherFilters.get(attribute);
+    if (c) {
+      const stored = c.bool ? values.map((v) => (v ? 1 : 0)) : values;
+      where.push((eb) => eb(col(attribute), 'in', stored));
+    } else if (other) {
+      where.push(other(values));
+    } else {
+      // A declared filter nobody implements would silently match everything.
+      throw new Error(`${t}: no way to filter on ${attribute}`);
+    }
   }
   if (query.changedSince) {
     const since = query.changedSince;

@@ -40,7 +40,7 @@ export class NetworkService implements Collection {
   constructor(private readonly deps: CoreDeps) {}
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, networkTable, query, visibleNetworks(ctx))) as unknown as NetworkRow[];
+    const rows = (await listRows(this.deps.db, networkTable, query, visibleNetworks(ctx), this.deps.filters.network)) as unknown as NetworkRow[];
     return this.present(rows);
   }
 

@@ -84,7 +84,7 @@ export class PortService implements Collection {
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
     const conditions = [...visiblePorts(ctx), ...fixedIpConditions(query.special?.get('fixed_ips') ?? [])];
-    const rows = (await listRows(this.deps.db, portTable, query, conditions)) as unknown as PortRow[];
+    const rows = (await listRows(this.deps.db, portTable, query, conditions, this.deps.filters.port)) as unknown as PortRow[];
     return this.present(rows);
   }
 

@@ -17,7 +17,7 @@ import type { AllocationPool, HostRoute, IpVersion, Ipv6Mode } from '../ipam/typ
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { listRows, type TableSpec } from './listRows.js';
+import { type FilterCondition, listRows, type TableSpec } from './listRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleSubnets } from './visibility.js';
@@ -58,7 +58,8 @@ export class SubnetService implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, subnetTable, query, visibleSubnets(ctx))) as unknown as SubnetRow[];
+    const filters = new Map([...this.deps.filters.subnet, ['shared', sharedFilter]]);
+    const rows = (await listRows(this.deps.db, subnetTable, query, visibleSubnets(ctx), filters)) as unknown as SubnetRow[];
     return this.present(rows);
   }
 
@@ -329,6 +330,14 @@ async function addAutoAddresses(tx: Tx, subnet: SubnetRow): Promise<void> {
     .map((p) => ({ subnet_id: subnet.id, ip_address: eui64Address(subnet.cidr, p.mac_address), port_id: p.id, network_id: subnet.network_id }));
   if (rows.length > 0) await tx.insertInto('ipallocations').values(rows).execute();
 }
+
+/** `shared` on subnets is their network's. */
+const sharedFilter: FilterCondition = (values) => (eb) =>
+  eb(
+    'subnets.network_id',
+    'in',
+    eb.selectFrom('networks as shared_n').select('shared_n.id').where('shared_n.shared', 'in', values.map((v) => (v ? 1 : 0))),
+  );
 
 /** A subnet created or deleted is a change to its network too. */
 async function bumpNetwork(tx: Tx, networkId: string): Promise<void> {

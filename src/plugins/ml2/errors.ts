@@ -1,0 +1,33 @@
+/** The errors of ML2's type drivers, with neutron-lib's types and wording. */
+import { NeutronError } from '../../common/errors.js';
+
+export class NoNetworkAvailable extends NeutronError {
+  constructor() {
+    super(503, 'NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
+  }
+}
+
+export class VlanIdInUse extends NeutronError {
+  constructor(vlanId: number, physnet: string) {
+    super(409, 'VlanIdInUse', `Unable to create the network. The VLAN ${vlanId} on physical network ${physnet} is in use.`);
+  }
+}
+
+export class TunnelIdInUse extends NeutronError {
+  constructor(tunnelId: number) {
+    super(409, 'TunnelIdInUse', `Unable to create the network. The tunnel ID ${tunnelId} is in use.`);
+  }
+}
+
+export class FlatNetworkInUse extends NeutronError {
+  constructor(physnet: string) {
+    super(409, 'FlatNetworkInUse', `Unable to create the flat network. Physical network ${physnet} is in use.`);
+  }
+}
+
+/** 400 InvalidInput, as neutron-lib words provider validation failures. */
+export class InvalidProviderInput extends NeutronError {
+  constructor(message: string) {
+    super(400, 'InvalidInput', `Invalid input for operation: ${message}.`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * ML2 over the core plugin: a new network gets its segments (provider
+ * attributes, `segments`, or a project segment from tenant_network_types)
+ * inside the create transaction; deleting it releases them. Networks show
+ * their segments as provider:* (one) or `segments` (several), and an MTU
+ * computed from them.
+ */
+import { newId } from '../../common/ids.js';
+import type { Db, Tx } from '../../db/schema.js';
+import type { ApiObject } from '../collection.js';
+import type { CoreDeps } from '../core/deps.js';
+import { groupByParent } from '../core/children.js';
+import { InvalidProviderInput } from './errors.js';
+import { PROVIDER, type Segment, toProviderAttributes } from './segment.js';
+import type { TypeManager } from './typeManager.js';
+
+async function loadSegments(db: Db, networkIds: readonly string[]): Promise<Map<string, Segment[]>> {
+  const rows = await groupByParent(
+    networkIds,
+    (chunk) => db.selectFrom('networksegments').selectAll().where('network_id', 'in', chunk).orderBy('segment_index').execute(),
+    (r) => r.network_id,
+  );
+  return new Map(
+    [...rows].map(([id, list]) => [
+      id,
+      list.map((r) => ({
+        networkType: r.network_type,
+        physicalNetwork: r.physical_network,
+        segmentationId: r.segmentation_id === null ? null : Number(r.segmentation_id),
+      })),
+    ]),
+  );
+}
+
+const NO_PROVIDER = { [PROVIDER.networkType]: null, [PROVIDER.physicalNetwork]: null, [PROVIDER.segmentationId]: null };
+
+export function installMl2(deps: CoreDeps, types: TypeManager): void {
+  deps.events.on('network.precommit_create', async ({ tx, current, request }) => {
+    const segments = await types.segmentsFor(tx, request ?? {}, deps.random);
+    await storeSegments(tx, String(current.id), segments);
+    // Stored too, so that mtu filters and sorts as Neutron's does.
+    await tx.updateTable('networks').set({ mtu: types.mtu(segments) }).where('id', '=', String(current.id)).execute();
+  });
+
+  deps.events.on('network.precommit_update', ({ request }) => {
+    const changed = [...Object.values(PROVIDER), 'segments'].filter((name) => request?.[name] !== undefined);
+    if (changed.length > 0) throw new InvalidProviderInput(`Plugin does not support updating the following provider network attributes: ${changed.join(', ')}`);
+  });
+
+  deps.events.on('network.precommit_delete', async ({ tx, current }) => {
+    const segments = (await loadSegments(tx, [String(current.id)])).get(String(current.id)) ?? [];
+    await types.release(tx, segments);
+  });
+
+  deps.extenders.network.push(async (db, networks) => {
+    const segments = await loadSegments(db, networks.map((n) => String(n.id)));
+    return new Map(
+      networks.map((n) => {
+        const list = segments.get(String(n.id)) ?? [];
+        const shape: ApiObject =
+          list.length === 1 ? toProviderAttributes(list[0]!) : list.length === 0 ? NO_PROVIDER : { segments: list.map(toProviderAttributes) };
+        return [String(n.id), { ...shape, mtu: types.mtu(list) }];
+      }),
+    );
+  });
+
+  for (const [attribute, column] of [
+    [PROVIDER.networkType, 'network_type'],
+    [PROVIDER.physicalNetwork, 'physical_network'],
+    [PROVIDER.segmentationId, 'segmentation_id'],
+  ] as const) {
+    deps.filters.network.set(attribute, (values) => (eb) =>
+      eb('networks.id', 'in', eb.selectFrom('networksegments as seg').select('seg.network_id').where(`seg.${column}`, 'in', values)),
+    );
+  }
+}
+
+async function storeSegments(tx: Tx, networkId: string, segments: readonly Segment[]): Promise<void> {
+  if (segments.length === 0) return;
+  await tx
+    .insertInto('networksegments')
+    .values(
+      segments.map((s, index) => ({
+        id: newId(),
+        network_id: networkId,
+        network_type: s.networkType,
+        physical_network: s.physicalNetwork,
+        segmentation_id: s.segmentationId,
+        segment_index: index,
+      })),
+    )
+    .execute();
+}
