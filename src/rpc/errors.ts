@@ -1,0 +1,102 @@
+/**
+ * Errors of the message bus. A caller of `call()` sees exactly one of:
+ *
+ *   RpcTimeout       no reply within the timeout (names topic and method)
+ *   RpcRemoteError   the remote handler threw; carries the remote error's
+ *                    type name and message (never its stack)
+ *   RpcBusClosed     the bus was closed before or while the call ran
+ *   RpcBufferFull    the bus is disconnected and its outgoing buffer is full
+ *   RpcPayloadError  the arguments are not JSON-serializable
+ *
+ * They are plain errors, not NeutronErrors: whether a timed-out agent call
+ * becomes a 500 or something else is the caller's decision. A remote
+ * NeutronError keeps its `status`, so a server-side caller can re-raise it.
+ */
+
+/** Base class: every error the bus itself raises. */
+export class RpcError extends Error {
+  override readonly name: string = 'RpcError';
+}
+
+export class RpcTimeout extends RpcError {
+  override readonly name = 'RpcTimeout';
+  constructor(
+    readonly topic: string,
+    readonly method: string,
+    readonly timeoutMs: number,
+    readonly server?: string,
+  ) {
+    super(
+      `Timed out after ${timeoutMs} ms waiting for a reply to '${method}' on topic ` +
+        `'${server === undefined ? topic : `${topic}.${server}`}'`,
+    );
+  }
+}
+
+/** What travels back when a remote handler throws: its type name, message and (for a NeutronError) status. */
+export interface RemoteFailure {
+  readonly type: string;
+  readonly message: string;
+  readonly status?: number;
+}
+
+export class RpcRemoteError extends RpcError {
+  override readonly name = 'RpcRemoteError';
+  /** The remote error's type: a NeutronError's `type` (`PortNotFound`), else its class name (`TypeError`). */
+  readonly remoteType: string;
+  readonly remoteMessage: string;
+  /** The HTTP status of a remote NeutronError; undefined for other errors. */
+  readonly remoteStatus: number | undefined;
+  constructor(
+    readonly topic: string,
+    readonly method: string,
+    failure: RemoteFailure,
+  ) {
+    super(`Remote error from '${method}' on topic '${topic}': ${failure.type}: ${failure.message}`);
+    this.remoteType = failure.type;
+    this.remoteMessage = failure.message;
+    this.remoteStatus = failure.status;
+  }
+}
+
+export class RpcBusClosed extends RpcError {
+  override readonly name = 'RpcBusClosed';
+  constructor(what: string) {
+    super(`The message bus is closed: ${what}`);
+  }
+}
+
+export class RpcBufferFull extends RpcError {
+  override readonly name = 'RpcBufferFull';
+  constructor(
+    readonly topic: string,
+    readonly method: string,
+    readonly limit: number,
+  ) {
+    super(
+      `Message '${method}' on topic '${topic}' refused: the message bus is not connected and ` +
+        `${limit} messages are already waiting to be sent`,
+    );
+  }
+}
+
+export class RpcPayloadError extends RpcError {
+  override readonly name = 'RpcPayloadError';
+  constructor(
+    readonly topic: string,
+    readonly method: string,
+    reason: string,
+  ) {
+    super(`Arguments of '${method}' on topic '${topic}' are not JSON: ${reason}`);
+  }
+}
+
+/** The first connection to the broker could not be made within `connectTimeoutMs`. */
+export class RpcConnectError extends RpcError {
+  override readonly name = 'RpcConnectError';
+}
+
+/** A `transport_url` that cannot be used; the message never contains the password. */
+export class InvalidTransportUrl extends RpcError {
+  override readonly name = 'InvalidTransportUrl';
+}
