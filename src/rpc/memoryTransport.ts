@@ -1,0 +1,305 @@
+/**
+ * The in-process bus: the all-in-one mode runs the server and its agents in
+ * one process over this, and unit tests use it. Same semantics as the AMQP
+ * transport, modelled on what RabbitMQ does with our declarations:
+ *
+ *   - a queue per `topic` and per `topic.<server>`, created by the first
+ *     consumer or sender and kept afterwards: messages sent while nobody
+ *     consumes wait for the next consumer;
+ *   - consumers of one queue take turns (round-robin);
+ *   - a fanout goes to every subscriber present when it is sent;
+ *   - a call's request expires with its timeout;
+ *   - delivery is always asynchronous (a later turn of the event loop),
+ *     never inside call()/cast();
+ *   - arguments and results go through JSON, as on the wire.
+ *
+ * Several MemoryBus instances on one MemoryBroker behave like several
+ * connections to one broker (each has its own pending calls and consumers).
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  Bus,
+  BusOptions,
+  CallOptions,
+  CastOptions,
+  DeliveryKind,
+  FanoutOptions,
+  RpcArgs,
+  RpcHandlers,
+  RpcLogger,
+  ServeHandle,
+  ServeOptions,
+} from './bus.js';
+import {
+  encodeReply,
+  encodeRequest,
+  failureOf,
+  handlerFor,
+  noSuchMethod,
+  parseReply,
+  parseRequest,
+  type ReplyMessage,
+} from './envelope.js';
+import { RpcBusClosed, RpcPayloadError, RpcRemoteError, RpcTimeout } from './errors.js';
+import { InFlight } from './inFlight.js';
+import { queueName } from './routing.js';
+
+interface QueuedMessage {
+  readonly body: string;
+  /** Set for a call: where the reply goes. */
+  readonly replyTo?: (reply: string) => void;
+  /** A call's request is dropped once its caller has given up (timed out or closed). */
+  readonly wanted?: () => boolean;
+}
+
+interface MemoryConsumer {
+  deliver(message: QueuedMessage, kind: DeliveryKind): void;
+}
+
+interface MemoryQueue {
+  readonly messages: QueuedMessage[];
+  readonly consumers: MemoryConsumer[];
+  next: number;
+  scheduled: boolean;
+}
+
+/** The shared "broker" of the in-process bus. */
+export class MemoryBroker {
+  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly fanouts = new Map<string, Set<MemoryConsumer>>();
+
+  private queue(name: string): MemoryQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = { messages: [], consumers: [], next: 0, scheduled: false };
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** How many messages wait in a queue (for tests and diagnostics). */
+  depth(name: string): number {
+    return this.queues.get(name)?.messages.length ?? 0;
+  }
+
+  publish(queueName: string, message: QueuedMessage): void {
+    const queue = this.queue(queueName);
+    queue.messages.push(message);
+    this.schedule(queue);
+  }
+
+  publishFanout(topic: string, body: string): void {
+    const subscribers = [...(this.fanouts.get(topic) ?? [])];
+    if (subscribers.length === 0) return;
+    setImmediate(() => {
+      for (const consumer of subscribers) consumer.deliver({ body }, 'fanout');
+    });
+  }
+
+  consume(queueName: string, consumer: MemoryConsumer): () => void {
+    const queue = this.queue(queueName);
+    queue.consumers.push(consumer);
+    this.schedule(queue);
+    return () => {
+      const index = queue.consumers.indexOf(consumer);
+      if (index >= 0) queue.consumers.splice(index, 1);
+    };
+  }
+
+  subscribeFanout(topic: string, consumer: MemoryConsumer): () => void {
+    let set = this.fanouts.get(topic);
+    if (!set) {
+      set = new Set();
+      this.fanouts.set(topic, set);
+    }
+    set.add(consumer);
+    return () => {
+      set.delete(consumer);
+    };
+  }
+
+  private schedule(queue: MemoryQueue): void {
+    if (queue.scheduled || queue.messages.length === 0 || queue.consumers.length === 0) return;
+    queue.scheduled = true;
+    setImmediate(() => {
+      queue.scheduled = false;
+      this.pump(queue);
+    });
+  }
+
+  private pump(queue: MemoryQueue): void {
+    while (queue.messages.length > 0 && queue.consumers.length > 0) {
+      const message = queue.messages.shift();
+      if (!message || (message.wanted !== undefined && !message.wanted())) continue;
+      queue.next %= queue.consumers.length;
+      const consumer = queue.consumers[queue.next];
+      queue.next += 1;
+      consumer?.deliver(message, message.replyTo ? 'call' : 'cast');
+    }
+  }
+}
+
+interface PendingCall {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly topic: string;
+  readonly method: string;
+}
+
+export class MemoryBus implements Bus {
+  readonly transport = 'memory';
+  private closed = false;
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly stops = new Set<() => Promise<void>>();
+  private readonly inFlight = new InFlight();
+  private readonly defaultTimeoutMs: number;
+  private readonly closeTimeoutMs: number;
+
+  constructor(
+    private readonly broker: MemoryBroker,
+    private readonly log: RpcLogger,
+    options: BusOptions = {},
+  ) {
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+  }
+
+  get state() {
+    return this.closed ? ('closed' as const) : ('connected' as const);
+  }
+
+  call(topic: string, method: string, args: RpcArgs, options: CallOptions = {}): Promise<unknown> {
+    if (this.closed) return Promise.reject(new RpcBusClosed(`cannot call '${method}' on '${topic}'`));
+    let body: string;
+    try {
+      body = encodeRequest(method, args, options.context);
+    } catch (err) {
+      return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
+    }
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const msgId = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(msgId);
+        reject(new RpcTimeout(topic, method, timeoutMs, options.server));
+      }, timeoutMs);
+      this.pending.set(msgId, { resolve, reject, timer, topic, method });
+      this.broker.publish(queueName(topic, options.server), {
+        body,
+        replyTo: (reply) => this.onReply(msgId, reply),
+        wanted: () => this.pending.has(msgId),
+      });
+    });
+  }
+
+  cast(topic: string, method: string, args: RpcArgs, options: CastOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new RpcBusClosed(`cannot cast '${method}' to '${topic}'`));
+    try {
+      this.broker.publish(queueName(topic, options.server), { body: encodeRequest(method, args, options.context) });
+    } catch (err) {
+      return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
+    }
+    return Promise.resolve();
+  }
+
+  fanout(topic: string, method: string, args: RpcArgs, options: FanoutOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new RpcBusClosed(`cannot fan out '${method}' to '${topic}'`));
+    try {
+      this.broker.publishFanout(topic, encodeRequest(method, args, options.context));
+    } catch (err) {
+      return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
+    }
+    return Promise.resolve();
+  }
+
+  serve(topic: string, options: ServeOptions, handlers: RpcHandlers): Promise<ServeHandle> {
+    if (this.closed) return Promise.reject(new RpcBusClosed(`cannot serve '${topic}'`));
+    const inFlight = new InFlight();
+    let stopped = false;
+    /** A consumer of one queue (`queue`), or of the fanout (null). */
+    const consumerOf = (queue: string | null): MemoryConsumer => ({
+      deliver: (message, kind) => {
+        if (stopped) {
+          // Raced with stop(): hand a queued message back, drop a fanout copy (as a deleted queue would).
+          if (queue !== null) this.broker.publish(queue, message);
+          return;
+        }
+        const work = this.dispatch(topic, handlers, message, kind);
+        inFlight.track(work);
+        this.inFlight.track(work);
+      },
+    });
+    const cancels = [this.broker.consume(topic, consumerOf(topic))];
+    if (options.server !== undefined) {
+      const own = queueName(topic, options.server);
+      cancels.push(this.broker.consume(own, consumerOf(own)));
+    }
+    if (options.fanout === true) cancels.push(this.broker.subscribeFanout(topic, consumerOf(null)));
+
+    const stop = async (): Promise<void> => {
+      if (!stopped) {
+        stopped = true;
+        for (const cancel of cancels) cancel();
+        this.stops.delete(stop);
+      }
+      await inFlight.idle(this.closeTimeoutMs);
+    };
+    this.stops.add(stop);
+    return Promise.resolve({ topic, stop });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.stops].map((stop) => stop()));
+    await this.inFlight.idle(this.closeTimeoutMs);
+    for (const [msgId, call] of this.pending) {
+      clearTimeout(call.timer);
+      this.pending.delete(msgId);
+      call.reject(new RpcBusClosed(`call '${call.method}' on '${call.topic}' abandoned`));
+    }
+  }
+
+  private async dispatch(topic: string, handlers: RpcHandlers, message: QueuedMessage, kind: DeliveryKind): Promise<void> {
+    const request = parseRequest(message.body);
+    if ('malformed' in request) {
+      this.log.warn({ topic, reason: request.malformed }, 'dropping a malformed RPC message');
+      return;
+    }
+    const { method, args, context } = request;
+    const handler = handlerFor(handlers, method);
+    let reply: ReplyMessage;
+    if (!handler) {
+      reply = { ok: false, failure: noSuchMethod(topic, method) };
+      if (kind !== 'call') this.log.warn({ topic, method, kind }, 'no handler for RPC method');
+    } else {
+      try {
+        reply = { ok: true, result: await handler(args, { context, topic, method, kind }) };
+      } catch (err) {
+        reply = { ok: false, failure: failureOf(err) };
+        if (kind !== 'call') this.log.error({ err, topic, method, kind, requestId: context.requestId }, 'RPC handler failed');
+      }
+    }
+    if (message.replyTo) {
+      const text = encodeReply(reply);
+      const replyTo = message.replyTo;
+      setImmediate(() => replyTo(text));
+    }
+  }
+
+  private onReply(msgId: string, text: string): void {
+    const call = this.pending.get(msgId);
+    if (!call) return; // timed out or closed meanwhile
+    this.pending.delete(msgId);
+    clearTimeout(call.timer);
+    const reply = parseReply(text);
+    if ('malformed' in reply) {
+      call.reject(new RpcRemoteError(call.topic, call.method, { type: 'MalformedReply', message: reply.malformed }));
+    } else if (reply.ok) {
+      call.resolve(reply.result);
+    } else {
+      call.reject(new RpcRemoteError(call.topic, call.method, reply.failure));
+    }
+  }
+}
