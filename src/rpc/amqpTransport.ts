@@ -1,0 +1,920 @@
+/**
+ * The bus on RabbitMQ (AMQP 0-9-1, amqplib), named as oslo.messaging names
+ * things (routing.ts): topic exchange `<control_exchange>`, queues `<topic>`
+ * and `<topic>.<server>`, fanout exchanges `<topic>_fanout` with one
+ * exclusive auto-delete queue per subscriber, a `reply_<uuid>` queue per bus
+ * for call replies (matched by correlation id).
+ *
+ * One connection per bus, two channels: a confirm channel for publishing and
+ * one for consuming.
+ *
+ * Delivery guarantees:
+ *   - Every outgoing message goes through one ordered outbox. A message
+ *     leaves the outbox when it is published and is forgotten only when the
+ *     broker confirms it; if the connection drops first, it goes back to the
+ *     outbox and is published again after reconnect (at least once). While
+ *     disconnected, cast/fanout resolve as soon as the message is in the
+ *     outbox; the outbox is bounded (RpcBufferFull past the bound).
+ *   - Before the first cast or call to `<topic>` on a connection the sender
+ *     declares that queue, as oslo does, so a message sent before any
+ *     consumer exists (or before the consumers have re-declared their queues
+ *     after a broker restart) waits in the queue instead of being dropped.
+ *     A fanout reaches only the subscribers that exist when it is routed.
+ *   - A call's request carries its timeout as the message TTL, so the broker
+ *     drops a request its caller has given up on. Calls are acknowledged on
+ *     receipt (at most once, as oslo's RPC server does); casts and fanouts
+ *     after their handler ran (a consumer that dies mid-way leaves the
+ *     message to another).
+ *
+ * Connection loss (broker restart, forced close, missed heartbeats, a
+ * channel error): reconnect after oslo's linear backoff (rabbit_retry_interval
+ * + n x rabbit_retry_backoff, capped at rabbit_interval_max, with +-20 %
+ * jitter), rotating through the URL's hosts;
+ * re-declare exchanges and queues, re-consume, then flush the outbox. Calls
+ * still pending keep their timers: they resolve if the reply makes it, or
+ * time out cleanly.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import type {
+  Bus,
+  BusOptions,
+  BusState,
+  CallOptions,
+  CastOptions,
+  DeliveryKind,
+  FanoutOptions,
+  RpcArgs,
+  RpcHandlers,
+  RpcLogger,
+  ServeHandle,
+  ServeOptions,
+} from './bus.js';
+import {
+  encodeReply,
+  encodeRequest,
+  failureOf,
+  handlerFor,
+  noSuchMethod,
+  parseReply,
+  parseRequest,
+  type ReplyMessage,
+} from './envelope.js';
+import {
+  RpcBufferFull,
+  RpcBusClosed,
+  RpcConnectError,
+  RpcPayloadError,
+  RpcRemoteError,
+  RpcTimeout,
+} from './errors.js';
+import { InFlight } from './inFlight.js';
+import { fanoutExchangeName, fanoutQueueName, queueName, replyQueueName } from './routing.js';
+import { describeHost, type RabbitHost, type TransportUrl } from './transportUrl.js';
+
+export interface AmqpBusOptions extends BusOptions {
+  /** `[oslo_messaging_rabbit] heartbeat_timeout_threshold`, seconds; 0 disables heartbeats. Default 60. */
+  readonly heartbeatTimeoutSeconds?: number;
+  /** `rabbit_retry_interval`, ms. Default 1 000. */
+  readonly retryIntervalMs?: number;
+  /** `rabbit_retry_backoff`, ms added per failed attempt. Default 2 000. */
+  readonly retryBackoffMs?: number;
+  /** `rabbit_interval_max`, ms. Default 30 000. */
+  readonly intervalMaxMs?: number;
+  /** `amqp_durable_queues`: durable exchanges and topic queues, persistent messages. Default false. */
+  readonly durableQueues?: boolean;
+  /** `rabbit_qos_prefetch_count`: unacknowledged deliveries per bus; 0 is unlimited. Default 0. */
+  readonly prefetchCount?: number;
+  /** `rabbit_transient_queues_ttl`, ms: reply and fanout queues unused this long are deleted. Default 1 800 000. */
+  readonly transientQueueTtlMs?: number;
+  /** Give up the first connection after this long (RpcConnectError); default: keep trying, as oslo does. */
+  readonly connectTimeoutMs?: number;
+  /** `kombu_failover_strategy`: order in which the URL's hosts are tried. Default round-robin. */
+  readonly failoverStrategy?: 'round-robin' | 'shuffle';
+  /** Shown as `connection_name` by `rabbitmqctl list_connections client_properties`. */
+  readonly connectionName?: string;
+}
+
+type RabbitUrl = Extract<TransportUrl, { kind: 'rabbit' }>;
+
+interface Outgoing {
+  readonly seq: number;
+  readonly kind: 'call' | 'cast' | 'fanout' | 'reply';
+  readonly topic: string;
+  readonly method: string;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly correlationId?: string;
+  /** A call's request is not sent after its caller gave up. */
+  readonly deadline?: number;
+  /** The sender's promise (cast, fanout): resolved once accepted. */
+  accept?: { resolve: () => void; reject: (err: Error) => void } | undefined;
+}
+
+/** One live connection and what was set up on it. */
+interface Link {
+  readonly model: ChannelModel;
+  readonly pub: ConfirmChannel;
+  readonly sub: Channel;
+  readonly host: RabbitHost;
+  /** `q:<queue>` / `x:<exchange>` already declared on this connection. */
+  readonly declared: Set<string>;
+  /** Published, not yet confirmed. */
+  readonly unconfirmed: Set<Outgoing>;
+  drainWaiters: Array<() => void>;
+  lost: boolean;
+  /** The last error the connection or a channel reported: the reason given when the link is dropped. */
+  lastError: Error | undefined;
+}
+
+interface Subscription {
+  readonly topic: string;
+  readonly server: string | undefined;
+  readonly fanout: boolean;
+  readonly handlers: RpcHandlers;
+  readonly inFlight: InFlight;
+  stopped: boolean;
+  startedOn: Link | undefined;
+  consumers: Array<{ readonly link: Link; readonly tag: string }>;
+}
+
+interface PendingCall {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly topic: string;
+  readonly method: string;
+  readonly outgoing: Outgoing;
+}
+
+const CONTENT_TYPE = 'application/json';
+
+export class AmqpBus implements Bus {
+  readonly transport = 'rabbit';
+
+  private readonly hosts: readonly RabbitHost[];
+  private hostCursor = 0;
+  private link: Link | undefined;
+  private connecting: Promise<void> | undefined;
+  private wakeSleep: (() => void) | undefined;
+  /** Set by close(): no new messages or consumers. */
+  private closing = false;
+  private closedPromise: Promise<void> | undefined;
+  private lostAt: number | undefined;
+
+  private readonly outbox: Outgoing[] = [];
+  private flushing = false;
+  private seq = 0;
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly inFlight = new InFlight();
+  private replyQueue = replyQueueName();
+
+  private readonly controlExchange: string;
+  private readonly defaultTimeoutMs: number;
+  private readonly maxBuffered: number;
+  private readonly closeTimeoutMs: number;
+  private readonly heartbeat: number;
+  private readonly retryIntervalMs: number;
+  private readonly retryBackoffMs: number;
+  private readonly intervalMaxMs: number;
+  private readonly durable: boolean;
+  private readonly prefetch: number;
+  private readonly transientTtlMs: number;
+
+  private constructor(
+    private readonly url: RabbitUrl,
+    private readonly options: AmqpBusOptions,
+    private readonly log: RpcLogger,
+  ) {
+    this.hosts = options.failoverStrategy === 'shuffle' ? shuffled(url.hosts) : url.hosts;
+    this.controlExchange = options.controlExchange ?? 'neutron';
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+    this.maxBuffered = options.maxBufferedMessages ?? 10_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    const threshold = options.heartbeatTimeoutSeconds ?? 60;
+    // amqplib (like RabbitMQ) gives up after two silent intervals.
+    this.heartbeat = threshold <= 0 ? 0 : Math.max(1, Math.ceil(threshold / 2));
+    this.retryIntervalMs = options.retryIntervalMs ?? 1_000;
+    this.retryBackoffMs = options.retryBackoffMs ?? 2_000;
+    this.intervalMaxMs = options.intervalMaxMs ?? 30_000;
+    this.durable = options.durableQueues ?? false;
+    this.prefetch = options.prefetchCount ?? 0;
+    this.transientTtlMs = options.transientQueueTtlMs ?? 1_800_000;
+  }
+
+  /** Connects (retrying with backoff; see connectTimeoutMs) and returns the bus once it is connected. */
+  static async open(url: RabbitUrl, options: AmqpBusOptions, log: RpcLogger): Promise<AmqpBus> {
+    const bus = new AmqpBus(url, options, log);
+    const deadline = options.connectTimeoutMs === undefined ? undefined : Date.now() + options.connectTimeoutMs;
+    try {
+      await bus.connectLoop(deadline);
+    } catch (err) {
+      await bus.close();
+      throw err;
+    }
+    return bus;
+  }
+
+  get state(): BusState {
+    if (this.closing) return 'closed';
+    return this.link ? 'connected' : 'connecting';
+  }
+
+  // -------------------------------------------------------------------------
+  // Sending
+
+  call(topic: string, method: string, args: RpcArgs, options: CallOptions = {}): Promise<unknown> {
+    if (this.closing) return Promise.reject(new RpcBusClosed(`cannot call '${method}' on '${topic}'`));
+    let body: string;
+    try {
+      body = encodeRequest(method, args, options.context);
+    } catch (err) {
+      return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
+    }
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const correlationId = randomUUID();
+    const outgoing: Outgoing = {
+      seq: ++this.seq,
+      kind: 'call',
+      topic,
+      method,
+      exchange: this.controlExchange,
+      routingKey: queueName(topic, options.server),
+      body: Buffer.from(body),
+      correlationId,
+      deadline: Date.now() + timeoutMs,
+    };
+    return new Promise((resolve, reject) => {
+      const full = this.outboxFull(outgoing);
+      if (full) {
+        reject(full);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        this.unqueue(outgoing);
+        reject(new RpcTimeout(topic, method, timeoutMs, options.server));
+      }, timeoutMs);
+      this.pending.set(correlationId, { resolve, reject, timer, topic, method, outgoing });
+      this.enqueue(outgoing);
+    });
+  }
+
+  cast(topic: string, method: string, args: RpcArgs, options: CastOptions = {}): Promise<void> {
+    return this.send('cast', topic, method, args, options.context, this.controlExchange, queueName(topic, options.server));
+  }
+
+  fanout(topic: string, method: string, args: RpcArgs, options: FanoutOptions = {}): Promise<void> {
+    return this.send('fanout', topic, method, args, options.context, fanoutExchangeName(topic), topic);
+  }
+
+  private send(
+    kind: 'cast' | 'fanout',
+    topic: string,
+    method: string,
+    args: RpcArgs,
+    context: CallOptions['context'],
+    exchange: string,
+    routingKey: string,
+  ): Promise<void> {
+    if (this.closing) return Promise.reject(new RpcBusClosed(`cannot ${kind} '${method}' to '${topic}'`));
+    let body: string;
+    try {
+      body = encodeRequest(method, args, context);
+    } catch (err) {
+      return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
+    }
+    return new Promise((resolve, reject) => {
+      const outgoing: Outgoing = {
+        seq: ++this.seq,
+        kind,
+        topic,
+        method,
+        exchange,
+        routingKey,
+        body: Buffer.from(body),
+        accept: { resolve, reject },
+      };
+      const full = this.outboxFull(outgoing);
+      if (full) {
+        reject(full);
+        return;
+      }
+      this.enqueue(outgoing);
+    });
+  }
+
+  private outboxFull(outgoing: Outgoing): RpcBufferFull | undefined {
+    if (this.outbox.length < this.maxBuffered) return undefined;
+    return new RpcBufferFull(outgoing.topic, outgoing.method, this.maxBuffered);
+  }
+
+  private enqueue(outgoing: Outgoing): void {
+    this.outbox.push(outgoing);
+    if (this.link) this.kick();
+    else accepted(outgoing); // held for after reconnect
+  }
+
+  private unqueue(outgoing: Outgoing): void {
+    const index = this.outbox.indexOf(outgoing);
+    if (index >= 0) this.outbox.splice(index, 1);
+  }
+
+  private kick(): void {
+    const link = this.link;
+    if (!link || link.lost || this.flushing || this.outbox.length === 0) return;
+    void this.flush(link);
+  }
+
+  /** Publishes the outbox in order while `link` is the live connection. Never throws. */
+  private async flush(link: Link): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.link === link && !link.lost && this.outbox.length > 0) {
+        const item = this.outbox[0];
+        if (!item) break;
+        if (item.deadline !== undefined && item.deadline <= Date.now()) {
+          this.outbox.shift(); // its caller has timed out
+          continue;
+        }
+        if (item.kind === 'cast' || item.kind === 'call') {
+          const key = `q:${item.routingKey}`;
+          if (!link.declared.has(key)) {
+            await this.declareTopicQueue(link, link.pub, item.routingKey);
+            continue; // the world may have changed while we waited
+          }
+        } else if (item.kind === 'fanout') {
+          if (!link.declared.has(`x:${item.exchange}`)) {
+            await this.declareFanoutExchange(link, link.pub, item.exchange);
+            continue;
+          }
+        }
+        this.outbox.shift();
+        if (!this.publish(link, item)) await new Promise<void>((resolve) => link.drainWaiters.push(resolve));
+      }
+    } catch (err) {
+      // A declaration or a publish failed: the channel is gone. What was not
+      // confirmed is back in the outbox; a new connection will send it.
+      this.dropLink(link, err);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.link && (this.link !== link || this.outbox.length > 0)) this.kick();
+  }
+
+  /** Publishes one message on the confirm channel; false when the channel asks us to wait for 'drain'. */
+  private publish(link: Link, item: Outgoing): boolean {
+    const properties: Options.Publish = {
+      contentType: CONTENT_TYPE,
+      contentEncoding: 'utf-8',
+      deliveryMode: this.durable ? 2 : 1,
+      timestamp: Math.floor(Date.now() / 1000),
+    };
+    if (item.kind !== 'reply') properties.type = item.method;
+    if (item.correlationId !== undefined) properties.correlationId = item.correlationId;
+    if (item.kind === 'call') {
+      properties.replyTo = this.replyQueue;
+      properties.expiration = String(Math.max(1, (item.deadline ?? Date.now()) - Date.now()));
+    }
+    link.unconfirmed.add(item);
+    try {
+      return link.pub.publish(item.exchange, item.routingKey, item.body, properties, (err: unknown) => {
+        this.onConfirm(link, item, err);
+      });
+    } catch (err) {
+      link.unconfirmed.delete(item);
+      this.outbox.unshift(item);
+      throw err;
+    }
+  }
+
+  private onConfirm(link: Link, item: Outgoing, err: unknown): void {
+    if (!link.unconfirmed.delete(item)) return; // already handed back to the outbox by dropLink
+    if (err === null || err === undefined) {
+      accepted(item);
+      return;
+    }
+    // Nacked by the broker, or the channel is closing under it (dropLink
+    // follows): send it again, on this connection after a pause or the next.
+    this.requeue([item]);
+    if (!link.lost) setTimeout(() => this.kick(), this.retryIntervalMs).unref();
+  }
+
+  /** Puts published-but-unconfirmed messages back into the outbox, in their original order. */
+  private requeue(items: readonly Outgoing[]): void {
+    for (const item of items) {
+      // binary search for the first queued message sent after this one
+      let lo = 0;
+      let hi = this.outbox.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.outbox[mid]?.seq ?? Infinity) < item.seq) lo = mid + 1;
+        else hi = mid;
+      }
+      this.outbox.splice(lo, 0, item);
+      accepted(item);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Serving
+
+  async serve(topic: string, options: ServeOptions, handlers: RpcHandlers): Promise<ServeHandle> {
+    if (this.closing) throw new RpcBusClosed(`cannot serve '${topic}'`);
+    const subscription: Subscription = {
+      topic,
+      server: options.server,
+      fanout: options.fanout === true,
+      handlers,
+      inFlight: new InFlight(),
+      stopped: false,
+      startedOn: undefined,
+      consumers: [],
+    };
+    // Registered first: a connection being established picks it up, a later one too.
+    this.subscriptions.add(subscription);
+    const link = this.link;
+    if (link) {
+      try {
+        await this.startSubscription(link, subscription);
+      } catch (err) {
+        if (!link.lost) {
+          this.subscriptions.delete(subscription);
+          throw err;
+        }
+        // the connection dropped meanwhile: the next one starts it
+      }
+    }
+    return { topic, stop: () => this.stopSubscription(subscription) };
+  }
+
+  private async startSubscription(link: Link, s: Subscription): Promise<void> {
+    if (s.startedOn === link || s.stopped) return;
+    s.startedOn = link;
+    const queues: Array<{ queue: string; fanout: boolean }> = [];
+    await this.declareTopicQueue(link, link.sub, s.topic);
+    queues.push({ queue: s.topic, fanout: false });
+    if (s.server !== undefined) {
+      const own = queueName(s.topic, s.server);
+      await this.declareTopicQueue(link, link.sub, own);
+      queues.push({ queue: own, fanout: false });
+    }
+    if (s.fanout) {
+      const exchange = fanoutExchangeName(s.topic);
+      await this.declareFanoutExchange(link, link.sub, exchange);
+      const queue = fanoutQueueName(s.topic);
+      await link.sub.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false, expires: this.transientTtlMs });
+      await link.sub.bindQueue(queue, exchange, s.topic);
+      queues.push({ queue, fanout: true });
+    }
+    for (const { queue, fanout } of queues) {
+      if (s.stopped || link.lost) return;
+      const { consumerTag } = await link.sub.consume(queue, (message) => this.onDelivery(link, s, fanout, message));
+      s.consumers.push({ link, tag: consumerTag });
+    }
+    if (s.stopped) await this.cancelConsumers(s);
+  }
+
+  private async stopSubscription(s: Subscription): Promise<void> {
+    if (!s.stopped) {
+      s.stopped = true;
+      this.subscriptions.delete(s);
+      await this.cancelConsumers(s);
+    }
+    await s.inFlight.idle(this.closeTimeoutMs);
+  }
+
+  private async cancelConsumers(s: Subscription): Promise<void> {
+    const consumers = s.consumers;
+    s.consumers = [];
+    for (const { link, tag } of consumers) {
+      if (link.lost) continue;
+      // the channel may go away meanwhile (nothing left to cancel) or the broker stop answering
+      await withTimeout(
+        link.sub.cancel(tag).catch(() => undefined),
+        this.closeTimeoutMs,
+      );
+    }
+  }
+
+  private onDelivery(link: Link, s: Subscription, fanout: boolean, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (its queue was deleted): start over on a fresh connection.
+      if (!s.stopped && !link.lost) this.dropLink(link, new Error(`RabbitMQ cancelled the consumer of '${s.topic}'`));
+      return;
+    }
+    if (s.stopped) {
+      // Arrived between stop() and the broker's cancel-ok: leave it to another consumer.
+      this.settleDelivery(link, message, !fanout);
+      return;
+    }
+    const kind: DeliveryKind = fanout ? 'fanout' : typeof message.properties.replyTo === 'string' ? 'call' : 'cast';
+    if (kind === 'call') this.settleDelivery(link, message, false);
+    const work = this.dispatch(s, message, kind).finally(() => {
+      if (kind !== 'call') this.settleDelivery(link, message, false);
+    });
+    s.inFlight.track(work);
+    this.inFlight.track(work);
+  }
+
+  /** Acknowledges (or, with `requeue`, returns) a delivery, unless its channel is gone (then the broker redelivers). */
+  private settleDelivery(link: Link, message: ConsumeMessage, requeue: boolean): void {
+    if (link.lost) return;
+    try {
+      if (requeue) link.sub.nack(message, false, true);
+      else link.sub.ack(message);
+    } catch {
+      // channel closed in between
+    }
+  }
+
+  private async dispatch(s: Subscription, message: ConsumeMessage, kind: DeliveryKind): Promise<void> {
+    const request = parseRequest(message.content.toString('utf8'));
+    if ('malformed' in request) {
+      this.log.warn({ topic: s.topic, reason: request.malformed }, 'dropping a malformed RPC message');
+      return;
+    }
+    const { method, args, context } = request;
+    const handler = handlerFor(s.handlers, method);
+    let reply: ReplyMessage;
+    if (!handler) {
+      reply = { ok: false, failure: noSuchMethod(s.topic, method) };
+      if (kind !== 'call') this.log.warn({ topic: s.topic, method, kind }, 'no handler for RPC method');
+    } else {
+      try {
+        reply = { ok: true, result: await handler(args, { context, topic: s.topic, method, kind }) };
+      } catch (err) {
+        reply = { ok: false, failure: failureOf(err) };
+        if (kind !== 'call') {
+          this.log.error({ err, topic: s.topic, method, kind, requestId: context.requestId }, 'RPC handler failed');
+        }
+      }
+    }
+    if (kind !== 'call') return;
+    const { replyTo, correlationId } = message.properties as { replyTo?: unknown; correlationId?: unknown };
+    if (typeof replyTo !== 'string' || typeof correlationId !== 'string') {
+      this.log.warn({ topic: s.topic, method }, 'call without reply_to or correlation_id; no reply sent');
+      return;
+    }
+    const outgoing: Outgoing = {
+      seq: ++this.seq,
+      kind: 'reply',
+      topic: s.topic,
+      method,
+      exchange: '',
+      routingKey: replyTo,
+      body: Buffer.from(encodeReply(reply)),
+      correlationId,
+    };
+    if (this.outboxFull(outgoing)) {
+      this.log.warn({ topic: s.topic, method }, 'outgoing buffer full; reply dropped (the caller will time out)');
+      return;
+    }
+    this.enqueue(outgoing);
+  }
+
+  private onReply(message: ConsumeMessage | null): void {
+    if (message === null) return; // reply queue deleted: the connection is replaced and it is re-declared
+    const correlationId: unknown = message.properties.correlationId;
+    if (typeof correlationId !== 'string') return;
+    const call = this.pending.get(correlationId);
+    if (!call) return; // timed out, or a duplicate
+    this.pending.delete(correlationId);
+    clearTimeout(call.timer);
+    const reply = parseReply(message.content.toString('utf8'));
+    if ('malformed' in reply) {
+      call.reject(new RpcRemoteError(call.topic, call.method, { type: 'MalformedReply', message: reply.malformed }));
+    } else if (reply.ok) {
+      call.resolve(reply.result);
+    } else {
+      call.reject(new RpcRemoteError(call.topic, call.method, reply.failure));
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Declarations (idempotent on the broker; remembered per connection)
+
+  private async declareTopicQueue(link: Link, channel: Channel, queue: string): Promise<void> {
+    const key = `q:${queue}`;
+    if (link.declared.has(key)) return;
+    await channel.assertQueue(queue, { durable: this.durable, autoDelete: false, exclusive: false });
+    await channel.bindQueue(queue, this.controlExchange, queue);
+    link.declared.add(key);
+  }
+
+  /**
+   * Fanout exchanges are not auto-delete here (oslo's are): a sender may
+   * publish to one after its last subscriber left, and publishing to a
+   * deleted exchange is a channel error. There is one per topic, a fixed set.
+   */
+  private async declareFanoutExchange(link: Link, channel: Channel, exchange: string): Promise<void> {
+    const key = `x:${exchange}`;
+    if (link.declared.has(key)) return;
+    await channel.assertExchange(exchange, 'fanout', { durable: false, autoDelete: false });
+    link.declared.add(key);
+  }
+
+  // -------------------------------------------------------------------------
+  // Connection
+
+  private nextHost(): RabbitHost {
+    const host = this.hosts[this.hostCursor % this.hosts.length];
+    this.hostCursor += 1;
+    if (!host) throw new Error('transport_url names no host');
+    return host;
+  }
+
+  /** oslo's schedule: retry_interval + attempt x retry_backoff, capped at interval_max, +-20 % jitter. */
+  private retryDelay(attempt: number): number {
+    const base = Math.min(this.retryIntervalMs + attempt * this.retryBackoffMs, this.intervalMaxMs);
+    return Math.min(this.intervalMaxMs, Math.round(base * (0.8 + Math.random() * 0.4)));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeSleep = undefined;
+        resolve();
+      }, ms);
+      this.wakeSleep = () => {
+        clearTimeout(timer);
+        this.wakeSleep = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Connects, retrying with backoff. After a loss (`afterLoss`) the first
+   * attempt also waits one retry interval, as oslo does: a broker that is
+   * shutting down refuses at once, and 500 agents should not all knock at
+   * the same millisecond.
+   */
+  private connectLoop(deadline: number | undefined, afterLoss = false): Promise<void> {
+    if (this.connecting) return this.connecting;
+    const run = async (): Promise<void> => {
+      if (afterLoss) await this.sleep(this.retryDelay(0));
+      for (let attempt = 0; ; attempt += 1) {
+        if (this.closing) throw new RpcBusClosed('connecting abandoned');
+        const host = this.nextHost();
+        try {
+          await this.establish(host);
+          return;
+        } catch (err) {
+          if (this.closing) throw new RpcBusClosed('connecting abandoned');
+          const delay = this.retryDelay(afterLoss ? attempt + 1 : attempt);
+          const reason = err instanceof Error ? err.message : String(err);
+          if (deadline !== undefined && Date.now() + delay > deadline) {
+            throw new RpcConnectError(
+              `cannot connect to RabbitMQ (${this.hosts.map(describeHost).join(', ')}, vhost '${this.url.virtualHost}'): ${reason}`,
+            );
+          }
+          this.log.warn(
+            { host: describeHost(host), vhost: this.url.virtualHost, attempt: attempt + 1, retryInMs: delay, reason },
+            'cannot connect to RabbitMQ; retrying',
+          );
+          await this.sleep(delay);
+        }
+      }
+    };
+    this.connecting = run().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async establish(host: RabbitHost): Promise<void> {
+    const model = await connect(
+      {
+        protocol: this.url.tls ? 'amqps' : 'amqp',
+        hostname: host.hostname,
+        port: host.port,
+        username: host.username,
+        password: host.password,
+        vhost: this.url.virtualHost,
+        heartbeat: this.heartbeat,
+      },
+      {
+        timeout: 10_000,
+        clientProperties: { connection_name: this.options.connectionName ?? `nucleon:${process.pid}` },
+        ...(this.url.tls ? { servername: host.hostname } : {}),
+      },
+    );
+    let early: Error | undefined;
+    const onEarlyClose = (err?: Error) => {
+      early = err ?? new Error('connection closed');
+    };
+    let lastError: Error | undefined;
+    model.on('error', (err: Error) => {
+      lastError = err;
+      if (link) link.lastError = err;
+    });
+    model.on('close', onEarlyClose);
+    let link: Link | undefined;
+    try {
+      const pub = await model.createConfirmChannel();
+      const sub = await model.createChannel();
+      const live: Link = {
+        model,
+        pub,
+        sub,
+        host,
+        declared: new Set(),
+        unconfirmed: new Set(),
+        drainWaiters: [],
+        lost: false,
+        lastError,
+      };
+      link = live;
+      model.off('close', onEarlyClose);
+      if (early) throw early;
+      model.on('close', (err?: Error) => this.dropLink(live, err ?? live.lastError ?? new Error('connection closed')));
+      model.on('blocked', (reason: string) => this.log.warn({ reason }, 'RabbitMQ blocked publishing (resource alarm)'));
+      model.on('unblocked', () => this.log.info({}, 'RabbitMQ unblocked publishing'));
+      for (const channel of [pub, sub]) {
+        channel.on('error', (err: Error) => {
+          live.lastError = err;
+        });
+        // A channel closes first when the whole connection goes: give the
+        // connection's own 'error'/'close' (the real reason) a turn first.
+        channel.on('close', () => setImmediate(() => this.dropLink(live, live.lastError ?? new Error('channel closed'))));
+      }
+      pub.on('drain', () => {
+        const waiters = live.drainWaiters;
+        live.drainWaiters = [];
+        for (const wake of waiters) wake();
+      });
+      if (this.prefetch > 0) await sub.prefetch(this.prefetch);
+
+      await pub.assertExchange(this.controlExchange, 'topic', { durable: this.durable, autoDelete: false });
+      try {
+        await sub.assertQueue(this.replyQueue, {
+          exclusive: true,
+          autoDelete: true,
+          durable: false,
+          expires: this.transientTtlMs,
+        });
+      } catch (err) {
+        // 405 RESOURCE_LOCKED: the broker still holds our old connection (and queue); use a new name next time.
+        if ((err as { code?: unknown }).code === 405) this.replyQueue = replyQueueName();
+        throw err;
+      }
+      await sub.consume(this.replyQueue, (message) => this.onReply(message), { noAck: true });
+      // A subscription added while this runs is picked up by the iteration (or starts itself once installed).
+      for (const s of this.subscriptions) await this.startSubscription(live, s);
+      if (live.lost) throw new Error('connection lost while setting up');
+      if (this.closing) throw new RpcBusClosed('closed while connecting');
+
+      this.link = live;
+      const downForMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
+      this.lostAt = undefined;
+      this.log.info(
+        {
+          host: describeHost(host),
+          vhost: this.url.virtualHost,
+          ...(downForMs === undefined ? {} : { downForMs }),
+          buffered: this.outbox.length,
+          subscriptions: this.subscriptions.size,
+        },
+        downForMs === undefined ? 'connected to RabbitMQ' : 'reconnected to RabbitMQ',
+      );
+      this.kick();
+    } catch (err) {
+      if (link) this.dropLink(link, err);
+      else model.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Forgets a connection that failed (or is being abandoned) and, unless closing, starts reconnecting. */
+  private dropLink(link: Link, reason: unknown): void {
+    if (link.lost) return;
+    link.lost = true;
+    const waiters = link.drainWaiters;
+    link.drainWaiters = [];
+    for (const wake of waiters) wake();
+    const unconfirmed = [...link.unconfirmed];
+    link.unconfirmed.clear();
+    this.requeue(unconfirmed);
+    for (const s of this.subscriptions) {
+      s.consumers = s.consumers.filter((c) => c.link !== link);
+      if (s.startedOn === link) s.startedOn = undefined;
+    }
+    link.model.close().catch(() => undefined);
+    if (this.link !== link) return;
+    this.link = undefined;
+    if (this.closing) return;
+    this.lostAt = Date.now();
+    this.log.warn(
+      {
+        host: describeHost(link.host),
+        reason: reason instanceof Error ? reason.message : String(reason),
+        buffered: this.outbox.length,
+        pendingCalls: this.pending.size,
+      },
+      'lost the connection to RabbitMQ; reconnecting',
+    );
+    this.connectLoop(undefined, true).catch((err: unknown) => {
+      if (!(err instanceof RpcBusClosed)) this.log.error({ err }, 'reconnecting to RabbitMQ failed');
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Shutdown
+
+  async close(): Promise<void> {
+    if (this.closing) {
+      await this.closedPromise;
+      return;
+    }
+    this.closing = true;
+    this.closedPromise = this.shutdown();
+    await this.closedPromise;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.wakeSleep?.();
+    const deadline = Date.now() + this.closeTimeoutMs;
+    await Promise.all([...this.subscriptions].map((s) => this.stopSubscription(s)));
+    await this.inFlight.idle(Math.max(0, deadline - Date.now()));
+    // Send what is buffered (replies of the handlers that just finished, casts not yet confirmed).
+    while (this.link && (this.outbox.length > 0 || this.link.unconfirmed.size > 0) && Date.now() < deadline) {
+      this.kick();
+      await delay(10);
+    }
+    await this.connecting?.catch(() => undefined);
+    for (const [id, call] of this.pending) {
+      clearTimeout(call.timer);
+      this.pending.delete(id);
+      call.reject(new RpcBusClosed(`call '${call.method}' on '${call.topic}' abandoned`));
+    }
+    const link = this.link;
+    this.link = undefined;
+    if (link) {
+      link.lost = true;
+      const unconfirmed = [...link.unconfirmed];
+      link.unconfirmed.clear();
+      this.outbox.push(...unconfirmed);
+      const closed = await withTimeout(
+        link.model.close().then(
+          () => true,
+          () => true,
+        ),
+        this.closeTimeoutMs,
+      );
+      // A broker that does not answer close: drop the socket rather than keep the process alive.
+      if (closed !== true) socketOf(link.model)?.destroy();
+    }
+    const dropped = this.outbox.splice(0);
+    for (const item of dropped) item.accept?.reject(new RpcBusClosed(`'${item.method}' to '${item.topic}' not sent`));
+    const unsent = dropped.filter((item) => item.kind !== 'call').length;
+    if (unsent > 0) this.log.warn({ unsent }, 'message bus closed with messages not sent');
+  }
+}
+
+function accepted(item: Outgoing): void {
+  const accept = item.accept;
+  item.accept = undefined;
+  accept?.resolve();
+}
+
+/** `promise`'s value, or undefined once `ms` have passed (the timer is cleared either way). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** amqplib keeps the socket as `connection.stream`; its types do not say so. */
+function socketOf(model: ChannelModel): { destroy(): void } | undefined {
+  const stream: unknown = (model.connection as unknown as { stream?: unknown }).stream;
+  return typeof stream === 'object' && stream !== null && 'destroy' in stream && typeof stream.destroy === 'function'
+    ? (stream as { destroy(): void })
+    : undefined;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const a = copy[i];
+    const b = copy[j];
+    if (a !== undefined && b !== undefined) {
+      copy[i] = b;
+      copy[j] = a;
+    }
+  }
+  return copy;
+}
