@@ -17,8 +17,8 @@ export interface ListRequest extends RowQuery {
 export interface Collection {
   list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]>;
   show(ctx: RequestContext, id: string): Promise<ApiObject>;
-  /** One or many (bulk): all are created or none. */
-  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]>;
+  /** One or many (bulk): all are created or none. Absent for collections nobody creates over the API (agents). */
+  create?(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]>;
   update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject>;
   delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void>;
 }

@@ -6,13 +6,14 @@ import { registerIpAvailability } from '../api/ipAvailability.js';
 import { noauthContext } from '../api/noauth.js';
 import { openDatabase } from '../db/connect.js';
 import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
+import { AgentService } from '../plugins/agents/agentService.js';
 import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
 import { buildCore, coreOptionsFrom } from './core.js';
-import { buildTypeManager } from './ml2.js';
+import { buildTypeManager, mechanismDrivers } from './ml2.js';
 import type { Logger } from './logger.js';
 
 export interface RunningApi {
@@ -34,6 +35,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   }
   // Every configuration check comes before the database is opened.
   const types = buildTypeManager(loaded);
+  const mechanisms = mechanismDrivers(loaded);
   const connection = loaded.required('database', 'connection');
   const database = await openDatabase(connection, config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {});
   try {
@@ -45,10 +47,14 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   }
 
   const core = buildCore(database.db, coreOptionsFrom(config), log);
-  installMl2(core.deps, types);
+  const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
+  installMl2(core.deps, types, mechanisms, {
+    aliveAgents: async (tx, agentType, host) =>
+      (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
+  });
   const app = buildApp({
     api: composeApi(coreResources, coreExtensions),
-    collections: core.collections,
+    collections: new Map([...core.collections, ['agents', agents]]),
     tags: core.tags,
     authenticate: (request, requestId) => noauthContext(request.headers, requestId),
     options: {

@@ -3,6 +3,9 @@
  * at start-up: a bad one stops the process naming file, section and option.
  */
 import { type IdRange, MAX_GRE_ID, MAX_VXLAN_VNI, parseIdRanges, parsePhysnetMtus, parseVlanRanges } from '../plugins/ml2/segmentRanges.js';
+import { linuxbridge, openvswitch } from '../plugins/ml2/mechanisms/agentMechanism.js';
+import { l2population } from '../plugins/ml2/mechanisms/l2population.js';
+import type { MechanismDriver } from '../plugins/ml2/mechanisms/mechanismDriver.js';
 import { TypeManager } from '../plugins/ml2/typeManager.js';
 import { FlatTypeDriver } from '../plugins/ml2/types/flat.js';
 import { LocalTypeDriver } from '../plugins/ml2/types/local.js';
@@ -12,7 +15,7 @@ import { VlanTypeDriver } from '../plugins/ml2/types/vlan.js';
 import type { LoadedNeutronConfig } from './config.js';
 
 const TYPES = ['local', 'flat', 'vlan', 'gre', 'vxlan', 'geneve'] as const;
-const MECHANISMS = ['linuxbridge', 'openvswitch', 'l2population'];
+const MECHANISMS: Readonly<Record<string, MechanismDriver>> = { linuxbridge, openvswitch, l2population };
 
 /** Outer IP header plus each encapsulation's own header (neutron-lib constants). */
 const IP_HEADER = { '4': 20, '6': 40 } as const;
@@ -37,11 +40,7 @@ export function buildTypeManager(loaded: LoadedNeutronConfig): TypeManager {
   for (const type of ml2.tenant_network_types) {
     if (!ml2.type_drivers.includes(type)) throw loaded.errorFor('ml2', 'tenant_network_types', `'${type}' is not in type_drivers`);
   }
-  for (const mechanism of ml2.mechanism_drivers) {
-    if (!MECHANISMS.includes(mechanism)) {
-      throw loaded.errorFor('ml2', 'mechanism_drivers', `unknown mechanism driver '${mechanism}' (known: ${MECHANISMS.join(', ')})`);
-    }
-  }
+  mechanismDrivers(loaded);
   if (ml2.external_network_type !== undefined && !ml2.type_drivers.includes(ml2.external_network_type)) {
     throw loaded.errorFor('ml2', 'external_network_type', `'${ml2.external_network_type}' is not in type_drivers`);
   }
@@ -71,5 +70,16 @@ export function buildTypeManager(loaded: LoadedNeutronConfig): TypeManager {
     projectNetworkTypes: ml2.tenant_network_types,
     externalNetworkType: ml2.external_network_type,
     globalPhysnetMtu: globalMtu,
+  });
+}
+
+/** mechanism_drivers, in the order they are tried. */
+export function mechanismDrivers(loaded: LoadedNeutronConfig): MechanismDriver[] {
+  return loaded.config.ml2.mechanism_drivers.map((name) => {
+    const driver = MECHANISMS[name];
+    if (!driver) {
+      throw loaded.errorFor('ml2', 'mechanism_drivers', `unknown mechanism driver '${name}' (known: ${Object.keys(MECHANISMS).join(', ')})`);
+    }
+    return driver;
   });
 }

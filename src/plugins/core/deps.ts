@@ -25,6 +25,26 @@ export interface PluginFilters {
   readonly port: Map<string, FilterCondition>;
 }
 
+/** Where a port is bound and how: what the hypervisor needs to plug it (binding:vif_type, binding:vif_details). */
+export interface PortBinding {
+  readonly vifType: string;
+  readonly vifDetails: Readonly<Record<string, unknown>>;
+}
+
+export interface BindingRequest {
+  readonly portId: string;
+  readonly networkId: string;
+  readonly hostId: string;
+  readonly vnicType: string;
+}
+
+/**
+ * Binds a port to a host (ML2's mechanism drivers). Runs inside the port's
+ * transaction whenever binding:host_id is set or changes; without a binder
+ * ports stay `unbound`.
+ */
+export type PortBinder = (tx: Tx, request: BindingRequest) => Promise<PortBinding>;
+
 /** What the core services are built from; server/ assembles it. */
 export interface CoreDeps {
   readonly db: Db;
@@ -33,6 +53,8 @@ export interface CoreDeps {
   /** Filled by plugins at composition time, in order; later ones win on a clash. */
   readonly extenders: Extenders;
   readonly filters: PluginFilters;
+  /** Set by ML2 at composition time. */
+  readonly binding: { bind?: PortBinder };
   /** Runs `work` in one transaction, re-running it whole on deadlocks and on races for generated values. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Uniform in [0, 1); injectable so tests can make MACs and addresses predictable. */

@@ -65,6 +65,8 @@ export const portTable: TableSpec = {
 
 const json = (value: unknown): string => JSON.stringify(value ?? {});
 
+const UNBOUND = { vifType: 'unbound', vifDetails: {} } as const;
+
 /**
  * Most ports have empty lists and dicts; they share one frozen empty value
  * each, which keeps a 10 000-port list from allocating tens of thousands of
@@ -128,9 +130,8 @@ export class PortService implements Collection {
       binding_host_id: String(item['binding:host_id'] ?? ''),
       binding_vnic_type: String(item['binding:vnic_type'] ?? 'normal'),
       binding_profile: json(item['binding:profile']),
-      binding_vif_type: 'unbound',
-      binding_vif_details: '{}',
       ip_allocation: 'immediate',
+      ...(await this.bind(tx, id, networkId, String(item['binding:host_id'] ?? ''), String(item['binding:vnic_type'] ?? 'normal'))),
     };
     await tx.insertInto('ports').values(row).execute();
     const ips = await this.allocator.allocate(tx, {
@@ -163,6 +164,11 @@ export class PortService implements Collection {
       }
       if ('admin_state_up' in changes) patch.admin_state_up = changes.admin_state_up ? 1 : 0;
       if ('binding:profile' in changes) patch.binding_profile = json(changes['binding:profile']);
+      if ('binding:host_id' in changes || 'binding:vnic_type' in changes) {
+        const host = 'binding:host_id' in changes ? String(changes['binding:host_id']) : row.binding_host_id;
+        const vnic = 'binding:vnic_type' in changes ? String(changes['binding:vnic_type']) : row.binding_vnic_type;
+        Object.assign(patch, await this.bind(tx, id, row.network_id, host, vnic));
+      }
       let mac = row.mac_address;
       if (typeof changes.mac_address === 'string' && changes.mac_address !== row.mac_address) {
         mac = await this.claimMac(tx, row.network_id, changes.mac_address);
@@ -242,6 +248,13 @@ export class PortService implements Collection {
       throw new PolicyNotAuthorized(action);
     }
     return row;
+  }
+
+  /** The binding columns: `unbound` without a host, else what the binder (ML2) decides. */
+  private async bind(tx: Tx, portId: string, networkId: string, hostId: string, vnicType: string) {
+    const binder = this.deps.binding.bind;
+    const result = hostId === '' || !binder ? UNBOUND : await binder(tx, { portId, networkId, hostId, vnicType });
+    return { binding_vif_type: result.vifType, binding_vif_details: json(result.vifDetails) };
   }
 
   /** A MAC the client asked for, if no other port on the network has it. */

@@ -3,7 +3,8 @@
  * attributes, `segments`, or a project segment from tenant_network_types)
  * inside the create transaction; deleting it releases them. Networks show
  * their segments as provider:* (one) or `segments` (several), and an MTU
- * computed from them.
+ * computed from them. Ports with a host are bound by the first mechanism
+ * driver that can (see mechanisms/).
  */
 import { newId } from '../../common/ids.js';
 import type { Db, Tx } from '../../db/schema.js';
@@ -12,6 +13,8 @@ import type { CoreDeps } from '../core/deps.js';
 import { groupByParent } from '../core/children.js';
 import { InvalidProviderInput } from './errors.js';
 import { PROVIDER, type Segment, toProviderAttributes } from './segment.js';
+import { MechanismManager } from './mechanisms/mechanismManager.js';
+import type { AgentView, MechanismDriver } from './mechanisms/mechanismDriver.js';
 import type { TypeManager } from './typeManager.js';
 
 async function loadSegments(db: Db, networkIds: readonly string[]): Promise<Map<string, Segment[]>> {
@@ -34,7 +37,17 @@ async function loadSegments(db: Db, networkIds: readonly string[]): Promise<Map<
 
 const NO_PROVIDER = { [PROVIDER.networkType]: null, [PROVIDER.physicalNetwork]: null, [PROVIDER.segmentationId]: null };
 
-export function installMl2(deps: CoreDeps, types: TypeManager): void {
+export interface AgentLookup {
+  aliveAgents(tx: Tx, agentType: string, host: string): Promise<readonly AgentView[]>;
+}
+
+export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: readonly MechanismDriver[], agents: AgentLookup): void {
+  const binder = new MechanismManager(mechanisms, {
+    segments: async (tx, networkId) => (await loadSegments(tx, [networkId])).get(networkId) ?? [],
+    aliveAgents: (tx, agentType, host) => agents.aliveAgents(tx, agentType, host),
+  });
+  deps.binding.bind = (tx, request) => binder.bindPort(tx, request);
+
   deps.events.on('network.precommit_create', async ({ tx, current, request }) => {
     const segments = await types.segmentsFor(tx, request ?? {}, deps.random);
     await storeSegments(tx, String(current.id), segments);

@@ -1,0 +1,71 @@
+/**
+ * Drivers that bind through an L2 agent on the host (Linux bridge, Open
+ * vSwitch): the port binds when an alive agent of the driver's type runs
+ * there and can reach one of the network's segments (mappings for flat and
+ * VLAN, tunnel types for overlays).
+ */
+import type { PortBinding } from '../../core/deps.js';
+import type { Segment } from '../segment.js';
+import type { AgentView, BindingContext, MechanismDriver } from './mechanismDriver.js';
+
+const TUNNEL_TYPES = ['vxlan', 'gre', 'geneve'];
+
+export interface AgentMechanismSpec {
+  readonly name: string;
+  readonly agentType: string;
+  /** The configurations key naming the agent's physical network mappings. */
+  readonly mappingKeys: readonly string[];
+  readonly binding: PortBinding;
+}
+
+const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const keys = (value: unknown): string[] => (value && typeof value === 'object' ? Object.keys(value) : []);
+
+export function canReach(agent: AgentView, segment: Segment, mappingKeys: readonly string[]): boolean {
+  const { networkType, physicalNetwork } = segment;
+  if (networkType === 'local') return true;
+  if (TUNNEL_TYPES.includes(networkType)) return stringList(agent.configurations.tunnel_types).includes(networkType);
+  if (networkType === 'flat' || networkType === 'vlan') {
+    return physicalNetwork !== null && mappingKeys.some((key) => keys(agent.configurations[key]).includes(physicalNetwork));
+  }
+  return false;
+}
+
+export class AgentMechanismDriver implements MechanismDriver {
+  readonly name: string;
+
+  constructor(private readonly spec: AgentMechanismSpec) {
+    this.name = spec.name;
+  }
+
+  async bindPort(context: BindingContext): Promise<PortBinding | undefined> {
+    if (context.vnicType !== 'normal') return undefined;
+    const agents = await context.agentsOnHost(this.spec.agentType);
+    const reachable = agents.some((agent) => context.segments.some((segment) => canReach(agent, segment, this.spec.mappingKeys)));
+    return reachable ? this.spec.binding : undefined;
+  }
+}
+
+export const linuxbridge = new AgentMechanismDriver({
+  name: 'linuxbridge',
+  agentType: 'Linux bridge agent',
+  mappingKeys: ['interface_mappings', 'bridge_mappings'],
+  binding: { vifType: 'bridge', vifDetails: { port_filter: true, connectivity: 'l2' } },
+});
+
+export const openvswitch = new AgentMechanismDriver({
+  name: 'openvswitch',
+  agentType: 'Open vSwitch agent',
+  mappingKeys: ['bridge_mappings'],
+  binding: {
+    vifType: 'ovs',
+    vifDetails: {
+      port_filter: true,
+      connectivity: 'l2',
+      ovs_hybrid_plug: false,
+      datapath_type: 'system',
+      bridge_name: 'br-int',
+      bound_drivers: { '0': 'openvswitch' },
+    },
+  },
+});
