@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 
 import { buildApp } from '../api/app.js';
 import { registerIpAvailability } from '../api/ipAvailability.js';
+import { createKeystoneAuth } from '../api/keystone/authenticator.js';
+import { keystoneSettingsFrom } from '../api/keystone/settings.js';
 import { noauthContext } from '../api/noauth.js';
 import { openDatabase } from '../db/connect.js';
 import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
@@ -30,9 +32,18 @@ export interface ApiServerOptions {
 
 export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, options: ApiServerOptions): Promise<RunningApi> {
   const { config } = loaded;
-  if (config.DEFAULT.auth_strategy !== 'noauth') {
-    throw loaded.errorFor('DEFAULT', 'auth_strategy', `'${config.DEFAULT.auth_strategy}' is not available in this build yet; set auth_strategy = noauth`);
-  }
+  // auth_strategy = keystone: a missing [keystone_authtoken] option stops the server here, naming it.
+  const keystone =
+    config.DEFAULT.auth_strategy === 'keystone'
+      ? createKeystoneAuth(
+          keystoneSettingsFrom({
+            values: config.keystone_authtoken,
+            required: (option) => loaded.required('keystone_authtoken', option),
+            errorFor: (option, reason) => loaded.errorFor('keystone_authtoken', option, reason),
+          }),
+          log,
+        )
+      : undefined;
   // Every configuration check comes before the database is opened.
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
@@ -56,7 +67,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     api: composeApi(coreResources, coreExtensions),
     collections: new Map([...core.collections, ['agents', agents]]),
     tags: core.tags,
-    authenticate: (request, requestId) => noauthContext(request.headers, requestId),
+    authenticate: keystone ? keystone.authenticate : (request, requestId) => noauthContext(request.headers, requestId),
     options: {
       paginationMaxLimit: config.DEFAULT.pagination_max_limit,
       filterValidation: config.DEFAULT.filter_validation,
@@ -66,6 +77,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     logger: log,
     extraRoutes: [(app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf)],
   });
+  keystone?.register(app);
   try {
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
   } catch (err) {

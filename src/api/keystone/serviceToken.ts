@@ -1,0 +1,58 @@
+/**
+ * The server's own token (neutron in project service), which it shows
+ * Keystone to validate users' tokens. Obtained on first use, renewed shortly
+ * before it expires (keystoneauth's margin: two minutes, or half the lifetime
+ * of a short-lived token) or as soon as Keystone refuses it. Concurrent
+ * callers share one login.
+ */
+import type { IdentityClient } from './identityClient.js';
+import type { ServiceCredentials } from './settings.js';
+
+const RENEW_MARGIN_MS = 120_000;
+
+export class ServiceToken {
+  private current: { readonly token: string; readonly renewAt: number; readonly expiresAt: number } | undefined;
+  private pending: Promise<string> | undefined;
+  /** How many times the server has logged in (for tests and logs). */
+  logins = 0;
+
+  constructor(
+    private readonly client: IdentityClient,
+    private readonly credentials: ServiceCredentials,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * A token that is not about to expire; throws KeystoneUnavailable when none
+   * can be had. When renewing fails, a token that has not expired yet still serves.
+   */
+  async get(): Promise<string> {
+    const current = this.current;
+    if (current && this.now() < current.renewAt) return current.token;
+    this.pending ??= this.login();
+    try {
+      return await this.pending;
+    } catch (error) {
+      if (current && current === this.current && this.now() < current.expiresAt) return current.token;
+      throw error;
+    }
+  }
+
+  /** Keystone refused `token`: forget it, unless it has already been replaced. */
+  invalidate(token: string): void {
+    if (this.current?.token === token) this.current = undefined;
+  }
+
+  private async login(): Promise<string> {
+    try {
+      this.logins += 1;
+      const issuedAt = this.now();
+      const { token, expiresAt } = await this.client.issueToken(this.credentials);
+      const lifetime = expiresAt - issuedAt;
+      this.current = { token, expiresAt, renewAt: expiresAt - Math.min(RENEW_MARGIN_MS, lifetime / 2) };
+      return token;
+    } finally {
+      this.pending = undefined;
+    }
+  }
+}
