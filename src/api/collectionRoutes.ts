@@ -12,7 +12,7 @@ import { BadRequest, MethodNotAllowed } from '../common/errors.js';
 import type { ApiObject, Collection } from '../plugins/collection.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import type { ResourceDecl } from '../resources/types.js';
-import { checkCreate, checkUpdate } from './body.js';
+import { bulkKeyOf, checkCreate, checkUpdate } from './body.js';
 import { expectedRevision } from './ifMatch.js';
 import { parseListQuery } from './listQuery.js';
 import { paginationLinks } from './pagination.js';
@@ -83,6 +83,8 @@ export function registerCollection(
 ): void {
   const { collection: name, member } = resource;
   const base = `/v2.0/${name}`;
+  // Body keys use underscores where the URL has hyphens: /v2.0/security-groups -> {"security_groups": [...]}.
+  const plural = bulkKeyOf(resource);
 
   route(app, base, {
     GET: async (request, reply) => {
@@ -112,16 +114,15 @@ export function registerCollection(
               pageReverse: query.pageReverse,
             })
           : undefined;
-      return reply.type('application/json').send(listBody(name, items, presenter(resource, ctx, query.fields), links));
+      return reply.type('application/json').send(listBody(plural, items, presenter(resource, ctx, query.fields), links));
     },
     POST: async (request, reply) => {
-      if (!collection.create) throw new MethodNotAllowed(request.method);
       const ctx = contextOf(request);
       const input = checkCreate(resource, request.body, ctx, { allowBulk: options.allowBulk });
       const created = await collection.create(ctx, input.items);
       const present = presenter(resource, ctx, undefined);
       reply.code(201);
-      return input.bulk ? { [name]: created.map(present) } : { [member]: present(created[0]!) };
+      return input.bulk ? { [plural]: created.map(present) } : { [member]: present(created[0]!) };
     },
   });
 

@@ -121,6 +121,8 @@ export function convertValue(type: AttrType, value: unknown, nullable = false): 
     case 'dict':
       if (!isJsonObject(value)) throw invalid(`'${pyStr(value)}' is not a dictionary`);
       return jsonClone(value);
+    case 'any':
+      return jsonClone(value);
     case 'dns-name': {
       // convert_string_to_case_insensitive, then validate_dns_name / validate_dns_domain.
       if (typeof value !== 'string') {
@@ -175,6 +177,7 @@ function filterValue(type: AttrType, raw: string): unknown {
     case 'cidr':
     case 'object':
     case 'dict':
+    case 'any':
       return raw;
     default:
       return assertNever(type);

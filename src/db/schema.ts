@@ -132,26 +132,38 @@ export interface SegmentAllocationsTable {
   segmentation_id: number;
 }
 
-export interface AgentsTable {
+export interface SecurityGroupsTable extends StandardColumns {
   id: string;
-  agent_type: string;
-  binary: string;
-  topic: string;
-  host: string;
-  admin_state_up: Bool;
-  created_at: CreatedAt;
-  started_at: string;
-  heartbeat_timestamp: string;
-  description: string;
-  /** JSON object the agent reports. */
-  configurations: string;
-  availability_zone: string | null;
-  resources_synced: Bool | null;
+  stateful: Bool;
 }
 
-export interface NetworkDhcpAgentBindingsTable {
-  network_id: string;
-  dhcp_agent_id: string;
+export interface SecurityGroupRulesTable extends Omit<StandardColumns, 'name'> {
+  id: string;
+  security_group_id: string;
+  remote_group_id: string | null;
+  /** Address groups are not implemented; always null for now. */
+  remote_address_group_id: string | null;
+  direction: string;
+  ethertype: string;
+  /** A protocol name or a decimal number as text; null for any. */
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  /** remote_ip_prefix with the host bits cleared (rules never change, so it is stored). */
+  normalized_cidr: string | null;
+}
+
+/** One row per project that has its default group; the primary key (project_id) keeps it to one, across processes. */
+export interface DefaultSecurityGroupsTable {
+  project_id: string;
+  security_group_id: string;
+}
+
+/** Which security groups a port uses. */
+export interface SecurityGroupPortBindingsTable {
+  port_id: string;
+  security_group_id: string;
 }
 
 export interface Database {
@@ -165,10 +177,12 @@ export interface Database {
   allowed_address_pairs: AllowedAddressPairsTable;
   extra_dhcp_opts: ExtraDhcpOptsTable;
   tags: TagsTable;
+  securitygroups: SecurityGroupsTable;
+  securitygrouprules: SecurityGroupRulesTable;
+  default_security_groups: DefaultSecurityGroupsTable;
+  securitygroupportbindings: SecurityGroupPortBindingsTable;
   networksegments: NetworkSegmentsTable;
   ml2_segment_allocations: SegmentAllocationsTable;
-  agents: AgentsTable;
-  networkdhcpagentbindings: NetworkDhcpAgentBindingsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,5 +1,4 @@
 /** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
-import { agent, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
 import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
@@ -12,6 +11,13 @@ import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
 import { multiProvider, provider } from './extensions/provider.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
+import {
+  portSecurityGroupsFiltering,
+  securityGroup,
+  securityGroupsNormalizedCidr,
+  securityGroupsRulesBelongsToDefaultSg,
+  statefulSecurityGroup,
+} from './extensions/securityGroup.js';
 import { standardAttrDescription } from './extensions/standardAttrDescription.js';
 import { standardAttrRevisions } from './extensions/standardAttrRevisions.js';
 import { standardAttrTag, tagCreation } from './extensions/standardAttrTag.js';
@@ -45,6 +51,9 @@ export const coreExtensions: readonly ExtensionDecl[] = [
   portBinding,
   provider,
   multiProvider,
-  agent,
-  availabilityZone,
+  securityGroup,
+  statefulSecurityGroup,
+  portSecurityGroupsFiltering,
+  securityGroupsNormalizedCidr,
+  securityGroupsRulesBelongsToDefaultSg,
 ];

@@ -21,7 +21,13 @@ export type AttrType =
   /** Any JSON object, stored as given (binding:profile). */
   | { readonly kind: 'dict' }
   /** A DNS host name label or FQDN (dns_name, dns_domain). */
-  | { readonly kind: 'dns-name'; readonly fqdn?: boolean };
+  | { readonly kind: 'dns-name'; readonly fqdn?: boolean }
+  /**
+   * Any JSON value, passed on unconverted: the plugin converts it with
+   * rules no generic type describes and raises the resource's own error
+   * types (a security group rule's protocol, port range, ethertype).
+   */
+  | { readonly kind: 'any' };
 
 /** A key inside an object-typed attribute (a fixed_ips entry, an allocation pool). */
 export interface FieldDecl {

@@ -10,6 +10,9 @@ import type { CoreOptions } from '../plugins/core/options.js';
 import { PortService } from '../plugins/core/ports.js';
 import { SubnetService } from '../plugins/core/subnets.js';
 import { TagService } from '../plugins/core/tags.js';
+import { SecurityGroupService } from '../plugins/securitygroups/groups.js';
+import { PortSecurityGroups, portsUsingGroups } from '../plugins/securitygroups/portBindings.js';
+import { SecurityGroupRuleService } from '../plugins/securitygroups/rules.js';
 import type { LoadedNeutronConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -46,17 +49,30 @@ export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
     events: new EventBus<CoreEvents>(log),
     extenders: { network: [], subnet: [], port: [] },
     filters: { network: new Map(), subnet: new Map(), port: new Map() },
-    binding: {},
     transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
     random: Math.random,
   };
   const networks = new NetworkService(deps);
   const subnets = new SubnetService(deps);
   const ports = new PortService(deps);
+  const securityGroups = new SecurityGroupService(deps);
+  const securityGroupRules = new SecurityGroupRuleService(deps);
+
+  // Security groups: a project's default group appears with its first network; a port's
+  // groups are chosen and stored inside the port's transaction, shown and filtered on by the plugin.
+  const portGroups = new PortSecurityGroups(deps);
+  deps.events.on('network.after_create', portGroups.networkCreated);
+  deps.events.on('port.precommit_create', portGroups.portCreating);
+  deps.events.on('port.precommit_update', portGroups.portUpdating);
+  deps.extenders.port.push(portGroups.extender);
+  deps.filters.port.set('security_groups', portsUsingGroups);
+
   const collections = new Map<string, Collection>([
     ['networks', networks],
     ['subnets', subnets],
     ['ports', ports],
+    ['security-groups', securityGroups],
+    ['security-group-rules', securityGroupRules],
   ]);
   return { deps, networks, subnets, ports, tags: new TagService(deps), collections };
 }

@@ -47,13 +47,16 @@ const COLUMNS = {
   allowed_address_pairs: ['port_id', 'ip_address', 'mac_address'],
   extra_dhcp_opts: ['port_id', 'opt_name', 'opt_value', 'ip_version'],
   tags: ['resource_id', 'tag'],
+  securitygroups: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'stateful'],
+  securitygrouprules: [
+    'id', 'project_id', 'description', 'revision_number', 'created_at', 'updated_at', 'security_group_id',
+    'remote_group_id', 'remote_address_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min',
+    'port_range_max', 'remote_ip_prefix', 'normalized_cidr',
+  ],
+  default_security_groups: ['project_id', 'security_group_id'],
+  securitygroupportbindings: ['port_id', 'security_group_id'],
   networksegments: ['id', 'network_id', 'network_type', 'physical_network', 'segmentation_id', 'segment_index'],
   ml2_segment_allocations: ['network_type', 'physical_network', 'segmentation_id'],
-  agents: [
-    'id', 'agent_type', 'binary', 'topic', 'host', 'admin_state_up', 'created_at', 'started_at', 'heartbeat_timestamp',
-    'description', 'configurations', 'availability_zone', 'resources_synced',
-  ],
-  networkdhcpagentbindings: ['network_id', 'dhcp_agent_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;

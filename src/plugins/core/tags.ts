@@ -7,7 +7,9 @@ import { nextRevision } from './revision.js';
 export const MAX_TAGS = 50;
 const MAX_TAG_LENGTH = 255;
 
-type TaggedTable = 'networks' | 'subnets' | 'ports';
+/** The collections with a tags sub-resource, and the table whose revision a tag change bumps. */
+const TAGGED_TABLES = { networks: 'networks', subnets: 'subnets', ports: 'ports', 'security-groups': 'securitygroups' } as const;
+type TaggedTable = keyof typeof TAGGED_TABLES;
 
 export class TagService {
   constructor(private readonly deps: CoreDeps) {}
@@ -65,7 +67,7 @@ export class TagService {
       if (insert.length > 0) {
         await tx.insertInto('tags').values(insert.map((tag) => ({ resource_id: resourceId, tag }))).execute();
       }
-      await tx.updateTable(table).set(nextRevision()).where('id', '=', resourceId).execute();
+      await tx.updateTable(TAGGED_TABLES[table]).set(nextRevision()).where('id', '=', resourceId).execute();
       return this.list(resourceId, tx);
     });
   }

@@ -1,0 +1,127 @@
+/** The `security-groups` collection (neutron/db/securitygroups_db.py, the group half). */
+import type { Updateable } from 'kysely';
+
+import type { RequestContext } from '../../common/context.js';
+import type { Db, SecurityGroupsTable } from '../../db/schema.js';
+import type { ApiObject, Collection, ListRequest } from '../collection.js';
+import { listRows, type TableSpec } from '../core/listRows.js';
+import { checkRevision, nextRevision } from '../core/revision.js';
+import { ensureDefaultGroup, type SecurityGroupDeps } from './defaultGroup.js';
+import {
+  SecurityGroupCannotRemoveDefault,
+  SecurityGroupCannotUpdateDefault,
+  SecurityGroupDefaultAlreadyExists,
+  SecurityGroupInUse,
+  SecurityGroupNotFound,
+} from './errors.js';
+import { DEFAULT_GROUP_NAME, type GroupRow, insertGroup, presentGroups, visibleGroups } from './storage.js';
+
+export const securityGroupTable: TableSpec = {
+  table: 'securitygroups',
+  columns: {
+    id: { column: 'id' },
+    name: { column: 'name' },
+    tenant_id: { column: 'project_id' },
+    project_id: { column: 'project_id' },
+    stateful: { column: 'stateful', bool: true },
+    description: { column: 'description' },
+    revision_number: { column: 'revision_number' },
+    created_at: { column: 'created_at' },
+    updated_at: { column: 'updated_at' },
+  },
+};
+
+/** The validator upstream runs on names (type:name_not_default): `default`, in any case, is taken. */
+function checkName(name: unknown): void {
+  if (typeof name === 'string' && name.toLowerCase() === DEFAULT_GROUP_NAME) throw new SecurityGroupDefaultAlreadyExists();
+}
+
+export class SecurityGroupService implements Collection {
+  constructor(private readonly deps: SecurityGroupDeps) {}
+
+  /** Listing makes sure the project asked about (or the caller's) has its default group, as upstream does. */
+  async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    const project = query.filters.get('project_id')?.[0];
+    await ensureDefaultGroup(this.deps, ctx, typeof project === 'string' ? project : ctx.projectId);
+    // No group is shared (that takes RBAC policies): `shared=true` matches nothing.
+    const filters = new Map(query.filters);
+    const shared = filters.get('shared');
+    filters.delete('shared');
+    if (shared !== undefined && !shared.includes(false)) return [];
+    const rows = (await listRows(this.deps.db, securityGroupTable, { ...query, filters }, visibleGroups(ctx))) as unknown as GroupRow[];
+    return presentGroups(this.deps.db, rows);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [group] = await presentGroups(this.deps.db, [await this.visibleRow(ctx, id)]);
+    return group!;
+  }
+
+  /** Every item or none; each project named gets its default group first, as upstream does. */
+  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    for (const item of items) checkName(item.name);
+    for (const project of new Set(items.map((item) => String(item.project_id)))) await ensureDefaultGroup(this.deps, ctx, project);
+    const ids = await this.deps.transaction(async (tx) => {
+      const out: string[] = [];
+      for (const item of items) {
+        out.push(
+          await insertGroup(tx, {
+            projectId: String(item.project_id),
+            name: String(item.name ?? ''),
+            description: String(item.description ?? ''),
+            stateful: item.stateful !== false,
+            isDefault: false,
+          }),
+        );
+      }
+      return out;
+    });
+    const rows = await this.deps.db.selectFrom('securitygroups').selectAll().where('id', 'in', ids).execute();
+    const byId = new Map((await presentGroups(this.deps.db, rows)).map((g) => [String(g.id), g]));
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
+    checkName(changes.name);
+    return this.deps.transaction(async (tx) => {
+      const row = await this.visibleRow(ctx, id, tx);
+      checkRevision(row.revision_number, expectedRevision);
+      if ('stateful' in changes && (changes.stateful === true ? 1 : 0) !== row.stateful && (await inUse(tx, id))) {
+        throw new SecurityGroupInUse(id);
+      }
+      if ('name' in changes && row.name === DEFAULT_GROUP_NAME) throw new SecurityGroupCannotUpdateDefault();
+      const patch: Updateable<SecurityGroupsTable> = {};
+      if ('name' in changes) patch.name = String(changes.name);
+      if ('description' in changes) patch.description = String(changes.description);
+      if ('stateful' in changes) patch.stateful = changes.stateful === true ? 1 : 0;
+      await tx.updateTable('securitygroups').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
+      const [group] = await presentGroups(tx, [await this.visibleRow(ctx, id, tx)]);
+      return group!;
+    });
+  }
+
+  /** Not while a port uses it; the default group only by an admin. Its rules go with it. */
+  async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    await this.deps.transaction(async (tx) => {
+      const row = await this.visibleRow(ctx, id, tx);
+      checkRevision(row.revision_number, expectedRevision);
+      if (await inUse(tx, id)) throw new SecurityGroupInUse(id);
+      if (row.name === DEFAULT_GROUP_NAME && !ctx.isAdmin) throw new SecurityGroupCannotRemoveDefault();
+      // Rules (its own, and those elsewhere naming it as remote group) and the default-group record cascade.
+      await tx.deleteFrom('securitygroups').where('id', '=', id).execute();
+      await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
+    });
+  }
+
+  /** The group if the caller may see it, else SecurityGroupNotFound. */
+  async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<GroupRow> {
+    const row = await db.selectFrom('securitygroups').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || !(ctx.isAdmin || row.project_id === ctx.projectId)) throw new SecurityGroupNotFound(id);
+    return row;
+  }
+}
+
+async function inUse(db: Db, groupId: string): Promise<boolean> {
+  const binding = await db.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', '=', groupId).executeTakeFirst();
+  return binding !== undefined;
+}

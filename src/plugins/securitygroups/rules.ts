@@ -1,0 +1,242 @@
+/**
+ * The `security-group-rules` collection: create (single and bulk), show,
+ * list, delete. Rules cannot be changed (upstream has no update); a change
+ * to a group's rules bumps the group's revision_number.
+ */
+import type { Selectable } from 'kysely';
+
+import type { RequestContext } from '../../common/context.js';
+import { MethodNotAllowed } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import { utcNow } from '../../common/time.js';
+import type { Db, SecurityGroupRulesTable, Tx } from '../../db/schema.js';
+import type { ApiObject, Collection, ListRequest } from '../collection.js';
+import { type Condition, listRows, type TableSpec } from '../core/listRows.js';
+import { checkRevision, nextRevision } from '../core/revision.js';
+import { ensureDefaultGroup, type SecurityGroupDeps } from './defaultGroup.js';
+import {
+  AddressGroupNotFound,
+  DuplicateSecurityGroupRuleInPost,
+  SecurityGroupNotFound,
+  SecurityGroupNotSingleGroupRules,
+  SecurityGroupRuleExists,
+  SecurityGroupRuleNotFound,
+  SecurityGroupRulesNotSingleProject,
+} from './errors.js';
+import {
+  checkRule,
+  convertEthertype,
+  convertIpPrefix,
+  convertPort,
+  convertProtocol,
+  type Direction,
+  normalizedCidr,
+  type RuleAttributes,
+  ruleKey,
+} from './ruleInput.js';
+import { presentRules, type RuleRow, visibleRules } from './storage.js';
+
+export const securityGroupRuleTable: TableSpec = {
+  table: 'securitygrouprules',
+  columns: {
+    id: { column: 'id' },
+    tenant_id: { column: 'project_id' },
+    project_id: { column: 'project_id' },
+    security_group_id: { column: 'security_group_id' },
+    remote_group_id: { column: 'remote_group_id' },
+    remote_address_group_id: { column: 'remote_address_group_id' },
+    direction: { column: 'direction' },
+    ethertype: { column: 'ethertype' },
+    protocol: { column: 'protocol' },
+    port_range_min: { column: 'port_range_min' },
+    port_range_max: { column: 'port_range_max' },
+    remote_ip_prefix: { column: 'remote_ip_prefix' },
+    normalized_cidr: { column: 'normalized_cidr' },
+    description: { column: 'description' },
+    revision_number: { column: 'revision_number' },
+    created_at: { column: 'created_at' },
+    updated_at: { column: 'updated_at' },
+  },
+};
+
+interface RuleRequest extends RuleAttributes {
+  readonly project_id: string;
+  readonly description: string;
+}
+
+/** A checked create request: upstream's converters, then its rule checks. */
+export function ruleRequest(item: ApiObject): RuleRequest {
+  const remote = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  const converted: RuleRequest = {
+    security_group_id: String(item.security_group_id),
+    direction: item.direction as Direction,
+    remote_group_id: remote(item.remote_group_id),
+    protocol: convertProtocol(item.protocol),
+    port_range_min: convertPort(item.port_range_min),
+    port_range_max: convertPort(item.port_range_max),
+    ethertype: convertEthertype(item.ethertype),
+    remote_ip_prefix: convertIpPrefix(item.remote_ip_prefix),
+    remote_address_group_id: remote(item.remote_address_group_id),
+    project_id: String(item.project_id),
+    description: String(item.description ?? ''),
+  };
+  return checkRule(converted);
+}
+
+/** Filter values go through the attribute's converter, as upstream's get_filters does (`protocol=TCP` finds `tcp`). */
+const FILTER_CONVERTERS: Readonly<Record<string, (value: unknown) => unknown>> = {
+  protocol: convertProtocol,
+  port_range_min: convertPort,
+  port_range_max: convertPort,
+  ethertype: convertEthertype,
+  remote_ip_prefix: convertIpPrefix,
+};
+
+export class SecurityGroupRuleService implements Collection {
+  constructor(private readonly deps: SecurityGroupDeps) {}
+
+  async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    const project = query.filters.get('project_id')?.[0];
+    await ensureDefaultGroup(this.deps, ctx, typeof project === 'string' ? project : ctx.projectId);
+    const filters = new Map(query.filters);
+    const conditions: Condition[] = [...visibleRules(ctx)];
+    for (const [attribute, convert] of Object.entries(FILTER_CONVERTERS)) {
+      const values = filters.get(attribute);
+      if (values === undefined) continue;
+      filters.delete(attribute);
+      const converted = values.map(convert);
+      const present = converted.filter((v) => v !== null);
+      const column = `securitygrouprules.${attribute}`;
+      conditions.push((eb) => eb.or([...(present.length > 0 ? [eb(column, 'in', present)] : []), ...(converted.includes(null) ? [eb(column, 'is', null)] : [])]));
+    }
+    const inDefault = filters.get('belongs_to_default_sg');
+    filters.delete('belongs_to_default_sg');
+    if (inDefault !== undefined && !(inDefault.includes(true) && inDefault.includes(false))) {
+      const defaults = (eb: Parameters<Condition>[0]) => eb.selectFrom('default_security_groups as dsg').select('dsg.security_group_id');
+      conditions.push((eb) =>
+        inDefault.includes(true)
+          ? eb('securitygrouprules.security_group_id', 'in', defaults(eb))
+          : eb('securitygrouprules.security_group_id', 'not in', defaults(eb)),
+      );
+    }
+    const rows = (await listRows(this.deps.db, securityGroupRuleTable, { ...query, filters }, conditions)) as unknown as RuleRow[];
+    return presentRules(this.deps.db, rows);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [rule] = await presentRules(this.deps.db, [await this.visibleRow(ctx, id)]);
+    return rule!;
+  }
+
+  /**
+   * Every rule or none. A bulk request adds rules to one group for one
+   * project (upstream's create_security_group_rule_bulk_native).
+   */
+  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    if (items.length > 1) {
+      if (new Set(items.map((i) => String(i.security_group_id))).size > 1) throw new SecurityGroupNotSingleGroupRules();
+      if (new Set(items.map((i) => String(i.project_id))).size > 1) throw new SecurityGroupRulesNotSingleProject();
+    }
+    const requests = items.map(ruleRequest);
+    const ids = await this.deps.transaction(async (tx) => {
+      for (const rule of requests) await this.checkReferences(ctx, tx, rule);
+      await this.checkDuplicates(tx, requests);
+      const now = utcNow();
+      const rows: Selectable<SecurityGroupRulesTable>[] = requests.map((rule) => ({
+        id: newId(),
+        project_id: rule.project_id,
+        security_group_id: rule.security_group_id,
+        remote_group_id: rule.remote_group_id,
+        remote_address_group_id: rule.remote_address_group_id,
+        direction: rule.direction,
+        ethertype: rule.ethertype,
+        protocol: rule.protocol,
+        port_range_min: rule.port_range_min,
+        port_range_max: rule.port_range_max,
+        remote_ip_prefix: rule.remote_ip_prefix,
+        normalized_cidr: rule.remote_ip_prefix === null ? null : normalizedCidr(rule.remote_ip_prefix),
+        description: rule.description,
+        revision_number: 0,
+        created_at: now,
+        updated_at: now,
+      }));
+      await tx.insertInto('securitygrouprules').values(rows).execute();
+      for (const rule of requests) await bumpGroup(tx, rule.security_group_id);
+      return rows.map((r) => r.id);
+    });
+    const rows = await this.deps.db.selectFrom('securitygrouprules').selectAll().where('id', 'in', ids).execute();
+    const byId = new Map((await presentRules(this.deps.db, rows)).map((r) => [String(r.id), r]));
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  /** Rules cannot be changed: delete and create instead. */
+  async update(): Promise<ApiObject> {
+    throw new MethodNotAllowed('PUT');
+  }
+
+  async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    await this.deps.transaction(async (tx) => {
+      const row = await this.visibleRow(ctx, id, tx);
+      checkRevision(row.revision_number, expectedRevision);
+      await tx.deleteFrom('securitygrouprules').where('id', '=', id).execute();
+      await bumpGroup(tx, row.security_group_id);
+    });
+  }
+
+  private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<RuleRow> {
+    const row = await db.selectFrom('securitygrouprules').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row && (ctx.isAdmin || row.project_id === ctx.projectId)) return row;
+    if (row) {
+      const group = await db.selectFrom('securitygroups').select('project_id').where('id', '=', row.security_group_id).executeTakeFirst();
+      if (group?.project_id === ctx.projectId) return row;
+    }
+    throw new SecurityGroupRuleNotFound(id);
+  }
+
+  /**
+   * The remote group, then the group itself, must exist for the rule's
+   * project (any group for an admin). Address groups do not exist yet.
+   */
+  private async checkReferences(ctx: RequestContext, tx: Tx, rule: RuleRequest): Promise<void> {
+    const exists = async (groupId: string) => {
+      const row = await tx.selectFrom('securitygroups').select('project_id').where('id', '=', groupId).executeTakeFirst();
+      if (!row || !(ctx.isAdmin || row.project_id === rule.project_id)) throw new SecurityGroupNotFound(groupId);
+    };
+    if (rule.remote_group_id !== null) await exists(rule.remote_group_id);
+    if (rule.remote_address_group_id !== null) throw new AddressGroupNotFound(rule.remote_address_group_id);
+    await exists(rule.security_group_id);
+  }
+
+  /** The same rule twice in one request, or a rule the group already has (named in the error). */
+  private async checkDuplicates(tx: Tx, requests: readonly RuleRequest[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const rule of requests) {
+      const key = ruleKey(rule);
+      if (keys.has(key)) throw new DuplicateSecurityGroupRuleInPost();
+      keys.add(key);
+    }
+    const groups = [...new Set(requests.map((r) => r.security_group_id))];
+    const existing = await tx.selectFrom('securitygrouprules').selectAll().where('security_group_id', 'in', groups).execute();
+    const clash = existing.find((row) => keys.has(ruleKey(storedRule(row))));
+    if (clash) throw new SecurityGroupRuleExists(clash.id);
+  }
+}
+
+function storedRule(row: RuleRow): RuleAttributes {
+  return {
+    security_group_id: row.security_group_id,
+    direction: row.direction as Direction,
+    ethertype: row.ethertype === 'IPv6' ? 'IPv6' : 'IPv4',
+    protocol: row.protocol,
+    port_range_min: row.port_range_min,
+    port_range_max: row.port_range_max,
+    remote_ip_prefix: row.remote_ip_prefix,
+    remote_group_id: row.remote_group_id,
+    remote_address_group_id: row.remote_address_group_id,
+  };
+}
+
+/** A rule added or removed is a change to its group. */
+async function bumpGroup(tx: Tx, groupId: string): Promise<void> {
+  await tx.updateTable('securitygroups').set(nextRevision()).where('id', '=', groupId).execute();
+}
