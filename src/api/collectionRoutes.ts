@@ -117,6 +117,7 @@ export function registerCollection(
       return reply.type('application/json').send(listBody(plural, items, presenter(resource, ctx, query.fields), links));
     },
     POST: async (request, reply) => {
+      if (!collection.create) throw new MethodNotAllowed(request.method);
       const ctx = contextOf(request);
       const input = checkCreate(resource, request.body, ctx, { allowBulk: options.allowBulk });
       const created = await collection.create(ctx, input.items);

@@ -166,6 +166,28 @@ export interface SecurityGroupPortBindingsTable {
   security_group_id: string;
 }
 
+export interface AgentsTable {
+  id: string;
+  agent_type: string;
+  binary: string;
+  topic: string;
+  host: string;
+  admin_state_up: Bool;
+  created_at: CreatedAt;
+  started_at: string;
+  heartbeat_timestamp: string;
+  description: string;
+  /** JSON object the agent reports. */
+  configurations: string;
+  availability_zone: string | null;
+  resources_synced: Bool | null;
+}
+
+export interface NetworkDhcpAgentBindingsTable {
+  network_id: string;
+  dhcp_agent_id: string;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -183,6 +205,8 @@ export interface Database {
   securitygroupportbindings: SecurityGroupPortBindingsTable;
   networksegments: NetworkSegmentsTable;
   ml2_segment_allocations: SegmentAllocationsTable;
+  agents: AgentsTable;
+  networkdhcpagentbindings: NetworkDhcpAgentBindingsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,4 +1,5 @@
 /** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
+import { agent, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
 import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
@@ -51,6 +52,8 @@ export const coreExtensions: readonly ExtensionDecl[] = [
   portBinding,
   provider,
   multiProvider,
+  agent,
+  availabilityZone,
   securityGroup,
   statefulSecurityGroup,
   portSecurityGroupsFiltering,

@@ -1,6 +1,8 @@
 /** The API server: database, core plugin and HTTP application, listening on bind_host:bind_port. */
 import type { FastifyInstance } from 'fastify';
 
+import type { Bus } from '../rpc/bus.js';
+
 import { buildApp } from '../api/app.js';
 import { registerIpAvailability } from '../api/ipAvailability.js';
 import { createKeystoneAuth } from '../api/keystone/authenticator.js';
@@ -16,18 +18,23 @@ import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
 import { buildCore, coreOptionsFrom } from './core.js';
 import { buildTypeManager, mechanismDrivers } from './ml2.js';
+import { startRpcServer } from './rpcServer.js';
 import type { Logger } from './logger.js';
 
 export interface RunningApi {
   readonly app: FastifyInstance;
   /** Where it listens, e.g. http://127.0.0.1:9696 */
   readonly url: string;
+  /** The message bus the server serves agents on. */
+  readonly bus: Bus;
   close(): Promise<void>;
 }
 
 export interface ApiServerOptions {
   /** Apply migrations instead of refusing a schema that is behind (all-in-one). */
   readonly migrate: boolean;
+  /** A bus already open (the all-in-one process shares one with its agents); default: from transport_url. */
+  readonly bus?: Bus;
 }
 
 export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, options: ApiServerOptions): Promise<RunningApi> {
@@ -59,6 +66,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
 
   const core = buildCore(database.db, coreOptionsFrom(config), log);
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
+  const rpc = await startRpcServer(loaded, log, agents, options.bus);
   installMl2(core.deps, types, mechanisms, {
     aliveAgents: async (tx, agentType, host) =>
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
@@ -81,6 +89,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   try {
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
   } catch (err) {
+    await rpc.close();
     await database.close();
     throw err;
   }
@@ -88,8 +97,10 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   return {
     app,
     url: `http://${host}:${config.DEFAULT.bind_port}`,
+    bus: rpc.bus,
     close: async () => {
       await app.close();
+      await rpc.close();
       await database.close();
     },
   };

@@ -49,6 +49,7 @@ export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
     events: new EventBus<CoreEvents>(log),
     extenders: { network: [], subnet: [], port: [] },
     filters: { network: new Map(), subnet: new Map(), port: new Map() },
+    binding: {},
     transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
     random: Math.random,
   };

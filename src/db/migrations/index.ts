@@ -7,11 +7,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial_schema.js';
 import * as m0002 from './0002_security_groups.js';
 import * as m0003 from './0003_ml2_segments.js';
+import * as m0004 from './0004_agents.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
   '0002_security_groups': m0002,
   '0003_ml2_segments': m0003,
+  '0004_agents': m0004,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {
