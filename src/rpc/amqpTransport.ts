@@ -217,6 +217,20 @@ export class AmqpBus implements Bus {
     return bus;
   }
 
+  /**
+   * Returns at once and connects in the background, retrying until it
+   * succeeds or the bus is closed; what is sent meanwhile waits in the
+   * outbox (casts) or times out (calls). For a server, which must answer its
+   * API while the broker is away.
+   */
+  static start(url: RabbitUrl, options: AmqpBusOptions, log: RpcLogger): AmqpBus {
+    const bus = new AmqpBus(url, options, log);
+    bus.connectLoop(undefined).catch((err: unknown) => {
+      if (!(err instanceof RpcBusClosed)) log.error({ err }, 'connecting to RabbitMQ failed');
+    });
+    return bus;
+  }
+
   get state(): BusState {
     if (this.closing) return 'closed';
     return this.link ? 'connected' : 'connecting';

@@ -17,12 +17,14 @@ import { parseTransportUrl } from './transportUrl.js';
 export interface OpenBusOptions extends AmqpBusOptions {
   /** In-process only: join this broker (default: a new one, private to the bus). */
   readonly memoryBroker?: MemoryBroker;
+  /** RabbitMQ only: resolve at once and connect in the background (a server must serve its API while the broker is away). */
+  readonly background?: boolean;
 }
 
 export async function openBus(transportUrl: string | undefined, options: OpenBusOptions, log: RpcLogger): Promise<Bus> {
   const url = transportUrl === undefined || transportUrl.trim() === '' ? { kind: 'memory' as const } : parseTransportUrl(transportUrl);
   if (url.kind === 'memory') return new MemoryBus(options.memoryBroker ?? new MemoryBroker(), log, options);
-  return AmqpBus.open(url, options, log);
+  return options.background ? AmqpBus.start(url, options, log) : AmqpBus.open(url, options, log);
 }
 
 /** The configuration values the bus reads (neutronOptions.ts and config/rpcOptions.ts). */

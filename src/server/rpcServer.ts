@@ -16,7 +16,8 @@ export interface RpcServer {
 }
 
 export async function startRpcServer(loaded: LoadedNeutronConfig, log: Logger, agents: AgentService, bus?: Bus): Promise<RpcServer> {
-  const opened = bus ?? (await openBus(loaded.config.DEFAULT.transport_url, busOptionsFromConfig(loaded.config), log));
+  const opened =
+    bus ?? (await openBus(loaded.config.DEFAULT.transport_url, { ...busOptionsFromConfig(loaded.config), background: true }, log));
   const handles: ServeHandle[] = [await opened.serve(REPORTS, {}, stateReportHandlers(agents))];
   return {
     bus: opened,

@@ -404,7 +404,13 @@ describe("nucleon-server with the install guide's controller neutron.conf", () =
     assert.equal(networks.status, 200);
     await networks.text();
     await server.stop();
-    assert.deepEqual(warningsIn(server.stderr()), [], 'no warnings from nucleon-server');
+    // The guide's RabbitMQ (`controller`) does not exist here: the API serves anyway and the bus keeps retrying.
+    const warnings = warningsIn(server.stderr()) as { msg?: string }[];
+    assert.deepEqual(
+      warnings.filter((w) => w.msg !== 'cannot connect to RabbitMQ; retrying'),
+      [],
+      'no configuration warnings from nucleon-server',
+    );
   });
 });
 
