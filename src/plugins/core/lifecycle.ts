@@ -56,7 +56,9 @@ export async function updateOne(
   const { original, current } = await deps.transaction(async (tx) => {
     const result = await change(tx);
     await deps.events.publish(`${resource}.precommit_update`, { ctx, tx, ...result, request: changes });
-    return result;
+    // Precommit subscribers may have changed what they store about it (a port's security groups).
+    const [current] = await extend(deps, resource, tx, [result.current]);
+    return { original: result.original, current: current! };
   });
   await deps.events.notify(`${resource}.after_update`, { ctx, current, original });
   return current;
