@@ -4,24 +4,15 @@
  * ranges at restart keeps every allocation that is in use and needs no sync;
  * the primary key decides between two servers allocating the same id.
  *
- * Frozen in time: imports nothing from the application.
+ * Frozen in time: imports nothing from the application (portable.ts is frozen too).
  */
-import { MysqlAdapter, PostgresAdapter, sql, type ColumnDefinitionBuilder, type Expression, type Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder } from 'kysely';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations do not depend on the application's schema types
-type AnyDb = Kysely<any>;
+import { type AnyDb, portable } from './portable.js';
 
 export async function up(db: AnyDb): Promise<void> {
-  const adapter = db.getExecutor().adapter;
-  const postgres = adapter instanceof PostgresAdapter;
-  const mysql = adapter instanceof MysqlAdapter;
-  const str = (n: number): Expression<unknown> =>
-    postgres ? sql`varchar(${sql.raw(String(n))}) collate "C"` : sql`varchar(${sql.raw(String(n))})`;
+  const { str, table } = portable(db);
   const notNull = (col: ColumnDefinitionBuilder) => col.notNull();
-  const table = (name: string) => {
-    const builder = db.schema.createTable(name);
-    return mysql ? builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : builder;
-  };
 
   await table('networksegments')
     .addColumn('id', str(36), (col) => col.notNull().primaryKey())

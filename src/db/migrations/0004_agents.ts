@@ -2,25 +2,15 @@
  * Agents (one row per agent type and host, kept alive by report_state) and
  * which DHCP agents serve which networks.
  *
- * Frozen in time: imports nothing from the application.
+ * Frozen in time: imports nothing from the application (portable.ts is frozen too).
  */
-import { MysqlAdapter, PostgresAdapter, sql, type ColumnDefinitionBuilder, type Expression, type Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder } from 'kysely';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations do not depend on the application's schema types
-type AnyDb = Kysely<any>;
+import { type AnyDb, portable } from './portable.js';
 
 export async function up(db: AnyDb): Promise<void> {
-  const adapter = db.getExecutor().adapter;
-  const postgres = adapter instanceof PostgresAdapter;
-  const mysql = adapter instanceof MysqlAdapter;
-  const str = (n: number): Expression<unknown> =>
-    postgres ? sql`varchar(${sql.raw(String(n))}) collate "C"` : sql`varchar(${sql.raw(String(n))})`;
-  const text = (): Expression<unknown> => (postgres ? sql`text collate "C"` : sql`text`);
+  const { str, text, table } = portable(db);
   const notNull = (col: ColumnDefinitionBuilder) => col.notNull();
-  const table = (name: string) => {
-    const builder = db.schema.createTable(name);
-    return mysql ? builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : builder;
-  };
 
   await table('agents')
     .addColumn('id', str(36), (col) => col.notNull().primaryKey())
