@@ -87,13 +87,28 @@ for (const dialect of testDialects()) {
       assert.equal(updated.body.agent.admin_state_up, false);
       assert.equal(updated.body.agent.description, 'maintenance');
       assert.equal((await api.request('PUT', `/v2.0/agents/${agent.id}`, { agent: { host: 'x' } })).status, 400);
-      assert.equal((await api.request('GET', '/v2.0/agents', undefined, asProject('p1'))).status, 403);
+      const asMember = await api.request('GET', '/v2.0/agents', undefined, asProject('p1'));
+      assert.deepEqual([asMember.status, asMember.body.agents], [200, []], 'non-admins see no agents');
+      assert.equal((await api.request('GET', `/v2.0/agents/${agent.id}`, undefined, asProject('p1'))).status, 404);
+      assert.equal((await api.request('PUT', `/v2.0/agents/${agent.id}`, { agent: { description: 'x' } }, asProject('p1'))).status, 403);
       assert.equal((await api.request('POST', '/v2.0/agents', { agent: {} })).status, 405);
       assert.equal((await api.request('DELETE', `/v2.0/agents/${agent.id}`)).status, 204);
       const gone = await api.request('GET', `/v2.0/agents/${agent.id}`);
       assert.equal(gone.status, 404);
       assert.equal(gone.body.NeutronError.type, 'AgentNotFound');
       assert.throws(() => parseAgentState({ agent_type: 'x' }), /agent_state\.binary/);
+    });
+
+    test('availability zones come from DHCP agents', async () => {
+      await heartbeats.reportState(
+        parseAgentState({ agent_type: 'DHCP agent', binary: 'neutron-dhcp-agent', host: 'net1', topic: 'dhcp_agent', availability_zone: 'nova' }),
+      );
+      const zones = await api.request('GET', '/v2.0/availability_zones', undefined, asProject('p1'));
+      assert.equal(zones.status, 200);
+      assert.deepEqual(zones.body.availability_zones, [{ name: 'nova', resource: 'network', state: 'available' }]);
+      const filtered = await api.request('GET', '/v2.0/availability_zones?resource=router');
+      assert.deepEqual(filtered.body.availability_zones, []);
+      assert.equal((await api.request('GET', '/v2.0/availability_zones?color=red')).status, 400);
     });
 
     test('ports bind with the first mechanism driver whose agent on the host reaches a segment', async () => {

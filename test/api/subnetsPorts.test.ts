@@ -285,7 +285,13 @@ for (const dialect of testDialects()) {
       const onExternal = await api.request('POST', '/v2.0/ports', { port: { network_id: external.id } }, bob);
       assert.equal(onExternal.status, 404);
       const bobSubnets = (await api.request('GET', '/v2.0/subnets?fields=cidr', undefined, bob)).body.subnets.map((x: Json) => x.cidr);
-      assert.ok(bobSubnets.includes('10.81.0.0/24') && bobSubnets.includes('10.82.0.0/24') && !bobSubnets.includes('10.80.0.0/24'));
+      assert.ok(bobSubnets.includes('10.81.0.0/24'), 'subnets of shared networks are visible');
+      assert.ok(!bobSubnets.includes('10.82.0.0/24'), 'subnets of external networks are not (tempest test_external_network_visibility)');
+      assert.ok(!bobSubnets.includes('10.80.0.0/24'));
+      const chosenIp = await api.request('POST', '/v2.0/ports', { port: { network_id: shared.id, fixed_ips: [{ ip_address: '10.81.0.77' }] } }, bob);
+      assert.equal(chosenIp.status, 403, 'only the network owner picks addresses on a shared network');
+      const noSecurity = await api.request('POST', '/v2.0/ports', { port: { network_id: shared.id, port_security_enabled: false } }, bob);
+      assert.equal(noSecurity.status, 403);
       const subnetOnShared = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: shared.id, cidr: '10.83.0.0/24', ip_version: 4 } }, bob);
       assert.equal(subnetOnShared.status, 403);
     });

@@ -16,6 +16,9 @@ import { listRows, type TableSpec } from '../core/listRows.js';
 
 type AgentRow = Selectable<AgentsTable>;
 
+/** Which resource an agent type's availability zone is for. */
+const AZ_RESOURCE: Readonly<Record<string, string>> = { 'DHCP agent': 'network', 'L3 agent': 'router' };
+
 export class AgentNotFound extends NeutronError {
   constructor(id: string) {
     super(404, 'AgentNotFound', `Agent ${id} could not be found.`);
@@ -128,7 +131,8 @@ export class AgentService implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    adminOnly(ctx, 'get_agent');
+    // Neutron filters agents out item by item: a non-admin gets an empty list, not a 403.
+    if (!ctx.isAdmin) return [];
     const alive = query.filters.get('alive');
     const filters = new Map(query.filters);
     filters.delete('alive');
@@ -137,8 +141,31 @@ export class AgentService implements Collection {
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    adminOnly(ctx, 'get_agent');
+    if (!ctx.isAdmin) throw new AgentNotFound(id);
     return this.toApi(await this.row(id));
+  }
+
+  /**
+   * GET /v2.0/availability_zones: the zones agents report, by the resource
+   * they serve (DHCP agents: network, L3 agents: router); a zone is
+   * available while one of its agents is alive and enabled.
+   */
+  async availabilityZones(): Promise<{ name: string; resource: string; state: 'available' | 'unavailable' }[]> {
+    const rows = await this.db
+      .selectFrom('agents')
+      .selectAll()
+      .where('agent_type', 'in', Object.keys(AZ_RESOURCE))
+      .where('availability_zone', 'is not', null)
+      .execute();
+    const zones = new Map<string, { name: string; resource: string; state: 'available' | 'unavailable' }>();
+    for (const row of rows) {
+      const resource = AZ_RESOURCE[row.agent_type]!;
+      const key = `${resource}|${row.availability_zone}`;
+      const up = this.isAlive(row) && row.admin_state_up === 1;
+      const zone = zones.get(key) ?? { name: row.availability_zone ?? '', resource, state: 'unavailable' as const };
+      zones.set(key, up ? { ...zone, state: 'available' } : zone);
+    }
+    return [...zones.values()].sort((a, b) => a.name.localeCompare(b.name) || a.resource.localeCompare(b.resource));
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject): Promise<ApiObject> {

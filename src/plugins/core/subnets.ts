@@ -205,8 +205,8 @@ export class SubnetService implements Collection {
   private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<SubnetRow> {
     const row = await this.row(id, db);
     if (owns(ctx, row)) return row;
-    const network = await db.selectFrom('networks').select(['shared', 'router_external']).where('id', '=', row.network_id).executeTakeFirst();
-    if (network && (network.shared === 1 || network.router_external === 1)) return row;
+    const network = await db.selectFrom('networks').select('shared').where('id', '=', row.network_id).executeTakeFirst();
+    if (network?.shared === 1) return row;
     throw new SubnetNotFound(id);
   }
 

@@ -1,17 +1,15 @@
 /**
  * Which rows a caller may see, as SQL conditions. Admins see everything; a
- * project sees its own resources, shared and external networks and their
- * subnets, and the ports on networks it owns. (The full policy engine
+ * project sees its own resources, shared and external networks, the subnets
+ * of shared networks, and the ports on networks it owns. (The full policy engine
  * refines what callers may change; this is what they may read.)
  */
 
 import type { RequestContext } from '../../common/context.js';
 import type { Condition } from './listRows.js';
 
-const openNetworks = (eb: Parameters<Condition>[0]) =>
-  eb.selectFrom('networks as vis_n').select('vis_n.id').where((e) =>
-    e.or([e('vis_n.shared', '=', 1), e('vis_n.router_external', '=', 1)]),
-  );
+const sharedNetworks = (eb: Parameters<Condition>[0]) =>
+  eb.selectFrom('networks as vis_n').select('vis_n.id').where('vis_n.shared', '=', 1);
 
 export function visibleNetworks(ctx: RequestContext): Condition[] {
   if (ctx.isAdmin) return [];
@@ -22,7 +20,8 @@ export function visibleNetworks(ctx: RequestContext): Condition[] {
 
 export function visibleSubnets(ctx: RequestContext): Condition[] {
   if (ctx.isAdmin) return [];
-  return [(eb) => eb.or([eb('subnets.project_id', '=', ctx.projectId), eb('subnets.network_id', 'in', openNetworks(eb))])];
+  // Subnets of external networks stay hidden unless the network is shared too (tempest's test_external_network_visibility).
+  return [(eb) => eb.or([eb('subnets.project_id', '=', ctx.projectId), eb('subnets.network_id', 'in', sharedNetworks(eb))])];
 }
 
 export function visiblePorts(ctx: RequestContext): Condition[] {
