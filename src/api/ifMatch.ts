@@ -10,6 +10,6 @@ export function expectedRevision(header: string | string[] | undefined): number 
   if (tags.length === 0) return undefined;
   if (tags.length > 1) throw new NeutronError(400, 'BadRequest', 'Multiple revision_number etags are not supported.');
   const value = tags[0]!.slice('revision_number='.length);
-  if (!/^\d+$/.test(value)) throw new NeutronError(400, 'BadRequest', `Revision number ${value} must be an integer.`);
+  if (!/^-?\d+$/.test(value)) throw new NeutronError(400, 'BadRequest', `Revision number ${value} must be an integer.`);
   return Number(value);
 }

@@ -111,6 +111,8 @@ for (const dialect of testDialects()) {
       assert.equal(fresh.status, 200);
       const badTag = await api.request('DELETE', `/v2.0/networks/${network.id}`, undefined, { 'if-match': 'revision_number=abc' });
       assert.equal(badTag.status, 400);
+      const negative = await api.request('PUT', `/v2.0/networks/${network.id}`, { network: { name: 'y' } }, { 'if-match': 'revision_number=-1' });
+      assert.equal(negative.status, 412, 'a negative revision is a mismatch, not a syntax error');
       const staleDelete = await api.request('DELETE', `/v2.0/networks/${network.id}`, undefined, { 'if-match': 'revision_number=0' });
       assert.equal(staleDelete.status, 412);
       assert.equal((await api.request('DELETE', `/v2.0/networks/${network.id}`, undefined, { 'if-match': 'revision_number=1' })).status, 204);

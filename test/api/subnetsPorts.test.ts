@@ -292,6 +292,10 @@ for (const dialect of testDialects()) {
       assert.equal(chosenIp.status, 403, 'only the network owner picks addresses on a shared network');
       const noSecurity = await api.request('POST', '/v2.0/ports', { port: { network_id: shared.id, port_security_enabled: false } }, bob);
       assert.equal(noSecurity.status, 403);
+      const pairs = [{ ip_address: '10.81.0.200' }];
+      assert.equal((await api.request('POST', '/v2.0/ports', { port: { network_id: shared.id, allowed_address_pairs: pairs } }, bob)).status, 403);
+      const update = await api.request('PUT', `/v2.0/ports/${onShared.id}`, { port: { allowed_address_pairs: pairs } }, bob);
+      assert.equal(update.status, 403, 'address pairs on a shared network are for its owner');
       const subnetOnShared = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: shared.id, cidr: '10.83.0.0/24', ip_version: 4 } }, bob);
       assert.equal(subnetOnShared.status, 403);
     });
