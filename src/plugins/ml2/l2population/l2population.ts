@@ -1,0 +1,214 @@
+/**
+ * l2population (ML2 mechanism driver `l2population`): tells the L2 agents
+ * which VTEP each MAC/IP of an overlay network sits behind, so they need no
+ * multicast flooding. Messages go on the fanout topic
+ * `q-agent-notifier-l2population-update` (add_fdb_entries,
+ * remove_fdb_entries, update_fdb_entries with `fdb_entries`), or to one
+ * agent as a cast to `q-agent-notifier-l2population-update.<host>`.
+ *
+ *   a port goes ACTIVE on host H   portUp (called by update_device_up): the
+ *                                  others learn its entries (and H's flooding
+ *                                  entry if it is H's first port there); the
+ *                                  agent of H gets every existing entry of
+ *                                  the network when it is its first port
+ *   a port goes DOWN, is deleted   the others forget its entries (and H's
+ *   or moves to another host       flooding entry with its last port there)
+ *   an ACTIVE port's IPs change    update_fdb_entries chg_ip
+ *
+ * Only overlay segments (vxlan, gre, geneve) and agents that report
+ * `l2_population: true` with a `tunneling_ip` take part. Everything is read
+ * after commit, from the database: another server process may have changed
+ * the network meanwhile.
+ */
+import { InvalidInput } from '../../../common/errors.js';
+import type { Db } from '../../../db/schema.js';
+import type { EventBus } from '../../../events/bus.js';
+import type { Bus } from '../../../rpc/bus.js';
+import { AGENT_NOTIFIER } from '../../../rpc/topics.js';
+import type { ApiObject } from '../../collection.js';
+import type { CoreEvents } from '../../core/events.js';
+import { agentsOnHosts, bindingOf, boundSegment, type StoredSegment } from '../boundSegment.js';
+import {
+  type ActivePort,
+  carriesSegment,
+  changedIps,
+  type FdbEntry,
+  fdbEntries,
+  FLOODING_ENTRY,
+  l2popAgentIp,
+  portFdbEntries,
+  remoteEntries,
+} from './fdb.js';
+
+/** A distributed router's port is everywhere; its entries come from DVR, not from here. */
+const DVR_INTERFACE = 'network:router_interface_distributed';
+
+export interface L2PopLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+interface HostVtep {
+  readonly ip: string;
+  readonly configurations: Readonly<Record<string, unknown>>;
+}
+
+type Method = 'add_fdb_entries' | 'remove_fdb_entries' | 'update_fdb_entries';
+
+const fixedIpAddresses = (port: ApiObject): string[] =>
+  Array.isArray(port.fixed_ips)
+    ? port.fixed_ips.map((ip: unknown) => (ip as Record<string, unknown>).ip_address).filter((ip): ip is string => typeof ip === 'string')
+    : [];
+
+export class L2Population {
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly log: L2PopLogger,
+  ) {}
+
+  /** Subscribes to the port events: status DOWN, deletes, host moves and address changes. */
+  subscribe(events: EventBus<CoreEvents>): void {
+    // Agents program a port's MAC into their forwarding tables once it is up (as Neutron, refused).
+    events.on('port.precommit_update', ({ original, current }) => {
+      if (original && original.mac_address !== current.mac_address && current.status === 'ACTIVE') {
+        throw new InvalidInput(`unable to modify mac_address of ACTIVE port ${String(current.id)}`);
+      }
+    });
+    events.on('port.after_update', ({ original, current }) => (original ? this.portUpdated(original, current) : undefined));
+    events.on('port.after_delete', ({ current }) => this.portGone(current, bindingOf(current).hostId));
+  }
+
+  /**
+   * The device of `port` is up on `host` (its binding host) and the port is
+   * ACTIVE. `refreshTunnels`: send the host every entry of the network even
+   * if it has other ports there already (an agent that restarted).
+   */
+  async portUp(port: ApiObject, host: string, refreshTunnels = false): Promise<void> {
+    const agent = await this.hostAgent(host);
+    if (!agent) {
+      this.log.debug({ host, port: port.id }, 'l2population: no agent with l2_population and a tunneling_ip on the host');
+      return;
+    }
+    const segment = await this.segmentOf(port, host, agent);
+    if (!segment) return;
+    const networkId = bindingOf(port).networkId;
+    const mine: FdbEntry[] = [];
+    const onHost = await this.activePortCount(networkId, host);
+    // Two ports can go up on one host at once: each sees both counted, so 2 is "first" too (as Neutron).
+    if (onHost === 1 || onHost === 2 || refreshTunnels) {
+      const remote = remoteEntries(host, await this.activePorts(networkId));
+      if (Object.keys(remote).length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, remote), host);
+      mine.push(FLOODING_ENTRY);
+    }
+    if (port.device_owner !== DVR_INTERFACE) mine.push(...portFdbEntries(port));
+    if (mine.length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, { [agent.ip]: mine }));
+  }
+
+  /** `port` (as it was) no longer forwards on `host`: DOWN, deleted, or bound elsewhere now. */
+  async portGone(port: ApiObject, host: string): Promise<void> {
+    if (host === '') return;
+    const agent = await this.hostAgent(host);
+    const segment = agent && (await this.segmentOf(port, host, agent));
+    if (!agent || !segment) return;
+    const networkId = bindingOf(port).networkId;
+    const entries: FdbEntry[] = [];
+    if ((await this.activePortCount(networkId, host)) === 0) entries.push(FLOODING_ENTRY);
+    if (port.device_owner !== DVR_INTERFACE) entries.push(...portFdbEntries(port));
+    if (entries.length > 0) await this.send('remove_fdb_entries', fdbEntries(networkId, segment, { [agent.ip]: entries }));
+  }
+
+  private async portUpdated(original: ApiObject, current: ApiObject): Promise<void> {
+    const oldHost = bindingOf(original).hostId;
+    const newHost = bindingOf(current).hostId;
+    if (current.status === 'DOWN' && original.status !== 'DOWN') {
+      await this.portGone(current, newHost);
+    } else if (oldHost !== newHost) {
+      if (original.status === 'ACTIVE') await this.portGone(original, oldHost);
+    } else if (current.status === 'ACTIVE' && original.status === 'ACTIVE') {
+      await this.addressesChanged(original, current);
+    }
+  }
+
+  private async addressesChanged(original: ApiObject, current: ApiObject): Promise<void> {
+    const before = fixedIpAddresses(original);
+    const after = fixedIpAddresses(current);
+    const host = bindingOf(current).hostId;
+    if (host === '' || (before.length === after.length && before.every((ip) => after.includes(ip)))) return;
+    const agent = await this.hostAgent(host);
+    if (!agent || !(await this.segmentOf(current, host, agent))) return;
+    const update = changedIps(String(current.network_id), agent.ip, String(current.mac_address), before, after);
+    if (update) await this.send('update_fdb_entries', update);
+  }
+
+  /** The port's segment, when it is an overlay the host's l2population agent carries. */
+  private async segmentOf(port: ApiObject, host: string, agent: HostVtep): Promise<StoredSegment | undefined> {
+    const segment = await boundSegment(this.db, { ...bindingOf(port), hostId: host });
+    return segment && carriesSegment(agent.configurations, segment) ? segment : undefined;
+  }
+
+  /** The host's agent that takes part in l2population, with its VTEP address. */
+  private async hostAgent(host: string): Promise<HostVtep | undefined> {
+    for (const agent of await agentsOnHosts(this.db, [host])) {
+      const ip = l2popAgentIp(agent.configurations);
+      if (ip !== undefined) return { ip, configurations: agent.configurations };
+    }
+    return undefined;
+  }
+
+  private async activePortCount(networkId: string, host: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('ports')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('network_id', '=', networkId)
+      .where('status', '=', 'ACTIVE')
+      .where('binding_host_id', '=', host)
+      .where('device_owner', '!=', DVR_INTERFACE)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
+  /** The network's ACTIVE ports on hosts with an l2population agent, with their entries. */
+  private async activePorts(networkId: string): Promise<ActivePort[]> {
+    const ports = await this.db
+      .selectFrom('ports')
+      .select(['id', 'mac_address', 'binding_host_id'])
+      .where('network_id', '=', networkId)
+      .where('status', '=', 'ACTIVE')
+      .where('binding_host_id', '!=', '')
+      .where('device_owner', '!=', DVR_INTERFACE)
+      .orderBy('id')
+      .execute();
+    if (ports.length === 0) return [];
+    const vteps = new Map<string, string>();
+    for (const agent of await agentsOnHosts(this.db, ports.map((p) => p.binding_host_id))) {
+      const ip = l2popAgentIp(agent.configurations);
+      if (ip !== undefined && !vteps.has(agent.host)) vteps.set(agent.host, ip);
+    }
+    const ips = await this.db
+      .selectFrom('ipallocations')
+      .select(['port_id', 'ip_address'])
+      .where('network_id', '=', networkId)
+      .orderBy('ip_address')
+      .execute();
+    const byPort = new Map<string, string[]>();
+    for (const ip of ips) byPort.set(ip.port_id, [...(byPort.get(ip.port_id) ?? []), ip.ip_address]);
+    return ports.flatMap((port) => {
+      const agentIp = vteps.get(port.binding_host_id);
+      if (agentIp === undefined) return [];
+      const entries = (byPort.get(port.id) ?? []).map((ip) => [port.mac_address, ip] as const);
+      return [{ host: port.binding_host_id, agentIp, entries }];
+    });
+  }
+
+  /** Fans out, or casts to the one agent of `host`. A bus failure is logged: agents resync on their own. */
+  private async send(method: Method, entries: object, host?: string): Promise<void> {
+    const topic = AGENT_NOTIFIER.l2populationUpdate;
+    try {
+      if (host === undefined) await this.bus.fanout(topic, method, { fdb_entries: entries });
+      else await this.bus.cast(topic, method, { fdb_entries: entries }, { server: host });
+    } catch (err) {
+      this.log.warn({ err, method, host }, 'l2population: could not send forwarding entries');
+    }
+  }
+}

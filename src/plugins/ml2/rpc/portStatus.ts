@@ -1,0 +1,58 @@
+/**
+ * A port's `status` as its L2 agent reports it (ML2's update_port_status):
+ * BUILD while the agent wires it, ACTIVE once wired, DOWN when the device
+ * goes away. A change is one transaction that also bumps revision_number;
+ * after commit, port.after_update carries the port before and after, so
+ * l2population, the DHCP notifier or a Nova notifier can follow.
+ */
+import type { Selectable } from 'kysely';
+
+import type { RequestContext } from '../../../common/context.js';
+import type { PortsTable } from '../../../db/schema.js';
+import type { ApiObject } from '../../collection.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { nextRevision } from '../../core/revision.js';
+
+export type PortStatus = 'ACTIVE' | 'BUILD' | 'DOWN';
+
+type PortRow = Selectable<PortsTable>;
+
+/** Presents port rows as the API shows them (PortService.present). */
+export type PresentPorts = (rows: readonly PortRow[], db: CoreDeps['db']) => Promise<ApiObject[]>;
+
+export type StatusChange =
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'unchanged'; readonly port: PortRow }
+  | { readonly kind: 'changed'; readonly port: PortRow; readonly original: ApiObject; readonly current: ApiObject };
+
+export class PortStatusUpdater {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly present: PresentPorts,
+  ) {}
+
+  /** Sets the status of port `portId` (a full id); events follow a change once it has committed. */
+  async set(ctx: RequestContext, portId: string, status: PortStatus): Promise<StatusChange> {
+    const change = await this.deps.transaction(async (tx): Promise<StatusChange> => {
+      const row = await tx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst();
+      if (!row) return { kind: 'gone' };
+      if (row.status === status) return { kind: 'unchanged', port: row };
+      // Only from the status read: a concurrent change of the same port makes this one a no-op instead of a second event.
+      const result = await tx
+        .updateTable('ports')
+        .set({ status, ...nextRevision() })
+        .where('id', '=', portId)
+        .where('status', '=', row.status)
+        .executeTakeFirst();
+      const updated = await tx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst();
+      if (!updated) return { kind: 'gone' };
+      if (Number(result.numUpdatedRows) === 0) return { kind: 'unchanged', port: updated };
+      const [original, current] = await this.present([row, updated], tx);
+      return { kind: 'changed', port: updated, original: original!, current: current! };
+    });
+    if (change.kind === 'changed') {
+      await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
+    }
+    return change;
+  }
+}
