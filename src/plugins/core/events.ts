@@ -1,6 +1,7 @@
 /**
- * The resource events the core plugin publishes. ML2, the DHCP notifier,
- * quotas and security groups subscribe to these instead of being called.
+ * The resource events the core plugin (and the security groups plugin)
+ * publishes. ML2, the DHCP notifier, quotas and security groups subscribe to
+ * these instead of being called.
  */
 import type { RequestContext } from '../../common/context.js';
 import type { Tx } from '../../db/schema.js';
@@ -27,4 +28,9 @@ type ResourceEvents<R extends string> = {
   [K in `${R}.after_create` | `${R}.after_update` | `${R}.after_delete`]: After;
 };
 
-export type CoreEvents = ResourceEvents<'network'> & ResourceEvents<'subnet'> & ResourceEvents<'port'>;
+export type CoreEvents = ResourceEvents<'network'> &
+  ResourceEvents<'subnet'> &
+  ResourceEvents<'port'> &
+  // Published by the security groups plugin (for now only precommit_create, for quotas).
+  ResourceEvents<'security_group'> &
+  ResourceEvents<'security_group_rule'>;

@@ -10,7 +10,8 @@ import type { Tx } from '../../db/schema.js';
 import type { CoreDeps } from '../core/deps.js';
 import { DEFAULT_GROUP_DESCRIPTION, DEFAULT_GROUP_NAME, defaultGroupOf, insertGroup } from './storage.js';
 
-export type SecurityGroupDeps = Pick<CoreDeps, 'db' | 'transaction'>;
+/** `events`: creates publish security_group(_rule).precommit_create (quotas); the default group and its rules do not. */
+export type SecurityGroupDeps = Pick<CoreDeps, 'db' | 'transaction' | 'events'>;
 
 /**
  * The id of `projectId`'s default group, created if needed. Callers other

@@ -64,15 +64,17 @@ export class SecurityGroupService implements Collection {
     const ids = await this.deps.transaction(async (tx) => {
       const out: string[] = [];
       for (const item of items) {
-        out.push(
-          await insertGroup(tx, {
-            projectId: String(item.project_id),
-            name: String(item.name ?? ''),
-            description: String(item.description ?? ''),
-            stateful: item.stateful !== false,
-            isDefault: false,
-          }),
-        );
+        const group = {
+          projectId: String(item.project_id),
+          name: String(item.name ?? ''),
+          description: String(item.description ?? ''),
+          stateful: item.stateful !== false,
+          isDefault: false,
+        };
+        const id = await insertGroup(tx, group);
+        out.push(id);
+        const current = { id, project_id: group.projectId, tenant_id: group.projectId, name: group.name, stateful: group.stateful };
+        await this.deps.events.publish('security_group.precommit_create', { ctx, tx, current, request: item });
       }
       return out;
     });

@@ -162,6 +162,10 @@ export class SecurityGroupRuleService implements Collection {
       }));
       await tx.insertInto('securitygrouprules').values(rows).execute();
       for (const rule of requests) await bumpGroup(tx, rule.security_group_id);
+      for (const [i, row] of rows.entries()) {
+        const current = { ...row, tenant_id: row.project_id };
+        await this.deps.events.publish('security_group_rule.precommit_create', { ctx, tx, current, request: items[i] ?? {} });
+      }
       return rows.map((r) => r.id);
     });
     const rows = await this.deps.db.selectFrom('securitygrouprules').selectAll().where('id', 'in', ids).execute();
