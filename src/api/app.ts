@@ -1,20 +1,22 @@
 /**
  * The HTTP application: discovery documents, extensions, every declared
- * collection and its tags, one error handler, request ids and the caller's
- * context. Bodies are parsed here (not by fastify's schema layer, which would
- * silently drop unknown keys where Neutron answers 400).
+ * collection and its tags, one error handler, request ids, the caller's
+ * context and its policy. Bodies are parsed here (not by fastify's schema
+ * layer, which would silently drop unknown keys where Neutron answers 400).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 
-import type { RequestContext } from '../common/context.js';
-import { BadRequest, NotFound } from '../common/errors.js';
+import { adminContext, type RequestContext } from '../common/context.js';
+import { BadRequest, NeutronError, NotFound } from '../common/errors.js';
 import { newRequestId } from '../common/ids.js';
 import type { Collection } from '../plugins/collection.js';
 import type { TagService } from '../plugins/core/tags.js';
 import type { ComposedApi } from '../resources/compose.js';
-import { type ApiOptions, registerCollection, route } from './collectionRoutes.js';
+import { type ApiOptions, type PolicyOf, registerCollection, route } from './collectionRoutes.js';
 import { sendError } from './errorResponse.js';
 import { registerExtensions } from './extensions.js';
+import { PolicyEnforcer } from './policy/enforcer.js';
+import { type ParentLoader, RequestPolicy } from './policy/requestPolicy.js';
 import { requestBaseUrl } from './request.js';
 import { registerTags } from './tagRoutes.js';
 import { resourcesDocument, versionsDocument } from './versions.js';
@@ -29,8 +31,10 @@ export interface AppParts {
   readonly authenticate: Authenticate;
   readonly options: ApiOptions;
   readonly logger: FastifyBaseLogger;
+  /** The rules in force ([oslo_policy] policy_file over the defaults); default: the built-in rules. */
+  readonly policy?: PolicyEnforcer;
   /** Extra routes that are not plain collections (network-ip-availabilities, ...). */
-  readonly extraRoutes?: readonly ((app: FastifyInstance, contextOf: (r: FastifyRequest) => RequestContext) => void)[];
+  readonly extraRoutes?: readonly ((app: FastifyInstance, contextOf: (r: FastifyRequest) => RequestContext, policyOf: PolicyOf) => void)[];
 }
 
 declare module 'fastify' {
@@ -43,6 +47,18 @@ declare module 'fastify' {
 const CORE_COLLECTIONS = ['networks', 'subnets', 'ports'];
 
 export function buildApp(parts: AppParts): FastifyInstance {
+  const enforcer = parts.policy ?? PolicyEnforcer.create({ resources: parts.api.resources.values() });
+  // Rules that read a parent (a port's network owner) load it as an admin sees it; a missing one is undefined.
+  const loadParent: ParentLoader = async (collection, id) => {
+    try {
+      return await parts.collections.get(collection)?.show(adminContext(), id);
+    } catch (err) {
+      if (err instanceof NeutronError && err.status === 404) return undefined;
+      throw err;
+    }
+  };
+  const policyOf: PolicyOf = (ctx) => new RequestPolicy(enforcer, ctx, loadParent);
+
   const app = Fastify({
     loggerInstance: parts.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,7 +83,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
     reply.header('X-OpenStack-Request-ID', request.id);
     const path = request.url.split('?', 1)[0] ?? '';
     if (path.startsWith('/v2.0/') || path === '/v2.0') {
-      request.neutronContext = await parts.authenticate(request, request.id);
+      request.neutronContext = enforcer.withAdminFlag(await parts.authenticate(request, request.id));
     }
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -87,11 +103,11 @@ export function buildApp(parts: AppParts): FastifyInstance {
   for (const [name, collection] of parts.collections) {
     const resource = parts.api.resources.get(name);
     if (!resource) throw new Error(`no declaration for collection ${name}`);
-    registerCollection(app, resource, collection, contextOf, parts.options);
+    registerCollection(app, resource, collection, contextOf, parts.options, policyOf);
     if (resource.taggable) {
-      registerTags(app, resource as typeof resource & { collection: 'networks' }, collection, parts.tags, contextOf);
+      registerTags(app, resource as typeof resource & { collection: 'networks' }, collection, parts.tags, contextOf, policyOf);
     }
   }
-  for (const register of parts.extraRoutes ?? []) register(app, contextOf);
+  for (const register of parts.extraRoutes ?? []) register(app, contextOf, policyOf);
   return app;
 }

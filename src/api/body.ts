@@ -9,16 +9,18 @@
  *   4. POST: non-POST-able keys, missing required keys, then defaults;
  *      PUT: non-PUT-able keys
  *   5. each attribute the caller gave converted, then validated
- *   +  admin-only attributes refused for other callers (403), like the
- *      attribute rules of the policy hook: on POST only when the value differs
- *      from the attribute's default, on PUT whenever the attribute is given.
  *
  * Steps 1-5 raise HTTPBadRequest (converter failures InvalidInput). Every step
- * returns a new object; the request body is never modified.
+ * returns a new object; the request body is never modified. validateCreate /
+ * validateUpdate stop there and say which attributes the caller set
+ * explicitly, for the policy checks of api/policy (step 7); checkCreate /
+ * checkUpdate, for callers outside the HTTP controller, also check the
+ * built-in `create_<member>:<attr>` / `update_<member>:<attr>` rules (403).
  */
 import type { RequestContext } from '../common/context.js';
-import { BadRequest, PolicyNotAuthorized } from '../common/errors.js';
+import { BadRequest } from '../common/errors.js';
 import type { AttrDecl, ResourceDecl } from '../resources/types.js';
+import { enforceAttributeRules } from './policy/builtin.js';
 import { isJsonObject, jsonClone, jsonEqual, type JsonObject } from './pyFormat.js';
 import { attributesOf, hasProject } from './resourceAttributes.js';
 import { convertAttribute } from './validate.js';
@@ -35,32 +37,63 @@ export interface CreateOptions {
   readonly allowBulk?: boolean;
 }
 
+/** One checked resource dict, and what the caller set in it. */
+export interface CheckedItem {
+  readonly value: JsonObject;
+  /**
+   * The attributes the caller set explicitly, in declaration order, as
+   * Neutron's policy engine counts them (_is_attribute_explicitly_set): on
+   * POST given with a value other than the attribute's default (so a
+   * non-admin may send `shared: false`), on PUT given at all.
+   */
+  readonly explicit: readonly string[];
+}
+
 /**
- * Checks a POST body: `{"network": {...}}` or bulk `{"networks": [{...}, ...]}`
+ * Validates a POST body: `{"network": {...}}` or bulk `{"networks": [{...}, ...]}`
  * (bulk items may also be wrapped, `[{"network": {...}}]`). Returns new dicts
  * with defaults filled and both tenant_id and project_id set.
  */
-export function checkCreate(
+export function validateCreate(
   resource: ResourceDecl,
   body: unknown,
   ctx: RequestContext,
   options: CreateOptions = {},
-): CreateRequest {
+): { readonly bulk: boolean; readonly items: readonly CheckedItem[] } {
   const { bulk, items } = extractResources(resource, body, options.allowBulk ?? true);
   return { bulk, items: items.map((item) => checkOne(resource, item, ctx, 'create')) };
 }
 
-/** Checks a PUT body `{"network": {changed keys}}`; returns the checked changes only. */
-export function checkUpdate(resource: ResourceDecl, body: unknown, ctx: RequestContext): JsonObject {
+/** Validates a PUT body `{"network": {changed keys}}`; the value holds the checked changes only. */
+export function validateUpdate(resource: ResourceDecl, body: unknown, ctx: RequestContext): CheckedItem {
   const { items } = extractResources(resource, body, false);
   const [item] = items;
   if (item === undefined) throw new BadRequest(`Unable to find '${resource.member}' in request body`);
   return checkOne(resource, item, ctx, 'update');
 }
 
+/** validateCreate, then the built-in attribute rules (403 PolicyNotAuthorized naming the rule). */
+export function checkCreate(
+  resource: ResourceDecl,
+  body: unknown,
+  ctx: RequestContext,
+  options: CreateOptions = {},
+): CreateRequest {
+  const { bulk, items } = validateCreate(resource, body, ctx, options);
+  for (const item of items) enforceAttributeRules(resource, 'create', item.value, item.explicit, ctx);
+  return { bulk, items: items.map((item) => item.value) };
+}
+
+/** validateUpdate, then the built-in attribute rules; returns the checked changes only. */
+export function checkUpdate(resource: ResourceDecl, body: unknown, ctx: RequestContext): JsonObject {
+  const item = validateUpdate(resource, body, ctx);
+  enforceAttributeRules(resource, 'update', item.value, item.explicit, ctx);
+  return item.value;
+}
+
 type Operation = 'create' | 'update';
 
-function checkOne(resource: ResourceDecl, item: JsonObject, ctx: RequestContext, op: Operation): JsonObject {
+function checkOne(resource: ResourceDecl, item: JsonObject, ctx: RequestContext, op: Operation): CheckedItem {
   const unified = unifyProject(item, ctx);
   // What the caller gave (tenant_id and project_id completing each other):
   // only these are converted and policy-checked, not what we fill in.
@@ -74,8 +107,7 @@ function checkOne(resource: ResourceDecl, item: JsonObject, ctx: RequestContext,
     checkPutKeys(resource, out);
   }
   out = convertGiven(resource, out, given);
-  enforceAdminOnly(resource, out, given, ctx, op);
-  return out;
+  return { value: out, explicit: explicitAttributes(resource, out, given, op) };
 }
 
 /** Step 1: the resource dicts inside the body (not yet copied). */
@@ -210,23 +242,9 @@ function convertGiven(resource: ResourceDecl, item: JsonObject, given: ReadonlyS
   return out;
 }
 
-/**
- * `policy: 'admin'` attributes: neutron's policy engine checks the rule
- * `create_<member>:<attr>` only when the attribute is "explicitly set", which
- * on POST means present with a value other than its default (so a non-admin
- * may send `shared: false`), and on PUT means present in the body at all.
- */
-function enforceAdminOnly(
-  resource: ResourceDecl,
-  item: JsonObject,
-  given: ReadonlySet<string>,
-  ctx: RequestContext,
-  op: Operation,
-): void {
-  if (ctx.isAdmin) return;
-  for (const [name, decl] of attributesOf(resource)) {
-    if (decl.policy !== 'admin' || !given.has(name)) continue;
-    if (op === 'create' && decl.default !== undefined && jsonEqual(item[name], defaultValue(decl))) continue;
-    throw new PolicyNotAuthorized(`${op}_${resource.member}:${name}`);
-  }
+/** What the caller set explicitly (CheckedItem.explicit). */
+function explicitAttributes(resource: ResourceDecl, item: JsonObject, given: ReadonlySet<string>, op: Operation): string[] {
+  return [...attributesOf(resource)]
+    .filter(([name, decl]) => given.has(name) && !(op === 'create' && decl.default !== undefined && jsonEqual(item[name], defaultValue(decl))))
+    .map(([name]) => name);
 }

@@ -1,21 +1,24 @@
 /**
  * The generic controller: list, show, create (single and bulk), update and
  * delete for any declared collection, with `.json` suffixes and 405 for
- * methods a path does not support.
+ * methods a path does not support. Every operation passes the request's
+ * policy (api/policy/requestPolicy.ts): after body validation, before the
+ * plugin; shows, updates and deletes load the object first.
  */
 import { Readable } from 'node:stream';
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
-import { BadRequest, MethodNotAllowed } from '../common/errors.js';
+import { BadRequest, MethodNotAllowed, NeutronError } from '../common/errors.js';
 import type { ApiObject, Collection } from '../plugins/collection.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import type { ResourceDecl } from '../resources/types.js';
-import { bulkKeyOf, checkCreate, checkUpdate } from './body.js';
+import { bulkKeyOf, validateCreate, validateUpdate } from './body.js';
 import { expectedRevision } from './ifMatch.js';
 import { parseListQuery } from './listQuery.js';
 import { paginationLinks } from './pagination.js';
+import type { RequestPolicy } from './policy/requestPolicy.js';
 import { type Presenter, presenter } from './present.js';
 import { requestBaseUrl, queryPairs } from './request.js';
 
@@ -27,6 +30,9 @@ export interface ApiOptions {
 }
 
 export type ContextOf = (request: FastifyRequest) => RequestContext;
+
+/** The policy for one request's caller. */
+export type PolicyOf = (ctx: RequestContext) => RequestPolicy;
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
@@ -74,12 +80,27 @@ function listBody(name: string, items: readonly ApiObject[], present: Presenter,
   return Readable.from(chunks(), { objectMode: false });
 }
 
+/**
+ * The object as the caller sees it, for the policy checks of an update or
+ * delete; undefined when the caller may not see it, and the plugin then
+ * answers for itself (its NotFound).
+ */
+async function visibleObject(collection: Collection, ctx: RequestContext, id: string): Promise<ApiObject | undefined> {
+  try {
+    return await collection.show(ctx, id);
+  } catch (err) {
+    if (err instanceof NeutronError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
 export function registerCollection(
   app: FastifyInstance,
   resource: ResourceDecl,
   collection: Collection,
   contextOf: ContextOf,
   options: ApiOptions,
+  policyOf: PolicyOf,
 ): void {
   const { collection: name, member } = resource;
   const base = `/v2.0/${name}`;
@@ -95,14 +116,16 @@ export function registerCollection(
         filterValidation: options.filterValidation,
         extraFilters: specialFilters[name] ?? [],
       });
+      const policy = policyOf(ctx);
       let items;
       try {
-        items = await collection.list(ctx, query);
+        items = await policy.visible(resource, await collection.list(ctx, query));
       } catch (err) {
         // Neutron answers an unknown marker with the resource's own NotFound.
         if (err instanceof MarkerNotFound) await collection.show(ctx, err.marker);
         throw err;
       }
+      const hidden = await policy.hiddenAttributes(resource, items[0]);
       const links =
         query.limit !== undefined && query.limit > 0
           ? paginationLinks({
@@ -114,14 +137,16 @@ export function registerCollection(
               pageReverse: query.pageReverse,
             })
           : undefined;
-      return reply.type('application/json').send(listBody(plural, items, presenter(resource, ctx, query.fields), links));
+      return reply.type('application/json').send(listBody(plural, items, presenter(resource, ctx, query.fields, hidden), links));
     },
     POST: async (request, reply) => {
       if (!collection.create) throw new MethodNotAllowed(request.method);
       const ctx = contextOf(request);
-      const input = checkCreate(resource, request.body, ctx, { allowBulk: options.allowBulk });
-      const created = await collection.create(ctx, input.items);
-      const present = presenter(resource, ctx, undefined);
+      const policy = policyOf(ctx);
+      const input = validateCreate(resource, request.body, ctx, { allowBulk: options.allowBulk });
+      for (const item of input.items) await policy.authorizeCreate(resource, item.value, item.explicit);
+      const created = await collection.create(ctx, input.items.map((item) => item.value));
+      const present = presenter(resource, ctx, undefined, await policy.hiddenAttributes(resource, created[0]));
       reply.code(201);
       return input.bulk ? { [plural]: created.map(present) } : { [member]: present(created[0]!) };
     },
@@ -133,19 +158,32 @@ export function registerCollection(
       const fields = queryPairs(request.url)
         .filter(([k, v]) => k === 'fields' && v !== '')
         .map(([, v]) => v);
+      const policy = policyOf(ctx);
       const object = await collection.show(ctx, pathParam(request, 'id'));
-      return { [member]: presenter(resource, ctx, fields.length > 0 ? fields : undefined)(object) };
+      await policy.authorizeShow(resource, object);
+      const hidden = await policy.hiddenAttributes(resource, object);
+      return { [member]: presenter(resource, ctx, fields.length > 0 ? fields : undefined, hidden)(object) };
     },
     PUT: async (request) => {
       const ctx = contextOf(request);
-      const changes = checkUpdate(resource, request.body, ctx);
-      const updated = await collection.update(ctx, pathParam(request, 'id'), changes, expectedRevision(request.headers['if-match']));
-      return { [member]: presenter(resource, ctx, undefined)(updated) };
+      const policy = policyOf(ctx);
+      const changes = validateUpdate(resource, request.body, ctx).value;
+      const revision = expectedRevision(request.headers['if-match']);
+      const id = pathParam(request, 'id');
+      const original = await visibleObject(collection, ctx, id);
+      if (original) await policy.authorizeUpdate(resource, original, changes);
+      const updated = await collection.update(ctx, id, changes, revision);
+      return { [member]: presenter(resource, ctx, undefined, await policy.hiddenAttributes(resource, updated))(updated) };
     },
     DELETE: async (request, reply) => {
       if (request.body !== undefined) throw new BadRequest('Request body is not supported for DELETE.');
       const ctx = contextOf(request);
-      await collection.delete(ctx, pathParam(request, 'id'), expectedRevision(request.headers['if-match']));
+      const policy = policyOf(ctx);
+      const revision = expectedRevision(request.headers['if-match']);
+      const id = pathParam(request, 'id');
+      const original = await visibleObject(collection, ctx, id);
+      if (original) await policy.authorizeDelete(resource, original);
+      await collection.delete(ctx, id, revision);
       return reply.code(204).send();
     },
   });

@@ -1,17 +1,28 @@
 /**
  * Shapes a plugin's full object for one caller: only visible attributes,
- * admin-only ones for admins, and exactly the `fields=` asked for
- * (undefined = all; names that are not attributes select nothing).
+ * without those the caller's `get_<member>:<attr>` rules hide, and exactly
+ * the `fields=` asked for (undefined = all; names that are not attributes
+ * select nothing).
  */
 import type { RequestContext } from '../common/context.js';
 import type { ApiObject } from '../plugins/collection.js';
 import type { ResourceDecl } from '../resources/types.js';
+import { hiddenAttributesSync } from './policy/builtin.js';
 
 export type Presenter = (object: ApiObject) => ApiObject;
 
-export function presenter(resource: ResourceDecl, ctx: RequestContext, fields: readonly string[] | undefined): Presenter {
+/**
+ * `hidden`: what the request's policy hides (RequestPolicy.hiddenAttributes);
+ * without it, what the built-in rules hide from this caller.
+ */
+export function presenter(
+  resource: ResourceDecl,
+  ctx: RequestContext,
+  fields: readonly string[] | undefined,
+  hidden: ReadonlySet<string> = hiddenAttributesSync(resource, ctx),
+): Presenter {
   const keys = Object.entries(resource.attributes)
-    .filter(([, decl]) => decl.visible !== false && (ctx.isAdmin || !decl.adminOnlyVisible))
+    .filter(([name, decl]) => decl.visible !== false && !hidden.has(name))
     .map(([name]) => name)
     .filter((name) => fields === undefined || fields.includes(name));
   // The common case (admin, all fields) needs no copy: plugins return exactly the declared attributes.

@@ -2,11 +2,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
-import { BadRequest, PolicyNotAuthorized } from '../common/errors.js';
+import { BadRequest } from '../common/errors.js';
 import type { Collection } from '../plugins/collection.js';
 import type { TagService } from '../plugins/core/tags.js';
 import type { ResourceDecl } from '../resources/types.js';
-import { type ContextOf, pathParam, route } from './collectionRoutes.js';
+import { type ContextOf, type PolicyOf, pathParam, route } from './collectionRoutes.js';
+import type { TagOperation } from './policy/requestPolicy.js';
 
 type TaggedTable = Parameters<TagService['replace']>[0];
 
@@ -22,33 +23,36 @@ export function registerTags(
   collection: Collection,
   tags: TagService,
   contextOf: ContextOf,
+  policyOf: PolicyOf,
 ): void {
   const base = `/v2.0/${resource.collection}/:id/tags`;
   const table = resource.collection;
 
-  /** The resource must be visible (else its NotFound); changing tags needs ownership (else 403). */
-  const target = async (request: FastifyRequest, write: boolean): Promise<{ ctx: RequestContext; id: string }> => {
+  /**
+   * The resource must be visible (else its NotFound), and the caller pass
+   * `<get|create|update|delete>_<member>:tags` on it (else 403, or the
+   * NotFound when its policy does not let it see the resource either).
+   */
+  const target = async (request: FastifyRequest, operation: TagOperation): Promise<{ ctx: RequestContext; id: string }> => {
     const ctx = contextOf(request);
     const id = pathParam(request, 'id');
     const object = await collection.show(ctx, id);
-    if (write && !ctx.isAdmin && object.project_id !== ctx.projectId) {
-      throw new PolicyNotAuthorized(`update_${resource.member}_tags`);
-    }
+    await policyOf(ctx).authorizeTags(resource, operation, object);
     return { ctx, id };
   };
 
   route(app, base, {
-    GET: async (request) => ({ tags: await tags.list((await target(request, false)).id) }),
+    GET: async (request) => ({ tags: await tags.list((await target(request, 'get')).id) }),
     PUT: async (request) => {
-      const { id } = await target(request, true);
+      const { id } = await target(request, 'update');
       return { tags: await tags.replace(table, id, tagsInBody(request.body)) };
     },
     POST: async (request) => {
-      const { id } = await target(request, true);
+      const { id } = await target(request, 'create');
       return { tags: await tags.add(table, id, tagsInBody(request.body)) };
     },
     DELETE: async (request, reply) => {
-      const { id } = await target(request, true);
+      const { id } = await target(request, 'delete');
       await tags.clear(table, id);
       return reply.code(204).send();
     },
@@ -56,17 +60,17 @@ export function registerTags(
 
   route(app, `${base}/:tag`, {
     GET: async (request, reply) => {
-      const { id } = await target(request, false);
+      const { id } = await target(request, 'get');
       await tags.check(resource.collection, id, pathParam(request, 'tag'));
       return reply.code(204).send();
     },
     PUT: async (request, reply) => {
-      const { id } = await target(request, true);
+      const { id } = await target(request, 'update');
       await tags.add(table, id, [pathParam(request, 'tag')]);
       return reply.code(201).send();
     },
     DELETE: async (request, reply) => {
-      const { id } = await target(request, true);
+      const { id } = await target(request, 'delete');
       await tags.remove(resource.collection, table, id, pathParam(request, 'tag'));
       return reply.code(204).send();
     },

@@ -1,0 +1,175 @@
+/**
+ * Policy for one request, generic over resources, as Neutron's policy hook
+ * applies it (neutron/pecan_wsgi/hooks/policy_enforcement.py):
+ *
+ * - create: `create_<member>` on the new object, then `create_<member>:<attr>`
+ *   for each attribute the caller set (and `...:<attr>:<key>` for the keys of
+ *   its list items); a refusal is 403, except that a port or subnet on a
+ *   network (a rule in a security group) the caller neither owns nor may
+ *   share answers the parent's NotFound, as if the parent did not exist;
+ * - show and list: `get_<member>` on each object (a refused show is the
+ *   resource's NotFound, refused list items are left out);
+ * - update and delete: `update_<member>` (on the object with the changes
+ *   applied, then per changed attribute) and `delete_<member>`; refused, the
+ *   caller gets 403 if it may see the object and its NotFound otherwise (an
+ *   object the plugin does not show the caller is the plugin's to answer);
+ * - responses leave out the attributes whose `get_<member>:<attr>` rule
+ *   refuses the caller (checked on the first object, as upstream does);
+ * - tags: `<get|create|update|delete>_<member>:tags` on the object.
+ *
+ * Rules that read a parent (`%(network:project_id)s`) load it once per
+ * request, and only when the rest of the rule cannot decide without it.
+ */
+import type { RequestContext } from '../../common/context.js';
+import { PolicyNotAuthorized } from '../../common/errors.js';
+import type { ResourceDecl } from '../../resources/types.js';
+import { credentialsOf } from './credentials.js';
+import { attributeRuleNames, pairProject, PARENTS, type ParentState, parentKey, type PolicyEnforcer, visibilityRules } from './enforcer.js';
+import { type Credentials, evaluate } from './evaluate.js';
+import { notFoundError } from './notFound.js';
+import { parseRule, type Rule } from './rule.js';
+
+type Target = Readonly<Record<string, unknown>>;
+
+/** Loads a parent with an admin's view (undefined when it does not exist). */
+export type ParentLoader = (collection: string, id: string) => Promise<Record<string, unknown> | undefined>;
+
+export type TagOperation = 'get' | 'create' | 'update' | 'delete';
+
+/** Parents are loaded in rounds; a rule needs at most a few (network, security group). */
+const MAX_ROUNDS = 8;
+
+/**
+ * Creates that answer the parent's NotFound when refused and the caller may
+ * not use the parent (own it, or have it shared): ports and subnets on
+ * another project's network (upstream's OwnershipValidationHook used the
+ * caller's view of the network), rules in another project's security group.
+ */
+const CREATE_PARENT: Readonly<Record<string, string>> = { port: 'network', subnet: 'network', security_group_rule: 'security_group' };
+
+const usableParent = new Map(
+  Object.entries(PARENTS).map(([member, p]) => [
+    member,
+    parseRule(`project_id:%(${member}:project_id)s or field:${p.fieldCollection}:shared=True`),
+  ]),
+);
+
+export class RequestPolicy {
+  private readonly credentials: Credentials;
+  private readonly loaded = new Map<string, Record<string, unknown> | null>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private readonly parents: ParentState = (collection, id) => this.loaded.get(parentKey(collection, id));
+
+  constructor(
+    private readonly enforcer: PolicyEnforcer,
+    readonly ctx: RequestContext,
+    private readonly loadParent: ParentLoader,
+  ) {
+    this.credentials = credentialsOf(ctx);
+  }
+
+  /** Whether the named rule allows the caller on the target. */
+  async check(name: string, target: Target): Promise<boolean> {
+    const [allowed] = await this.evaluateEach(this.enforcer.rule(name), [target]);
+    return allowed === true;
+  }
+
+  async authorizeCreate(resource: ResourceDecl, item: Target, explicit: Iterable<string>): Promise<void> {
+    const action = `create_${resource.member}`;
+    if (!(await this.check(action, item))) {
+      await this.assertParentUsable(resource, item);
+      throw new PolicyNotAuthorized(action);
+    }
+    for (const name of attributeRuleNames(this.enforcer, action, item, explicit)) {
+      if (!(await this.check(name, item))) throw new PolicyNotAuthorized(name);
+    }
+  }
+
+  async authorizeShow(resource: ResourceDecl, object: Target): Promise<void> {
+    if (!(await this.check(`get_${resource.member}`, object))) throw notFoundError(resource.member, String(object.id));
+  }
+
+  /** The objects the caller may see, in order. */
+  async visible<T extends Target>(resource: ResourceDecl, objects: readonly T[]): Promise<T[]> {
+    const allowed = await this.evaluateEach(this.enforcer.rule(`get_${resource.member}`), objects);
+    return objects.filter((_, i) => allowed[i]);
+  }
+
+  async authorizeUpdate(resource: ResourceDecl, original: Target, changes: Target): Promise<void> {
+    const action = `update_${resource.member}`;
+    const target = { ...original, ...changes };
+    const names = [action, ...attributeRuleNames(this.enforcer, action, target, Object.keys(changes))];
+    for (const name of names) {
+      if (!(await this.check(name, target))) await this.refuse(resource, original, name);
+    }
+  }
+
+  async authorizeDelete(resource: ResourceDecl, original: Target): Promise<void> {
+    const action = `delete_${resource.member}`;
+    if (!(await this.check(action, original))) await this.refuse(resource, original, action);
+  }
+
+  async authorizeTags(resource: ResourceDecl, operation: TagOperation, object: Target): Promise<void> {
+    const action = `${operation}_${resource.member}:tags`;
+    if (!(await this.check(action, object))) await this.refuse(resource, object, action);
+  }
+
+  /** Attributes to leave out of responses: their `get_<member>:<attr>` rule refuses the caller on `sample`. */
+  async hiddenAttributes(resource: ResourceDecl, sample: Target = {}): Promise<ReadonlySet<string>> {
+    const hidden = new Set<string>();
+    for (const [attr, name] of visibilityRules(this.enforcer, resource)) {
+      if (!(await this.check(name, sample))) hidden.add(attr);
+    }
+    return pairProject(hidden);
+  }
+
+  /** A caller who may see the object learns it is refused (403); one who may not, that it does not exist. */
+  private async refuse(resource: ResourceDecl, object: Target, rule: string): Promise<never> {
+    if (!(await this.check(`get_${resource.member}`, object))) throw notFoundError(resource.member, String(object.id));
+    throw new PolicyNotAuthorized(rule);
+  }
+
+  private async assertParentUsable(resource: ResourceDecl, item: Target): Promise<void> {
+    const member = CREATE_PARENT[resource.member];
+    const parent = member === undefined ? undefined : PARENTS[member];
+    const id = parent === undefined ? undefined : item[parent.foreignKey];
+    if (member === undefined || typeof id !== 'string') return;
+    const [usable] = await this.evaluateEach(usableParent.get(member), [item]);
+    if (!usable) throw notFoundError(member, id);
+  }
+
+  /** Evaluates a rule on each target, loading the parents undecided targets need, round after round. */
+  private async evaluateEach(rule: Rule | undefined, targets: readonly Target[]): Promise<boolean[]> {
+    const results = targets.map(() => false);
+    if (rule === undefined) return results;
+    let pending = targets.map((_, i) => i);
+    for (let round = 0; pending.length > 0 && round < MAX_ROUNDS; round++) {
+      const needed = new Set<string>();
+      const undecided: number[] = [];
+      const env = this.enforcer.environment({}, this.credentials, this.parents);
+      for (const i of pending) {
+        env.target = targets[i]!;
+        const verdict = evaluate(rule, env);
+        if (verdict.kind === 'allow') results[i] = true;
+        if (verdict.kind !== 'unknown') continue;
+        needed.add(verdict.key);
+        undecided.push(i);
+      }
+      await Promise.all([...needed].map((key) => this.load(key)));
+      pending = undecided;
+    }
+    return results;
+  }
+
+  private load(key: string): Promise<void> {
+    let loading = this.loading.get(key);
+    if (loading === undefined) {
+      const slash = key.indexOf('/');
+      loading = this.loadParent(key.slice(0, slash), key.slice(slash + 1)).then((parent) => {
+        this.loaded.set(key, parent ?? null);
+      });
+      this.loading.set(key, loading);
+    }
+    return loading;
+  }
+}
