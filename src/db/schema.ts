@@ -123,6 +123,12 @@ export interface NetworkSegmentsTable {
   physical_network: string | null;
   segmentation_id: number | null;
   segment_index: number;
+  /** The standard attributes of a segment (the `segment` API): name is null unless given. */
+  name: string | null;
+  description: Generated<string>;
+  revision_number: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: string;
 }
 
 /** A segmentation id in use; physical_network is '' for types without one. */
@@ -188,6 +194,27 @@ export interface NetworkDhcpAgentBindingsTable {
   dhcp_agent_id: string;
 }
 
+/** A project's own limit for one resource (PUT /v2.0/quotas/{project}); resources without a row use the configured default. */
+export interface QuotasTable {
+  project_id: string;
+  /** The quota resource name: network, subnet, port, security_group, ... */
+  resource: string;
+  /** -1 (or any negative value) is unlimited. */
+  limit: number;
+}
+
+/**
+ * One row per project and resource, taken (updated) by every quota-checked
+ * create before it counts: creates of the same project and resource are
+ * counted one after the other, across server processes.
+ */
+export interface QuotaLocksTable {
+  project_id: string;
+  resource: string;
+  /** How many checks took the lock; its only purpose is to make the update a write. */
+  generation: Generated<number>;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -207,6 +234,8 @@ export interface Database {
   ml2_segment_allocations: SegmentAllocationsTable;
   agents: AgentsTable;
   networkdhcpagentbindings: NetworkDhcpAgentBindingsTable;
+  quotas: QuotasTable;
+  quota_locks: QuotaLocksTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,6 +1,7 @@
 /** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
 import { agent, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
+import { dhcpAgentScheduler } from './extensions/dhcpAgentScheduler.js';
 import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
 import { extraDhcpOpt } from './extensions/extraDhcpOpt.js';
@@ -10,8 +11,10 @@ import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
 import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
+import { quotaDetails, quotas } from './extensions/quotas.js';
 import { multiProvider, provider } from './extensions/provider.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
+import { segment, standardAttrSegment } from './extensions/segment.js';
 import {
   portSecurityGroupsFiltering,
   securityGroup,
@@ -52,11 +55,16 @@ export const coreExtensions: readonly ExtensionDecl[] = [
   portBinding,
   provider,
   multiProvider,
+  segment,
+  standardAttrSegment,
   agent,
   availabilityZone,
+  dhcpAgentScheduler,
   securityGroup,
   statefulSecurityGroup,
   portSecurityGroupsFiltering,
   securityGroupsNormalizedCidr,
   securityGroupsRulesBelongsToDefaultSg,
+  quotas,
+  quotaDetails,
 ];

@@ -4,20 +4,28 @@ import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../rpc/bus.js';
 
 import { buildApp } from '../api/app.js';
+import { registerAvailabilityZones } from '../api/availabilityZones.js';
 import { registerIpAvailability } from '../api/ipAvailability.js';
+import { registerQuotaRoutes } from '../api/quotaRoutes.js';
 import { createKeystoneAuth } from '../api/keystone/authenticator.js';
 import { keystoneSettingsFrom } from '../api/keystone/settings.js';
 import { noauthContext } from '../api/noauth.js';
+import { configFilesIn, loadPolicy, policyFileSetting } from '../api/policy/policyFile.js';
 import { openDatabase } from '../db/connect.js';
 import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
 import { AgentService } from '../plugins/agents/agentService.js';
+import { stateReportHandlers } from '../plugins/agents/stateReports.js';
 import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
+import { SegmentService } from '../plugins/ml2/segmentsApi.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
+import { PLUGIN } from '../rpc/topics.js';
 import type { LoadedNeutronConfig } from './config.js';
-import { buildCore, coreOptionsFrom } from './core.js';
+import { buildCore, coreOptionsFrom, quotaDefaultsFrom } from './core.js';
+import { buildDhcpAgents } from './dhcpAgents.js';
 import { buildTypeManager, mechanismDrivers } from './ml2.js';
+import { l2AgentEndpoints } from './l2Agents.js';
 import { startRpcServer } from './rpcServer.js';
 import type { Logger } from './logger.js';
 
@@ -35,6 +43,8 @@ export interface ApiServerOptions {
   readonly migrate: boolean;
   /** A bus already open (the all-in-one process shares one with its agents); default: from transport_url. */
   readonly bus?: Bus;
+  /** The --config-file list, for a relative [oslo_policy] policy_file; default: the files the configuration's values came from. */
+  readonly configFiles?: readonly string[];
 }
 
 export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, options: ApiServerOptions): Promise<RunningApi> {
@@ -54,6 +64,17 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   // Every configuration check comes before the database is opened.
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
+  const policy = loadPolicy(
+    policyFileSetting(
+      config.oslo_policy.policy_file,
+      loaded.sources.oslo_policy.policy_file,
+      options.configFiles ?? configFilesIn(loaded.sources),
+      (reason) => loaded.errorFor('oslo_policy', 'policy_file', reason),
+    ),
+    composeApi(coreResources, coreExtensions).resources.values(),
+  );
+  for (const warning of policy.warnings) log.warn(warning);
+  if (policy.source) log.info({ policy_file: policy.source }, 'policy rules loaded');
   const connection = loaded.required('database', 'connection');
   const database = await openDatabase(connection, config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {});
   try {
@@ -64,17 +85,24 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     throw err;
   }
 
-  const core = buildCore(database.db, coreOptionsFrom(config), log);
+  const core = buildCore(database.db, coreOptionsFrom(config), log, quotaDefaultsFrom(config));
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
-  const rpc = await startRpcServer(loaded, log, agents, options.bus);
+  const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
+  const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
+  // q-plugin has one consumer: every agent's methods on it go in this one call.
+  await rpc.serve(PLUGIN, { ...dhcp.rpcHandlers, ...l2AgentEndpoints(loaded, core, rpc.bus, log) });
+  const dhcpOnBus = dhcp.start(rpc.bus);
   installMl2(core.deps, types, mechanisms, {
     aliveAgents: async (tx, agentType, host) =>
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
   });
+  const segments = new SegmentService(core.deps, types);
+  segments.install();
   const app = buildApp({
     api: composeApi(coreResources, coreExtensions),
-    collections: new Map([...core.collections, ['agents', agents]]),
+    collections: new Map([...core.collections, ['agents', agents], ['segments', segments]]),
     tags: core.tags,
+    policy,
     authenticate: keystone ? keystone.authenticate : (request, requestId) => noauthContext(request.headers, requestId),
     options: {
       paginationMaxLimit: config.DEFAULT.pagination_max_limit,
@@ -83,12 +111,18 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       linkPrefix: config.DEFAULT.network_link_prefix,
     },
     logger: log,
-    extraRoutes: [(app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf)],
+    extraRoutes: [
+      (app, contextOf) => registerAvailabilityZones(app, () => agents.availabilityZones(), contextOf),
+      (app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf),
+      (app, contextOf, policyOf) => registerQuotaRoutes(app, core.quotas, contextOf, policyOf),
+      (app, contextOf) => dhcpOnBus.registerRoutes(app, contextOf),
+    ],
   });
   keystone?.register(app);
   try {
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
   } catch (err) {
+    await dhcpOnBus.close();
     await rpc.close();
     await database.close();
     throw err;
@@ -100,6 +134,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     bus: rpc.bus,
     close: async () => {
       await app.close();
+      await dhcpOnBus.close();
       await rpc.close();
       await database.close();
     },

@@ -10,6 +10,8 @@ import type { CoreOptions } from '../plugins/core/options.js';
 import { PortService } from '../plugins/core/ports.js';
 import { SubnetService } from '../plugins/core/subnets.js';
 import { TagService } from '../plugins/core/tags.js';
+import { QuotaService } from '../plugins/quotas/quotaService.js';
+import type { QuotaLimits } from '../plugins/quotas/storage.js';
 import { SecurityGroupService } from '../plugins/securitygroups/groups.js';
 import { PortSecurityGroups, portsUsingGroups } from '../plugins/securitygroups/portBindings.js';
 import { SecurityGroupRuleService } from '../plugins/securitygroups/rules.js';
@@ -30,19 +32,38 @@ export function coreOptionsFrom(config: LoadedNeutronConfig['config']): CoreOpti
   };
 }
 
+/**
+ * [quotas]: each resource's quota_<resource>. (default_quota is for resources
+ * without an option of their own, as upstream: every resource listed has one.)
+ */
+export function quotaDefaultsFrom(config: LoadedNeutronConfig['config']): QuotaLimits {
+  const q = config.quotas;
+  return {
+    network: q.quota_network,
+    subnet: q.quota_subnet,
+    port: q.quota_port,
+    router: q.quota_router,
+    floatingip: q.quota_floatingip,
+    security_group: q.quota_security_group,
+    security_group_rule: q.quota_security_group_rule,
+    rbac_policy: q.quota_rbac_policy,
+  };
+}
+
 export interface Core {
   readonly deps: CoreDeps;
   readonly networks: NetworkService;
   readonly subnets: SubnetService;
   readonly ports: PortService;
   readonly tags: TagService;
+  readonly quotas: QuotaService;
   readonly collections: ReadonlyMap<string, Collection>;
 }
 
 /** Generated MACs and addresses can race with another server; the unique keys catch it and the whole transaction re-runs. */
 const retryTransaction = (err: unknown) => isRetryable(err) || isUniqueViolation(err);
 
-export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
+export function buildCore(db: Db, options: CoreOptions, log: Logger, quotaDefaults: QuotaLimits): Core {
   const deps: CoreDeps = {
     db,
     options,
@@ -53,6 +74,10 @@ export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
     transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
     random: Math.random,
   };
+  // Quotas subscribe first: a create beyond its project's limit fails before other subscribers do work.
+  const quotas = new QuotaService({ db, transaction: deps.transaction, defaults: quotaDefaults });
+  quotas.enforcer.subscribe(deps.events);
+
   const networks = new NetworkService(deps);
   const subnets = new SubnetService(deps);
   const ports = new PortService(deps);
@@ -75,5 +100,5 @@ export function buildCore(db: Db, options: CoreOptions, log: Logger): Core {
     ['security-groups', securityGroups],
     ['security-group-rules', securityGroupRules],
   ]);
-  return { deps, networks, subnets, ports, tags: new TagService(deps), collections };
+  return { deps, networks, subnets, ports, tags: new TagService(deps), quotas, collections };
 }

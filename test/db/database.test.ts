@@ -55,13 +55,18 @@ const COLUMNS = {
   ],
   default_security_groups: ['project_id', 'security_group_id'],
   securitygroupportbindings: ['port_id', 'security_group_id'],
-  networksegments: ['id', 'network_id', 'network_type', 'physical_network', 'segmentation_id', 'segment_index'],
+  networksegments: [
+    'id', 'network_id', 'network_type', 'physical_network', 'segmentation_id', 'segment_index',
+    'name', 'description', 'revision_number', 'created_at', 'updated_at',
+  ],
   ml2_segment_allocations: ['network_type', 'physical_network', 'segmentation_id'],
   agents: [
     'id', 'agent_type', 'binary', 'topic', 'host', 'admin_state_up', 'created_at', 'started_at', 'heartbeat_timestamp',
     'description', 'configurations', 'availability_zone', 'resources_synced',
   ],
   networkdhcpagentbindings: ['network_id', 'dhcp_agent_id'],
+  quotas: ['project_id', 'resource', 'limit'],
+  quota_locks: ['project_id', 'resource', 'generation'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;

@@ -8,12 +8,16 @@ import * as m0001 from './0001_initial_schema.js';
 import * as m0002 from './0002_security_groups.js';
 import * as m0003 from './0003_ml2_segments.js';
 import * as m0004 from './0004_agents.js';
+import * as m0005 from './0005_segment_names.js';
+import * as m0006 from './0006_quotas.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
   '0002_security_groups': m0002,
   '0003_ml2_segments': m0003,
   '0004_agents': m0004,
+  '0005_segment_names': m0005,
+  '0006_quotas': m0006,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -7,6 +7,7 @@
  * driver that can (see mechanisms/).
  */
 import { newId } from '../../common/ids.js';
+import { utcNow } from '../../common/time.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
@@ -90,6 +91,7 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
 
 async function storeSegments(tx: Tx, networkId: string, segments: readonly Segment[]): Promise<void> {
   if (segments.length === 0) return;
+  const now = utcNow();
   await tx
     .insertInto('networksegments')
     .values(
@@ -100,6 +102,8 @@ async function storeSegments(tx: Tx, networkId: string, segments: readonly Segme
         physical_network: s.physicalNetwork,
         segmentation_id: s.segmentationId,
         segment_index: index,
+        created_at: now,
+        updated_at: now,
       })),
     )
     .execute();

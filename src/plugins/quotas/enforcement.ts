@@ -1,0 +1,67 @@
+/**
+ * Quota enforcement on create. Each created object is checked inside the
+ * transaction that inserts it (precommit_create), after its insert: the
+ * project's lock row for the resource is taken, then the project's objects
+ * are counted; more than the limit is OverQuota and the whole request (every
+ * item of a bulk create) rolls back.
+ *
+ * The lock makes the count exact under concurrency, also with several server
+ * processes: a second create of the same project and resource waits for the
+ * first transaction to end, then counts what it committed. A transaction
+ * takes each lock once (checks of later bulk items only count again).
+ *
+ * Not checked, as upstream does not check them either (its quota check is in
+ * the API layer, and these are created by the server itself): a project's
+ * default security group and its rules, the egress rules every new group
+ * starts with, and ports the network owns (device_owner `network:*`: DHCP,
+ * router interfaces, floating IPs). They count as used all the same.
+ */
+import type { Tx } from '../../db/schema.js';
+import type { EventBus } from '../../events/bus.js';
+import type { QuotaResource } from '../../resources/extensions/quotas.js';
+import type { ApiObject } from '../collection.js';
+import type { CoreEvents } from '../core/events.js';
+import { OverQuota } from './errors.js';
+import { countUsed, limitOf, lockQuota, type QuotaLimits } from './storage.js';
+
+export class QuotaEnforcer {
+  /** Per transaction: the limit of each project and resource already looked up (and locked when limited). */
+  private readonly checked = new WeakMap<Tx, Map<string, number>>();
+
+  constructor(private readonly defaults: QuotaLimits) {}
+
+  /**
+   * Throws OverQuota when the project now has more of `resource` than its
+   * limit; call it after the new objects are inserted, in their transaction.
+   */
+  async check(tx: Tx, projectId: string, resource: QuotaResource): Promise<void> {
+    let known = this.checked.get(tx);
+    if (known === undefined) this.checked.set(tx, (known = new Map()));
+    const key = `${resource}\u0000${projectId}`;
+    let limit = known.get(key);
+    if (limit === undefined) {
+      limit = await limitOf(tx, projectId, resource, this.defaults);
+      if (limit >= 0) await lockQuota(tx, projectId, resource);
+      known.set(key, limit);
+    }
+    if (limit < 0) return;
+    if ((await countUsed(tx, projectId, resource)) > limit) throw new OverQuota([resource]);
+  }
+
+  /** Subscribes the checks to the create events of every counted resource. */
+  subscribe(events: EventBus<CoreEvents>): void {
+    const checkCreated = (resource: QuotaResource, exempt: (current: ApiObject) => boolean = () => false) => {
+      return async ({ tx, current }: { tx: Tx; current: ApiObject }): Promise<void> => {
+        if (!exempt(current)) await this.check(tx, String(current.project_id), resource);
+      };
+    };
+    events.on('network.precommit_create', checkCreated('network'));
+    events.on('subnet.precommit_create', checkCreated('subnet'));
+    events.on('port.precommit_create', checkCreated('port', isNetworkOwned));
+    events.on('security_group.precommit_create', checkCreated('security_group'));
+    events.on('security_group_rule.precommit_create', checkCreated('security_group_rule'));
+  }
+}
+
+/** Ports the network owns itself (DHCP, router interfaces, gateways), created by the server. */
+const isNetworkOwned = (port: ApiObject): boolean => String(port.device_owner ?? '').startsWith('network:');
