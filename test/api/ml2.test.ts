@@ -168,6 +168,29 @@ for (const dialect of testDialects()) {
       }
     });
 
+    test('changing vni_ranges at restart keeps ids in use and allocates from the new ranges', async () => {
+      const before = (await create({ 'provider:network_type': 'vxlan', 'provider:segmentation_id': 7 })).network;
+      const restarted = await startTestApi(database.url, {
+        ...ML2,
+        ml2: { ...ML2.ml2, tenant_network_types: ['vxlan'] },
+        ml2_type_vxlan: { vni_ranges: ['500:501'] },
+      });
+      try {
+        const shown = (await restarted.request('GET', `/v2.0/networks/${before.id}`)).body.network as Json;
+        assert.equal(shown['provider:segmentation_id'], 7, 'the id in use survives the new ranges');
+        const fresh = (await restarted.request('POST', '/v2.0/networks', { network: { name: 'new-range' } })).body.network as Json;
+        assert.ok([500, 501].includes(fresh['provider:segmentation_id']), String(fresh['provider:segmentation_id']));
+        const clash = await restarted.request('POST', '/v2.0/networks', { network: provider('vxlan', undefined, 7) });
+        assert.equal(clash.body.NeutronError.type, 'TunnelIdInUse');
+        for (const id of [before.id, fresh.id]) assert.equal((await restarted.request('DELETE', `/v2.0/networks/${id}`)).status, 204);
+        const reused = (await restarted.request('POST', '/v2.0/networks', { network: provider('vxlan', undefined, 7) })).body.network as Json;
+        assert.equal(reused['provider:segmentation_id'], 7, 'released on delete, even outside the ranges');
+        await restarted.request('DELETE', `/v2.0/networks/${reused.id}`);
+      } finally {
+        await restarted.close();
+      }
+    });
+
     test('multi-provider segments and unsupported updates', async () => {
       const { network } = await create({ segments: [provider('vlan', 'physnet1', 20), provider('vxlan', undefined, 900)] });
       assert.deepEqual(network.segments, [
