@@ -437,10 +437,16 @@ for (const dialect of testDialects()) {
             other.db.transaction().execute((tx) => tx.updateTable('networks').set({ name: 'x' }).where('id', '=', B).execute()),
           );
           assert.ok(isRetryable(busy), String(busy));
-          setTimeout(release, 30);
+          // The lock is released only once a retry is under way, so the retry is certain however slow the machine.
           await withRetries(
             () => other.db.transaction().execute((tx) => tx.updateTable('networks').set({ name: 'x' }).where('id', '=', B).execute()),
-            { attempts: 20, onRetry: (err) => seen.push(err) },
+            {
+              attempts: 20,
+              onRetry: (err) => {
+                seen.push(err);
+                release();
+              },
+            },
           );
           await holder;
         } else {
