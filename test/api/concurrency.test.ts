@@ -143,9 +143,15 @@ describe('16 clients exhausting a /24 on one server', () => {
   for (const dialect of dialects) {
     it(`${dialect}: distinct IPs and MACs, exactly ${POOL_SIZE} ports, then 409s`, async (t) => {
       const database = await createTestDatabase(dialect);
-      t.after(() => database.drop());
-      const api = await startTestApi(database.url);
-      t.after(() => api.close());
+      const api = await startTestApi(database.url).catch(async (err: unknown) => {
+        await database.drop();
+        throw err;
+      });
+      // One hook, in this order: the server (and its background work) stops before its database goes.
+      t.after(async () => {
+        await api.close();
+        await database.drop();
+      });
       const networkId = await createNetwork(api.url);
       const started = performance.now();
       const result = await exhaust([api.url], networkId);
