@@ -184,21 +184,33 @@ for (const dialect of testDialects()) {
       assert.equal(message, 'User does not have admin privileges: Only admin is authorized to access quotas for another project.');
     });
 
-    test('a limit below the current usage is refused unless "force": true; -1 always goes', async () => {
+    test('a limit below the current usage is refused when "check_limit": true asks, unless "force": true; -1 always goes', async () => {
       const project = newProject();
       for (let i = 0; i < 3; i++) await network(project);
-      const message = await errorOf('PUT', `/v2.0/quotas/${project}`, { quota: { subnet: 5, network: 2 } }, 400, 'HTTPBadRequest');
+      const check = { check_limit: true };
+      const message = await errorOf('PUT', `/v2.0/quotas/${project}`, { quota: { subnet: 5, network: 2, ...check } }, 400, 'HTTPBadRequest');
       assert.equal(message, 'Quota limit 2 for network must be greater than or equal to already used 3');
       assert.deepEqual((await call('GET', `/v2.0/quotas/${project}`, undefined, 200)).quota, DEFAULTS, 'nothing changed');
-      // force must be JSON true.
-      await errorOf('PUT', `/v2.0/quotas/${project}`, { quota: { network: 2, force: 'true' } }, 400, 'HTTPBadRequest');
-      assert.equal((await setQuota(project, { network: 3 })).network, 3, 'equal to the usage is fine');
-      assert.equal((await setQuota(project, { network: 2, force: true })).network, 2);
+      // force and check_limit must be JSON true.
+      await errorOf('PUT', `/v2.0/quotas/${project}`, { quota: { network: 2, force: 'true', ...check } }, 400, 'HTTPBadRequest');
+      assert.equal((await setQuota(project, { network: 3, ...check })).network, 3, 'equal to the usage is fine');
+      assert.equal((await setQuota(project, { network: 2, force: true, ...check })).network, 2);
       const over = await errorOf('POST', '/v2.0/networks', { network: {} }, 409, 'OverQuota', asProject(project));
       assert.equal(over, "Quota exceeded for resources: ['network'].");
       assert.equal((await setQuota(project, { network: -1 })).network, -1);
       await network(project);
-      assert.equal((await setQuota(project, { network: 0, force: true })).network, 0);
+      assert.equal((await setQuota(project, { network: 0 })).network, 0, 'without check_limit a limit below usage is taken, as tempest expects');
+      assert.equal((await setQuota(project, { network: 1, check_limit: 'yes' })).network, 1);
+    });
+
+    test('a new security group must fit its egress rules in the rule quota', async () => {
+      const project = newProject();
+      // The project's default group (made on first use) brings four rules; a new group adds two.
+      await setQuota(project, { security_group_rule: 5 });
+      const over = await errorOf('POST', '/v2.0/security-groups', { security_group: { name: 'sg' } }, 409, 'OverQuota', asProject(project));
+      assert.equal(over, "Quota exceeded for resources: ['security_group_rule'].");
+      await setQuota(project, { security_group_rule: 6 });
+      assert.equal((await call('POST', '/v2.0/security-groups', { security_group: { name: 'sg' } }, 201, asProject(project))).security_group.name, 'sg');
     });
 
     test('OverQuota on single and bulk creates: a bulk that would exceed creates nothing', async () => {

@@ -10,10 +10,9 @@
  * first transaction to end, then counts what it committed. A transaction
  * takes each lock once (checks of later bulk items only count again).
  *
- * Not checked, as upstream does not check them either (its quota check is in
- * the API layer, and these are created by the server itself): a project's
- * default security group and its rules, the egress rules every new group
- * starts with, and ports the network owns (device_owner `network:*`: DHCP,
+ * A new group's egress rules must fit the rule quota. Not checked, as upstream
+ * does not check them either (these are created by the server itself): a project's
+ * default security group and its rules, and ports the network owns (device_owner `network:*`: DHCP,
  * router interfaces, floating IPs). They count as used all the same.
  */
 import type { Tx } from '../../db/schema.js';
@@ -58,7 +57,12 @@ export class QuotaEnforcer {
     events.on('network.precommit_create', checkCreated('network'));
     events.on('subnet.precommit_create', checkCreated('subnet'));
     events.on('port.precommit_create', checkCreated('port', isNetworkOwned));
-    events.on('security_group.precommit_create', checkCreated('security_group'));
+    events.on('security_group.precommit_create', async (payload) => {
+      await checkCreated('security_group')(payload);
+      // A new group comes with its egress rules, which must fit the rule quota (tempest's
+      // test_sg_creation_with_insufficient_sg_rules_quota).
+      await this.check(payload.tx, String(payload.current.project_id), 'security_group_rule');
+    });
     events.on('security_group_rule.precommit_create', checkCreated('security_group_rule'));
   }
 }
