@@ -11,15 +11,21 @@ import type { CoreDeps } from './deps.js';
 
 export type CoreResource = 'network' | 'subnet' | 'port';
 
-/** Merges in what other plugins store about these objects (see Extender). */
+/** Adds what other plugins store about these freshly built objects (see Extender). */
 export async function extend(deps: CoreDeps, resource: CoreResource, db: Db, objects: ApiObject[]): Promise<ApiObject[]> {
   const extenders = deps.extenders[resource];
   if (extenders.length === 0 || objects.length === 0) return objects;
   const extras = await Promise.all(extenders.map((extender) => extender(db, objects)));
-  return objects.map((object) => {
+  // The objects were just built by the service for this response; completing them in place
+  // spares a copy of every object of a 10 000-port list.
+  for (const object of objects) {
     const id = String(object.id);
-    return Object.assign({}, object, ...extras.map((extra) => extra.get(id) ?? {})) as ApiObject;
-  });
+    for (const extra of extras) {
+      const attributes = extra.get(id);
+      if (attributes) Object.assign(object, attributes);
+    }
+  }
+  return objects;
 }
 
 /** Creates every item in one transaction: a bulk request succeeds or fails whole. */
