@@ -268,7 +268,7 @@ describe('auth_strategy = keystone with a real Keystone', () => {
     }
   });
 
-  test('the openstack CLI logs in to Keystone and finds the server in the catalog: network create, network list, port create', async () => {
+  test('the openstack CLI logs in to Keystone and finds the server in the catalog: network, port, subnet, security group and rule commands', async () => {
     assert.ok(existsSync(OPENSTACK), `${OPENSTACK} is missing (python3-openstackclient)`);
     // A region of the test's own, so that the catalog other users of this Keystone see is unchanged.
     const region = `nucleon-test-${randomBytes(4).toString('hex')}`;
@@ -316,6 +316,16 @@ describe('auth_strategy = keystone with a real Keystone', () => {
       assert.equal(port.project_id, keystone.projectId('demo'));
       // What the CLI made is visible to alt_demo's token as nothing at all.
       assert.equal((await api.request('GET', `/v2.0/ports/${port.id}`, undefined, as(altDemo))).status, 404);
+      const subnet = await openstack<{ id: string; cidr: string }>('subnet', 'create', '--network', network.id, '--subnet-range', '10.77.0.0/24', `${name}-subnet`);
+      assert.equal(subnet.cidr, '10.77.0.0/24');
+      const group = await openstack<{ id: string; name: string }>('security', 'group', 'create', `${name}-sg`);
+      assert.equal(group.name, `${name}-sg`);
+      const rule = await openstack<{ id: string; port_range_min: number }>(
+        'security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', group.id,
+      );
+      assert.equal(rule.port_range_min, 22);
+      const rules = await openstack<{ ID: string }[]>('security', 'group', 'rule', 'list', group.id);
+      assert.ok(rules.some((row) => row.ID === rule.id));
     } finally {
       for (const id of endpoints) await keystone.admin('DELETE', `/endpoints/${id}`);
       await keystone.admin('DELETE', `/regions/${region}`);
