@@ -104,16 +104,6 @@ export class PortService implements Collection {
     const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
     // Ports go on networks the caller owns or that are shared with it; external ones are only for routers.
     if (!network || !(owns(ctx, network) || network.shared === 1)) throw new NetworkNotFound(networkId);
-    if (!owns(ctx, network)) {
-      // On someone else's (shared) network only the network's owner chooses addresses, MACs or port security.
-      const chosen = [
-        item.mac_address !== undefined && 'mac_address',
-        item.port_security_enabled !== undefined && 'port_security_enabled',
-        (item.allowed_address_pairs as readonly unknown[] | undefined)?.length && 'allowed_address_pairs',
-        (item.fixed_ips as readonly Record<string, unknown>[] | undefined)?.some((ip) => ip.ip_address !== undefined) && 'fixed_ips:ip_address',
-      ].find((name): name is string => typeof name === 'string');
-      if (chosen) throw new PolicyNotAuthorized(`create_port:${chosen}`);
-    }
 
     const id = newId();
     const mac = typeof item.mac_address === 'string' ? await this.claimMac(tx, networkId, item.mac_address) : await this.newMac(tx, networkId);
@@ -159,10 +149,6 @@ export class PortService implements Collection {
     return updateOne(this.deps, ctx, 'port', changes, async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_port', tx);
       checkRevision(row.revision_number, expectedRevision);
-      if ((changes.allowed_address_pairs as readonly unknown[] | undefined)?.length && !ctx.isAdmin) {
-        const network = await tx.selectFrom('networks').select('project_id').where('id', '=', row.network_id).executeTakeFirst();
-        if (network?.project_id !== ctx.projectId) throw new PolicyNotAuthorized('update_port:allowed_address_pairs');
-      }
       const [original] = await this.present([row], tx);
       const patch: Updateable<PortsTable> = {};
       for (const [attribute, column] of [
