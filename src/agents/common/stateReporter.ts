@@ -1,0 +1,82 @@
+/**
+ * An agent's heartbeat: `report_state` on q-reports-plugin every
+ * report_interval, with `start_flag` on the first report after a start (the
+ * server then reschedules networks to it). The server answers `revived` when
+ * it had given the agent up for dead; the agent then resyncs everything,
+ * because notifications sent meanwhile went to nobody.
+ */
+import type { Logger } from 'pino';
+
+import type { Bus } from '../../rpc/bus.js';
+import { REPORTS } from '../../rpc/topics.js';
+
+export interface AgentIdentity {
+  /** Neutron's agent_type string, e.g. `Linux bridge agent`, `DHCP agent`, `Metadata agent`. */
+  readonly agentType: string;
+  readonly binary: string;
+  readonly host: string;
+  /** The topic the agent serves (`dhcp_agent`), or `N/A`. */
+  readonly topic: string;
+  readonly availabilityZone?: string;
+}
+
+export interface StateReporterOptions {
+  readonly intervalMs: number;
+  /** What the agent reports about itself now (devices, mappings...). */
+  readonly configurations: () => Record<string, unknown>;
+  /** Called when the server answers `revived`. */
+  readonly onRevived?: () => void;
+  readonly logHeartbeats?: boolean;
+}
+
+export class StateReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly identity: AgentIdentity,
+    private readonly options: StateReporterOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Reports once now, then every interval (never when the interval is 0). */
+  start(): void {
+    if (this.options.intervalMs <= 0) return;
+    void this.report();
+    this.timer = setInterval(() => void this.report(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One report; failures are logged (the next interval tries again), never thrown. */
+  async report(): Promise<void> {
+    const { agentType, binary, host, topic, availabilityZone } = this.identity;
+    const agentState = {
+      agent_type: agentType,
+      binary,
+      host,
+      topic,
+      configurations: this.options.configurations(),
+      ...(availabilityZone === undefined ? {} : { availability_zone: availabilityZone }),
+      ...(this.started ? {} : { start_flag: true }),
+    };
+    try {
+      const answer = await this.bus.call(
+        REPORTS,
+        'report_state',
+        { agent_state: agentState, time: new Date().toISOString() },
+        { timeoutMs: Math.max(this.options.intervalMs, 5_000) },
+      );
+      this.started = true;
+      if (this.options.logHeartbeats) this.log.info({ answer }, 'state reported');
+      if (answer === 'revived') this.options.onRevived?.();
+    } catch (err) {
+      this.log.warn({ err }, 'failed to report state to the server');
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Options every agent reads from neutron.conf and its own file ([agent] in
+ * linuxbridge_agent.ini, dhcp_agent.ini...): how often it reports, where it
+ * keeps its state. Each agent declares its own options next to these
+ * (linuxbridgeAgentOptions.ts, dhcpAgentOptions.ts, metadataAgentOptions.ts).
+ */
+import type { OptionGroup } from './types.js';
+
+export const agentOptions = [
+  {
+    section: 'agent',
+    name: 'report_interval',
+    type: { kind: 'float', min: 0 },
+    default: 30,
+    help: 'Seconds between state reports to the server; 0 disables them. Keep it under half of agent_down_time.',
+  },
+  {
+    section: 'agent',
+    name: 'availability_zone',
+    type: { kind: 'string' },
+    default: 'nova',
+    help: 'The availability zone this agent reports.',
+  },
+  {
+    section: 'agent',
+    name: 'log_agent_heartbeats',
+    type: { kind: 'boolean' },
+    default: false,
+    help: 'Log every state report.',
+  },
+] as const satisfies OptionGroup;

@@ -1,0 +1,40 @@
+/**
+ * Runs one external command and returns what it printed. The only way the
+ * rest of host/ starts a short-lived process: arguments go as an array (no
+ * shell, so no quoting bugs), a failure is a typed HostCommandFailed that
+ * names the command and carries its stderr, and every call has a deadline.
+ */
+import { execFile } from 'node:child_process';
+
+export class HostCommandFailed extends Error {
+  constructor(
+    readonly command: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`${command.join(' ')} failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${stderr.trim() || 'no output'}`);
+  }
+}
+
+export interface RunOptions {
+  /** Written to the command's standard input (e.g. an `ip -batch -` script). */
+  readonly input?: string;
+  /** Default 30 s: no host command we run should take longer. */
+  readonly timeoutMs?: number;
+}
+
+export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      command,
+      args,
+      { encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const code = typeof err.code === 'number' ? err.code : null;
+        reject(new HostCommandFailed([command, ...args], code, stderr || err.message));
+      },
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}

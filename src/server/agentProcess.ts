@@ -1,0 +1,86 @@
+/**
+ * What every agent command shares (nucleon-linuxbridge-agent,
+ * nucleon-dhcp-agent, nucleon-metadata-agent): `--config-file` / `--config-dir`
+ * like the server, `--dry-run` to print one pass's plan and exit, the bus from
+ * `[DEFAULT] transport_url`, a logger, and a clean stop on SIGTERM/SIGINT.
+ *
+ *   runAgentProcess({ name: 'nucleon-dhcp-agent', groups: [dhcpAgentOptions] }, async ({ loaded, bus, log, dryRun }) => ...)
+ */
+import { parseCommandLine, configFilesOf } from '../config/commandLine.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { agentOptions } from '../config/agentOptions.js';
+import type { DeclsOf, OptionGroup } from '../config/types.js';
+import { ConfigError } from '../common/errors.js';
+import type { Bus } from '../rpc/bus.js';
+import { busOptionsFromConfig, openBus } from '../rpc/connect.js';
+import { serverOptionGroups } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** The agent options and neutron.conf's, so a shared neutron.conf loads without "unknown option" warnings. */
+export const agentBaseGroups = [...serverOptionGroups, agentOptions] as const;
+
+export type AgentConfigOf<G extends readonly OptionGroup[]> = LoadedConfig<DeclsOf<readonly [...typeof agentBaseGroups, ...G]>>;
+
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+export interface AgentStartContext<G extends readonly OptionGroup[]> {
+  readonly loaded: AgentConfigOf<G>;
+  readonly bus: Bus;
+  readonly log: Logger;
+}
+
+/** Loads an agent's configuration from argv: `--config-file`/`--config-dir`, `--dry-run`. Throws ConfigError. */
+export function loadAgentConfig<const G extends readonly OptionGroup[]>(name: string, argv: readonly string[], groups: G) {
+  const dryRun = argv.includes('--dry-run');
+  const commandLine = parseCommandLine(argv.filter((arg) => arg !== '--dry-run'));
+  const unexpected = [...commandLine.unknownFlags, ...commandLine.positional];
+  if (unexpected.length > 0) {
+    throw new ConfigError('<command line>', undefined, undefined, `${name}: unexpected ${unexpected.join(' ')} (usage: ${name} --config-file FILE ... [--dry-run])`);
+  }
+  const files = configFilesOf(commandLine.configSources);
+  const loaded = loadConfig({ files, groups: [...agentBaseGroups, ...groups] }) as AgentConfigOf<G>;
+  return { loaded, files, dryRun };
+}
+
+export interface AgentProcessSpec<G extends readonly OptionGroup[]> {
+  readonly name: string;
+  readonly groups: G;
+  /** Starts the agent (reports, loops, servers) and returns how to stop it. */
+  readonly start: (context: AgentStartContext<G>) => Promise<RunningAgent>;
+  /** Computes one pass's plan and prints it, changing nothing. */
+  readonly dryRun: (context: AgentStartContext<G>) => Promise<readonly string[]>;
+}
+
+/** The whole life of an agent command; the bus is RabbitMQ from transport_url (an agent alone cannot use the in-process bus). */
+export async function runAgentProcess<const G extends readonly OptionGroup[]>(spec: AgentProcessSpec<G>, argv: readonly string[]): Promise<number> {
+  const { loaded, dryRun } = loadAgentConfig(spec.name, argv, spec.groups);
+  const config = loaded.config as unknown as Parameters<typeof busOptionsFromConfig>[0] & { DEFAULT: { transport_url?: string; debug: boolean } };
+  const transportUrl = config.DEFAULT.transport_url;
+  if (transportUrl === undefined || transportUrl.trim() === '') {
+    throw new ConfigError(undefined, 'DEFAULT', 'transport_url', `${spec.name} talks to the server over RabbitMQ: set transport_url (rabbit://user:pass@host:5672/)`);
+  }
+  const log = createLogger(spec.name, config.DEFAULT.debug);
+  for (const warning of loaded.warnings) log.warn(warning);
+  const bus = await openBus(transportUrl, busOptionsFromConfig(config), log);
+  if (dryRun) {
+    try {
+      const plan = await spec.dryRun({ loaded, bus, log });
+      process.stdout.write(plan.length === 0 ? 'nothing to change\n' : `${plan.join('\n')}\n`);
+    } finally {
+      await bus.close();
+    }
+    return 0;
+  }
+  const agent = await spec.start({ loaded, bus, log });
+  log.info({ pid: process.pid }, `${spec.name} started`);
+  const stop = () =>
+    void agent
+      .stop()
+      .then(() => bus.close())
+      .finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return 0;
+}
