@@ -28,4 +28,11 @@ export const agentOptions = [
     default: false,
     help: 'Log every state report.',
   },
+  {
+    section: 'DEFAULT',
+    name: 'metadata_proxy_socket',
+    type: { kind: 'path' },
+    default: '$state_path/metadata_proxy',
+    help: 'The Unix socket the metadata agent serves on and the metadata proxies (haproxy) in qdhcp/qrouter namespaces forward to.',
+  },
 ] as const satisfies OptionGroup;
