@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { loadNeutronConfig } from '../server/config.js';
 import { startApiServer } from '../server/apiServer.js';
 import { createLogger } from '../server/logger.js';
+import { plugCommand, PLUG_USAGE, unplugCommand } from './plug.js';
 import { runMain } from './run.js';
 
 const USAGE = 'usage: nucleon all-in-one [--state-dir DIR] [--config-file FILE ...]';
@@ -55,8 +56,12 @@ runMain('nucleon', async () => {
   switch (command) {
     case 'all-in-one':
       return allInOne(argv);
+    case 'plug':
+      return plugCommand(argv);
+    case 'unplug':
+      return unplugCommand(argv);
     default:
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`${USAGE}\n${PLUG_USAGE}\n`);
       return 2;
   }
 });

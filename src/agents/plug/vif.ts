@@ -1,0 +1,51 @@
+/**
+ * Plugs an instance that is a network namespace into a port, the way os-vif's
+ * linux bridge plugin and libvirt do for a VM: a `tap<port id[:11]>` device
+ * on the host (where the L2 agent finds it and wires it into the network's
+ * bridge) whose other end is the instance's interface, carrying the port's
+ * MAC. The host side gets the network MTU, as os-vif sets it; the instance
+ * side keeps the kernel default, like a guest that has not asked DHCP yet.
+ */
+import { addNamespace, IpRoute, listNamespaces } from '../../host/ip.js';
+
+/** Neutron's device names: a prefix and the first 11 characters of the port id (15-character limit). */
+export const tapName = (portId: string): string => `tap${portId.slice(0, 11)}`;
+
+export interface VifPlug {
+  readonly portId: string;
+  readonly macAddress: string;
+  readonly mtu: number;
+  /** The instance: a namespace, created when missing. */
+  readonly netns: string;
+  /** The interface inside the instance. */
+  readonly ifname: string;
+}
+
+/** libvirt gives the host end of a tap fe:... for the port's fa:...: the host side never answers as the instance. */
+const hostSideMac = (mac: string): string => `fe${mac.slice(2)}`;
+
+/** The `ip -batch` lines that plug the instance in, run in the host namespace. */
+export function plugPlan(vif: VifPlug): string[] {
+  const tap = tapName(vif.portId);
+  return [
+    `link add ${tap} type veth peer name ${vif.ifname} netns ${vif.netns}`,
+    `link set ${tap} address ${hostSideMac(vif.macAddress)} mtu ${vif.mtu} up`,
+  ];
+}
+
+/** Plugs the instance in; a tap that is already there is replaced (a stale plug of the same port). */
+export async function plugVif(vif: VifPlug, host = new IpRoute()): Promise<void> {
+  if (!(await listNamespaces()).includes(vif.netns)) await addNamespace(vif.netns);
+  const tap = tapName(vif.portId);
+  if ((await host.links()).some((link) => link.ifname === tap)) await host.batch([`link delete ${tap}`]);
+  await host.batch(plugPlan(vif));
+  await new IpRoute(vif.netns).batch([`link set ${vif.ifname} address ${vif.macAddress} up`, 'link set lo up']);
+}
+
+/** Removes the tap (and with it the instance's end); true when there was one. */
+export async function unplugVif(portId: string, host = new IpRoute()): Promise<boolean> {
+  const tap = tapName(portId);
+  if (!(await host.links()).some((link) => link.ifname === tap)) return false;
+  await host.batch([`link delete ${tap}`]);
+  return true;
+}

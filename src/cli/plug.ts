@@ -1,0 +1,110 @@
+/**
+ * nucleon plug <port> --netns NAME [--host HOST] [--ifname eth0] [--url URL]
+ * nucleon unplug <port> [--netns NAME] [--url URL]
+ *
+ * Attaches a namespace to a Neutron port as os-vif attaches a VM, for
+ * instances that are not Nova's (containers, namespaces, tests): binds the
+ * port to this host (binding:host_id), then creates the tap device the L2
+ * agent wires in, with the port's MAC inside the namespace. unplug removes
+ * the tap, clears the binding and, given --netns, deletes the namespace.
+ *
+ * The API is at --url, else $OS_ENDPOINT, else http://127.0.0.1:9696; a
+ * token in $OS_TOKEN is sent as X-Auth-Token (noauth needs none).
+ */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { deleteNamespace, listNamespaces } from '../host/ip.js';
+import { plugVif, unplugVif } from '../agents/plug/vif.js';
+
+export const PLUG_USAGE = [
+  'usage: nucleon plug <port id> --netns NAME [--host HOST] [--ifname IFNAME] [--url URL]',
+  '       nucleon unplug <port id> [--netns NAME] [--url URL]',
+].join('\n');
+
+class PlugFailed extends Error {}
+
+interface Api {
+  get(path: string): Promise<Record<string, unknown>>;
+  put(path: string, body: unknown): Promise<Record<string, unknown>>;
+}
+
+function apiClient(url: string): Api {
+  const base = url.replace(/\/+$/, '');
+  const token = process.env.OS_TOKEN;
+  const send = async (method: string, path: string, body?: unknown) => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/v2.0${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { 'x-auth-token': token } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new PlugFailed(`cannot reach the Networking API at ${base}: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`);
+    }
+    const text = await response.text();
+    const parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    if (!response.ok) {
+      const error = parsed.NeutronError as { message?: string } | undefined;
+      throw new PlugFailed(`${method} ${path}: ${response.status} ${error?.message ?? text}`);
+    }
+    return parsed;
+  };
+  return { get: (path) => send('GET', path), put: (path, body) => send('PUT', path, body) };
+}
+
+const member = (body: Record<string, unknown>, key: string): Record<string, unknown> => body[key] as Record<string, unknown>;
+
+export async function plugCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      netns: { type: 'string' },
+      host: { type: 'string' },
+      ifname: { type: 'string', default: 'eth0' },
+      url: { type: 'string' },
+    },
+  });
+  const [portId] = positionals;
+  if (!portId || !values.netns || positionals.length !== 1) {
+    process.stderr.write(`${PLUG_USAGE}\n`);
+    return 2;
+  }
+  const api = apiClient(values.url ?? process.env.OS_ENDPOINT ?? 'http://127.0.0.1:9696');
+  const host = values.host ?? hostname();
+  const bound = member(await api.put(`/ports/${portId}`, { port: { 'binding:host_id': host } }), 'port');
+  if (bound['binding:vif_type'] === 'binding_failed') {
+    throw new PlugFailed(`port ${portId} could not be bound on host ${host}: no alive L2 agent there reaches its network`);
+  }
+  const network = member(await api.get(`/networks/${String(bound.network_id)}`), 'network');
+  await plugVif({
+    portId,
+    macAddress: String(bound.mac_address),
+    mtu: Number(network.mtu) || 1500,
+    netns: values.netns,
+    ifname: values.ifname,
+  });
+  process.stdout.write(`plugged port ${portId} (${String(bound.mac_address)}) into namespace ${values.netns} as ${values.ifname}, bound to ${host}\n`);
+  return 0;
+}
+
+export async function unplugCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { netns: { type: 'string' }, url: { type: 'string' } },
+  });
+  const [portId] = positionals;
+  if (!portId || positionals.length !== 1) {
+    process.stderr.write(`${PLUG_USAGE}\n`);
+    return 2;
+  }
+  const removed = await unplugVif(portId);
+  const api = apiClient(values.url ?? process.env.OS_ENDPOINT ?? 'http://127.0.0.1:9696');
+  await api.put(`/ports/${portId}`, { port: { 'binding:host_id': '' } });
+  if (values.netns && (await listNamespaces()).includes(values.netns)) await deleteNamespace(values.netns);
+  process.stdout.write(`unplugged port ${portId}${removed ? '' : ' (no tap device was present)'}\n`);
+  return 0;
+}
