@@ -95,6 +95,9 @@ fi
 { echo "ip=$ip"; echo "mask=$mask"; echo "mtu=$mtu"; echo "router=$router"; echo "dns=$dns"; echo "domain=$domain"; echo "hostname=$hostname"; echo "staticroutes=$staticroutes"; } > "$LAB_LEASE_OUT"
 `;
 
+/** `--config-file F` for each file. */
+export const configArgs = (files: readonly string[]): string[] => files.flatMap((file) => ['--config-file', file]);
+
 export class Lab {
   readonly prefix: string;
   readonly dir: string;
@@ -159,16 +162,16 @@ export class Lab {
    * Starts a Nucleon command inside a host the way it would run there: its
    * own mount namespace with a private /run/netns.
    */
-  startAgent(host: LabHost, bin: string, configFiles: readonly string[]): AgentProcess {
-    const args = [join(REPO, 'bin', bin), ...configFiles.flatMap((file) => ['--config-file', file])];
+  startAgent(host: LabHost, bin: string, argv: readonly string[]): AgentProcess {
+    const args = [join(REPO, 'bin', bin), ...argv];
     const quoted = [process.execPath, ...args].map((arg) => `'${arg}'`).join(' ');
     const script = `mount -t tmpfs -o size=1m nucleon-netns /run/netns && exec ${quoted}`;
     return this.spawnIn(host.ns, `${bin}@${host.name}`, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
   }
 
   /** Starts a command in the controller's namespace (the metadata agent needs no host). */
-  startLocal(bin: string, configFiles: readonly string[]): AgentProcess {
-    const args = [join(REPO, 'bin', bin), ...configFiles.flatMap((file) => ['--config-file', file])];
+  startLocal(bin: string, argv: readonly string[]): AgentProcess {
+    const args = [join(REPO, 'bin', bin), ...argv];
     return this.track(bin, spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 

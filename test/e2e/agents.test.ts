@@ -1,0 +1,237 @@
+/**
+ * The agents end to end, on real kernel devices in network namespaces
+ * (lab.ts): a controller (the API server, RabbitMQ as the bus, a Nova
+ * metadata double), two simulated hosts each running the Linux bridge agent,
+ * the DHCP agent on h1, the metadata agent beside the controller, and VMs
+ * plugged into ports with `nucleon plug`. Runs as root; skipped otherwise.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { createTestVhost, type TestVhost } from '../rpc/helpers.js';
+import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
+import { configArgs, inNs, Lab, labUnavailable, sh, until, type AgentProcess, type LabHost } from './lab.js';
+import { startNovaDouble, type NovaDouble } from './novaDouble.js';
+
+const unavailable = await labUnavailable();
+const SECRET = 'e2e-shared-secret';
+const PROJECT = 'e2e-project';
+const AGENT_DOWN_TIME = 8;
+
+interface Port {
+  id: string;
+  mac_address: string;
+  status: string;
+  device_id: string;
+  fixed_ips: { ip_address: string; subnet_id: string }[];
+}
+
+describe('agents end to end in network namespaces', { skip: unavailable, timeout: 240_000 }, () => {
+  const lab = new Lab();
+  let vhost: TestVhost;
+  let api: TestApi;
+  let nova: NovaDouble;
+  let h1: LabHost;
+  let h2: LabHost;
+  const agents = new Map<string, AgentProcess>();
+  const configs = new Map<string, string[]>();
+  let networkId: string;
+  let vxlanId: number;
+  let p1: Port;
+  let p2: Port;
+  let vm1: string;
+  let vm2: string;
+
+  const write = (path: string, text: string) => {
+    writeFileSync(path, text);
+    return path;
+  };
+  const portOf = async (id: string): Promise<Port> => (await api.request('GET', `/v2.0/ports/${id}`)).body.port as Port;
+  const ipOf = (port: Port) => port.fixed_ips[0]!.ip_address;
+  const bridge = () => `brq${networkId.slice(0, 11)}`;
+  const start = (key: string, host: LabHost | undefined, bin: string) => {
+    const files = configArgs(configs.get(key)!);
+    agents.set(key, host ? lab.startAgent(host, bin, files) : lab.startLocal(bin, files));
+  };
+  const aliveAgents = async () => {
+    const list = (await api.request('GET', '/v2.0/agents')).body.agents as { agent_type: string; host: string; alive: boolean }[];
+    return list.filter((agent) => agent.alive).map((agent) => `${agent.agent_type}@${agent.host}`);
+  };
+
+  before(async () => {
+    await lab.setUp(2);
+    [h1, h2] = lab.hosts as [LabHost, LabHost];
+    vhost = await createTestVhost();
+    nova = await startNovaDouble(SECRET);
+    api = await startTestApi(`sqlite:///${lab.dir}/server.sqlite`, {
+      DEFAULT: { transport_url: vhost.url, agent_down_time: AGENT_DOWN_TIME },
+      ml2: { type_drivers: ['local', 'flat', 'vlan', 'vxlan'], tenant_network_types: ['vxlan'], mechanism_drivers: ['linuxbridge', 'l2population'] },
+      ml2_type_vxlan: { vni_ranges: ['1001:1100'] },
+    });
+    const apiPort = Number(new URL(api.url).port);
+    await lab.forward(5672);
+    await lab.forward(apiPort);
+
+    const socket = join(lab.dir, 'metadata_proxy');
+    const common = (host: string, dir: string) =>
+      `[DEFAULT]\nhost = ${host}\nstate_path = ${dir}\ntransport_url = ${vhost.url.replace(/^rabbit:\/\/[^@]*@[^/]*/, 'rabbit://guest:guest@127.0.0.1:5672')}\nmetadata_proxy_socket = ${socket}\ndebug = true\n[agent]\nreport_interval = 2\n`;
+    for (const host of [h1, h2]) {
+      const neutron = write(join(host.dir, 'neutron.conf'), common(host.name, host.dir));
+      const linuxbridge = write(
+        join(host.dir, 'linuxbridge_agent.ini'),
+        `[vxlan]\nenable_vxlan = true\nlocal_ip = ${host.vtep}\nl2_population = true\n[agent]\npolling_interval = 1\n`,
+      );
+      configs.set(`l2@${host.name}`, [neutron, linuxbridge]);
+    }
+    const dhcpIni = write(join(h1.dir, 'dhcp_agent.ini'), '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = true\nresync_interval = 2\n');
+    configs.set('dhcp@h1', [join(h1.dir, 'neutron.conf'), dhcpIni]);
+    const controllerDir = join(lab.dir, 'controller');
+    await sh('mkdir', ['-p', controllerDir]);
+    const metadataIni = write(
+      join(controllerDir, 'metadata_agent.ini'),
+      `[DEFAULT]\nnova_metadata_host = 127.0.0.1\nnova_metadata_port = ${nova.port}\nmetadata_proxy_shared_secret = ${SECRET}\n`,
+    );
+    configs.set('metadata', [write(join(controllerDir, 'neutron.conf'), common('controller', controllerDir)), metadataIni]);
+
+    start('l2@h1', h1, 'nucleon-linuxbridge-agent.js');
+    start('l2@h2', h2, 'nucleon-linuxbridge-agent.js');
+    start('dhcp@h1', h1, 'nucleon-dhcp-agent.js');
+    start('metadata', undefined, 'nucleon-metadata-agent.js');
+  });
+
+  after(async () => {
+    if (process.env.NUCLEON_E2E_LOGS) for (const agent of agents.values()) console.error(`--- ${agent.name}\n${agent.output()}`);
+    await lab.teardown();
+    await api?.close();
+    await nova?.close();
+    await vhost?.drop();
+  });
+
+  it('shows every agent alive', async () => {
+    const expected = ['Linux bridge agent@h1', 'Linux bridge agent@h2', 'DHCP agent@h1', 'Metadata agent@controller'];
+    await until('all four agents alive', async () => {
+      const alive = await aliveAgents();
+      return expected.every((agent) => alive.includes(agent));
+    }, 30_000);
+  });
+
+  it('gives VMs on two hosts their addresses over DHCP, makes their ports ACTIVE and lets them ping across VXLAN', async () => {
+    const network = await api.request('POST', '/v2.0/networks', { network: { name: 'e2e' } }, asProject(PROJECT));
+    assert.equal(network.status, 201, JSON.stringify(network.body));
+    networkId = network.body.network.id;
+    vxlanId = network.body.network['provider:segmentation_id'] ?? 0;
+    assert.equal(network.body.network.mtu, 1450);
+    const subnet = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr: '10.244.0.0/24' } }, asProject(PROJECT));
+    assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+    const createPort = async (name: string) => {
+      const created = await api.request(
+        'POST',
+        '/v2.0/ports',
+        { port: { network_id: networkId, name, device_owner: 'compute:nova', device_id: randomUUID() } },
+        asProject(PROJECT),
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return created.body.port as Port;
+    };
+    p1 = await createPort('vm1');
+    p2 = await createPort('vm2');
+    vm1 = lab.vm();
+    vm2 = lab.vm();
+    const apiUrl = `http://127.0.0.1:${new URL(api.url).port}`;
+    await lab.plug(h1, p1.id, vm1, apiUrl);
+    await lab.plug(h2, p2.id, vm2, apiUrl);
+
+    await until('both ports ACTIVE', async () => (await portOf(p1.id)).status === 'ACTIVE' && (await portOf(p2.id)).status === 'ACTIVE', 20_000);
+    const lease1 = await until('a lease for vm1', () => lab.dhcp(vm1), 20_000);
+    const lease2 = await until('a lease for vm2', () => lab.dhcp(vm2), 20_000);
+    assert.equal(lease1.ip, ipOf(p1));
+    assert.equal(lease2.ip, ipOf(p2));
+    assert.equal(lease1.mtu, '1450');
+    assert.match(lease1.staticroutes ?? '', /169\.254\.169\.254\/32/);
+    await inNs(vm1, 'ping', '-c', '3', '-W', '1', ipOf(p2));
+  });
+
+  it('forwards metadata requests to Nova signed, ignoring headers the VM sends itself', async () => {
+    const before = nova.requests.length;
+    const answer = await inNs(vm1, 'curl', '--noproxy', '*', '-s', '-m', '10', '-H', 'X-Instance-ID: spoofed', '-H', `X-Forwarded-For: ${ipOf(p2)}`, 'http://169.254.169.254/latest/meta-data/instance-id');
+    assert.equal(answer, p1.device_id);
+    const seen = nova.requests.slice(before);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.signatureValid, true);
+    assert.equal(seen[0]!.headers['x-instance-id'], p1.device_id);
+    assert.equal(seen[0]!.headers['x-tenant-id'], PROJECT);
+    assert.equal(String(seen[0]!.headers['x-forwarded-for']).split(',').at(-1)!.trim(), ipOf(p1));
+  });
+
+  it('black-holes full-size frames from a VM that ignores the network MTU, and the DHCP-pushed MTU fixes it', async () => {
+    await inNs(vm1, 'ip', 'link', 'set', 'eth0', 'mtu', '1500');
+    await assert.rejects(inNs(vm1, 'ping', '-c', '2', '-W', '1', '-M', 'do', '-s', '1472', ipOf(p2)));
+    const lease = await lab.dhcp(vm1);
+    assert.equal(lease.mtu, '1450');
+    assert.match(await inNs(vm1, 'ip', 'link', 'show', 'eth0'), /mtu 1450/);
+    await inNs(vm1, 'ping', '-c', '2', '-W', '1', '-M', 'do', '-s', '1422', ipOf(p2));
+  });
+
+  it('repairs drift on its periodic resync: a deleted bridge, a removed FDB entry, a killed dnsmasq', async () => {
+    await sh('ip', ['-n', h2.ns, 'link', 'delete', bridge()]);
+    await until('the bridge on h2 back with the tap in it', async () => (await sh('ip', ['-n', h2.ns, 'link', 'show', 'master', bridge()])).includes(`tap${p2.id.slice(0, 11)}`));
+    await until('vm1 reaches vm2 again', () => inNs(vm1, 'ping', '-c', '1', '-W', '1', ipOf(p2)));
+
+    const vxlan = `vxlan-${vxlanId}`;
+    await sh('bridge', ['-n', h1.ns, 'fdb', 'del', p2.mac_address, 'dev', vxlan, 'dst', h2.vtep]);
+    await until('the FDB entry for vm2 back on h1', async () => (await sh('bridge', ['-n', h1.ns, 'fdb', 'show', 'dev', vxlan])).includes(p2.mac_address));
+
+    const pidFile = join(h1.dir, 'dhcp', networkId, 'pid');
+    const oldPid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(oldPid, 'SIGKILL');
+    await until('dnsmasq running again', () => {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      return pid !== oldPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq');
+    });
+    assert.equal((await lab.dhcp(vm2)).ip, ipOf(p2));
+  });
+
+  it('keeps a ping between VMs running through an L2 agent restart, and leases through a DHCP agent restart', async () => {
+    const ping = inNs(vm1, 'ping', '-i', '0.1', '-c', '50', '-W', '1', ipOf(p2));
+    await lab.stop(agents.get('l2@h2')!);
+    start('l2@h2', h2, 'nucleon-linuxbridge-agent.js');
+    const out = await ping;
+    assert.match(out, / 0% packet loss/);
+
+    const leases = join(h1.dir, 'dhcp', networkId, 'leases');
+    const pidFile = join(h1.dir, 'dhcp', networkId, 'pid');
+    const dnsmasqPid = readFileSync(pidFile, 'utf8');
+    await lab.stop(agents.get('dhcp@h1')!);
+    start('dhcp@h1', h1, 'nucleon-dhcp-agent.js');
+    await until('the DHCP agent reported again', async () => (await aliveAgents()).includes('DHCP agent@h1'));
+    await new Promise((r) => setTimeout(r, 3_000)); // a resync of the restarted agent
+    assert.equal(readFileSync(pidFile, 'utf8'), dnsmasqPid, 'dnsmasq kept running');
+    assert.match(readFileSync(leases, 'utf8'), new RegExp(p1.mac_address));
+    assert.equal((await lab.dhcp(vm1)).ip, ipOf(p1));
+  });
+
+  it('shows a killed agent as down after agent_down_time, in the API and in `openstack network agent list`', async () => {
+    await lab.stop(agents.get('l2@h2')!, 'SIGKILL');
+    await until('the h2 L2 agent down', async () => !(await aliveAgents()).includes('Linux bridge agent@h2'), (AGENT_DOWN_TIME + 10) * 1000);
+    const cli = await sh('sh', ['-c', 'command -v openstack']).catch(() => '');
+    if (cli.trim() !== '') {
+      const table = await sh('openstack', ['--os-auth-type', 'none', '--os-endpoint', api.url, 'network', 'agent', 'list', '-f', 'value', '-c', 'Agent Type', '-c', 'Host', '-c', 'Alive']);
+      assert.match(table, /Linux bridge agent h2 XXX/);
+      assert.match(table, /Linux bridge agent h1 :-\)/);
+    }
+  });
+
+  it('unplugs a VM: the tap goes, the port goes DOWN and loses its binding', async () => {
+    const apiUrl = `http://127.0.0.1:${new URL(api.url).port}`;
+    await lab.unplug(h1, p1.id, vm1, apiUrl);
+    assert.doesNotMatch(await sh('ip', ['-n', h1.ns, 'link', 'show']), new RegExp(`tap${p1.id.slice(0, 11)}`));
+    const port = await until('p1 DOWN', async () => {
+      const current = (await api.request('GET', `/v2.0/ports/${p1.id}`)).body.port;
+      return current.status === 'DOWN' ? current : undefined;
+    });
+    assert.equal(port['binding:host_id'], '');
+  });
+});
