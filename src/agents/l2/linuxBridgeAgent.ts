@@ -1,0 +1,347 @@
+/**
+ * The Linux bridge L2 agent (Neutron's linuxbridge_neutron_agent.py) as a
+ * reconciler over one network namespace. A pass:
+ *
+ *   1. lists the namespace's links; new `tap*` devices, and those the server
+ *      said changed (port_update, network_update), are looked up on the
+ *      server (get_devices_details_list_and_failed_devices);
+ *   2. builds the desired state from every known bound port whose tap is
+ *      present (desiredState.ts) plus the l2population entries (fdbTable.ts);
+ *   3. diffs it against the links, forwarding and neighbour entries
+ *      (plan.ts) and applies the lines: one `ip -batch`, one `bridge -batch`;
+ *   4. tells the server which ports it wired and which taps went away
+ *      (update_device_list), so they go ACTIVE / DOWN; the first report after
+ *      a start asks for every forwarding entry again (refresh_tunnels).
+ *
+ * Passes run every polling_interval (drift repair), soon after a link
+ * appears or disappears (ip monitor), and soon after a notification. The
+ * agent never deletes what it finds on start: bridges, VXLAN devices and
+ * taps are reused, so traffic keeps flowing through a restart; stop() leaves
+ * the dataplane as it is.
+ */
+import type { Logger } from 'pino';
+
+import type { FdbEntry, IpRoute, NeighEntry } from '../../host/ip.js';
+import { LinkMonitor } from '../../host/linkMonitor.js';
+import type { Bus, ServeHandle } from '../../rpc/bus.js';
+import { PLUGIN } from '../../rpc/topics.js';
+import { Reconciler } from '../common/reconciler.js';
+import { StateReporter } from '../common/stateReporter.js';
+import { type BoundDevice, type DeviceDetails, parseDetailsAnswer } from './deviceDetails.js';
+import { desiredState } from './desiredState.js';
+import { FdbTable } from './fdbTable.js';
+import { serveAgentNotifications } from './notifications.js';
+import { type Plan, planIsEmpty, planLines, planLinuxBridge } from './plan.js';
+import { BRIDGE_PREFIX, TAP_PREFIX, tapName } from './names.js';
+import type { LinuxBridgeAgentSettings } from './settings.js';
+
+/** What the agent needs of a namespace: host/ip.ts's IpRoute (tests may pass a fake). */
+export type L2Host = Pick<IpRoute, 'netns' | 'links' | 'addresses' | 'fdb' | 'neighbours' | 'batch' | 'bridgeBatch'>;
+
+export const AGENT_TYPE = 'Linux bridge agent';
+export const AGENT_BINARY = 'neutron-linuxbridge-agent';
+
+export interface LinuxBridgeAgentOptions {
+  /** Watch links with `ip monitor` for immediate passes (default true). */
+  readonly watchLinks?: boolean;
+  /** Delay folding a burst of kicks into one pass (default 10 ms). */
+  readonly settleMs?: number;
+}
+
+/** One pass's outcome, for logs, dry runs and benchmarks. */
+export interface PassResult {
+  readonly plan: Plan;
+  readonly devicesUp: readonly string[];
+  readonly devicesDown: readonly string[];
+}
+
+export class LinuxBridgeAgent {
+  readonly agentId: string;
+  /** Each tap's answer from the server, while the tap is present. */
+  private readonly known = new Map<string, DeviceDetails>();
+  /** Taps to look up again (a notification said their port or network changed). */
+  private readonly dirty = new Set<string>();
+  /** Taps whose port is gone: taken out of their bridge. */
+  private readonly released = new Set<string>();
+  /** Devices wired or gone, not yet reported to the server. */
+  private readonly pendingUp = new Set<string>();
+  private readonly pendingDown = new Set<string>();
+  /** Devices reported up: reported down when their tap disappears. */
+  private readonly reportedUp = new Set<string>();
+  private refreshTunnels = true;
+  private readonly fdb: FdbTable | undefined;
+  private readonly reconciler: Reconciler;
+  private readonly reporter: StateReporter;
+  private readonly monitor: LinkMonitor | undefined;
+  private handles: ServeHandle[] = [];
+  private deviceCount = 0;
+  lastPass: PassResult | undefined;
+
+  constructor(
+    readonly settings: LinuxBridgeAgentSettings,
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    private readonly host: L2Host,
+    options: LinuxBridgeAgentOptions = {},
+  ) {
+    this.agentId = `lb-${settings.host}`;
+    this.fdb = settings.vxlan?.l2Population ? new FdbTable(settings.vxlan.localIp) : undefined;
+    this.reconciler = new Reconciler({
+      name: 'linuxbridge',
+      intervalMs: settings.pollingIntervalMs,
+      settleMs: options.settleMs ?? 10,
+      pass: async () => {
+        this.lastPass = await this.pass(true);
+      },
+      log,
+    });
+    this.reporter = new StateReporter(
+      bus,
+      { agentType: AGENT_TYPE, binary: AGENT_BINARY, host: settings.host, topic: 'N/A', availabilityZone: settings.availabilityZone },
+      {
+        intervalMs: settings.reportIntervalMs,
+        configurations: () => this.configurations(),
+        logHeartbeats: settings.logHeartbeats,
+        // Notifications sent while the server thought us dead went nowhere: look everything up again.
+        onRevived: () => this.resyncAll(),
+      },
+      log,
+    );
+    this.monitor =
+      options.watchLinks === false
+        ? undefined
+        : new LinkMonitor(
+            host.netns,
+            (event) => {
+              if (event.ifname.startsWith(TAP_PREFIX) || (event.deleted && event.ifname.startsWith(BRIDGE_PREFIX))) this.reconciler.kick();
+            },
+            (err) => log.warn({ err }, 'ip monitor failed; new taps are seen at the next poll'),
+          );
+  }
+
+  /** What the server's linuxbridge mechanism driver binds on (agentMechanism.ts) and l2population reads (fdb.ts). */
+  configurations(): Record<string, unknown> {
+    const { vxlan } = this.settings;
+    return {
+      interface_mappings: this.settings.interfaceMappings,
+      bridge_mappings: this.settings.bridgeMappings,
+      tunnel_types: vxlan ? ['vxlan'] : [],
+      tunneling_ip: vxlan?.localIp ?? '',
+      l2_population: vxlan?.l2Population ?? false,
+      devices: this.deviceCount,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.handles = await serveAgentNotifications(this.bus, this.settings.host, {
+      portUpdate: (portId) => this.markDirty([tapName(portId)]),
+      portDelete: (portId) => this.release([tapName(portId)]),
+      networkUpdate: (networkId) => this.markDirty(this.tapsOfNetwork(networkId)),
+      networkDelete: (networkId) => {
+        this.release(this.tapsOfNetwork(networkId));
+        this.fdb?.forgetNetwork(networkId);
+      },
+      fdbAdd: (networkId, entries) => this.fdbChange(() => this.fdb?.add(networkId, entries)),
+      fdbRemove: (networkId, entries) => this.fdbChange(() => this.fdb?.remove(networkId, entries)),
+      log: this.log,
+    });
+    this.reporter.start();
+    this.monitor?.start();
+    this.reconciler.start();
+  }
+
+  /** Resolves once a full pass that started after this call is done. */
+  sync(): Promise<void> {
+    return this.reconciler.sync();
+  }
+
+  get passes(): number {
+    return this.reconciler.passes;
+  }
+
+  /** Stops listening and looping; the bridges, VXLAN devices and taps stay as they are. */
+  async stop(): Promise<void> {
+    this.monitor?.stop();
+    this.reporter.stop();
+    await Promise.all(this.handles.map((handle) => handle.stop()));
+    this.handles = [];
+    await this.reconciler.stop();
+  }
+
+  /** One pass without applying anything: the lines it would run (`--dry-run`). */
+  async dryRun(): Promise<string[]> {
+    return planLines((await this.pass(false)).plan);
+  }
+
+  private markDirty(devices: readonly string[]): void {
+    for (const device of devices) this.dirty.add(device);
+    this.reconciler.kick();
+  }
+
+  private release(devices: readonly string[]): void {
+    for (const device of devices) {
+      this.known.delete(device);
+      this.dirty.delete(device);
+      this.released.add(device);
+    }
+    this.reconciler.kick();
+  }
+
+  private fdbChange(change: () => void): void {
+    change();
+    this.reconciler.kick();
+  }
+
+  private resyncAll(): void {
+    this.refreshTunnels = true;
+    this.markDirty([...this.known.keys()]);
+  }
+
+  private tapsOfNetwork(networkId: string): string[] {
+    return [...this.known.values()].flatMap((d) => (d.kind === 'bound' && d.networkId === networkId ? [d.device] : []));
+  }
+
+  private async vtepDevice(): Promise<string | undefined> {
+    const localIp = this.settings.vxlan?.localIp;
+    if (localIp === undefined) return undefined;
+    for (const link of await this.host.addresses()) {
+      if (link.addr_info.some((a) => a.local === localIp)) return link.ifname;
+    }
+    return undefined;
+  }
+
+  private async pass(apply: boolean): Promise<PassResult> {
+    const links = await this.host.links();
+    const taps = links.filter((link) => link.ifname.startsWith(TAP_PREFIX)).map((link) => link.ifname);
+    const present = new Set(taps);
+    this.deviceCount = taps.length;
+
+    // Taps gone since the last pass: their ports go DOWN.
+    for (const device of [...this.known.keys()]) {
+      if (present.has(device)) continue;
+      this.known.delete(device);
+      if (this.reportedUp.delete(device)) this.pendingDown.add(device);
+    }
+    for (const device of [...this.released, ...this.dirty]) {
+      if (!present.has(device)) {
+        this.released.delete(device);
+        this.dirty.delete(device);
+      }
+    }
+
+    const ask = taps.filter((device) => !this.known.has(device) || this.dirty.has(device));
+    const failed = new Set<string>();
+    const fetched: DeviceDetails[] = [];
+    if (ask.length > 0) {
+      for (const device of ask) this.dirty.delete(device);
+      const answer = parseDetailsAnswer(
+        await this.bus.call(PLUGIN, 'get_devices_details_list_and_failed_devices', { devices: ask, agent_id: this.agentId, host: this.settings.host }),
+      );
+      for (const device of answer.failed) failed.add(device);
+      for (const details of answer.devices) fetched.push(details);
+      // Not answered at all: asked again next pass.
+      const answered = new Set(answer.devices.map((d) => d.device));
+      for (const device of ask) if (!answered.has(device)) failed.add(device);
+      if (apply) {
+        for (const details of fetched) {
+          this.known.set(details.device, details);
+          if (details.kind === 'bound') this.released.delete(details.device);
+        }
+        for (const device of failed) this.dirty.add(device);
+      }
+    }
+
+    const current = new Map(this.known);
+    if (!apply) for (const details of fetched) current.set(details.device, details);
+    const bound = [...current.values()].filter((d): d is BoundDevice => d.kind === 'bound' && present.has(d.device));
+    const desired = desiredState(bound, this.settings, await this.vtepDevice());
+    for (const { device, reason } of desired.unwirable) this.log.warn({ device }, `cannot wire ${device}: ${reason}`);
+
+    // Bridges holding taps whose fate is unknown (lookup failed) stay as they are.
+    const keepBridges = new Set(links.filter((l) => failed.has(l.ifname) && l.master !== undefined).map((l) => l.master!));
+    const fdb = new Map<string, readonly FdbEntry[]>();
+    const neighbours = new Map<string, readonly NeighEntry[]>();
+    const linkNames = new Set(links.map((l) => l.ifname));
+    const arpResponder = this.settings.vxlan?.arpResponder === true && this.fdb !== undefined;
+    if (this.fdb) {
+      for (const network of desired.networks.values()) {
+        const dev = network.uplink?.kind === 'vxlan' ? network.uplink.name : undefined;
+        if (dev === undefined || !linkNames.has(dev)) continue;
+        fdb.set(dev, await this.host.fdb(dev));
+        if (arpResponder) neighbours.set(dev, await this.host.neighbours(dev));
+      }
+    }
+    const fdbTable = this.fdb;
+    const plan = planLinuxBridge({
+      desired,
+      actual: { links, fdb, neighbours },
+      ...(fdbTable ? { fdbOf: (networkId: string) => fdbTable.forNetwork(networkId) } : {}),
+      neighbourEntries: arpResponder,
+      released: this.released,
+      keepBridges,
+    });
+    const unwirable = new Set(desired.unwirable.map((u) => u.device));
+    const up = fetched.filter((d): d is BoundDevice => d.kind === 'bound' && d.adminStateUp && !unwirable.has(d.device)).map((d) => d.device);
+    const down = fetched.filter((d) => d.kind === 'bound' && !d.adminStateUp).map((d) => d.device);
+    if (!apply) return { plan, devicesUp: up, devicesDown: down };
+
+    const failedGroups = await this.applyPlan(plan);
+    for (const networkId of desired.networks.keys()) if (!failedGroups.has(networkId)) this.fdb?.forgetRemovals(networkId);
+    for (const device of up) {
+      const details = current.get(device);
+      if (details?.kind === 'bound' && failedGroups.has(details.networkId)) this.dirty.add(device);
+      else this.pendingUp.add(device);
+    }
+    for (const device of down) this.pendingDown.add(device);
+    for (const device of unwirable) this.dirty.delete(device);
+    return this.report(plan);
+  }
+
+  /** Applies the plan in one batch per tool; when a line fails, group by group. Returns the labels of failed groups. */
+  private async applyPlan(plan: Plan): Promise<Set<string>> {
+    const failed = new Set<string>();
+    if (planIsEmpty(plan)) return failed;
+    try {
+      await this.host.batch(plan.groups.flatMap((g) => g.ip));
+      await this.host.bridgeBatch(plan.groups.flatMap((g) => g.bridge));
+      return failed;
+    } catch (err) {
+      this.log.warn({ err }, 'a plan line failed; applying network by network');
+    }
+    for (const group of plan.groups) {
+      try {
+        await this.host.batch(group.ip);
+        await this.host.bridgeBatch(group.bridge);
+      } catch (err) {
+        failed.add(group.label);
+        this.log.error({ err, network: group.label }, 'could not wire a network; the next pass retries');
+      }
+    }
+    return failed;
+  }
+
+  private async report(plan: Plan): Promise<PassResult> {
+    const devicesUp = [...this.pendingUp];
+    const devicesDown = [...this.pendingDown];
+    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown };
+    const refresh = this.refreshTunnels;
+    await this.bus.call(PLUGIN, 'update_device_list', {
+      devices_up: devicesUp,
+      devices_down: devicesDown,
+      agent_id: this.agentId,
+      host: this.settings.host,
+      refresh_tunnels: refresh,
+    });
+    // Reported: a failure above leaves them pending for the next pass.
+    if (refresh && devicesUp.length > 0) this.refreshTunnels = false;
+    for (const device of devicesUp) {
+      this.pendingUp.delete(device);
+      this.reportedUp.add(device);
+    }
+    for (const device of devicesDown) {
+      this.pendingDown.delete(device);
+      this.reportedUp.delete(device);
+    }
+    return { plan, devicesUp, devicesDown };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * ML2's AgentNotifierApi (neutron/plugins/ml2/rpc.py): fanouts that tell
+ * every L2 agent a port or network changed, so the agent that has its tap
+ * looks again at once instead of at its next poll.
+ *
+ *   port_update     {port, network_type, segmentation_id, physical_network}
+ *                   when what an agent wires changed: admin_state_up,
+ *                   fixed_ips, binding:host_id (and the binding), security
+ *                   groups, MAC, allowed address pairs, port security
+ *   port_delete     {port_id}
+ *   network_update  {network}   when MTU or admin_state_up changed
+ *   network_delete  {network_id}
+ *
+ * On q-agent-notifier-<resource>-<operation> (topics.ts AGENT_NOTIFIER).
+ * Sent after commit; a bus failure is logged, never fails the request
+ * (agents resync on their own). Port creates send nothing, as in Neutron:
+ * the agent finds the new tap by itself.
+ */
+import type { Db } from '../../db/schema.js';
+import type { EventBus } from '../../events/bus.js';
+import type { Bus } from '../../rpc/bus.js';
+import { AGENT_NOTIFIER } from '../../rpc/topics.js';
+import type { ApiObject } from '../collection.js';
+import type { CoreEvents } from '../core/events.js';
+import { bindingOf, boundSegment } from './boundSegment.js';
+
+export interface AgentNotifierLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Port attributes whose change an L2 agent acts on (ML2's need_port_update_notify). */
+const PORT_ATTRIBUTES_AGENTS_WIRE = [
+  'admin_state_up',
+  'fixed_ips',
+  'binding:host_id',
+  'binding:vif_type',
+  'binding:vnic_type',
+  'binding:profile',
+  'security_groups',
+  'mac_address',
+  'allowed_address_pairs',
+  'port_security_enabled',
+];
+
+const NETWORK_ATTRIBUTES_AGENTS_WIRE = ['mtu', 'admin_state_up'];
+
+const changed = (original: ApiObject, current: ApiObject, keys: readonly string[]): boolean =>
+  keys.some((key) => JSON.stringify(original[key]) !== JSON.stringify(current[key]));
+
+export class AgentNotifier {
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly log: AgentNotifierLogger,
+  ) {}
+
+  subscribe(events: EventBus<CoreEvents>): void {
+    events.on('port.after_update', ({ original, current }) =>
+      original && changed(original, current, PORT_ATTRIBUTES_AGENTS_WIRE) ? this.portUpdate(current) : undefined,
+    );
+    events.on('port.after_delete', ({ current }) => this.send(AGENT_NOTIFIER.portDelete, 'port_delete', { port_id: current.id }));
+    events.on('network.after_update', ({ original, current }) =>
+      original && changed(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send(AGENT_NOTIFIER.networkUpdate, 'network_update', { network: current }) : undefined,
+    );
+    events.on('network.after_delete', ({ current }) => this.send(AGENT_NOTIFIER.networkDelete, 'network_delete', { network_id: current.id }));
+  }
+
+  private async portUpdate(port: ApiObject): Promise<void> {
+    const segment = await boundSegment(this.db, bindingOf(port));
+    await this.send(AGENT_NOTIFIER.portUpdate, 'port_update', {
+      port,
+      network_type: segment?.networkType ?? null,
+      segmentation_id: segment?.segmentationId ?? null,
+      physical_network: segment?.physicalNetwork ?? null,
+    });
+  }
+
+  private async send(topic: string, method: string, args: Record<string, unknown>): Promise<void> {
+    try {
+      await this.bus.fanout(topic, method, args);
+    } catch (err) {
+      this.log.warn({ err, topic, method }, 'could not notify the L2 agents');
+    }
+  }
+}
