@@ -1,7 +1,8 @@
 /**
  * The two Keystone v3 calls the server makes, each with a deadline:
  *
- *   POST /v3/auth/tokens?nocatalog   password, project scope -> the service token
+ *   POST /v3/auth/tokens[?nocatalog] password, project scope -> the service token
+ *                                    (with the service catalog when asked for)
  *   GET  /v3/auth/tokens?nocatalog   X-Auth-Token: service, X-Subject-Token: user's
  *
  * Keystone's answers become data (valid, invalid, service token refused,
@@ -9,6 +10,7 @@
  * reset connections, timeouts, 5xx, a body that is not a token) is thrown as
  * KeystoneUnavailable, which the authenticator turns into a 503.
  */
+import { type CatalogService, parseCatalog } from './catalog.js';
 import type { ServiceCredentials } from './settings.js';
 import { parseToken, type TokenInfo } from './tokenInfo.js';
 
@@ -30,6 +32,13 @@ export type ValidateResult =
 export interface IssuedToken {
   readonly token: string;
   readonly expiresAt: number;
+  /** The service catalog; empty unless asked for. */
+  readonly catalog: readonly CatalogService[];
+}
+
+export interface IssueOptions {
+  /** Ask for the service catalog too (to find another service's endpoint). */
+  readonly catalog?: boolean;
 }
 
 export interface IdentityClientOptions {
@@ -38,6 +47,8 @@ export interface IdentityClientOptions {
   /** Deadline of each call, connection to last byte. */
   readonly timeoutMs: number;
   readonly fetch?: Fetch;
+  /** The configuration section the credentials come from, for messages; default keystone_authtoken. */
+  readonly credentialsSection?: string;
 }
 
 export class IdentityClient {
@@ -45,30 +56,34 @@ export class IdentityClient {
   private readonly fetch: Fetch;
 
   constructor(private readonly options: IdentityClientOptions) {
-    this.tokensUrl = `${options.identityUrl.replace(/\/+$/, '')}/auth/tokens?nocatalog`;
+    this.tokensUrl = `${options.identityUrl.replace(/\/+$/, '')}/auth/tokens`;
     this.fetch = options.fetch ?? fetch;
   }
 
   /** Logs in with the service credentials; throws KeystoneUnavailable when that is impossible now. */
-  async issueToken(credentials: ServiceCredentials): Promise<IssuedToken> {
+  async issueToken(credentials: ServiceCredentials, options: IssueOptions = {}): Promise<IssuedToken> {
     const body = {
       auth: {
         identity: { methods: ['password'], password: { user: { ...credentials.user, password: credentials.password } } },
         scope: { project: credentials.project },
       },
     };
-    const { status, headers, json } = await this.call('POST', { 'content-type': 'application/json' }, JSON.stringify(body));
-    if (status === 401) throw new KeystoneUnavailable('Keystone refused the service credentials ([keystone_authtoken] username/password)');
+    const url = options.catalog === true ? this.tokensUrl : `${this.tokensUrl}?nocatalog`;
+    const { status, headers, json } = await this.call('POST', url, { 'content-type': 'application/json' }, JSON.stringify(body));
+    if (status === 401) {
+      const section = this.options.credentialsSection ?? 'keystone_authtoken';
+      throw new KeystoneUnavailable(`Keystone refused the service credentials ([${section}] username/password)`);
+    }
     if (status !== 201 && status !== 200) throw new KeystoneUnavailable(`Keystone answered HTTP ${status} to the service login`);
     const token = headers.get('x-subject-token');
     const info = parseToken(json);
     if (!token || !info) throw new KeystoneUnavailable('Keystone answered the service login without a token');
-    return { token, expiresAt: info.expiresAt };
+    return { token, expiresAt: info.expiresAt, catalog: options.catalog === true ? parseCatalog(json) : [] };
   }
 
   /** Asks Keystone what `userToken` is, with `serviceToken` as the caller. */
   async validate(serviceToken: string, userToken: string): Promise<ValidateResult> {
-    const { status, json } = await this.call('GET', { 'x-auth-token': serviceToken, 'x-subject-token': userToken });
+    const { status, json } = await this.call('GET', `${this.tokensUrl}?nocatalog`, { 'x-auth-token': serviceToken, 'x-subject-token': userToken });
     switch (status) {
       case 200: {
         const token = parseToken(json);
@@ -87,24 +102,18 @@ export class IdentityClient {
     }
   }
 
-  private async call(method: 'GET' | 'POST', headers: Record<string, string>, body?: string) {
+  private async call(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string) {
     const seconds = this.options.timeoutMs / 1000;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      const response = await this.fetch(this.tokensUrl, {
+      const response = await this.fetch(url, {
         method,
         headers: { accept: 'application/json', ...headers },
         ...(body !== undefined ? { body } : {}),
         signal,
         redirect: 'error',
       });
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
+      const { json } = await readBody(response);
       return { status: response.status, headers: response.headers, json };
     } catch (error) {
       if (signal.aborted) throw new KeystoneUnavailable(`Keystone did not answer within ${seconds} s`);
@@ -113,8 +122,18 @@ export class IdentityClient {
   }
 }
 
+/** A response's text, and its JSON when it is JSON (undefined otherwise). */
+export async function readBody(response: Response): Promise<{ readonly text: string; readonly json: unknown }> {
+  const text = await response.text();
+  try {
+    return { text, json: text ? (JSON.parse(text) as unknown) : undefined };
+  } catch {
+    return { text, json: undefined };
+  }
+}
+
 /** `fetch failed` hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, ...). */
-function describeFetchError(error: unknown): string {
+export function describeFetchError(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error) {
     const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;

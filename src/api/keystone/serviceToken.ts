@@ -3,16 +3,17 @@
  * Keystone to validate users' tokens. Obtained on first use, renewed shortly
  * before it expires (keystoneauth's margin: two minutes, or half the lifetime
  * of a short-lived token) or as soon as Keystone refuses it. Concurrent
- * callers share one login.
+ * callers share one login. With `catalog`, the login asks for the service
+ * catalog too, kept with the token (to find another service's endpoint).
  */
-import type { IdentityClient } from './identityClient.js';
+import type { IdentityClient, IssuedToken } from './identityClient.js';
 import type { ServiceCredentials } from './settings.js';
 
 const RENEW_MARGIN_MS = 120_000;
 
 export class ServiceToken {
-  private current: { readonly token: string; readonly renewAt: number; readonly expiresAt: number } | undefined;
-  private pending: Promise<string> | undefined;
+  private current: (IssuedToken & { readonly renewAt: number }) | undefined;
+  private pending: Promise<IssuedToken> | undefined;
   /** How many times the server has logged in (for tests and logs). */
   logins = 0;
 
@@ -20,6 +21,7 @@ export class ServiceToken {
     private readonly client: IdentityClient,
     private readonly credentials: ServiceCredentials,
     private readonly now: () => number = Date.now,
+    private readonly options: { readonly catalog?: boolean } = {},
   ) {}
 
   /**
@@ -27,13 +29,18 @@ export class ServiceToken {
    * can be had. When renewing fails, a token that has not expired yet still serves.
    */
   async get(): Promise<string> {
+    return (await this.session()).token;
+  }
+
+  /** As get(), with the token's expiry and catalog. */
+  async session(): Promise<IssuedToken> {
     const current = this.current;
-    if (current && this.now() < current.renewAt) return current.token;
+    if (current && this.now() < current.renewAt) return current;
     this.pending ??= this.login();
     try {
       return await this.pending;
     } catch (error) {
-      if (current && current === this.current && this.now() < current.expiresAt) return current.token;
+      if (current && current === this.current && this.now() < current.expiresAt) return current;
       throw error;
     }
   }
@@ -43,14 +50,14 @@ export class ServiceToken {
     if (this.current?.token === token) this.current = undefined;
   }
 
-  private async login(): Promise<string> {
+  private async login(): Promise<IssuedToken> {
     try {
       this.logins += 1;
       const issuedAt = this.now();
-      const { token, expiresAt } = await this.client.issueToken(this.credentials);
-      const lifetime = expiresAt - issuedAt;
-      this.current = { token, expiresAt, renewAt: expiresAt - Math.min(RENEW_MARGIN_MS, lifetime / 2) };
-      return token;
+      const issued = await this.client.issueToken(this.credentials, { catalog: this.options.catalog === true });
+      const lifetime = issued.expiresAt - issuedAt;
+      this.current = { ...issued, renewAt: issued.expiresAt - Math.min(RENEW_MARGIN_MS, lifetime / 2) };
+      return issued;
     } finally {
       this.pending = undefined;
     }

@@ -43,7 +43,27 @@ export interface KeystoneSettings {
 
 const PASSWORD_PLUGINS = new Set(['password', 'v3password']);
 
-export function keystoneSettingsFrom(source: KeystoneConfigSource): KeystoneSettings {
+/** The keystoneauth `password` plugin's options, which [keystone_authtoken] and [nova] share. */
+export type PasswordAuthOption =
+  | 'auth_type'
+  | 'auth_url'
+  | 'username'
+  | 'password'
+  | 'project_name'
+  | 'user_domain_name'
+  | 'user_domain_id'
+  | 'project_domain_name'
+  | 'project_domain_id';
+
+/** A section with the password plugin's options, and the loader's way of reporting a problem in it. */
+export interface PasswordAuthSource {
+  readonly values: { readonly [O in PasswordAuthOption]?: string | undefined };
+  required(option: PasswordAuthOption): string;
+  errorFor(option: PasswordAuthOption, reason: string): Error;
+}
+
+/** Where Keystone is and who logs in (auth_type = password), from a section such as [keystone_authtoken] or [nova]. */
+export function passwordAuthFrom(source: PasswordAuthSource): { readonly identityUrl: string; readonly credentials: ServiceCredentials } {
   const { values } = source;
   const authType = source.required('auth_type');
   if (!PASSWORD_PLUGINS.has(authType)) {
@@ -52,15 +72,26 @@ export function keystoneSettingsFrom(source: KeystoneConfigSource): KeystoneSett
   const authUrl = source.required('auth_url');
   const password = source.required('password');
 
-  const domain = (id: KeystoneOption, name: KeystoneOption): DomainRef => {
+  const domain = (id: PasswordAuthOption, name: PasswordAuthOption): DomainRef => {
     const byId = values[id];
     if (typeof byId === 'string' && byId !== '') return { id: byId };
-    return { name: String(source.required(name)) };
+    return { name: source.required(name) };
   };
   // Names within domains, as the guide writes them; the domains may be given by id instead.
   // (user_id / project_id are not declared options yet.)
   const user: NamedRef = { name: source.required('username'), domain: domain('user_domain_id', 'user_domain_name') };
   const project: NamedRef = { name: source.required('project_name'), domain: domain('project_domain_id', 'project_domain_name') };
+  return { identityUrl: identityApiUrl(authUrl), credentials: { user, password, project } };
+}
+
+export function keystoneSettingsFrom(source: KeystoneConfigSource): KeystoneSettings {
+  const { values } = source;
+  const { identityUrl, credentials } = passwordAuthFrom({
+    values,
+    required: (option) => String(source.required(option)),
+    errorFor: (option, reason) => source.errorFor(option, reason),
+  });
+  const authUrl = source.required('auth_url');
 
   const notes: string[] = [];
   if (values.memcached_servers && values.memcached_servers.length > 0) {
@@ -70,9 +101,9 @@ export function keystoneSettingsFrom(source: KeystoneConfigSource): KeystoneSett
   if (values.insecure) notes.push('[keystone_authtoken] insecure is not used: TLS certificates are always verified');
 
   return {
-    identityUrl: identityApiUrl(authUrl),
+    identityUrl,
     wwwAuthenticateUri: values.www_authenticate_uri ?? authUrl,
-    credentials: { user, password, project },
+    credentials,
     tokenCacheSeconds: values.token_cache_time,
     notes,
   };
