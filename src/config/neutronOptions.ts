@@ -164,6 +164,20 @@ export const defaultOptions = [
   },
   {
     section: 'DEFAULT',
+    name: 'send_events_interval',
+    type: { kind: 'integer', min: 1 },
+    default: 2,
+    help: 'Seconds between two batches of events sent to Nova; events that come in between go in the next batch.',
+  },
+  {
+    section: 'DEFAULT',
+    name: 'http_retries',
+    type: { kind: 'integer', min: 0 },
+    default: 3,
+    help: 'Times a call to Nova that could not be made (connection refused, timeout, 5xx) is retried; 0: tried once.',
+  },
+  {
+    section: 'DEFAULT',
     name: 'agent_down_time',
     type: { kind: 'integer', min: 1 },
     default: 75,
@@ -364,6 +378,8 @@ export const novaOptions = [
   { section: 'nova', name: 'auth_type', type: string, help: 'The keystoneauth plugin, usually password.' },
   { section: 'nova', name: 'project_domain_name', type: string, help: "Domain name of the Nova user's project." },
   { section: 'nova', name: 'user_domain_name', type: string, help: 'Domain name of the Nova user.' },
+  { section: 'nova', name: 'project_domain_id', type: string, help: "Domain id of the Nova user's project." },
+  { section: 'nova', name: 'user_domain_id', type: string, help: 'Domain id of the Nova user.' },
   { section: 'nova', name: 'region_name', type: string, help: 'Region of the Nova endpoint.' },
   { section: 'nova', name: 'project_name', type: string, help: 'Project of the Nova user, usually service.' },
   { section: 'nova', name: 'username', type: string, help: 'The user Neutron calls Nova as, usually nova.' },
@@ -374,6 +390,12 @@ export const novaOptions = [
     type: { kind: 'enum', choices: ['public', 'admin', 'internal'] },
     default: 'public',
     help: 'Which Nova endpoint from the catalog to call.',
+  },
+  {
+    section: 'nova',
+    name: 'timeout',
+    type: { kind: 'integer', min: 1 },
+    help: 'Seconds a call to Keystone or Nova may take (unset: 10).',
   },
 ] as const satisfies OptionGroup;
 
