@@ -38,6 +38,7 @@ import type { Bus, RpcContext, RpcLogger } from '../../rpc/bus.js';
 import { DHCP_AGENT } from '../../rpc/topics.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
+import { onlyStatusChanged } from '../ml2/rpc/portStatus.js';
 import { DEVICE_ID_RESERVED_DHCP_PORT } from './dhcpPorts.js';
 import type { DhcpAgentRow, DhcpScheduler } from './dhcpScheduler.js';
 
@@ -68,16 +69,6 @@ export type DhcpAgentMethod =
 export interface DhcpNotifierOptions {
   /** `[DEFAULT] network_auto_schedule`: events schedule networks that have no agents yet. */
   readonly autoSchedule: boolean;
-}
-
-/** What a port update may change without the DHCP agents caring (Neutron's _only_status_changed). */
-const STATUS_ONLY = new Set(['status', 'updated_at', 'revision_number']);
-
-function onlyStatusChanged(original: ApiObject | undefined, current: ApiObject): boolean {
-  if (!original) return false;
-  const keys = Object.keys(current);
-  if (keys.length !== Object.keys(original).length || !keys.every((k) => k in original)) return false;
-  return keys.every((k) => STATUS_ONLY.has(k) || JSON.stringify(original[k]) === JSON.stringify(current[k]));
 }
 
 const rpcContext = (ctx: RequestContext): RpcContext => ({

@@ -25,6 +25,22 @@ export type StatusChange =
   | { readonly kind: 'unchanged'; readonly port: PortRow }
   | { readonly kind: 'changed'; readonly port: PortRow; readonly original: ApiObject; readonly current: ApiObject };
 
+/** What a status change alone changes in the port the API shows. */
+const STATUS_ONLY = new Set(['status', 'updated_at', 'revision_number']);
+
+/**
+ * Whether an update changed nothing but the status (Neutron's
+ * `_only_status_changed`): the subscribers of port.after_update that care
+ * about port data (the DHCP and Nova notifiers) tell status reports apart
+ * from other updates with it.
+ */
+export function onlyStatusChanged(original: ApiObject | undefined, current: ApiObject): boolean {
+  if (!original) return false;
+  const keys = Object.keys(current);
+  if (keys.length !== Object.keys(original).length || !keys.every((k) => k in original)) return false;
+  return keys.every((k) => STATUS_ONLY.has(k) || JSON.stringify(original[k]) === JSON.stringify(current[k]));
+}
+
 export class PortStatusUpdater {
   constructor(
     private readonly deps: CoreDeps,
