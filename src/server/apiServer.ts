@@ -26,6 +26,7 @@ import { buildCore, coreOptionsFrom, quotaDefaultsFrom } from './core.js';
 import { buildDhcpAgents } from './dhcpAgents.js';
 import { buildTypeManager, mechanismDrivers } from './ml2.js';
 import { l2AgentEndpoints } from './l2Agents.js';
+import { novaNotifierFrom } from './novaNotifier.js';
 import { startRpcServer } from './rpcServer.js';
 import type { Logger } from './logger.js';
 
@@ -62,6 +63,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
         )
       : undefined;
   // Every configuration check comes before the database is opened.
+  const nova = novaNotifierFrom(loaded, log);
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
   const policy = loadPolicy(
@@ -86,6 +88,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   }
 
   const core = buildCore(database.db, coreOptionsFrom(config), log, quotaDefaultsFrom(config));
+  nova?.install(core.deps.events);
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
   const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
@@ -122,6 +125,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   try {
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
   } catch (err) {
+    await nova?.close();
     await dhcpOnBus.close();
     await rpc.close();
     await database.close();
@@ -134,6 +138,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     bus: rpc.bus,
     close: async () => {
       await app.close();
+      await nova?.close();
       await dhcpOnBus.close();
       await rpc.close();
       await database.close();
