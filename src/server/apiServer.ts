@@ -17,6 +17,7 @@ import { AgentService } from '../plugins/agents/agentService.js';
 import { stateReportHandlers } from '../plugins/agents/stateReports.js';
 import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
+import { metadataRpcHandlers } from '../plugins/metadata/metadataRpc.js';
 import { SegmentService } from '../plugins/ml2/segmentsApi.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
@@ -93,7 +94,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
   const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
   // q-plugin has one consumer: every agent's methods on it go in this one call.
-  await rpc.serve(PLUGIN, { ...dhcp.rpcHandlers, ...l2AgentEndpoints(loaded, core, rpc.bus, log) });
+  await rpc.serve(PLUGIN, { ...dhcp.rpcHandlers, ...l2AgentEndpoints(loaded, core, rpc.bus, log), ...metadataRpcHandlers(core.ports) });
   const dhcpOnBus = dhcp.start(rpc.bus);
   installMl2(core.deps, types, mechanisms, {
     aliveAgents: async (tx, agentType, host) =>
