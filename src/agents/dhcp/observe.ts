@@ -1,0 +1,69 @@
+/**
+ * What this host has for a network, read through host/: the qdhcp namespace
+ * and its devices, the tap in the agent's host namespace, the state files,
+ * dnsmasq by its pid file, the metadata proxy's files.
+ */
+import { join } from 'node:path';
+
+import { readStateFile, runningDnsmasq } from '../../host/dnsmasq.js';
+import { IpRoute, type Link } from '../../host/ip.js';
+import { networkFiles } from './dnsmasqCommand.js';
+import { namespaceOf, nsDeviceName } from './interfacePlan.js';
+import type { ObservedLeftover, ObservedNetwork } from './networkPlan.js';
+
+/** What one pass reads once for all networks. */
+export interface HostSnapshot {
+  readonly namespaces: ReadonlySet<string>;
+  /** Device names in the agent's host namespace. */
+  readonly hostLinks: ReadonlySet<string>;
+}
+
+async function namespaceDevices(namespace: string, device: string): Promise<{ links: Link[]; cidrs: string[] }> {
+  const ip = new IpRoute(namespace);
+  const [links, addresses] = await Promise.all([ip.links(), ip.addresses()]);
+  const own = addresses.find((entry) => entry.ifname === device);
+  const cidrs = (own?.addr_info ?? [])
+    .filter((info) => info.scope !== 'link' && info.scope !== 'host')
+    .map((info) => `${info.local}/${info.prefixlen}`);
+  return { links, cidrs };
+}
+
+export async function observeNetwork(
+  snapshot: HostSnapshot,
+  dhcpConfs: string,
+  networkId: string,
+  portId: string,
+  tapName: string,
+  metadataConfigFile: string,
+): Promise<ObservedNetwork> {
+  const namespace = namespaceOf(networkId);
+  const files = networkFiles(dhcpConfs, networkId);
+  const namespaceExists = snapshot.namespaces.has(namespace);
+  const [devices, host, addnHosts, opts, dnsmasq, metadataProxyPresent] = await Promise.all([
+    namespaceExists ? namespaceDevices(namespace, nsDeviceName(portId)) : { links: [], cidrs: [] },
+    readStateFile(files.host),
+    readStateFile(files.addnHosts),
+    readStateFile(files.opts),
+    runningDnsmasq(files.pid),
+    readStateFile(metadataConfigFile).then((text) => text !== undefined),
+  ]);
+  return {
+    namespaceExists,
+    iface: { tapExists: snapshot.hostLinks.has(tapName), nsLinks: devices.links, nsCidrs: devices.cidrs },
+    files: {
+      ...(host === undefined ? {} : { host }),
+      ...(addnHosts === undefined ? {} : { addnHosts }),
+      ...(opts === undefined ? {} : { opts }),
+    },
+    ...(dnsmasq ? { dnsmasq } : {}),
+    metadataProxyPresent,
+  };
+}
+
+export async function observeLeftover(snapshot: HostSnapshot, dhcpConfs: string, networkId: string): Promise<ObservedLeftover> {
+  const dnsmasq = await runningDnsmasq(networkFiles(dhcpConfs, networkId).pid);
+  return { namespaceExists: snapshot.namespaces.has(namespaceOf(networkId)), ...(dnsmasq ? { dnsmasq } : {}) };
+}
+
+/** The metadata proxy's config file for a network (proxyProcess.ts keeps <stateDir>/<owner id>.conf). */
+export const metadataProxyConfigFile = (stateDir: string, networkId: string): string => join(stateDir, `${networkId}.conf`);
