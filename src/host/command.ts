@@ -35,6 +35,9 @@ export function runCommand(command: string, args: readonly string[], options: Ru
         reject(new HostCommandFailed([command, ...args], code, stderr || err.message));
       },
     );
+    // A command that exits without reading its input (most do) closes the pipe: that EPIPE is no failure of
+    // the command (its exit status says that), and unhandled it would crash the process.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
