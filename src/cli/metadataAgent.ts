@@ -7,11 +7,14 @@ import { runAgentProcess } from '../server/agentProcess.js';
 import { describeMetadataAgent, metadataAgentSettings, startMetadataAgent } from '../server/metadataAgent.js';
 import { runMain } from './run.js';
 
+// Named once, given as the type argument: inferring it from the literal is more than tsc can represent.
+const metadataAgentGroups = [metadataAgentOptions] as const;
+
 runMain('nucleon-metadata-agent', () =>
-  runAgentProcess(
+  runAgentProcess<typeof metadataAgentGroups>(
     {
       name: 'nucleon-metadata-agent',
-      groups: [metadataAgentOptions],
+      groups: metadataAgentGroups,
       start: ({ loaded, bus, log }) => startMetadataAgent(metadataAgentSettings(loaded), bus, log),
       dryRun: async ({ loaded }) => describeMetadataAgent(metadataAgentSettings(loaded)),
     },

@@ -85,8 +85,9 @@ function novaEndpoint(loaded: MetadataAgentConfig): NovaMetadataEndpoint {
   if (/[\s/?#@]/.test(host)) throw loaded.errorFor('DEFAULT', 'nova_metadata_host', `${JSON.stringify(host)} is not a host name or IP address`);
   const https = d.nova_metadata_protocol === 'https';
   if ((d.nova_client_cert === '') !== (d.nova_client_priv_key === '')) {
-    const missing = d.nova_client_cert === '' ? 'nova_client_cert' : 'nova_client_priv_key';
-    throw loaded.errorFor('DEFAULT', missing, 'nova_client_cert and nova_client_priv_key go together: set both or neither');
+    // Name the option that is set: that is the file the operator will open.
+    const [set, unset] = d.nova_client_cert === '' ? ['nova_client_priv_key', 'nova_client_cert'] : ['nova_client_cert', 'nova_client_priv_key'];
+    throw loaded.errorFor('DEFAULT', set, `needs ${unset} too: the client certificate and its private key go together`);
   }
   const caPath = d.auth_ca_cert ?? '';
   return {
