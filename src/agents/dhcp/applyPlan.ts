@@ -40,10 +40,12 @@ export async function applyStep(context: ApplyContext, step: Step): Promise<void
       await ensureStateDir(dirname(step.path));
       return replaceStateFile(step.path, step.contents);
     case 'start-dnsmasq':
+      if (step.logDir !== undefined) await ensureStateDir(step.logDir);
       await startDnsmasq(step.netns, step.args, step.pidFile);
       context.counters.starts++;
       return;
     case 'restart-dnsmasq':
+      if (step.logDir !== undefined) await ensureStateDir(step.logDir);
       await stopDnsmasq(step.pid);
       await startDnsmasq(step.netns, step.args, step.pidFile);
       context.counters.restarts++;

@@ -69,10 +69,14 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   );
 }
 
-/** The network with `port` in place of (or added to) its ports, as Neutron's _update_dhcp_port. */
+/**
+ * The network with `port` in place of (or added to) its ports, as Neutron's
+ * _update_dhcp_port, sorted by id: the server lists ports in no set order,
+ * and the files must not change (and dnsmasq reload) just because it did.
+ */
 const withPort = (network: DhcpNetwork, port: DhcpPort): DhcpNetwork => ({
   ...network,
-  ports: [...network.ports.filter((p) => p.id !== port.id), port],
+  ports: [...network.ports.filter((p) => p.id !== port.id), port].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
 });
 
 export interface ServedCounts {
@@ -202,12 +206,11 @@ export class DhcpAgent {
     let network = desired;
     let port = ownDhcpPort(network, this.settings.host);
     if (dryRun) {
-      if (!port) return [{ kind: 'create-dhcp-port', networkId: network.id }];
-      if (portNeedsUpdate(network, port)) return [{ kind: 'create-dhcp-port', networkId: network.id }];
+      if (!port || portNeedsUpdate(network, port)) return [{ kind: 'create-dhcp-port', networkId: network.id }];
     } else {
       port = await setupDhcpPort(this.api, network, this.settings.host);
-      network = withPort(network, port);
     }
+    network = withPort(network, port);
     const observed = await observeNetwork(
       snapshot,
       this.settings.dhcpConfs,

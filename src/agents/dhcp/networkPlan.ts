@@ -9,9 +9,11 @@
  * the MTU, the lease time) or its namespace was recreated; sent SIGHUP when
  * only the hosts or options files changed; left alone otherwise.
  */
+import { dirname } from 'node:path';
+
 import type { RunningDnsmasq } from '../../host/dnsmasq.js';
 import { dhcpDeviceId } from '../../common/dhcpDeviceId.js';
-import { dnsmasqArgs, networkFiles, type DnsmasqCommandSettings } from './dnsmasqCommand.js';
+import { dnsmasqArgs, dnsmasqLogFile, networkFiles, type DnsmasqCommandSettings } from './dnsmasqCommand.js';
 import { addnHostsFile, cidrParts, hostsFile, initialLeasesFile, optsFile, type DnsmasqFileSettings } from './dnsmasqFiles.js';
 import { interfacePlan, namespaceOf, type ObservedInterface } from './interfacePlan.js';
 import { METADATA_CIDR_ON_PORT, METADATA_IP, metadataAddressOnPort, shouldEnableMetadata, type MetadataSettings } from './metadataRule.js';
@@ -72,12 +74,13 @@ export function servedNetworkPlan(settings: NetworkPlanSettings, network: DhcpNe
   for (const kind of changed) steps.push({ kind: 'write-file', path: files[kind], contents: wanted[kind] });
 
   const args = dnsmasqArgs(settings.command, network, files);
+  const logDir = settings.command.baseLogDir ? { logDir: dirname(dnsmasqLogFile(settings.command.baseLogDir, network.id)) } : {};
   const running = observed.dnsmasq;
   if (!running) {
     steps.push({ kind: 'write-file', path: files.leases, contents: initialLeasesFile(settings.files, network) });
-    steps.push({ kind: 'start-dnsmasq', netns: namespace, args, pidFile: files.pid });
+    steps.push({ kind: 'start-dnsmasq', netns: namespace, args, pidFile: files.pid, ...logDir });
   } else if (!observed.namespaceExists || !sameArgs(running.args, args)) {
-    steps.push({ kind: 'restart-dnsmasq', pid: running.pid, netns: namespace, args, pidFile: files.pid });
+    steps.push({ kind: 'restart-dnsmasq', pid: running.pid, netns: namespace, args, pidFile: files.pid, ...logDir });
   } else if (changed.length > 0) {
     steps.push({ kind: 'reload-dnsmasq', pid: running.pid, networkId: network.id });
   }

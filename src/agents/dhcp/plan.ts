@@ -10,8 +10,9 @@ export type Step =
   | { readonly kind: 'ip'; readonly netns: string | undefined; readonly lines: readonly string[] }
   | { readonly kind: 'checksum-rule'; readonly netns: string }
   | { readonly kind: 'write-file'; readonly path: string; readonly contents: string }
-  | { readonly kind: 'start-dnsmasq'; readonly netns: string; readonly args: readonly string[]; readonly pidFile: string }
-  | { readonly kind: 'restart-dnsmasq'; readonly pid: number; readonly netns: string; readonly args: readonly string[]; readonly pidFile: string }
+  /** `logDir`: where dnsmasq_base_log_dir puts its log, created first. */
+  | { readonly kind: 'start-dnsmasq'; readonly netns: string; readonly args: readonly string[]; readonly pidFile: string; readonly logDir?: string }
+  | { readonly kind: 'restart-dnsmasq'; readonly pid: number; readonly netns: string; readonly args: readonly string[]; readonly pidFile: string; readonly logDir?: string }
   | { readonly kind: 'reload-dnsmasq'; readonly pid: number; readonly networkId: string }
   | { readonly kind: 'ensure-metadata-proxy'; readonly spec: MetadataProxySpec }
   | { readonly kind: 'stop-metadata-proxy'; readonly spec: Pick<MetadataProxySpec, 'stateDir' | 'owner'> }
