@@ -362,7 +362,7 @@ async function spawnNucleon(): Promise<Spawned> {
   // to the installed command (and npm start), so they apply here too.
   const entry = await readFile(join(REPO, 'bin/nucleon.js'), 'utf8').catch(() => '');
   const nodeFlags = /^#!.*\bnode((?:\s+--?[\w-]+(?:=\S+)?)*)\s*$/m.exec(entry.split('\n', 1)[0] ?? '')?.[1]?.split(/\s+/).filter((flag) => flag !== '') ?? [];
-  const args = [...nodeFlags, 'bin/nucleon.js', 'all-in-one', '--state-dir', join(dir, 'state'), '--config-file', configFile];
+  const args = [...nodeFlags, 'bin/nucleon.js', 'all-in-one', '--api-only', '--state-dir', join(dir, 'state'), '--config-file', configFile];
   step(`spawning node ${args.join(' ')}`);
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', log, log] });

@@ -219,7 +219,7 @@ describe('nucleon all-in-one', () => {
     const port = await freePort();
     const stateDir = join(dir, 'all-in-one-state');
     const file = await conf(`[DEFAULT]\nbind_port = ${port}\n`);
-    const proc = start(NUCLEON, ['all-in-one', '--state-dir', stateDir, '--config-file', file]);
+    const proc = start(NUCLEON, ['all-in-one', '--api-only', '--state-dir', stateDir, '--config-file', file]);
     t.after(() => proc.stop());
 
     const ready = await waitFor(proc, 'the ready line', () => /^ready in (\d+) ms$/m.exec(proc.stdout())?.[0]);
@@ -248,7 +248,7 @@ describe('nucleon all-in-one', () => {
     const stateDir = join(dir, 'all-in-one-override');
     const database = join(dir, 'elsewhere.sqlite');
     const file = await conf(`[DEFAULT]\nbind_port = ${port}\n\n[database]\nconnection = sqlite:///${database}\n`);
-    const proc = start(NUCLEON, ['all-in-one', '--state-dir', stateDir, '--config-file', file]);
+    const proc = start(NUCLEON, ['all-in-one', '--api-only', '--state-dir', stateDir, '--config-file', file]);
     t.after(() => proc.stop());
     await waitFor(proc, 'the ready line', () => (/^ready in \d+ ms$/m.test(proc.stdout()) ? true : undefined));
     const created = await fetch(`http://127.0.0.1:${port}/v2.0/networks`, {
@@ -355,7 +355,7 @@ describe('bad configuration: exit 1, one line on stderr naming file, section and
         const file = await conf(c.conf.replace('@UNUSED_DB@', `sqlite:///${unused}`));
         const args =
           command === NUCLEON
-            ? ['all-in-one', '--state-dir', join(dir, `state-${files}`), '--config-file', file]
+            ? ['all-in-one', '--api-only', '--state-dir', join(dir, `state-${files}`), '--config-file', file]
             : command === DB_MANAGE
               ? ['--config-file', file, 'upgrade', 'head']
               : ['--config-file', file];

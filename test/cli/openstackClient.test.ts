@@ -124,7 +124,7 @@ before(async () => {
   await writeFile(config, `[DEFAULT]\nbind_port = ${port}\n`);
   const env = { ...process.env };
   delete env['NUCLEON_DEBUG'];
-  const server = spawn(process.execPath, [join(REPO, 'bin/nucleon.js'), 'all-in-one', '--state-dir', join(dir, 'state'), '--config-file', config], {
+  const server = spawn(process.execPath, [join(REPO, 'bin/nucleon.js'), 'all-in-one', '--api-only', '--state-dir', join(dir, 'state'), '--config-file', config], {
     cwd: REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

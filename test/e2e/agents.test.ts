@@ -138,8 +138,8 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     };
     p1 = await createPort('vm1');
     p2 = await createPort('vm2');
-    vm1 = lab.vm();
-    vm2 = lab.vm();
+    vm1 = await lab.vm();
+    vm2 = await lab.vm();
     const apiUrl = `http://127.0.0.1:${new URL(api.url).port}`;
     await lab.plug(h1, p1.id, vm1, apiUrl);
     await lab.plug(h2, p2.id, vm2, apiUrl);

@@ -57,7 +57,7 @@ describe('nucleon all-in-one runs working tenant networks with no configuration'
       assert.equal(port.status, 201, JSON.stringify(port.body));
       ports.push(port.body.port);
     }
-    const vms = ports.map(() => lab.vm());
+    const vms = [await lab.vm(), await lab.vm()];
     for (const [i, port] of ports.entries()) {
       await inNs(host.ns, process.execPath, join(REPO, 'bin/nucleon.js'), 'plug', port.id, '--netns', vms[i]!);
     }

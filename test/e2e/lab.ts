@@ -182,10 +182,15 @@ export class Lab {
     await exited;
   }
 
-  /** A new VM namespace name (created by `nucleon plug`). */
-  vm(): string {
+  /**
+   * A new, empty VM namespace. The test makes it, not `nucleon plug`: plug
+   * runs under `ip netns exec <host>`, whose mount namespace is a slave of
+   * ours, so a namespace it created would not be visible out here.
+   */
+  async vm(): Promise<string> {
     const name = `${this.prefix}vm${this.vms.length + 1}`;
     this.vms.push(name);
+    await sh('ip', ['netns', 'add', name]);
     return name;
   }
 

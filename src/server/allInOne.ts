@@ -1,0 +1,125 @@
+/**
+ * The all-in-one: the API server and, when this machine lets them run, the
+ * three agents (Linux bridge, DHCP, metadata) in one process on the
+ * in-process bus, with defaults that give working tenant networks on a
+ * machine with nothing but a loopback interface:
+ *
+ *   SQLite under the state directory, 127.0.0.1:9696, noauth;
+ *   `local` tenant networks bound by the linuxbridge mechanism driver (a
+ *   bridge per network on this host, no uplink, no VXLAN);
+ *   isolated metadata on every DHCP network; no Nova (the metadata address
+ *   answers a 404 JSON) unless nova_metadata_host is configured.
+ *
+ * Configuration files given with --config-file override every default.
+ * Without root, or without ip/bridge/dnsmasq/haproxy, it serves the API only
+ * and says why.
+ */
+import { join } from 'node:path';
+
+import { agentOptions } from '../config/agentOptions.js';
+import { parseCommandLine, configFilesOf } from '../config/commandLine.js';
+import { dhcpAgentOptions } from '../config/dhcpAgentOptions.js';
+import { linuxbridgeAgentOptions } from '../config/linuxbridgeAgentOptions.js';
+import { loadConfig } from '../config/load.js';
+import { metadataAgentOptions } from '../config/metadataAgentOptions.js';
+import { isRoot, missingPrograms } from '../host/tools.js';
+import type { Bus } from '../rpc/bus.js';
+import { openBus } from '../rpc/connect.js';
+import { startApiServer } from './apiServer.js';
+import { serverOptionGroups } from './config.js';
+import { dhcpAgentSettings, startDhcpAgent } from './dhcpAgent.js';
+import { linuxBridgeAgentSettings, startLinuxBridgeAgent } from './linuxbridgeAgent.js';
+import type { Logger } from './logger.js';
+import { metadataAgentSettings, startMetadataAgent } from './metadataAgent.js';
+
+/** Everything the one process reads: the server's options and the three agents'. */
+const allInOneGroups = [...serverOptionGroups, agentOptions, linuxbridgeAgentOptions, dhcpAgentOptions, metadataAgentOptions] as const;
+
+/** The programs the agents drive. */
+const AGENT_PROGRAMS = ['ip', 'bridge', 'dnsmasq', 'haproxy'] as const;
+
+export interface AllInOneOptions {
+  readonly stateDir: string;
+  /** --config-file / --config-dir arguments. */
+  readonly argv: readonly string[];
+  /** --api-only: do not start the agents even where they could run. */
+  readonly apiOnly: boolean;
+}
+
+export interface RunningAllInOne {
+  readonly url: string;
+  /** Why the agents are not running; undefined when they are. */
+  readonly agentsOff?: string;
+  stop(): Promise<void>;
+}
+
+/** Why the agents cannot run on this machine, or undefined when they can. */
+async function agentsUnavailable(apiOnly: boolean): Promise<string | undefined> {
+  if (apiOnly) return '--api-only was given';
+  if (!isRoot()) return `the agents create namespaces, bridges and devices, which needs root (running as uid ${process.getuid?.()})`;
+  const missing = await missingPrograms(AGENT_PROGRAMS);
+  if (missing.length > 0) return `${missing.join(', ')} not found on PATH (Debian: apt-get install iproute2 dnsmasq-base haproxy)`;
+  return undefined;
+}
+
+export function loadAllInOneConfig(stateDir: string, argv: readonly string[], withAgents: boolean) {
+  const commandLine = parseCommandLine(argv);
+  const loaded = loadConfig({
+    files: configFilesOf(commandLine.configSources),
+    groups: allInOneGroups,
+    overrides: {
+      DEFAULT: {
+        bind_host: '127.0.0.1',
+        auth_strategy: 'noauth',
+        state_path: stateDir,
+        ...(withAgents ? { enable_isolated_metadata: true } : {}),
+      },
+      database: { connection: `sqlite:///${join(stateDir, 'nucleon.sqlite')}` },
+      ...(withAgents ? { ml2: { mechanism_drivers: ['linuxbridge'] }, vxlan: { enable_vxlan: false } } : {}),
+    },
+  });
+  return { commandLine, loaded };
+}
+
+export async function startAllInOne(options: AllInOneOptions, log: (debug: boolean) => Logger): Promise<RunningAllInOne> {
+  const agentsOff = await agentsUnavailable(options.apiOnly);
+  const { loaded } = loadAllInOneConfig(options.stateDir, options.argv, agentsOff === undefined);
+  const logger = log(loaded.config.DEFAULT.debug);
+  for (const warning of loaded.warnings) logger.warn(warning);
+
+  // Settings first: a bad agent option stops the process before anything starts.
+  const agentSettings =
+    agentsOff === undefined
+      ? {
+          linuxbridge: linuxBridgeAgentSettings(loaded),
+          dhcp: dhcpAgentSettings(loaded),
+          metadata: metadataAgentSettings(loaded, { novaOnlyWhenSet: true }),
+        }
+      : undefined;
+
+  const bus: Bus = await openBus(undefined, {}, logger);
+  const api = await startApiServer(loaded, logger, { migrate: true, bus });
+  const agents: { stop(): Promise<void> }[] = [];
+  try {
+    if (agentSettings) {
+      agents.push(await startMetadataAgent(agentSettings.metadata, bus, logger.child({ agent: 'metadata' })));
+      agents.push(await startLinuxBridgeAgent(agentSettings.linuxbridge, bus, logger));
+      agents.push(await startDhcpAgent(agentSettings.dhcp, bus, logger.child({ agent: 'dhcp' })));
+    }
+  } catch (err) {
+    for (const agent of agents.reverse()) await agent.stop();
+    await api.close();
+    await bus.close();
+    throw err;
+  }
+  return {
+    url: api.url,
+    ...(agentsOff === undefined ? {} : { agentsOff }),
+    stop: async () => {
+      // The dataplane (bridges, taps, dnsmasq, haproxy) stays: VMs keep working while the process restarts.
+      for (const agent of agents.reverse()) await agent.stop();
+      await api.close();
+      await bus.close();
+    },
+  };
+}
