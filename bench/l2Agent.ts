@@ -1,0 +1,187 @@
+/**
+ * What the Linux bridge agent costs, measured on this machine's kernel:
+ *   1. port create -> ACTIVE: POST a port bound to the agent's host, create
+ *      its tap (as Nova or `nucleon plug` would), poll the API until ACTIVE;
+ *      median and p90 over --ports creates (target: median < 200 ms);
+ *   2. wiring --resync ports that appear at once, and the full resync of a
+ *      restarted agent over them: every tap looked up, nothing to change in
+ *      the kernel, every port reported up again (target: < 3 s for 1000).
+ *
+ *   node --import tsx bench/l2Agent.ts [--ports 50] [--resync 1000]
+ *
+ * As root: it makes one network namespace `l2b<pid>` as the host (deleted
+ * at the end, also on failure) and runs the API server (SQLite in a temp
+ * dir) and the agent in this process on the in-process bus, as the
+ * all-in-one mode does. The network is `local`, so the figures are the
+ * agent's and the server's, not a tunnel's. Prints figures; asserts nothing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { pino } from 'pino';
+
+import { tapName } from '../src/agents/l2/names.js';
+import { loadConfig } from '../src/config/load.js';
+import { IpRoute } from '../src/host/ip.js';
+import { isRoot } from '../src/host/tools.js';
+import type { Bus } from '../src/rpc/bus.js';
+import { openBus } from '../src/rpc/connect.js';
+import { MemoryBroker } from '../src/rpc/memoryTransport.js';
+import { startApiServer } from '../src/server/apiServer.js';
+import { serverOptionGroups } from '../src/server/config.js';
+import { startLinuxBridgeAgent } from '../src/server/linuxbridgeAgent.js';
+
+const run = promisify(execFile);
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer`);
+  return value;
+}
+
+const PORTS = flag('ports', 50);
+const RESYNC = flag('resync', 1000);
+if (RESYNC > 1020) throw new Error('--resync: one Linux bridge holds at most 1024 ports');
+const NS = `l2b${process.pid % 100000}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+/** The agent's bus, timing its calls to the server (to tell the server's share of a pass from the agent's). */
+function timedBus(bus: Bus, spent: { ms: number }): Bus {
+  return new Proxy(bus, {
+    get(target, key, receiver) {
+      if (key !== 'call') return Reflect.get(target, key, receiver) as unknown;
+      return async (...args: Parameters<Bus['call']>) => {
+        const started = performance.now();
+        try {
+          return await target.call(...args);
+        } finally {
+          spent.ms += performance.now() - started;
+        }
+      };
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  if (!isRoot()) {
+    console.log('bench/l2Agent.ts needs root (a network namespace, bridges, veths): nothing measured');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'nucleon-l2bench-'));
+  const log = pino({ level: process.env['NUCLEON_BENCH_LOG'] ?? 'silent' }, pino.destination(2));
+  const broker = new MemoryBroker();
+  await run('ip', ['netns', 'add', NS]);
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    const loaded = loadConfig({
+      files: [],
+      groups: serverOptionGroups,
+      overrides: {
+        DEFAULT: { bind_host: '127.0.0.1', bind_port: await freePort(), auth_strategy: 'noauth' },
+        database: { connection: `sqlite:///${join(dir, 'nucleon.db')}` },
+        ml2: { tenant_network_types: ['local'], mechanism_drivers: ['linuxbridge'] },
+        quotas: { quota_port: -1 },
+      },
+    });
+    const server = await startApiServer(loaded, log, { migrate: true, bus: await openBus('memory://', { memoryBroker: broker }, log) });
+    stops.push(() => server.close());
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- figures, not types
+    };
+    const settings = {
+      host: 'bench1',
+      interfaceMappings: {},
+      bridgeMappings: {},
+      pollingIntervalMs: 2_000,
+      reportIntervalMs: 30_000,
+      availabilityZone: 'nova',
+      logHeartbeats: false,
+    };
+    const host = new IpRoute(NS);
+    let agent = await startLinuxBridgeAgent(settings, await openBus('memory://', { memoryBroker: broker }, log), log, host);
+    stops.push(() => agent.stop());
+    for (;;) {
+      if (((await api('GET', '/v2.0/agents')).agents as unknown[]).length > 0) break;
+      await sleep(10);
+    }
+    // Two networks: a Linux bridge takes at most 1024 ports (BR_MAX_PORTS; more fail with "Exchange full").
+    const networkWith = async (name: string, cidr: string): Promise<string> => {
+      const network = (await api('POST', '/v2.0/networks', { network: { name } })).network;
+      await api('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr, ip_version: 4 } });
+      return network.id as string;
+    };
+    const latencyNet = await networkWith('bench-latency', '10.1.0.0/16');
+    const resyncNet = await networkWith('bench-resync', '10.2.0.0/16');
+    const portBody = (networkId: string) => ({ network_id: networkId, 'binding:host_id': 'bench1', device_owner: 'compute:nova' });
+
+    // 1. port create -> ACTIVE, one at a time.
+    const latencies: number[] = [];
+    for (let i = 0; i < PORTS; i++) {
+      const started = performance.now();
+      const port = (await api('POST', '/v2.0/ports', { port: portBody(latencyNet) })).port;
+      await host.batch([`link add ${tapName(port.id)} type veth peer name p${i}`, `link set p${i} up`]);
+      while ((await api('GET', `/v2.0/ports/${port.id}?fields=status`)).port.status !== 'ACTIVE') await sleep(2);
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`port create -> ACTIVE (${PORTS} ports, one at a time): median ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
+
+    // 2. RESYNC ports whose taps appear at once, then a restart's full resync over them.
+    const created: string[] = [];
+    for (let i = 0; i < RESYNC; i += 200) {
+      const batch = Array.from({ length: Math.min(200, RESYNC - i) }, () => portBody(resyncNet));
+      const answer = await api('POST', '/v2.0/ports', { ports: batch });
+      if (!Array.isArray(answer.ports)) throw new Error(`bulk port create failed: ${JSON.stringify(answer)}`);
+      created.push(...(answer.ports as { id: string }[]).map((p) => p.id));
+    }
+    const wireStarted = performance.now();
+    await host.batch(created.flatMap((id, i) => [`link add ${tapName(id)} type veth peer name q${i}`, `link set q${i} up`]));
+    await agent.sync();
+    await agent.sync();
+    const wired = performance.now() - wireStarted;
+    const active = ((await api('GET', `/v2.0/ports?network_id=${resyncNet}&status=ACTIVE&fields=id`)).ports as unknown[]).length;
+    console.log(`${RESYNC} new taps wired and reported up: ${wired.toFixed(0)} ms (${active} of ${RESYNC} ports ACTIVE)`);
+
+    await agent.stop();
+    stops.pop();
+    const restartStarted = performance.now();
+    const rpc = { ms: 0 };
+    agent = await startLinuxBridgeAgent(settings, timedBus(await openBus('memory://', { memoryBroker: broker }, log), rpc), log, host, { watchLinks: false });
+    stops.push(() => agent.stop());
+    // The first pass after start is the full resync.
+    while (agent.agent.passes < 1) await sleep(1);
+    const resync = performance.now() - restartStarted;
+    const last = agent.agent.lastPass;
+    console.log(
+      `full resync after a restart, ${PORTS + RESYNC} ports on one host: ${resync.toFixed(0)} ms ` +
+        `(${last?.devicesUp.length ?? 0} reported up, ${last ? last.plan.groups.reduce((n, g) => n + g.ip.length + g.bridge.length, 0) : 0} plan lines; ` +
+        `of which ${rpc.ms.toFixed(0)} ms waiting for the server's get_devices_details_list_and_failed_devices, update_device_list and report_state)`,
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await run('ip', ['netns', 'delete', NS]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
