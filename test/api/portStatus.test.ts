@@ -205,6 +205,18 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await settle(b, 1), [{ method: 'remove_fdb_entries', kind: 'fanout', fdb: expected }]);
       a.take();
       assert.deepEqual(await a.call('update_device_down', { device: 'tap00000000-00' }), { device: 'tap00000000-00', exists: false });
+
+      // Up again, then bound elsewhere (unplugged, migrated): DOWN at once, as ML2 does, until the new host reports it.
+      await a.call('update_device_up', { device: tap(port.id) });
+      assert.equal((await showPort(port.id)).status, 'ACTIVE');
+      const moved = await request('PUT', `/v2.0/ports/${port.id}`, { port: { 'binding:host_id': '' } });
+      assert.equal(moved.body.port.status, 'DOWN');
+      assert.equal(moved.body.port['binding:vif_type'], 'unbound');
+      const renamed = await request('PUT', `/v2.0/ports/${port.id}`, { port: { name: 'same binding, same status' } });
+      assert.equal(renamed.body.port.status, 'DOWN');
+      await drain();
+      a.take();
+      b.take();
       await request('DELETE', `/v2.0/ports/${port.id}`);
       await drain();
     });

@@ -168,6 +168,8 @@ export class PortService implements Collection {
         const host = 'binding:host_id' in changes ? String(changes['binding:host_id']) : row.binding_host_id;
         const vnic = 'binding:vnic_type' in changes ? String(changes['binding:vnic_type']) : row.binding_vnic_type;
         Object.assign(patch, await this.bind(tx, id, row.network_id, host, vnic));
+        // As ML2: a port bound somewhere else (or unbound) is DOWN until the new host's agent reports it up.
+        if (host !== row.binding_host_id || vnic !== row.binding_vnic_type) patch.status = 'DOWN';
       }
       let mac = row.mac_address;
       if (typeof changes.mac_address === 'string' && changes.mac_address !== row.mac_address) {
