@@ -50,8 +50,9 @@ export class FdbTable {
     const removed = this.removed.get(networkId);
     for (const entry of entries) {
       if (entry.vtep === this.localIp) continue;
-      current.set(key(entry), { ...entry, mac: entry.mac.toLowerCase() });
-      removed?.delete(key(entry));
+      const normal = { ...entry, mac: entry.mac.toLowerCase() };
+      current.set(key(normal), normal);
+      removed?.delete(key(normal));
     }
   }
 
