@@ -25,6 +25,9 @@ export type DhcpAgentConfig = AgentConfigOf<typeof dhcpAgentGroups>;
 /** A notification waits this long for more before the pass starts: a burst of port creates becomes a few passes. */
 export const DHCP_SETTLE_MS = 150;
 
+/** Port notifications update the agent's cache; everything is fetched again at least this often. */
+export const DHCP_FULL_RESYNC_MS = 60_000;
+
 /** The agent's settings; a ConfigError for an interface driver or dhcp driver the agent cannot run. */
 export function dhcpAgentSettings(loaded: DhcpAgentConfig): DhcpAgentSettings {
   const d = loaded.config.DEFAULT;
@@ -63,6 +66,7 @@ export function dhcpAgentSettings(loaded: DhcpAgentConfig): DhcpAgentSettings {
     logAgentHeartbeats: loaded.config.agent.log_agent_heartbeats,
     dhcpDriver: d.dhcp_driver,
     leaseDuration: d.dhcp_lease_duration,
+    fullResyncIntervalMs: DHCP_FULL_RESYNC_MS,
   };
 }
 

@@ -5,9 +5,12 @@
  * each, diffs namespace, device, files and dnsmasq against what the host
  * has, applies the difference, and tears down what it has for networks no
  * longer scheduled to it. The server's casts on `dhcp_agent.<host>`
- * (port_create_end, network_delete_end...) only kick the loop, so a burst of
- * them costs a few passes and a few dnsmasq reloads; the periodic resync
- * (resync_interval) repairs drift such as a killed dnsmasq.
+ * (port_create_end, network_delete_end...) kick the loop, so a burst of them
+ * costs a few passes and a few dnsmasq reloads; port notifications carry the
+ * port, which goes into the agent's cache (networkCache.ts) instead of
+ * costing a full fetch of every port. The periodic pass (resync_interval)
+ * repairs drift such as a killed dnsmasq; a full fetch runs on other
+ * notifications and at least every fullResyncIntervalMs.
  *
  * Stopping the agent leaves dnsmasq and the metadata proxies running: a new
  * agent adopts them by their pid files, so leases and metadata survive an
@@ -17,14 +20,15 @@ import type { Logger } from 'pino';
 
 import { listStateDir } from '../../host/dnsmasq.js';
 import { IpRoute, listNamespaces } from '../../host/ip.js';
-import type { Bus, RpcHandlers, ServeHandle } from '../../rpc/bus.js';
+import type { Bus, RpcArgs, RpcHandlers, ServeHandle } from '../../rpc/bus.js';
 import { DHCP_AGENT } from '../../rpc/topics.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { applyStep, type DnsmasqCounters } from './applyPlan.js';
 import { ownDhcpPort, portNeedsUpdate, setupDhcpPort } from './dhcpPortSetup.js';
 import { tapName } from './interfacePlan.js';
-import { dhcpSubnets, type DhcpNetwork, type DhcpPort } from './model.js';
+import { dhcpSubnets, parsePort, type DhcpNetwork, type DhcpPort } from './model.js';
+import { NetworkCache, type CacheEvent } from './networkCache.js';
 import { servedNetworkPlan, teardownPlan, type NetworkPlanSettings } from './networkPlan.js';
 import { metadataProxyConfigFile, observeLeftover, observeNetwork, type HostSnapshot } from './observe.js';
 import { describeStep, type Step } from './plan.js';
@@ -39,6 +43,8 @@ export interface DhcpAgentSettings extends Omit<NetworkPlanSettings, 'hostNetns'
   readonly logAgentHeartbeats: boolean;
   readonly dhcpDriver: string;
   readonly leaseDuration: number;
+  /** A full get_active_networks_info at least this often, even when notifications said nothing else changed. */
+  readonly fullResyncIntervalMs: number;
 }
 
 /** The casts DhcpAgentNotifyAPI sends (and Neutron's agent serves); each only says "look again". */
@@ -79,6 +85,22 @@ const withPort = (network: DhcpNetwork, port: DhcpPort): DhcpNetwork => ({
   ports: [...network.ports.filter((p) => p.id !== port.id), port].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
 });
 
+/** The cache update a port notification carries, or undefined when it carries none the agent can use. */
+function cacheEventOf(method: string, args: RpcArgs): CacheEvent | undefined {
+  const payload = args.payload;
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const fields = payload as Record<string, unknown>;
+  try {
+    if (method === 'port_create_end' || method === 'port_update_end') return { kind: 'port-upsert', port: parsePort(fields.port) };
+  } catch {
+    return undefined;
+  }
+  if (method === 'port_delete_end' && typeof fields.port_id === 'string' && typeof fields.network_id === 'string') {
+    return { kind: 'port-delete', networkId: fields.network_id, portId: fields.port_id };
+  }
+  return undefined;
+}
+
 export interface ServedCounts {
   readonly networks: number;
   readonly subnets: number;
@@ -91,6 +113,7 @@ export class DhcpAgent {
   private readonly planSettings: NetworkPlanSettings;
   private readonly reconciler: Reconciler;
   private readonly reporter: StateReporter;
+  private readonly cache: NetworkCache;
   private serving: ServeHandle | undefined;
   private served: ServedCounts = { networks: 0, subnets: 0, ports: 0 };
 
@@ -102,6 +125,7 @@ export class DhcpAgent {
   ) {
     this.api = new DhcpPluginApi(bus, settings.host);
     this.planSettings = { ...settings, hostNetns: host.netns };
+    this.cache = new NetworkCache(settings.fullResyncIntervalMs);
     this.reconciler = new Reconciler({
       name: 'dhcp-agent',
       intervalMs: settings.resyncIntervalMs,
@@ -122,7 +146,11 @@ export class DhcpAgent {
           log_agent_heartbeats: settings.logAgentHeartbeats,
           ...this.served,
         }),
-        onRevived: () => this.reconciler.kick(),
+        onRevived: () => {
+          // Notifications sent while the server thought us dead went nowhere.
+          this.cache.requestFull();
+          this.reconciler.kick();
+        },
         logHeartbeats: settings.logAgentHeartbeats,
       },
       log,
@@ -131,11 +159,14 @@ export class DhcpAgent {
 
   /** Serves dhcp_agent.<host>, reports state and starts the loop (its first pass right away). */
   async start(): Promise<void> {
-    const kick = async () => {
+    const notified = (method: string) => async (args: RpcArgs) => {
+      const event = cacheEventOf(method, args);
+      if (event) this.cache.apply(event);
+      else this.cache.requestFull();
       this.reconciler.kick();
       return null;
     };
-    const handlers: RpcHandlers = Object.fromEntries(DHCP_AGENT_METHODS.map((method) => [method, kick]));
+    const handlers: RpcHandlers = Object.fromEntries(DHCP_AGENT_METHODS.map((method) => [method, notified(method)]));
     this.serving = await this.bus.serve(DHCP_AGENT, { server: this.settings.host, fanout: true }, handlers);
     this.reporter.start();
     this.reconciler.start();
@@ -167,8 +198,22 @@ export class DhcpAgent {
     return (await this.pass(true)).flatMap(describeStep);
   }
 
+  /** The networks to serve: fetched when the cache asks for it (or for a dry run, which leaves the cache alone), else cached. */
+  private async desiredNetworks(dryRun: boolean): Promise<DhcpNetwork[]> {
+    if (dryRun) return this.api.getActiveNetworksInfo();
+    if (!this.cache.needsFull) return this.cache.list();
+    this.cache.beginFull();
+    try {
+      this.cache.endFull(await this.api.getActiveNetworksInfo());
+    } catch (err) {
+      this.cache.failFull();
+      throw err;
+    }
+    return this.cache.list();
+  }
+
   private async pass(dryRun: boolean): Promise<Step[]> {
-    const networks = (await this.api.getActiveNetworksInfo()).filter((network) => dhcpSubnets(network).length > 0);
+    const networks = (await this.desiredNetworks(dryRun)).filter((network) => dhcpSubnets(network).length > 0);
     const [namespaces, hostLinks] = await Promise.all([listNamespaces(), this.host.links()]);
     const snapshot: HostSnapshot = { namespaces: new Set(namespaces), hostLinks: new Set(hostLinks.map((link) => link.ifname)) };
     const steps: Step[] = [];
@@ -209,6 +254,7 @@ export class DhcpAgent {
       if (!port || portNeedsUpdate(network, port)) return [{ kind: 'create-dhcp-port', networkId: network.id }];
     } else {
       port = await setupDhcpPort(this.api, network, this.settings.host);
+      if (port !== ownDhcpPort(network, this.settings.host)) this.cache.apply({ kind: 'port-upsert', port });
     }
     network = withPort(network, port);
     const observed = await observeNetwork(

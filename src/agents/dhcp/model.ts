@@ -30,6 +30,8 @@ export interface DhcpPort {
   readonly fixed_ips: readonly FixedIp[];
   readonly dns_assignment: readonly DnsAssignment[];
   readonly extra_dhcp_opts: readonly ExtraDhcpOpt[];
+  /** Orders notifications against fetches; 0 when the server sent none. */
+  readonly revision_number: number;
 }
 
 export interface HostRoute {
@@ -112,6 +114,7 @@ export function parsePort(value: unknown): DhcpPort {
     fixed_ips: asList(port.fixed_ips).map(parseFixedIp),
     dns_assignment: asList(port.dns_assignment).map(parseDnsAssignment),
     extra_dhcp_opts: asList(port.extra_dhcp_opts).map(parseExtraDhcpOpt),
+    revision_number: typeof port.revision_number === 'number' ? port.revision_number : 0,
   };
 }
 
