@@ -122,7 +122,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     const network = await api.request('POST', '/v2.0/networks', { network: { name: 'e2e' } }, asProject(PROJECT));
     assert.equal(network.status, 201, JSON.stringify(network.body));
     networkId = network.body.network.id;
-    vxlanId = network.body.network['provider:segmentation_id'] ?? 0;
+    vxlanId = (await api.request('GET', `/v2.0/networks/${networkId}`)).body.network['provider:segmentation_id'];
     assert.equal(network.body.network.mtu, 1450);
     const subnet = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr: '10.244.0.0/24' } }, asProject(PROJECT));
     assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
@@ -152,6 +152,9 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     assert.equal(lease1.mtu, '1450');
     assert.match(lease1.staticroutes ?? '', /169\.254\.169\.254\/32/);
     await inNs(vm1, 'ping', '-c', '3', '-W', '1', ipOf(p2));
+    // The DHCP namespace is h1's own: in its /run/netns, not the machine's.
+    assert.match(await lab.onHost(h1, 'ip', 'netns', 'list'), new RegExp(`qdhcp-${networkId}`));
+    assert.doesNotMatch(await sh('ip', ['netns', 'list']), new RegExp(`qdhcp-${networkId}`));
   });
 
   it('forwards metadata requests to Nova signed, ignoring headers the VM sends itself', async () => {
@@ -218,9 +221,12 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     await until('the h2 L2 agent down', async () => !(await aliveAgents()).includes('Linux bridge agent@h2'), (AGENT_DOWN_TIME + 10) * 1000);
     const cli = await sh('sh', ['-c', 'command -v openstack']).catch(() => '');
     if (cli.trim() !== '') {
-      const table = await sh('openstack', ['--os-auth-type', 'none', '--os-endpoint', api.url, 'network', 'agent', 'list', '-f', 'value', '-c', 'Agent Type', '-c', 'Host', '-c', 'Alive']);
-      assert.match(table, /Linux bridge agent h2 XXX/);
-      assert.match(table, /Linux bridge agent h1 :-\)/);
+      // The table shows Neutron's faces; machine formats (-f value/json) print booleans.
+      const table = await sh('openstack', ['--os-auth-type', 'none', '--os-endpoint', api.url, 'network', 'agent', 'list', '-c', 'Agent Type', '-c', 'Host', '-c', 'Alive']);
+      assert.match(table, /Linux bridge agent\s*\|\s*h2\s*\|\s*XXX/);
+      assert.match(table, /Linux bridge agent\s*\|\s*h1\s*\|\s*:-\)/);
+      assert.match(table, /DHCP agent\s*\|\s*h1\s*\|\s*:-\)/);
+      assert.match(table, /Metadata agent\s*\|\s*controller\s*\|\s*:-\)/);
     }
   });
 

@@ -3,9 +3,11 @@
  * which the real agent commands run as they would on separate machines.
  *
  *   underlay  <P>ul: a bridge, the "physical" switch between the hosts
- *   hosts     <P>h1, <P>h2: a veth to the underlay with a VTEP address; each
- *             agent runs inside one with a private /run/netns (its own
- *             qdhcp-<net> namespaces, real names, no clash with the machine's)
+ *   hosts     <P>h1, <P>h2: a veth to the underlay with a VTEP address, and a
+ *             mount namespace of its own whose /run/netns is private (its
+ *             qdhcp-<net> namespaces keep their real names, clash with
+ *             nothing on the machine, and outlive agent restarts); agents
+ *             run inside both
  *   VMs       <P>vm1...: namespaces plugged into ports with `nucleon plug`
  *
  * The controller (server, RabbitMQ, the Nova double) stays in the test's own
@@ -53,7 +55,7 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
 /** Why the lab cannot run here, or undefined when it can. */
 export async function labUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of ['ip', 'bridge', 'dnsmasq', 'haproxy', 'udhcpc', 'ping', 'unshare', 'curl']) {
+  for (const tool of ['ip', 'bridge', 'dnsmasq', 'haproxy', 'udhcpc', 'ping', 'unshare', 'nsenter', 'curl']) {
     try {
       await sh('sh', ['-c', `command -v ${tool}`]);
     } catch {
@@ -69,6 +71,12 @@ export interface LabHost {
   readonly vtep: string;
   /** The host's own directory: config files, agent state. */
   readonly dir: string;
+  /**
+   * A process that holds the host's mount namespace, whose /run/netns is the
+   * host's own: agents run inside it, and their qdhcp- namespaces outlive an
+   * agent restart as they would on a real machine.
+   */
+  readonly holderPid: number;
 }
 
 export interface AgentProcess {
@@ -132,7 +140,10 @@ export class Lab {
       await sh('ip', ['-n', ns, '-batch', '-'], `link set lo up\naddr add ${vtep}/24 dev eth0\nlink set eth0 up\n`);
       const dir = join(this.dir, `h${i}`);
       await sh('mkdir', ['-p', dir]);
-      this.hosts.push({ name: `h${i}`, ns, vtep, dir });
+      const holder = this.spawnIn(ns, `h${i} mounts`, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m nucleon-netns /run/netns && exec sleep infinity']);
+      const holderPid = holder.child.pid!;
+      await until(`the mount namespace of h${i}`, () => readFileSync(`/proc/${holderPid}/cmdline`, 'utf8').startsWith('sleep'), 5_000);
+      this.hosts.push({ name: `h${i}`, ns, vtep, dir, holderPid });
     }
   }
 
@@ -158,15 +169,15 @@ export class Lab {
     }
   }
 
-  /**
-   * Starts a Nucleon command inside a host the way it would run there: its
-   * own mount namespace with a private /run/netns.
-   */
+  /** Starts a Nucleon command inside a host the way it would run there: the host's network and mount namespaces. */
   startAgent(host: LabHost, bin: string, argv: readonly string[]): AgentProcess {
-    const args = [join(REPO, 'bin', bin), ...argv];
-    const quoted = [process.execPath, ...args].map((arg) => `'${arg}'`).join(' ');
-    const script = `mount -t tmpfs -o size=1m nucleon-netns /run/netns && exec ${quoted}`;
-    return this.spawnIn(host.ns, `${bin}@${host.name}`, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
+    const args = ['-t', String(host.holderPid), '-m', '-n', '--', process.execPath, join(REPO, 'bin', bin), ...argv];
+    return this.track(`${bin}@${host.name}`, spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /** Runs a command in a host's namespaces (its /run/netns included). */
+  onHost(host: LabHost, command: string, ...args: string[]): Promise<string> {
+    return sh('nsenter', ['-t', String(host.holderPid), '-m', '-n', '--', command, ...args]);
   }
 
   /** Starts a command in the controller's namespace (the metadata agent needs no host). */
