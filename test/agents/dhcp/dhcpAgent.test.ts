@@ -239,4 +239,25 @@ describe('DHCP agent with dnsmasq in namespaces', { skip, timeout: 60_000 }, () 
     await assert.rejects(readFile(pidFile(), 'utf8'));
     assert.deepEqual(await agent!.plan(), []);
   });
+
+  it('tears a deleted network down (network_delete_end)', async () => {
+    const net = await api.request('POST', '/v2.0/networks', { network: { name: 'dhcp-test-2' } });
+    const second = net.body.network.id as string;
+    const ns = `qdhcp-${second}`;
+    try {
+      await api.request('POST', '/v2.0/subnets', { subnet: { network_id: second, cidr: '10.62.0.0/24', ip_version: 4 } });
+      await api.request('POST', `/v2.0/agents/${await agentId()}/dhcp-networks`, { network_id: second });
+      const secondPid = join(state, 'dhcp', second, 'pid');
+      const pid = await eventually('dnsmasq of the second network', async () => (await runningDnsmasq(secondPid))?.pid, 15_000);
+      const res = await api.request('DELETE', `/v2.0/networks/${second}`);
+      assert.equal(res.status, 204, JSON.stringify(res.body));
+      await eventually('its namespace gone', async () => !(await listNamespaces()).includes(ns), 15_000);
+      await eventually('its dnsmasq gone', async () => (await runningDnsmasq(secondPid)) === undefined);
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone');
+      assert.ok(stat === 'gone' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z'), stat);
+      await assert.rejects(readFile(join(state, 'dhcp', second, 'host'), 'utf8'));
+    } finally {
+      await deleteNamespaces(ns);
+    }
+  });
 });
