@@ -10,17 +10,50 @@
 import { join } from 'node:path';
 
 import { DhcpAgent, type DhcpAgentSettings, type ServedCounts } from '../agents/dhcp/dhcpAgent.js';
+
+export type { DhcpAgentSettings } from '../agents/dhcp/dhcpAgent.js';
 import type { DnsmasqCounters } from '../agents/dhcp/applyPlan.js';
+import type { ConfigError } from '../common/errors.js';
 import { dhcpAgentOptions, INTERFACE_DRIVERS } from '../config/dhcpAgentOptions.js';
 import { IpRoute } from '../host/ip.js';
 import type { Bus } from '../rpc/bus.js';
-import type { AgentConfigOf } from './agentProcess.js';
 import type { Logger } from './logger.js';
 
 /** The option groups the agent adds to agentProcess.ts's base groups. */
 export const dhcpAgentGroups = [dhcpAgentOptions] as const;
 
-export type DhcpAgentConfig = AgentConfigOf<typeof dhcpAgentGroups>;
+/**
+ * The values the DHCP agent reads, structurally: what loadAgentConfig gives
+ * nucleon-dhcp-agent (AgentConfigOf<typeof dhcpAgentGroups>) and what a
+ * process loading more groups (the all-in-one) gives both fit.
+ */
+export interface DhcpAgentConfig {
+  readonly config: {
+    readonly DEFAULT: {
+      readonly host: string;
+      readonly state_path: string;
+      readonly dhcp_lease_duration: number;
+      readonly dns_domain: string;
+      readonly metadata_proxy_socket: string;
+      readonly interface_driver?: string | undefined;
+      readonly dhcp_driver: string;
+      readonly resync_interval: number;
+      readonly enable_isolated_metadata: boolean;
+      readonly force_metadata: boolean;
+      readonly enable_metadata_network: boolean;
+      readonly dhcp_confs: string;
+      readonly dnsmasq_config_file: string;
+      readonly dnsmasq_dns_servers: readonly string[];
+      readonly dnsmasq_base_log_dir?: string | undefined;
+      readonly dnsmasq_local_resolv: boolean;
+      readonly dnsmasq_lease_max: number;
+      readonly dhcp_broadcast_reply: boolean;
+    };
+    readonly agent: { readonly report_interval: number; readonly availability_zone: string; readonly log_agent_heartbeats: boolean };
+  };
+  /** A ConfigError naming the file the option came from. */
+  errorFor(section: 'DEFAULT', option: 'interface_driver' | 'dhcp_driver', reason: string): ConfigError;
+}
 
 /** A notification waits this long for more before the pass starts: a burst of port creates becomes a few passes. */
 export const DHCP_SETTLE_MS = 150;
