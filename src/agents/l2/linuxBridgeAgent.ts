@@ -55,6 +55,12 @@ export interface PassResult {
   readonly devicesDown: readonly string[];
 }
 
+/** A list of strings in an RPC answer (which is `unknown` data from the server). */
+function stringsAt(answer: unknown, key: string): string[] {
+  const value = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
 export class LinuxBridgeAgent {
   readonly agentId: string;
   /** Each tap's answer from the server, while the tap is present. */
@@ -255,7 +261,9 @@ export class LinuxBridgeAgent {
     if (!apply) for (const details of fetched) current.set(details.device, details);
     const bound = [...current.values()].filter((d): d is BoundDevice => d.kind === 'bound' && present.has(d.device));
     const desired = desiredState(bound, this.settings, await this.vtepDevice());
-    for (const { device, reason } of desired.unwirable) this.log.warn({ device }, `cannot wire ${device}: ${reason}`);
+    // Said once, when the device is looked up; it stays unwired until its port or network changes.
+    const justFetched = new Set(fetched.map((d) => d.device));
+    for (const { device, reason } of desired.unwirable) if (justFetched.has(device)) this.log.warn({ device }, `cannot wire ${device}: ${reason}`);
 
     // Bridges holding taps whose fate is unknown (lookup failed) stay as they are.
     const keepBridges = new Set(links.filter((l) => failed.has(l.ifname) && l.master !== undefined).map((l) => l.master!));
@@ -325,20 +333,24 @@ export class LinuxBridgeAgent {
     const devicesDown = [...this.pendingDown];
     if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown };
     const refresh = this.refreshTunnels;
-    await this.bus.call(PLUGIN, 'update_device_list', {
+    const answer = await this.bus.call(PLUGIN, 'update_device_list', {
       devices_up: devicesUp,
       devices_down: devicesDown,
       agent_id: this.agentId,
       host: this.settings.host,
       refresh_tunnels: refresh,
     });
-    // Reported: a failure above leaves them pending for the next pass.
-    if (refresh && devicesUp.length > 0) this.refreshTunnels = false;
+    // A failed call leaves everything pending for the next pass; devices the server failed on stay pending too.
+    const failedUp = new Set(stringsAt(answer, 'failed_devices_up'));
+    const failedDown = new Set(stringsAt(answer, 'failed_devices_down'));
+    if (refresh && devicesUp.some((device) => !failedUp.has(device))) this.refreshTunnels = false;
     for (const device of devicesUp) {
+      if (failedUp.has(device)) continue;
       this.pendingUp.delete(device);
       this.reportedUp.add(device);
     }
     for (const device of devicesDown) {
+      if (failedDown.has(device)) continue;
       this.pendingDown.delete(device);
       this.reportedUp.delete(device);
     }
