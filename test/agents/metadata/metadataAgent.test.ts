@@ -53,6 +53,10 @@ class FakeNova {
           res.writeHead(403, { 'content-type': 'text/plain' }).end('Invalid proxy request signature.');
           return;
         }
+        if (id.startsWith('deleted-')) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('no such instance');
+          return;
+        }
         if (req.url?.startsWith('/openstack/latest/meta_data.json')) {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ uuid: id, project_id: req.headers['x-tenant-id'] }));
           return;
@@ -243,6 +247,19 @@ describe('metadata agent', () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => viaSocket(running[0]!.socketPath, '/latest/meta-data/instance-id', headers)));
     assert.ok(answers.every((a) => a.status === 200 && a.body === 'burst-vm'));
     assert.equal(counter.calls() - before, 1);
+  });
+
+  test("Nova does not know the instance remembered: the port is looked up afresh (its device changed within the cache's lifetime)", async () => {
+    const owner = asProject(PROJECT);
+    const port = (await api.request('POST', '/v2.0/ports', { port: { network_id: networkId, device_id: 'deleted-vm' } }, owner)).body.port;
+    const headers = fromVm({ 'X-Forwarded-For': port.fixed_ips[0].ip_address });
+    assert.equal((await viaSocket(running[0]!.socketPath, '/latest/meta-data/instance-id', headers)).status, 404);
+    await api.request('PUT', `/v2.0/ports/${port.id}`, { port: { device_id: 'rebuilt-vm' } }, owner);
+    const before = counter.calls();
+    const answer = await viaSocket(running[0]!.socketPath, '/latest/meta-data/instance-id', headers);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, 'rebuilt-vm');
+    assert.equal(counter.calls() - before, 1); // the kept answer, then one fresh lookup
   });
 
   test('Nova down: a 503 that says so, the agent keeps running, the next request works once Nova is back', async () => {
