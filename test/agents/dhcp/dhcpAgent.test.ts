@@ -5,13 +5,16 @@
  * The test plays the L2 agent: it puts the agent's tap and the VMs' veths on
  * a bridge in the host namespace. udhcpc in a VM namespace (with a hook of
  * the test's own that never touches /etc/resolv.conf) gets the address the
- * API shows, the network MTU and the 169.254.169.254 route; a port added
+ * API shows, the network MTU and the 169.254.169.254 route, and reaches the
+ * metadata proxy there (haproxy naming the network, dropping a forged
+ * router id, on the way to metadata_proxy_socket); a port added
  * later is served after a reload, not a restart; a restarted agent adopts
  * the running dnsmasq; a killed dnsmasq comes back; removing the network
  * from the agent takes namespace, dnsmasq, proxy and files away.
  */
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,7 +32,7 @@ import type { TestDatabase } from '../../db/databases.js';
 import { deleteNamespaces, eventually, kernelSkipReason, labPrefix, type LabApi, sh, startLabApi } from '../l2/lab.js';
 
 const kernelSkip = await kernelSkipReason();
-const missing = kernelSkip ? [] : await missingPrograms(['dnsmasq', 'udhcpc', 'haproxy']);
+const missing = kernelSkip ? [] : await missingPrograms(['dnsmasq', 'udhcpc', 'haproxy', 'curl']);
 const skip = kernelSkip ?? (missing.length > 0 ? `missing programs: ${missing.join(', ')}` : undefined);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
 
@@ -54,6 +57,7 @@ describe('DHCP agent with dnsmasq in namespaces', { skip, timeout: 60_000 }, () 
   let networkId = '';
   let dhcpPort: { id: string; ip: string } = { id: '', ip: '' };
   let hook = '';
+  let metadataSocket: Server | undefined;
 
   const settings = () =>
     dhcpAgentSettings(
@@ -119,6 +123,11 @@ describe('DHCP agent with dnsmasq in namespaces', { skip, timeout: 60_000 }, () 
 
   before(async () => {
     state = await mkdtemp(join(tmpdir(), 'nucleon-dhcp-'));
+    // What the metadata agent would receive: the headers haproxy sets.
+    metadataSocket = createServer((req, res) => {
+      res.end(JSON.stringify({ network: req.headers['x-neutron-network-id'], router: req.headers['x-neutron-router-id'] ?? null, forwardedFor: req.headers['x-forwarded-for'] }));
+    });
+    await new Promise<void>((resolve) => metadataSocket!.listen(join(state, 'metadata_proxy'), resolve));
     await chmod(state, 0o755); // dnsmasq reads its files as nobody
     hook = join(state, 'hook.sh');
     await writeFile(hook, HOOK, { mode: 0o755 });
@@ -143,6 +152,7 @@ describe('DHCP agent with dnsmasq in namespaces', { skip, timeout: 60_000 }, () 
 
   after(async () => {
     await agent?.stop().catch(() => undefined);
+    metadataSocket?.close();
     await api?.close().catch(() => undefined);
     await database?.drop().catch(() => undefined);
     if (networkId !== '') await deleteNamespaces(qdhcp()); // kills dnsmasq and haproxy inside
@@ -192,6 +202,15 @@ describe('DHCP agent with dnsmasq in namespaces', { skip, timeout: 60_000 }, () 
     assert.equal(lease.staticroutes, `169.254.169.254/32 ${dhcpPort.ip} 0.0.0.0/0 10.61.0.1`);
     assert.equal(lease.domain, 'openstacklocal');
     assert.equal(lease.hostname, `host-${lease.ip!.replace(/\./g, '-')}`);
+
+    // The VM takes the lease (as its DHCP client would) and reaches the metadata proxy in qdhcp,
+    // which forwards to metadata_proxy_socket (here a stand-in for the metadata agent) naming the network.
+    await sh('ip', '-n', vm, 'addr', 'add', `${lease.ip}/24`, 'dev', 'eth0');
+    await sh('ip', '-n', vm, 'route', 'add', '169.254.169.254/32', 'via', dhcpPort.ip);
+    const answer = await eventually('metadata through haproxy', async () =>
+      sh('ip', 'netns', 'exec', vm, 'curl', '--noproxy', '*', '-s', '-m', '2', '-H', 'X-Neutron-Router-ID: forged', 'http://169.254.169.254/latest/meta-data/'),
+    );
+    assert.deepEqual(JSON.parse(answer), { network: networkId, router: null, forwardedFor: lease.ip });
   });
 
   it('serves a port added later after a reload, without restarting dnsmasq', async () => {
