@@ -24,7 +24,7 @@ export interface DnsmasqFileSettings {
 export const subnetTag = (subnetId: string): string => `subnet-${subnetId}`;
 export const portTag = (portId: string): string => `port-${portId}`;
 
-/** neutron-lib DHCP_CONFIG_NOT_REQUIRED_OWNERS: ports that never ask for an address. */
+/** Ports that never ask for an address (in the spirit of neutron-lib DHCP_CONFIG_NOT_REQUIRED_OWNERS; the list is ours). */
 const NO_DHCP_CONFIG_OWNERS = new Set(['network:router_gateway', 'network:floatingip', 'network:router_ha_interface', 'network:distributed']);
 
 const CLIENT_ID_OPTS = new Set(['client-id', '61']);
