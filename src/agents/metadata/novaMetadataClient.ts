@@ -57,8 +57,20 @@ export class NovaMetadataClient {
     this.baseUrl = `${endpoint.protocol}://${host}:${endpoint.port}`;
   }
 
+  /**
+   * Nova's URL for the path a VM asked for. Only the path and query are
+   * taken: resolving the request target against the base URL would let a VM
+   * send the signed request elsewhere (`//host/x` and an absolute-form
+   * `http://host/x` both name another host).
+   */
+  urlFor(target: string): URL {
+    if (target.startsWith('/')) return new URL(`${this.baseUrl}${target}`);
+    const parsed = URL.canParse(target) ? new URL(target) : new URL(`/${target}`, 'http://target.invalid');
+    return new URL(`${this.baseUrl}${parsed.pathname}${parsed.search}`);
+  }
+
   forward(forwarded: ForwardedRequest): Promise<NovaAnswer> {
-    const url = new URL(forwarded.path, this.baseUrl);
+    const url = this.urlFor(forwarded.path);
     const headers = {
       'X-Forwarded-For': forwarded.clientIp,
       'X-Instance-ID': forwarded.instanceId,

@@ -219,6 +219,14 @@ describe('metadata agent', () => {
     assert.equal(seen.headers['x-auth-token'], undefined);
   });
 
+  test('an absolute-form request target reaches Nova, not the host it names', async () => {
+    nova.seen.length = 0;
+    const answer = await viaSocket(running[0]!.socketPath, 'http://127.0.0.1:1/latest/meta-data/instance-id?a=b', fromVm());
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, INSTANCE);
+    assert.equal(nova.seen[0]?.url, '/latest/meta-data/instance-id?a=b');
+  });
+
   test('a POST body (the password) reaches Nova', async () => {
     nova.seen.length = 0;
     const answer = await viaSocket(running[0]!.socketPath, '/openstack/2013-04-04/password', fromVm(), 'POST', 'secret-password');
