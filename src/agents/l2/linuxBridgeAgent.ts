@@ -82,6 +82,8 @@ export class LinuxBridgeAgent {
   private handles: ServeHandle[] = [];
   private deviceCount = 0;
   lastPass: PassResult | undefined;
+  /** The details the last pass planned with (a dry run keeps them out of `known`). */
+  private detailsSeen = new Map<string, DeviceDetails>();
 
   constructor(
     readonly settings: LinuxBridgeAgentSettings,
@@ -176,7 +178,20 @@ export class LinuxBridgeAgent {
 
   /** One pass without applying anything: the lines it would run (`--dry-run`). */
   async dryRun(): Promise<string[]> {
-    return planLines((await this.pass(false)).plan);
+    const { plan, devicesUp, devicesDown } = await this.pass(false);
+    // Looking the ports up made the server mark them BUILD (get_devices_details does). Ports already
+    // wired as they should be get their status back; those the plan would change stay BUILD, which is the truth.
+    const quiet = new Set(plan.groups.filter((g) => g.ip.length === 0 && g.bridge.length === 0).map((g) => g.label));
+    const settled = (device: string) => {
+      const details = this.detailsSeen.get(device);
+      return details?.kind === 'bound' && quiet.has(details.networkId);
+    };
+    const up = devicesUp.filter(settled);
+    const down = devicesDown.filter(settled);
+    if (up.length > 0 || down.length > 0) {
+      await this.bus.call(PLUGIN, 'update_device_list', { devices_up: up, devices_down: down, agent_id: this.agentId, host: this.settings.host, refresh_tunnels: false });
+    }
+    return planLines(plan);
   }
 
   private markDirty(devices: readonly string[]): void {
@@ -259,6 +274,7 @@ export class LinuxBridgeAgent {
 
     const current = new Map(this.known);
     if (!apply) for (const details of fetched) current.set(details.device, details);
+    this.detailsSeen = current;
     const bound = [...current.values()].filter((d): d is BoundDevice => d.kind === 'bound' && present.has(d.device));
     const desired = desiredState(bound, this.settings, await this.vtepDevice());
     // Said once, when the device is looked up; it stays unwired until its port or network changes.

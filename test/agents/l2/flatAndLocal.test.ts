@@ -4,7 +4,8 @@
  * and `flat` (the mapped host interface enslaved to the bridge, reaching a
  * machine outside). Also: admin_state_up false sets the tap down and the
  * port DOWN through a port_update fanout, a dry run prints the plan and
- * changes nothing, deleting a network releases the mapped interface.
+ * changes nothing on the host (ports already wired keep their status),
+ * deleting a network releases the mapped interface.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +29,7 @@ describe('Linux bridge agent: local and flat networks on one host', { skip }, ()
   let agent: RunningLinuxBridgeAgent | undefined;
   let settings: LinuxBridgeAgentSettings;
   let outside = '';
+  let localPort = '';
   const host = () => new IpRoute(lab.hostNs(1));
   const linkOf = async (name: string) => (await host().links()).find((l) => l.ifname === name);
   const status = async (id: string) => (await api.request('GET', `/v2.0/ports/${id}`)).body.port.status as string;
@@ -79,6 +81,7 @@ describe('Linux bridge agent: local and flat networks on one host', { skip }, ()
     await api.request('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr: '10.240.0.0/24', ip_version: 4 } });
     const a = await plugPort(network.id, 'va');
     const b = await plugPort(network.id, 'vb');
+    localPort = a.id;
     for (const port of [a, b]) await eventually(`${port.id} ACTIVE`, async () => (await status(port.id)) === 'ACTIVE');
     const bridge = bridgeName(network.id);
     const enslaved = (await host().links()).filter((l) => l.master === bridge).map((l) => l.ifname).sort();
@@ -114,9 +117,13 @@ describe('Linux bridge agent: local and flat networks on one host', { skip }, ()
     assert.ok(plan.includes(`ip link add ${bridgeName(network.id)} type bridge forward_delay 0 stp_state 0`), plan.join('\n'));
     assert.ok(plan.includes(`ip link set dev ext1 master ${bridgeName(network.id)}`), plan.join('\n'));
     assert.equal(await linkOf(bridgeName(network.id)), undefined);
+    // Looking ports up marks them BUILD; the dry run gives wired ones their status back, the unwired one stays BUILD.
+    assert.equal(await status(localPort), 'ACTIVE');
+    assert.equal(await status(port.id), 'BUILD');
     agent = await startLinuxBridgeAgent(settings, await api.agentBus(), log, host());
     await agent.sync();
     assert.equal((await linkOf('ext1'))?.master, bridgeName(network.id));
+    await eventually('flat port ACTIVE again', async () => (await status(port.id)) === 'ACTIVE');
 
     // Port and network deleted: the bridge goes, ext1 is released, not deleted.
     assert.equal((await api.request('DELETE', `/v2.0/ports/${port.id}`)).status, 204);
