@@ -13,6 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 import type { Logger } from 'pino';
 
+import { RpcError, RpcRemoteError } from '../../rpc/errors.js';
 import { clientAddressOf } from './clientAddress.js';
 import type { InstanceLookup, ProxyOwner } from './instanceLookup.js';
 import { NovaUnreachable, type NovaAnswer, type NovaMetadataClient } from './novaMetadataClient.js';
@@ -108,6 +109,11 @@ export class MetadataRequestHandler {
         return err.timedOut
           ? plain(504, 'The remote metadata server did not answer in time. Please try again later.')
           : plain(503, 'The remote metadata server is temporarily unavailable. Please try again later.');
+      }
+      if (err instanceof RpcError && !(err instanceof RpcRemoteError)) {
+        // The bus or the server is away (a timeout, a closed connection): it will be back.
+        this.log.warn({ err: err.message }, 'the Neutron server did not answer the instance lookup');
+        return plain(503, 'The Neutron server did not answer the instance lookup. Please try again later.');
       }
       this.log.error({ err, owner, client: client.ip }, 'metadata request failed');
       return plain(500, 'An unknown error has occurred. Please try your request again.');

@@ -19,6 +19,7 @@ import { pino } from 'pino';
 import type { MetadataAgentSettings } from '../../../src/agents/metadata/settings.js';
 import type { Bus } from '../../../src/rpc/bus.js';
 import { openBus } from '../../../src/rpc/connect.js';
+import { RpcTimeout } from '../../../src/rpc/errors.js';
 import { startMetadataAgent, type RunningMetadataAgent } from '../../../src/server/metadataAgent.js';
 import { createTestDatabase, type TestDatabase } from '../../db/databases.js';
 import { asProject, startTestApi, type TestApi } from '../../helpers/testApi.js';
@@ -280,6 +281,18 @@ describe('metadata agent', () => {
     const back = await viaSocket(running[0]!.socketPath, '/latest/meta-data/instance-id', fromVm());
     assert.equal(back.status, 200);
     assert.equal(back.body, INSTANCE);
+  });
+
+  test('the server does not answer the lookup: a 503 that says so', async () => {
+    // A bus on which every call times out, as when no server consumes q-plugin.
+    const timingOut = new Proxy(agentBus, {
+      get: (target, key) => (key === 'call' ? () => Promise.reject(new RpcTimeout('q-plugin', 'get_ports', 1)) : Reflect.get(target, key)),
+    });
+    const agent = await startMetadataAgent(settings({ socketPath: join(dir, 'no-server') }), timingOut, pino({ level: 'silent' }));
+    running.push(agent);
+    const answer = await viaSocket(agent.socketPath, '/latest/meta-data/instance-id', fromVm());
+    assert.equal(answer.status, 503);
+    assert.match(answer.body, /Neutron server did not answer the instance lookup/);
   });
 
   test('a wrong shared secret: Nova answers 403 and the VM gets it', async () => {
