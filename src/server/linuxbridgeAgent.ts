@@ -16,14 +16,49 @@ import type { LinuxBridgeAgentSettings } from '../agents/l2/settings.js';
 import { linuxbridgeAgentOptions } from '../config/linuxbridgeAgentOptions.js';
 import { IpRoute } from '../host/ip.js';
 import type { Bus } from '../rpc/bus.js';
-import type { AgentConfigOf } from './agentProcess.js';
+import type { ConfigError } from '../common/errors.js';
 
 export type { LinuxBridgeAgentSettings } from '../agents/l2/settings.js';
 
 /** The option groups the agent adds to agentProcess.ts's base groups. */
 export const linuxbridgeAgentGroups = [linuxbridgeAgentOptions] as const;
 
-export type LinuxBridgeAgentConfig = AgentConfigOf<typeof linuxbridgeAgentGroups>;
+/**
+ * The values the agent reads, structurally: what loadAgentConfig gives
+ * nucleon-linuxbridge-agent (AgentConfigOf<typeof linuxbridgeAgentGroups>)
+ * and what a process loading more groups (the all-in-one) gives both fit.
+ */
+export interface LinuxBridgeAgentConfig {
+  readonly config: {
+    readonly DEFAULT: { readonly host: string };
+    readonly linux_bridge: {
+      readonly physical_interface_mappings: Readonly<Record<string, string>>;
+      readonly bridge_mappings: Readonly<Record<string, string>>;
+    };
+    readonly vxlan: {
+      readonly enable_vxlan: boolean;
+      readonly local_ip?: string | undefined;
+      readonly l2_population: boolean;
+      readonly arp_responder: boolean;
+      readonly ttl?: number | undefined;
+      readonly tos?: number | undefined;
+      readonly vxlan_group: string;
+      readonly udp_dstport: number;
+    };
+    readonly agent: {
+      readonly polling_interval: number;
+      readonly report_interval: number;
+      readonly availability_zone: string;
+      readonly log_agent_heartbeats: boolean;
+    };
+  };
+  /** A ConfigError naming the file the option came from. */
+  errorFor(
+    section: 'linux_bridge' | 'vxlan',
+    option: 'physical_interface_mappings' | 'bridge_mappings' | 'local_ip' | 'vxlan_group' | 'arp_responder',
+    reason: string,
+  ): ConfigError;
+}
 
 export interface RunningLinuxBridgeAgent {
   readonly agent: LinuxBridgeAgent;
@@ -34,7 +69,7 @@ export interface RunningLinuxBridgeAgent {
 }
 
 /** A mapping's values must be unique (Neutron: "Value ... in mapping ... not unique"). */
-function checkMapping(loaded: LinuxBridgeAgentConfig, option: 'physical_interface_mappings' | 'bridge_mappings', mapping: Record<string, string>): void {
+function checkMapping(loaded: LinuxBridgeAgentConfig, option: 'physical_interface_mappings' | 'bridge_mappings', mapping: Readonly<Record<string, string>>): void {
   const seen = new Set<string>();
   for (const [physnet, device] of Object.entries(mapping)) {
     if (physnet === '' || device === '') throw loaded.errorFor('linux_bridge', option, `'${physnet}:${device}' is not a physnet:device pair`);

@@ -12,7 +12,10 @@ import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 
 import { ConfigError } from '../../../src/common/errors.js';
-import { loadAgentConfig } from '../../../src/server/agentProcess.js';
+import { dhcpAgentOptions } from '../../../src/config/dhcpAgentOptions.js';
+import { linuxbridgeAgentOptions } from '../../../src/config/linuxbridgeAgentOptions.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { agentBaseGroups, loadAgentConfig } from '../../../src/server/agentProcess.js';
 import { linuxbridgeAgentGroups, linuxBridgeAgentSettings } from '../../../src/server/linuxbridgeAgent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nucleon-lb-'));
@@ -66,6 +69,13 @@ describe('Linux bridge agent settings', () => {
       availabilityZone: 'nova',
       logHeartbeats: false,
     });
+  });
+
+  it('a configuration loaded with more option groups (the all-in-one) fits too', () => {
+    const file = join(dir, 'allinone.ini');
+    writeFileSync(file, '[vxlan]\nlocal_ip = 127.0.0.1\nl2_population = true\n');
+    const loaded = loadConfig({ files: [file], groups: [...agentBaseGroups, linuxbridgeAgentOptions, dhcpAgentOptions] });
+    assert.equal(linuxBridgeAgentSettings(loaded).vxlan?.localIp, '127.0.0.1');
   });
 
   it('VXLAN off needs no local_ip', () => {
