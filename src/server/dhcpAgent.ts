@@ -112,6 +112,8 @@ export interface RunningDhcpAgent {
   plan(): Promise<string[]>;
   readonly counters: Readonly<DnsmasqCounters>;
   readonly passes: number;
+  /** How many passes fetched every network from the server (the others used port notifications). */
+  readonly fullFetches: number;
   readonly served: ServedCounts;
 }
 
@@ -126,6 +128,9 @@ export async function startDhcpAgent(settings: DhcpAgentSettings, bus: Bus, log:
     counters: agent.counters,
     get passes() {
       return agent.passes;
+    },
+    get fullFetches() {
+      return agent.fullFetches;
     },
     get served() {
       return agent.servedCounts;

@@ -109,6 +109,8 @@ export interface ServedCounts {
 
 export class DhcpAgent {
   readonly counters: DnsmasqCounters = { starts: 0, restarts: 0, reloads: 0 };
+  /** Full get_active_networks_info fetches so far (the rest of the passes worked from the cache). */
+  fullFetches = 0;
   private readonly api: DhcpPluginApi;
   private readonly planSettings: NetworkPlanSettings;
   private readonly reconciler: Reconciler;
@@ -203,6 +205,7 @@ export class DhcpAgent {
     if (dryRun) return this.api.getActiveNetworksInfo();
     if (!this.cache.needsFull) return this.cache.list();
     this.cache.beginFull();
+    this.fullFetches++;
     try {
       this.cache.endFull(await this.api.getActiveNetworksInfo());
     } catch (err) {
