@@ -6,7 +6,9 @@
  * MTU and the port's addresses (plus 169.254.169.254/16 for metadata). A pure
  * diff from what is observed to `ip -batch` lines for each namespace; devices
  * in the qdhcp namespace that belong to no current port are removed
- * (DeviceManager.cleanup_stale_devices).
+ * (DeviceManager.cleanup_stale_devices). The namespace's IPv4 default route
+ * goes via the first DHCP subnet's gateway (DeviceManager._set_default_route),
+ * so dnsmasq can reach the DNS servers it forwards to.
  */
 import type { Link } from '../../host/ip.js';
 
@@ -22,6 +24,8 @@ export interface WantedInterface {
   readonly mtu: number;
   /** address/prefix, e.g. 10.0.0.2/24 */
   readonly cidrs: readonly string[];
+  /** The IPv4 default route; `onlink` when the gateway lies outside the subnet. */
+  readonly gateway?: { readonly address: string; readonly onlink: boolean };
 }
 
 export interface ObservedInterface {
@@ -31,6 +35,8 @@ export interface ObservedInterface {
   readonly nsLinks: readonly Link[];
   /** The global addresses (address/prefix) of the ns- device. */
   readonly nsCidrs: readonly string[];
+  /** The qdhcp namespace's IPv4 default gateway. */
+  readonly defaultGateway?: string;
 }
 
 export interface InterfaceLines {
@@ -58,6 +64,7 @@ export function interfacePlan(wanted: WantedInterface, observed: ObservedInterfa
     host.push(`link set ${tap} up`);
     namespace.push(`link set ${dev} address ${wanted.mac}${mtu} up`);
     for (const cidr of wanted.cidrs) namespace.push(`addr add ${cidr} dev ${dev}`);
+    if (wanted.gateway) namespace.push(defaultRoute(wanted.gateway, dev));
     return { host, namespace };
   }
   const up = current.flags.includes('UP');
@@ -69,5 +76,13 @@ export function interfacePlan(wanted: WantedInterface, observed: ObservedInterfa
   }
   for (const cidr of observed.nsCidrs) if (!wanted.cidrs.includes(cidr)) namespace.push(`addr del ${cidr} dev ${dev}`);
   for (const cidr of wanted.cidrs) if (!observed.nsCidrs.includes(cidr)) namespace.push(`addr add ${cidr} dev ${dev}`);
+  // An address change removes the routes through it: set the route again after one.
+  const addressesChanged = namespace.some((line) => line.startsWith('addr '));
+  if (wanted.gateway && (addressesChanged || observed.defaultGateway !== wanted.gateway.address)) namespace.push(defaultRoute(wanted.gateway, dev));
+  // After an address change the kernel may have dropped the route already (a failing line stops the batch): next pass.
+  if (!wanted.gateway && observed.defaultGateway !== undefined && !addressesChanged) namespace.push('route del default');
   return { host, namespace };
 }
+
+const defaultRoute = (gateway: NonNullable<WantedInterface['gateway']>, dev: string): string =>
+  `route replace default via ${gateway.address} dev ${dev}${gateway.onlink ? ' onlink' : ''}`;

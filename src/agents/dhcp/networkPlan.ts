@@ -11,6 +11,8 @@
  */
 import { dirname } from 'node:path';
 
+import ipaddr from 'ipaddr.js';
+
 import type { RunningDnsmasq } from '../../host/dnsmasq.js';
 import { dhcpDeviceId } from '../../common/dhcpDeviceId.js';
 import { dnsmasqArgs, dnsmasqLogFile, networkFiles, type DnsmasqCommandSettings } from './dnsmasqCommand.js';
@@ -42,6 +44,11 @@ export interface ObservedNetwork {
   readonly metadataProxyPresent: boolean;
 }
 
+const gatewayOf = (network: DhcpNetwork) => {
+  const gateway = namespaceGateway(network);
+  return gateway ? { gateway } : {};
+};
+
 const sameArgs = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((arg, i) => arg === b[i]);
 
 /** The port's addresses with their subnets' prefix lengths, plus the metadata address when it applies. */
@@ -50,6 +57,15 @@ export function dhcpPortCidrs(settings: NetworkPlanSettings, network: DhcpNetwor
   const cidrs = port.fixed_ips.filter((ip) => prefixOf.has(ip.subnet_id)).map((ip) => `${ip.ip_address}/${prefixOf.get(ip.subnet_id)}`);
   if (metadataAddressOnPort(settings.metadata)) cidrs.push(METADATA_CIDR_ON_PORT);
   return cidrs;
+}
+
+/** The first IPv4 DHCP subnet with a gateway gives the namespace its default route (Neutron's _set_default_route). */
+export function namespaceGateway(network: DhcpNetwork): { address: string; onlink: boolean } | undefined {
+  const subnet = network.subnets.find((s) => s.ip_version === 4 && s.enable_dhcp && s.gateway_ip !== null);
+  if (!subnet?.gateway_ip) return undefined;
+  const [range, prefix] = ipaddr.parseCIDR(subnet.cidr);
+  const gateway = ipaddr.parse(subnet.gateway_ip);
+  return { address: subnet.gateway_ip, onlink: gateway.kind() !== range.kind() || !gateway.match(range, prefix) };
 }
 
 export const metadataOwner = (networkId: string) => ({ kind: 'network', id: networkId }) as const;
@@ -61,7 +77,7 @@ export function servedNetworkPlan(settings: NetworkPlanSettings, network: DhcpNe
   if (!observed.namespaceExists) steps.push({ kind: 'add-namespace', name: namespace });
 
   const lines = interfacePlan(
-    { namespace, portId: port.id, mac: port.mac_address, mtu: network.mtu, cidrs: dhcpPortCidrs(settings, network, port) },
+    { namespace, portId: port.id, mac: port.mac_address, mtu: network.mtu, cidrs: dhcpPortCidrs(settings, network, port), ...gatewayOf(network) },
     observed.namespaceExists ? observed.iface : { tapExists: observed.iface.tapExists, nsLinks: [], nsCidrs: [] },
   );
   if (lines.host.length > 0) steps.push({ kind: 'ip', netns: settings.hostNetns, lines: lines.host });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { readStateFile, runningDnsmasq } from '../../host/dnsmasq.js';
 import { IpRoute, type Link } from '../../host/ip.js';
+import { defaultGateway } from '../../host/routes.js';
 import { networkFiles } from './dnsmasqCommand.js';
 import { namespaceOf, nsDeviceName } from './interfacePlan.js';
 import type { ObservedLeftover, ObservedNetwork } from './networkPlan.js';
@@ -18,14 +19,14 @@ export interface HostSnapshot {
   readonly hostLinks: ReadonlySet<string>;
 }
 
-async function namespaceDevices(namespace: string, device: string): Promise<{ links: Link[]; cidrs: string[] }> {
+async function namespaceDevices(namespace: string, device: string): Promise<{ links: Link[]; cidrs: string[]; gateway: string | undefined }> {
   const ip = new IpRoute(namespace);
-  const [links, addresses] = await Promise.all([ip.links(), ip.addresses()]);
+  const [links, addresses, gateway] = await Promise.all([ip.links(), ip.addresses(), defaultGateway(namespace)]);
   const own = addresses.find((entry) => entry.ifname === device);
   const cidrs = (own?.addr_info ?? [])
     .filter((info) => info.scope !== 'link' && info.scope !== 'host')
     .map((info) => `${info.local}/${info.prefixlen}`);
-  return { links, cidrs };
+  return { links, cidrs, gateway };
 }
 
 export async function observeNetwork(
@@ -40,7 +41,7 @@ export async function observeNetwork(
   const files = networkFiles(dhcpConfs, networkId);
   const namespaceExists = snapshot.namespaces.has(namespace);
   const [devices, host, addnHosts, opts, dnsmasq, metadataProxyPresent] = await Promise.all([
-    namespaceExists ? namespaceDevices(namespace, nsDeviceName(portId)) : { links: [], cidrs: [] },
+    namespaceExists ? namespaceDevices(namespace, nsDeviceName(portId)) : { links: [], cidrs: [], gateway: undefined },
     readStateFile(files.host),
     readStateFile(files.addnHosts),
     readStateFile(files.opts),
@@ -49,7 +50,12 @@ export async function observeNetwork(
   ]);
   return {
     namespaceExists,
-    iface: { tapExists: snapshot.hostLinks.has(tapName), nsLinks: devices.links, nsCidrs: devices.cidrs },
+    iface: {
+      tapExists: snapshot.hostLinks.has(tapName),
+      nsLinks: devices.links,
+      nsCidrs: devices.cidrs,
+      ...(devices.gateway === undefined ? {} : { defaultGateway: devices.gateway }),
+    },
     files: {
       ...(host === undefined ? {} : { host }),
       ...(addnHosts === undefined ? {} : { addnHosts }),

@@ -25,6 +25,7 @@ import { dhcpAgentOptions } from '../../../src/config/dhcpAgentOptions.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { runningDnsmasq } from '../../../src/host/dnsmasq.js';
 import { IpRoute, listNamespaces, namespacePids } from '../../../src/host/ip.js';
+import { defaultGateway } from '../../../src/host/routes.js';
 import { missingPrograms } from '../../../src/host/tools.js';
 import { agentBaseGroups } from '../../../src/server/agentProcess.js';
 import { dhcpAgentSettings, type RunningDhcpAgent, startDhcpAgent } from '../../../src/server/dhcpAgent.js';
@@ -182,6 +183,7 @@ describe('DHCP agent with dnsmasq in namespaces', { skip, timeout: 60_000 }, () 
     const cidrs = addresses.flatMap((a) => a.addr_info.map((i) => `${i.local}/${i.prefixlen}`));
     assert.ok(cidrs.includes(`${dhcpPort.ip}/24`) && cidrs.includes('169.254.169.254/16'), cidrs.join(' '));
     assert.ok((await new IpRoute(hostNs).links()).some((l) => l.ifname === `tap${dhcpPort.id.slice(0, 11)}`));
+    assert.equal(await defaultGateway(qdhcp()), '10.61.0.1');
     await eventually('haproxy in qdhcp', async () => {
       for (const pid of await namespacePids(qdhcp())) {
         if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).startsWith('haproxy')) return true;

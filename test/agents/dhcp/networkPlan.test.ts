@@ -9,7 +9,7 @@ import { dnsmasqArgs, networkFiles } from '../../../src/agents/dhcp/dnsmasqComma
 import { addnHostsFile, hostsFile, optsFile } from '../../../src/agents/dhcp/dnsmasqFiles.js';
 import { interfacePlan } from '../../../src/agents/dhcp/interfacePlan.js';
 import { parseNetwork } from '../../../src/agents/dhcp/model.js';
-import { servedNetworkPlan, teardownPlan, type NetworkPlanSettings, type ObservedNetwork } from '../../../src/agents/dhcp/networkPlan.js';
+import { namespaceGateway, servedNetworkPlan, teardownPlan, type NetworkPlanSettings, type ObservedNetwork } from '../../../src/agents/dhcp/networkPlan.js';
 import { describeStep } from '../../../src/agents/dhcp/plan.js';
 import { dhcpDeviceId } from '../../../src/common/dhcpDeviceId.js';
 
@@ -57,6 +57,7 @@ const upToDate = (args = dnsmasqArgs(settings.command, network, files)): Observe
       { ifname: 'ns-dddddddd-00', ifindex: 2, mtu: 1450, address: 'fa:16:3e:00:00:02', flags: ['UP'] },
     ],
     nsCidrs: ['10.0.0.2/24', '169.254.169.254/16'],
+    defaultGateway: '10.0.0.1',
   },
   files: { host: hostsFile(settings.files, network), addnHosts: addnHostsFile(settings.files, network), opts: optsFile(settings.files, network, port) },
   dnsmasq: { pid: 42, args },
@@ -66,13 +67,14 @@ const upToDate = (args = dnsmasqArgs(settings.command, network, files)): Observe
 describe('network plan', () => {
   test('from nothing: namespace, veth pair, addresses, files, leases, dnsmasq, metadata proxy', () => {
     const lines = servedNetworkPlan(settings, network, port, nothing).flatMap(describeStep);
-    assert.deepEqual(lines.slice(0, 7), [
+    assert.deepEqual(lines.slice(0, 8), [
       `ip netns add qdhcp-${NET}`,
       `ip -n hostns link add tapdddddddd-00 mtu 1450 type veth peer name ns-dddddddd-00 netns qdhcp-${NET}`,
       'ip -n hostns link set tapdddddddd-00 up',
       `ip -n qdhcp-${NET} link set ns-dddddddd-00 address fa:16:3e:00:00:02 mtu 1450 up`,
       `ip -n qdhcp-${NET} addr add 10.0.0.2/24 dev ns-dddddddd-00`,
       `ip -n qdhcp-${NET} addr add 169.254.169.254/16 dev ns-dddddddd-00`,
+      `ip -n qdhcp-${NET} route replace default via 10.0.0.1 dev ns-dddddddd-00`,
       `ip netns exec qdhcp-${NET} iptables -t mangle -A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill`,
     ]);
     assert.ok(lines.includes(`write ${files.leases} (1 lines)`));
@@ -115,11 +117,36 @@ describe('network plan', () => {
 
   test('interface: a lost tap recreates the pair; wrong addresses are replaced', () => {
     const observed = upToDate().iface;
-    const lines = interfacePlan({ namespace: 'qdhcp-x', portId: PORT, mac: 'fa:16:3e:00:00:02', mtu: 1450, cidrs: ['10.0.0.3/24'] }, observed);
-    assert.deepEqual(lines, { host: [], namespace: ['addr del 10.0.0.2/24 dev ns-dddddddd-00', 'addr del 169.254.169.254/16 dev ns-dddddddd-00', 'addr add 10.0.0.3/24 dev ns-dddddddd-00'] });
+    const lines = interfacePlan(
+      { namespace: 'qdhcp-x', portId: PORT, mac: 'fa:16:3e:00:00:02', mtu: 1450, cidrs: ['10.0.0.3/24'], gateway: { address: '10.0.0.1', onlink: false } },
+      observed,
+    );
+    assert.deepEqual(lines, {
+      host: [],
+      namespace: [
+        'addr del 10.0.0.2/24 dev ns-dddddddd-00',
+        'addr del 169.254.169.254/16 dev ns-dddddddd-00',
+        'addr add 10.0.0.3/24 dev ns-dddddddd-00',
+        'route replace default via 10.0.0.1 dev ns-dddddddd-00', // the address change took the route with it
+      ],
+    });
     const noTap = interfacePlan({ namespace: 'qdhcp-x', portId: PORT, mac: 'fa:16:3e:00:00:02', mtu: 0, cidrs: [] }, { ...observed, tapExists: false });
     assert.deepEqual(noTap.host, ['link add tapdddddddd-00 type veth peer name ns-dddddddd-00 netns qdhcp-x', 'link set tapdddddddd-00 up']);
     assert.equal(noTap.namespace[0], 'link del ns-dddddddd-00');
+  });
+
+  test('default route: set when missing or wrong, onlink outside the subnet, removed without a gateway', () => {
+    const observed = upToDate().iface;
+    const wanted = { namespace: 'qdhcp-x', portId: PORT, mac: 'fa:16:3e:00:00:02', mtu: 1450, cidrs: ['10.0.0.2/24', '169.254.169.254/16'] };
+    assert.deepEqual(interfacePlan({ ...wanted, gateway: { address: '10.0.0.254', onlink: false } }, observed).namespace, [
+      'route replace default via 10.0.0.254 dev ns-dddddddd-00',
+    ]);
+    assert.deepEqual(interfacePlan({ ...wanted, gateway: { address: '192.168.9.1', onlink: true } }, observed).namespace, [
+      'route replace default via 192.168.9.1 dev ns-dddddddd-00 onlink',
+    ]);
+    assert.deepEqual(interfacePlan(wanted, observed).namespace, ['route del default']);
+    const outside = parseNetwork({ ...network, subnets: [{ ...network.subnets[0], gateway_ip: '192.168.9.1' }] });
+    assert.deepEqual(namespaceGateway(outside), { address: '192.168.9.1', onlink: true });
   });
 
   test('teardown: proxy, dnsmasq, namespace, the port released, the directory removed', () => {
