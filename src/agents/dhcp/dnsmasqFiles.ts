@@ -101,14 +101,37 @@ export function addnHostsFile(settings: DnsmasqFileSettings, network: DhcpNetwor
     .join('');
 }
 
-/** The `leases` file dnsmasq starts from: every IPv4 DHCP address as an infinite lease (0), so renewals are not NAKed. */
-export function initialLeasesFile(settings: DnsmasqFileSettings, network: DhcpNetwork): string {
+/**
+ * The `leases` file dnsmasq starts from: every IPv4 DHCP address as an
+ * infinite lease (0), so renewals are not NAKed. IPv6 leases cannot be made
+ * up (their IAID is unknown): those of the previous file (`existing`) whose
+ * address still belongs to a port on a DHCPv6 subnet are kept, with the DUID.
+ */
+export function initialLeasesFile(settings: DnsmasqFileSettings, network: DhcpNetwork, existing = ''): string {
   const v4Served = new Set(network.subnets.filter((subnet) => subnet.enable_dhcp && subnet.ip_version === 4).map((subnet) => subnet.id));
-  return hostEntries(settings, network)
-    .filter(({ ip, noDhcp }) => !noDhcp && v4Served.has(ip.subnet_id))
-    .map(({ port, ip }) => `0 ${port.mac_address} ${ip.ip_address} * *\n`)
-    .join('');
+  const v6Served = new Set(network.subnets.filter((subnet) => subnet.enable_dhcp && subnet.ip_version === 6).map((subnet) => subnet.id));
+  const oldV6 = new Map<string, string>();
+  const kept: string[] = [];
+  for (const line of existing.split('\n')) {
+    if (line.startsWith('duid ')) kept.push(`${line}\n`);
+    const fields = line.split(' ');
+    if (fields.length === 5 && isIpv6(fields[2]!)) oldV6.set(normalizedIp(fields[2]!), `${line}\n`);
+  }
+  for (const { port, ip, noDhcp } of hostEntries(settings, network)) {
+    if (noDhcp) continue;
+    if (v4Served.has(ip.subnet_id)) kept.push(`0 ${port.mac_address} ${ip.ip_address} * *\n`);
+    else if (v6Served.has(ip.subnet_id) && oldV6.has(normalizedIp(ip.ip_address))) kept.push(oldV6.get(normalizedIp(ip.ip_address))!);
+  }
+  return kept.join('');
 }
+
+const normalizedIp = (address: string): string => {
+  try {
+    return ipaddr.parse(address).toNormalizedString();
+  } catch {
+    return address;
+  }
+};
 
 /** Neutron's _format_option: `tag:<tag>[,<extra tag>],option:<name>|<code>|option6:<name>,values...`. */
 export function formatOption(ipVersion: 4 | 6, tag: string, option: string, ...values: string[]): string {

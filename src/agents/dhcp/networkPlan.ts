@@ -38,7 +38,7 @@ export interface NetworkPlanSettings {
 export interface ObservedNetwork {
   readonly namespaceExists: boolean;
   readonly iface: ObservedInterface;
-  readonly files: { readonly host?: string; readonly addnHosts?: string; readonly opts?: string };
+  readonly files: { readonly host?: string; readonly addnHosts?: string; readonly opts?: string; readonly leases?: string };
   readonly dnsmasq?: RunningDnsmasq;
   /** The metadata proxy of this network has files (it runs, or ran). */
   readonly metadataProxyPresent: boolean;
@@ -93,7 +93,7 @@ export function servedNetworkPlan(settings: NetworkPlanSettings, network: DhcpNe
   const logDir = settings.command.baseLogDir ? { logDir: dirname(dnsmasqLogFile(settings.command.baseLogDir, network.id)) } : {};
   const running = observed.dnsmasq;
   if (!running) {
-    steps.push({ kind: 'write-file', path: files.leases, contents: initialLeasesFile(settings.files, network) });
+    steps.push({ kind: 'write-file', path: files.leases, contents: initialLeasesFile(settings.files, network, observed.files.leases) });
     steps.push({ kind: 'start-dnsmasq', netns: namespace, args, pidFile: files.pid, ...logDir });
   } else if (!observed.namespaceExists || !sameArgs(running.args, args)) {
     steps.push({ kind: 'restart-dnsmasq', pid: running.pid, netns: namespace, args, pidFile: files.pid, ...logDir });

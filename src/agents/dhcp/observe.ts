@@ -48,6 +48,8 @@ export async function observeNetwork(
     runningDnsmasq(files.pid),
     readStateFile(metadataConfigFile).then((text) => text !== undefined),
   ]);
+  // Only a dnsmasq about to start needs the old leases (its IPv6 ones are kept); a running one owns the file.
+  const leases = dnsmasq ? undefined : await readStateFile(files.leases);
   return {
     namespaceExists,
     iface: {
@@ -60,6 +62,7 @@ export async function observeNetwork(
       ...(host === undefined ? {} : { host }),
       ...(addnHosts === undefined ? {} : { addnHosts }),
       ...(opts === undefined ? {} : { opts }),
+      ...(leases === undefined ? {} : { leases }),
     },
     ...(dnsmasq ? { dnsmasq } : {}),
     metadataProxyPresent,

@@ -208,3 +208,19 @@ describe('dnsmasq command line', () => {
     assert.ok(!dnsmasqArgs({ ...command, localResolv: true }, n, files).includes('--no-resolv'));
   });
 });
+
+describe('initial leases', () => {
+  test('IPv4 leases made up as infinite; IPv6 ones kept from the old file while their port still has the address', () => {
+    const v6 = { ...subnet4, id: SUB6, cidr: 'fd00:1::/64', ip_version: 6, gateway_ip: null, ipv6_address_mode: 'dhcpv6-stateful', ipv6_ra_mode: null };
+    const dual = port('cccccccc-0000-0000-0000-000000000016', 'fa:16:3e:00:00:16', [
+      [SUB4, '10.251.0.16'],
+      [SUB6, 'fd00:1::16'],
+    ]);
+    const n = network([subnet4, v6], [dual]);
+    const old = ['duid 00:01:00:01:aa', '1700000000 12345 fd00:1::16 host-x 00:02:bb', '1700000000 999 fd00:1::99 gone 00:02:cc', '1700000000 fa:16:3e:00:00:16 10.251.0.16 x *', ''].join('\n');
+    assert.equal(
+      initialLeasesFile(plainSettings, n, old),
+      'duid 00:01:00:01:aa\n0 fa:16:3e:00:00:16 10.251.0.16 * *\n1700000000 12345 fd00:1::16 host-x 00:02:bb\n',
+    );
+  });
+});
