@@ -94,9 +94,14 @@ export class FdbTable {
     return { floodVteps, macs, neighbours, removedFloodVteps, removedMacs, removedNeighbours };
   }
 
-  /** After a pass applied the network's removals (or its device is gone). */
-  forgetRemovals(networkId: string): void {
-    this.removed.delete(networkId);
+  /**
+   * After a pass: removals are done except in networks whose lines failed
+   * (`retry`), and networks without a port here (not in `local`) are
+   * forgotten altogether.
+   */
+  keepOnly(local: ReadonlySet<string>, retry: ReadonlySet<string>): void {
+    for (const networkId of [...this.entries.keys()]) if (!local.has(networkId)) this.entries.delete(networkId);
+    for (const networkId of [...this.removed.keys()]) if (!retry.has(networkId) || !local.has(networkId)) this.removed.delete(networkId);
   }
 
   /** Everything about a deleted network. */

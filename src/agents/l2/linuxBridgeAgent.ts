@@ -21,17 +21,17 @@
  */
 import type { Logger } from 'pino';
 
-import type { FdbEntry, IpRoute, NeighEntry } from '../../host/ip.js';
+import type { FdbEntry, IpRoute, Link, NeighEntry } from '../../host/ip.js';
 import { LinkMonitor } from '../../host/linkMonitor.js';
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
 import { PLUGIN } from '../../rpc/topics.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { type BoundDevice, type DeviceDetails, parseDetailsAnswer } from './deviceDetails.js';
-import { desiredState } from './desiredState.js';
+import { desiredState, type DesiredState } from './desiredState.js';
 import { FdbTable } from './fdbTable.js';
 import { serveAgentNotifications } from './notifications.js';
-import { type Plan, planIsEmpty, planLines, planLinuxBridge } from './plan.js';
+import { type ActualHost, type Plan, planIsEmpty, planLines, planLinuxBridge } from './plan.js';
 import { BRIDGE_PREFIX, TAP_PREFIX, tapName } from './names.js';
 import type { LinuxBridgeAgentSettings } from './settings.js';
 
@@ -84,6 +84,8 @@ export class LinuxBridgeAgent {
   lastPass: PassResult | undefined;
   /** The details the last pass planned with (a dry run keeps them out of `known`). */
   private detailsSeen = new Map<string, DeviceDetails>();
+  /** Networks with a bound port here: the only ones whose l2population entries matter (Neutron's network_map). */
+  private localNetworks = new Set<string>();
 
   constructor(
     readonly settings: LinuxBridgeAgentSettings,
@@ -149,8 +151,8 @@ export class LinuxBridgeAgent {
         this.release(this.tapsOfNetwork(networkId));
         this.fdb?.forgetNetwork(networkId);
       },
-      fdbAdd: (networkId, entries) => this.fdbChange(() => this.fdb?.add(networkId, entries)),
-      fdbRemove: (networkId, entries) => this.fdbChange(() => this.fdb?.remove(networkId, entries)),
+      fdbAdd: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.add(networkId, entries)),
+      fdbRemove: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.remove(networkId, entries)),
       log: this.log,
     });
     this.reporter.start();
@@ -208,9 +210,15 @@ export class LinuxBridgeAgent {
     this.reconciler.kick();
   }
 
-  private fdbChange(change: () => void): void {
-    change();
+  /** Entries of a network without a port here are ignored: its first port's update_device_list brings them all. */
+  private fdbChange(networkId: string, change: (fdb: FdbTable) => void): void {
+    if (!this.fdb || !this.localNetworks.has(networkId)) return;
+    change(this.fdb);
     this.reconciler.kick();
+  }
+
+  private get arpResponder(): boolean {
+    return this.settings.vxlan?.arpResponder === true && this.fdb !== undefined;
   }
 
   private resyncAll(): void {
@@ -236,73 +244,28 @@ export class LinuxBridgeAgent {
     const taps = links.filter((link) => link.ifname.startsWith(TAP_PREFIX)).map((link) => link.ifname);
     const present = new Set(taps);
     this.deviceCount = taps.length;
+    this.forgetGone(present);
 
-    // Taps gone since the last pass: their ports go DOWN.
-    for (const device of [...this.known.keys()]) {
-      if (present.has(device)) continue;
-      this.known.delete(device);
-      if (this.reportedUp.delete(device)) this.pendingDown.add(device);
-    }
-    for (const device of [...this.released, ...this.dirty]) {
-      if (!present.has(device)) {
-        this.released.delete(device);
-        this.dirty.delete(device);
-      }
-    }
-
-    const ask = taps.filter((device) => !this.known.has(device) || this.dirty.has(device));
-    const failed = new Set<string>();
-    const fetched: DeviceDetails[] = [];
-    if (ask.length > 0) {
-      for (const device of ask) this.dirty.delete(device);
-      const answer = parseDetailsAnswer(
-        await this.bus.call(PLUGIN, 'get_devices_details_list_and_failed_devices', { devices: ask, agent_id: this.agentId, host: this.settings.host }),
-      );
-      for (const device of answer.failed) failed.add(device);
-      for (const details of answer.devices) fetched.push(details);
-      // Not answered at all: asked again next pass.
-      const answered = new Set(answer.devices.map((d) => d.device));
-      for (const device of ask) if (!answered.has(device)) failed.add(device);
-      if (apply) {
-        for (const details of fetched) {
-          this.known.set(details.device, details);
-          if (details.kind === 'bound') this.released.delete(details.device);
-        }
-        for (const device of failed) this.dirty.add(device);
-      }
-    }
-
+    const { fetched, failed } = await this.lookUp(taps.filter((device) => !this.known.has(device) || this.dirty.has(device)), apply);
     const current = new Map(this.known);
     if (!apply) for (const details of fetched) current.set(details.device, details);
     this.detailsSeen = current;
     const bound = [...current.values()].filter((d): d is BoundDevice => d.kind === 'bound' && present.has(d.device));
+    this.localNetworks = new Set(bound.map((d) => d.networkId));
     const desired = desiredState(bound, this.settings, await this.vtepDevice());
     // Said once, when the device is looked up; it stays unwired until its port or network changes.
     const justFetched = new Set(fetched.map((d) => d.device));
     for (const { device, reason } of desired.unwirable) if (justFetched.has(device)) this.log.warn({ device }, `cannot wire ${device}: ${reason}`);
 
-    // Bridges holding taps whose fate is unknown (lookup failed) stay as they are.
-    const keepBridges = new Set(links.filter((l) => failed.has(l.ifname) && l.master !== undefined).map((l) => l.master!));
-    const fdb = new Map<string, readonly FdbEntry[]>();
-    const neighbours = new Map<string, readonly NeighEntry[]>();
-    const linkNames = new Set(links.map((l) => l.ifname));
-    const arpResponder = this.settings.vxlan?.arpResponder === true && this.fdb !== undefined;
-    if (this.fdb) {
-      for (const network of desired.networks.values()) {
-        const dev = network.uplink?.kind === 'vxlan' ? network.uplink.name : undefined;
-        if (dev === undefined || !linkNames.has(dev)) continue;
-        fdb.set(dev, await this.host.fdb(dev));
-        if (arpResponder) neighbours.set(dev, await this.host.neighbours(dev));
-      }
-    }
     const fdbTable = this.fdb;
     const plan = planLinuxBridge({
       desired,
-      actual: { links, fdb, neighbours },
+      actual: { links, ...(await this.readForwarding(desired, links)) },
       ...(fdbTable ? { fdbOf: (networkId: string) => fdbTable.forNetwork(networkId) } : {}),
-      neighbourEntries: arpResponder,
+      neighbourEntries: this.arpResponder,
       released: this.released,
-      keepBridges,
+      // Bridges holding taps whose fate is unknown (lookup failed) stay as they are.
+      keepBridges: new Set(links.filter((l) => failed.has(l.ifname) && l.master !== undefined).map((l) => l.master!)),
     });
     const unwirable = new Set(desired.unwirable.map((u) => u.device));
     const up = fetched.filter((d): d is BoundDevice => d.kind === 'bound' && d.adminStateUp && !unwirable.has(d.device)).map((d) => d.device);
@@ -310,7 +273,8 @@ export class LinuxBridgeAgent {
     if (!apply) return { plan, devicesUp: up, devicesDown: down };
 
     const failedGroups = await this.applyPlan(plan);
-    for (const networkId of desired.networks.keys()) if (!failedGroups.has(networkId)) this.fdb?.forgetRemovals(networkId);
+    // Entries of networks with no port here are not needed: the server sends them all with the first port.
+    this.fdb?.keepOnly(this.localNetworks, failedGroups);
     for (const device of up) {
       const details = current.get(device);
       if (details?.kind === 'bound' && failedGroups.has(details.networkId)) this.dirty.add(device);
@@ -319,6 +283,55 @@ export class LinuxBridgeAgent {
     for (const device of down) this.pendingDown.add(device);
     for (const device of unwirable) this.dirty.delete(device);
     return this.report(plan);
+  }
+
+  /** Taps gone since the last pass: forgotten, and their ports reported DOWN. */
+  private forgetGone(present: ReadonlySet<string>): void {
+    for (const device of [...this.known.keys()]) {
+      if (present.has(device)) continue;
+      this.known.delete(device);
+      if (this.reportedUp.delete(device)) this.pendingDown.add(device);
+    }
+    for (const device of [...this.released, ...this.dirty]) {
+      if (present.has(device)) continue;
+      this.released.delete(device);
+      this.dirty.delete(device);
+    }
+  }
+
+  /** Asks the server about `devices`; a device it failed on (or did not answer for) is asked again next pass. */
+  private async lookUp(devices: readonly string[], apply: boolean): Promise<{ fetched: DeviceDetails[]; failed: Set<string> }> {
+    const failed = new Set<string>();
+    if (devices.length === 0) return { fetched: [], failed };
+    for (const device of devices) this.dirty.delete(device);
+    const answer = parseDetailsAnswer(
+      await this.bus.call(PLUGIN, 'get_devices_details_list_and_failed_devices', { devices, agent_id: this.agentId, host: this.settings.host }),
+    );
+    const answered = new Set(answer.devices.map((d) => d.device));
+    for (const device of [...answer.failed, ...devices.filter((d) => !answered.has(d))]) failed.add(device);
+    if (apply) {
+      for (const details of answer.devices) {
+        this.known.set(details.device, details);
+        if (details.kind === 'bound') this.released.delete(details.device);
+      }
+      for (const device of failed) this.dirty.add(device);
+    }
+    return { fetched: answer.devices, failed };
+  }
+
+  /** The forwarding (and, with arp_responder, neighbour) entries of the existing VXLAN devices l2population programs. */
+  private async readForwarding(desired: DesiredState, links: readonly Link[]): Promise<Pick<ActualHost, 'fdb' | 'neighbours'>> {
+    const fdb = new Map<string, readonly FdbEntry[]>();
+    const neighbours = new Map<string, readonly NeighEntry[]>();
+    if (!this.fdb) return { fdb, neighbours };
+    const linkNames = new Set(links.map((l) => l.ifname));
+    for (const network of desired.networks.values()) {
+      const dev = network.uplink?.kind === 'vxlan' ? network.uplink.name : undefined;
+      if (dev === undefined || !linkNames.has(dev)) continue;
+      fdb.set(dev, await this.host.fdb(dev));
+      if (this.arpResponder) neighbours.set(dev, await this.host.neighbours(dev));
+    }
+    return { fdb, neighbours };
   }
 
   /** Applies the plan in one batch per tool; when a line fails, group by group. Returns the labels of failed groups. */

@@ -57,7 +57,10 @@ describe('l2population messages', () => {
     assert.equal(fdb.macs.size, 0);
     assert.deepEqual([...fdb.removedMacs], [['fa:16:3e:00:00:12', '10.0.0.2']]);
     assert.deepEqual([...fdb.removedNeighbours], ['10.1.0.12']);
-    table.forgetRemovals(NET);
+    // A pass whose lines for NET failed keeps its removals for the next one; a successful pass drops them.
+    table.keepOnly(new Set([NET]), new Set([NET]));
+    assert.equal(table.forNetwork(NET).removedMacs.size, 1);
+    table.keepOnly(new Set([NET]), new Set());
     assert.equal(table.forNetwork(NET).removedMacs.size, 0);
 
     table.remove(NET, [{ vtep: '10.0.0.2', mac: '00:00:00:00:00:00', ip: '0.0.0.0' }]);
@@ -65,6 +68,9 @@ describe('l2population messages', () => {
     fdb = table.forNetwork(NET);
     assert.deepEqual([...fdb.floodVteps], ['10.0.0.2']);
     assert.equal(fdb.removedFloodVteps.size, 0);
+    table.add('other', [{ vtep: '10.0.0.3', mac: '00:00:00:00:00:00', ip: '0.0.0.0' }]);
+    table.keepOnly(new Set([NET]), new Set());
+    assert.equal(table.forNetwork('other').floodVteps.size, 0, 'a network without a port here is forgotten');
     table.forgetNetwork(NET);
     assert.equal(table.entryCount(), 0);
   });

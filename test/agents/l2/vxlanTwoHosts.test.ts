@@ -130,13 +130,13 @@ describe('Linux bridge agents on two hosts over VXLAN', { skip }, () => {
     await eventually('bridge rebuilt', async () => {
       const byName = new Map((await links(h1)).map((l) => [l.ifname, l]));
       return byName.get(tapName(ports[0]!.id))?.master === bridgeName(networkId) && byName.get(`vxlan-${vni}`)?.master === bridgeName(networkId);
-    }, 2 * POLL_MS + 1_000);
+    }, 2 * POLL_MS + 3_000);
     await eventually('vm1 pings vm2 again', () => ping(ports[0]!.vm, ports[1]!.ip), 5_000);
 
     await sh('bridge', '-n', h1, 'fdb', 'del', ports[1]!.mac, 'dev', `vxlan-${vni}`, 'dst', lab.underlayIp(2));
     assert.ok(!(await fdb(h1)).includes(`${ports[1]!.mac} ${lab.underlayIp(2)}`));
     // No link event for an FDB change: the periodic pass must find it.
-    await eventually('forwarding entry restored', async () => (await fdb(h1)).includes(`${ports[1]!.mac} ${lab.underlayIp(2)}`), 2 * POLL_MS + 1_000);
+    await eventually('forwarding entry restored', async () => (await fdb(h1)).includes(`${ports[1]!.mac} ${lab.underlayIp(2)}`), 2 * POLL_MS + 3_000);
   });
 
   it('an agent restart keeps a running ping going: nothing is deleted or recreated', async () => {
@@ -163,7 +163,7 @@ describe('Linux bridge agents on two hosts over VXLAN', { skip }, () => {
     assert.equal(await portStatus(ports[0]!.id), 'ACTIVE');
     // The restarted agent asked for every entry again (refresh_tunnels): it repairs them like the one before it.
     await sh('bridge', '-n', h1, 'fdb', 'del', '00:00:00:00:00:00', 'dev', `vxlan-${vni}`, 'dst', lab.underlayIp(2));
-    await eventually('flooding entry restored by the restarted agent', async () => (await fdb(h1)).includes(`00:00:00:00:00:00 ${lab.underlayIp(2)}`), 2 * POLL_MS + 1_000);
+    await eventually('flooding entry restored by the restarted agent', async () => (await fdb(h1)).includes(`00:00:00:00:00:00 ${lab.underlayIp(2)}`), 2 * POLL_MS + 3_000);
   });
 
   it('a deleted port leaves its bridge (which goes with its last tap) and its entries leave the other host', async () => {
