@@ -2,23 +2,27 @@
  * nucleon-linuxbridge-agent --config-file neutron.conf --config-file linuxbridge_agent.ini [--dry-run]
  * The Linux bridge L2 agent on this host's namespace, talking to the server over RabbitMQ.
  */
-import { loadAgentConfig, runAgentProcess } from '../server/agentProcess.js';
-import { linuxbridgeAgentGroups, linuxBridgeAgentSettings, planLinuxBridgeAgent, startLinuxBridgeAgent } from '../server/linuxbridgeAgent.js';
+import { runAgentProcess } from '../server/agentProcess.js';
+import {
+  linuxbridgeAgentGroups,
+  type LinuxBridgeAgentSettings,
+  linuxBridgeAgentSettings,
+  planLinuxBridgeAgent,
+  startLinuxBridgeAgent,
+} from '../server/linuxbridgeAgent.js';
 import { runMain } from './run.js';
 
 const NAME = 'nucleon-linuxbridge-agent';
 
-runMain(NAME, async () => {
-  const argv = process.argv.slice(2);
-  // A bad option stops the command here, before it waits for the broker.
-  linuxBridgeAgentSettings(loadAgentConfig(NAME, argv, linuxbridgeAgentGroups).loaded);
-  return runAgentProcess<typeof linuxbridgeAgentGroups>(
+runMain(NAME, () =>
+  runAgentProcess<typeof linuxbridgeAgentGroups, LinuxBridgeAgentSettings>(
     {
       name: NAME,
       groups: linuxbridgeAgentGroups,
-      start: ({ loaded, bus, log }) => startLinuxBridgeAgent(linuxBridgeAgentSettings(loaded), bus, log),
-      dryRun: ({ loaded, bus, log }) => planLinuxBridgeAgent(linuxBridgeAgentSettings(loaded), bus, log),
+      settings: linuxBridgeAgentSettings,
+      start: ({ settings, bus, log }) => startLinuxBridgeAgent(settings, bus, log),
+      dryRun: ({ settings, bus, log }) => planLinuxBridgeAgent(settings, bus, log),
     },
-    argv,
-  );
-});
+    process.argv.slice(2),
+  ),
+);

@@ -4,7 +4,7 @@
  * like the server, `--dry-run` to print one pass's plan and exit, the bus from
  * `[DEFAULT] transport_url`, a logger, and a clean stop on SIGTERM/SIGINT.
  *
- *   runAgentProcess({ name: 'nucleon-dhcp-agent', groups: [dhcpAgentOptions] }, async ({ loaded, bus, log, dryRun }) => ...)
+ *   runAgentProcess({ name, groups, settings: (loaded) => ..., start: ({ settings, bus, log }) => ..., dryRun: ... }, argv)
  */
 import { parseCommandLine, configFilesOf } from '../config/commandLine.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
@@ -25,8 +25,8 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export interface AgentStartContext<G extends readonly OptionGroup[]> {
-  readonly loaded: AgentConfigOf<G>;
+export interface AgentStartContext<S> {
+  readonly settings: S;
   readonly bus: Bus;
   readonly log: Logger;
 }
@@ -44,36 +44,39 @@ export function loadAgentConfig<const G extends readonly OptionGroup[]>(name: st
   return { loaded, files, dryRun };
 }
 
-export interface AgentProcessSpec<G extends readonly OptionGroup[]> {
+export interface AgentProcessSpec<G extends readonly OptionGroup[], S> {
   readonly name: string;
   readonly groups: G;
+  /** The agent's typed settings; throws ConfigError, so a bad option stops the command before it waits for the broker. */
+  readonly settings: (loaded: AgentConfigOf<G>) => S;
   /** Starts the agent (reports, loops, servers) and returns how to stop it. */
-  readonly start: (context: AgentStartContext<G>) => Promise<RunningAgent>;
+  readonly start: (context: AgentStartContext<S>) => Promise<RunningAgent>;
   /** Computes one pass's plan and prints it, changing nothing. */
-  readonly dryRun: (context: AgentStartContext<G>) => Promise<readonly string[]>;
+  readonly dryRun: (context: AgentStartContext<S>) => Promise<readonly string[]>;
 }
 
 /** The whole life of an agent command; the bus is RabbitMQ from transport_url (an agent alone cannot use the in-process bus). */
-export async function runAgentProcess<const G extends readonly OptionGroup[]>(spec: AgentProcessSpec<G>, argv: readonly string[]): Promise<number> {
+export async function runAgentProcess<const G extends readonly OptionGroup[], S>(spec: AgentProcessSpec<G, S>, argv: readonly string[]): Promise<number> {
   const { loaded, dryRun } = loadAgentConfig(spec.name, argv, spec.groups);
   const config = loaded.config as unknown as Parameters<typeof busOptionsFromConfig>[0] & { DEFAULT: { transport_url?: string; debug: boolean } };
   const transportUrl = config.DEFAULT.transport_url;
   if (transportUrl === undefined || transportUrl.trim() === '') {
     throw new ConfigError(undefined, 'DEFAULT', 'transport_url', `${spec.name} talks to the server over RabbitMQ: set transport_url (rabbit://user:pass@host:5672/)`);
   }
+  const settings = spec.settings(loaded);
   const log = createLogger(spec.name, config.DEFAULT.debug);
   for (const warning of loaded.warnings) log.warn(warning);
   const bus = await openBus(transportUrl, busOptionsFromConfig(config), log);
   if (dryRun) {
     try {
-      const plan = await spec.dryRun({ loaded, bus, log });
+      const plan = await spec.dryRun({ settings, bus, log });
       process.stdout.write(plan.length === 0 ? 'nothing to change\n' : `${plan.join('\n')}\n`);
     } finally {
       await bus.close();
     }
     return 0;
   }
-  const agent = await spec.start({ loaded, bus, log });
+  const agent = await spec.start({ settings, bus, log });
   log.info({ pid: process.pid }, `${spec.name} started`);
   const stop = () =>
     void agent
