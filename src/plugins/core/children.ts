@@ -7,19 +7,24 @@ import type { Db } from '../../db/schema.js';
  */
 const CHUNK = 10_000;
 
+/** Runs `load` over `values` a chunk (one IN list) at a time and concatenates what it returns. */
+export async function loadInChunks<V, R>(values: readonly V[], load: (chunk: readonly V[]) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = [];
+  for (let i = 0; i < values.length; i += CHUNK) rows.push(...(await load(values.slice(i, i + CHUNK))));
+  return rows;
+}
+
 export async function groupByParent<R>(
   ids: readonly string[],
   load: (chunk: readonly string[]) => Promise<R[]>,
   parentOf: (row: R) => string,
 ): Promise<Map<string, R[]>> {
   const grouped = new Map<string, R[]>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    for (const row of await load(ids.slice(i, i + CHUNK))) {
-      const parent = parentOf(row);
-      const list = grouped.get(parent);
-      if (list) list.push(row);
-      else grouped.set(parent, [row]);
-    }
+  for (const row of await loadInChunks(ids, load)) {
+    const parent = parentOf(row);
+    const list = grouped.get(parent);
+    if (list) list.push(row);
+    else grouped.set(parent, [row]);
   }
   return grouped;
 }

@@ -80,29 +80,37 @@ export class L2Population {
   }
 
   /**
-   * The device of `port` is up on `host` (its binding host) and the port is
-   * ACTIVE. `refreshTunnels`: send the host every entry of the network even
-   * if it has other ports there already (an agent that restarted).
+   * The devices of `ports` are up on `host` (their binding host) and the
+   * ports are ACTIVE. Per network: the others learn the ports' entries in
+   * one message, and the host gets every entry of the network when these are
+   * its first ports there or `refreshTunnels` says so (an agent that
+   * restarted).
    */
-  async portUp(port: ApiObject, host: string, refreshTunnels = false): Promise<void> {
+  async portsUp(ports: readonly ApiObject[], host: string, refreshTunnels = false): Promise<void> {
+    if (ports.length === 0) return;
     const agent = await this.hostAgent(host);
     if (!agent) {
-      this.log.debug({ host, port: port.id }, 'l2population: no agent with l2_population and a tunneling_ip on the host');
+      this.log.debug({ host, ports: ports.length }, 'l2population: no agent with l2_population and a tunneling_ip on the host');
       return;
     }
-    const segment = await this.segmentOf(port, host, agent);
-    if (!segment) return;
-    const networkId = bindingOf(port).networkId;
-    const mine: FdbEntry[] = [];
-    const onHost = await this.activePortCount(networkId, host);
-    // Two ports can go up on one host at once: each sees both counted, so 2 is "first" too (as Neutron).
-    if (onHost === 1 || onHost === 2 || refreshTunnels) {
-      const remote = remoteEntries(host, await this.activePorts(networkId));
-      if (Object.keys(remote).length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, remote), host);
-      mine.push(FLOODING_ENTRY);
+    const byNetwork = new Map<string, ApiObject[]>();
+    for (const port of ports) {
+      const networkId = bindingOf(port).networkId;
+      byNetwork.set(networkId, [...(byNetwork.get(networkId) ?? []), port]);
     }
-    if (port.device_owner !== DVR_INTERFACE) mine.push(...portFdbEntries(port));
-    if (mine.length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, { [agent.ip]: mine }));
+    for (const [networkId, upHere] of byNetwork) {
+      const segment = await this.segmentOf(upHere[0]!, host, agent);
+      if (!segment) continue;
+      const mine: FdbEntry[] = [];
+      // Ports going up at once on one host each see the others counted: one more than this batch is still "first" (as Neutron).
+      if (refreshTunnels || (await this.activePortCount(networkId, host)) <= upHere.length + 1) {
+        const remote = remoteEntries(host, await this.activePorts(networkId));
+        if (Object.keys(remote).length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, remote), host);
+        mine.push(FLOODING_ENTRY);
+      }
+      for (const port of upHere) if (port.device_owner !== DVR_INTERFACE) mine.push(...portFdbEntries(port));
+      if (mine.length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, { [agent.ip]: mine }));
+    }
   }
 
   /** `port` (as it was) no longer forwards on `host`: DOWN, deleted, or bound elsewhere now. */

@@ -5,9 +5,10 @@
  * by its MAC address (macvtap). A shortened id matches the one port whose id
  * starts with it; none or several match nothing.
  */
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 
 import type { Db, PortsTable } from '../../../db/schema.js';
+import { loadInChunks } from '../../core/children.js';
 
 export type PortRow = Selectable<PortsTable>;
 
@@ -29,16 +30,41 @@ export function parseDevice(device: string): DeviceRef {
 /** Port ids are lower-case UUIDs: a prefix with other characters names no port (and needs no LIKE escaping). */
 const ID_PREFIX = /^[0-9a-f-]+$/;
 
-/** The port a device names, or undefined when no port (or more than one) matches. */
-export async function findDevicePort(db: Db, device: string): Promise<PortRow | undefined> {
-  const ref = parseDevice(device);
-  let query = db.selectFrom('ports').selectAll();
-  if (ref.kind === 'mac') {
-    query = query.where('mac_address', '=', ref.mac);
-  } else {
-    if (!ID_PREFIX.test(ref.prefix)) return undefined;
-    query = UUID.test(ref.prefix) ? query.where('id', '=', ref.prefix) : query.where('id', 'like', `${ref.prefix}%`);
+/**
+ * The ports many devices name, in a few queries instead of one per device
+ * (an agent that restarts asks about all of its devices at once). Devices
+ * that name no port, or more than one, are absent from the result.
+ */
+export async function findDevicePorts(db: Db, devices: readonly string[]): Promise<Map<string, PortRow>> {
+  const refs = new Map(devices.map((device) => [device, parseDevice(device)] as const));
+  const byPrefixLength = new Map<number, Set<string>>();
+  const macs = new Set<string>();
+  for (const ref of refs.values()) {
+    if (ref.kind === 'mac') macs.add(ref.mac);
+    else if (ID_PREFIX.test(ref.prefix) && ref.prefix !== '') {
+      const set = byPrefixLength.get(ref.prefix.length) ?? new Set<string>();
+      set.add(ref.prefix);
+      byPrefixLength.set(ref.prefix.length, set);
+    }
   }
-  const rows = await query.limit(2).execute();
-  return rows.length === 1 ? rows[0] : undefined;
+  // prefix -> the ports it matches (two means ambiguous).
+  const matches = new Map<string, PortRow[]>();
+  const add = (key: string, row: PortRow) => matches.set(key, [...(matches.get(key) ?? []), row]);
+  for (const [length, prefixes] of byPrefixLength) {
+    const rows = await loadInChunks([...prefixes], (chunk) =>
+      length === 36
+        ? db.selectFrom('ports').selectAll().where('id', 'in', chunk).execute()
+        : db.selectFrom('ports').selectAll().where(sql<string>`substr(id, 1, ${sql.lit(length)})`, 'in', chunk).execute(),
+    );
+    for (const row of rows) add(row.id.slice(0, length), row);
+  }
+  for (const row of await loadInChunks([...macs], (chunk) => db.selectFrom('ports').selectAll().where('mac_address', 'in', chunk).execute())) {
+    add(`mac:${row.mac_address}`, row);
+  }
+  const found = new Map<string, PortRow>();
+  for (const [device, ref] of refs) {
+    const rows = matches.get(ref.kind === 'mac' ? `mac:${ref.mac}` : ref.prefix);
+    if (rows?.length === 1) found.set(device, rows[0]!);
+  }
+  return found;
 }

@@ -19,9 +19,10 @@ import { BadRequest } from '../../../common/errors.js';
 import type { Db } from '../../../db/schema.js';
 import type { HandlerContext, RpcArgs, RpcHandlers } from '../../../rpc/bus.js';
 import type { ApiObject } from '../../collection.js';
-import { bindingOf, boundSegment, isBound } from '../boundSegment.js';
+import { loadInChunks } from '../../core/children.js';
+import { bindingOf, boundSegment, isBound, type StoredSegment } from '../boundSegment.js';
 import type { L2Population } from '../l2population/l2population.js';
-import { findDevicePort, type PortRow } from './devices.js';
+import { findDevicePorts, type PortRow } from './devices.js';
 import type { PortStatusUpdater, PresentPorts } from './portStatus.js';
 
 const COMPUTE_PREFIX = 'compute:';
@@ -59,69 +60,90 @@ export class L2AgentRpc {
    * port bound to another host. The port goes BUILD (DOWN when
    * administratively down) when asked for by its own host.
    */
-  async deviceDetails(ctx: RequestContext, request: DeviceRequest, networkMtus = new Map<string, number>()): Promise<DeviceDetails> {
-    const { device, host } = request;
-    const row = await findDevicePort(this.deps.db, device);
-    if (!row) {
-      this.deps.log.debug({ device, agentId: request.agentId }, 'device requested by an agent not found');
-      return { device };
-    }
-    const [port] = await this.deps.present([row], this.deps.db);
-    const segment = await boundSegment(this.deps.db, bindingOf(port!));
-    if (!segment) {
-      this.deps.log.warn({ device, networkId: row.network_id, vifType: row.binding_vif_type }, 'device requested by an agent is not bound');
-      return { device };
-    }
-    if (row.device_owner.startsWith(COMPUTE_PREFIX) && row.binding_host_id !== host) {
-      return { device, no_active_binding: true };
-    }
-    const details = {
-      device,
-      network_id: row.network_id,
-      port_id: row.id,
-      mac_address: row.mac_address,
-      admin_state_up: row.admin_state_up === 1,
-      network_type: segment.networkType,
-      segmentation_id: segment.segmentationId,
-      physical_network: segment.physicalNetwork,
-      mtu: await this.networkMtu(row.network_id, networkMtus),
-      fixed_ips: port!.fixed_ips,
-      device_owner: row.device_owner,
-      allowed_address_pairs: port!.allowed_address_pairs,
-      port_security_enabled: row.port_security_enabled === 1,
-      security_groups: port!.security_groups ?? [],
-      qos_policy_id: null,
-      network_qos_policy_id: null,
-      profile: port!['binding:profile'],
-      propagate_uplink_status: false,
-    };
-    if (host === '' || host === row.binding_host_id) {
-      await this.deps.statuses.set(ctx, row.id, row.admin_state_up === 1 ? 'BUILD' : 'DOWN');
-    }
-    return details;
+  async deviceDetails(ctx: RequestContext, request: DeviceRequest): Promise<DeviceDetails> {
+    const [details] = await this.devicesDetails(ctx, [request.device], request.agentId, request.host);
+    return details!;
   }
 
+  /**
+   * The same for many devices in a few queries: an agent that restarts asks
+   * about every device it has at once.
+   */
   async devicesDetails(ctx: RequestContext, devices: readonly string[], agentId: string, host: string): Promise<DeviceDetails[]> {
-    const mtus = new Map<string, number>();
-    const out: DeviceDetails[] = [];
-    for (const device of devices) out.push(await this.deviceDetails(ctx, { device, agentId, host }, mtus));
-    return out;
+    const rows = await findDevicePorts(this.deps.db, devices);
+    const ports = await this.presentById([...rows.values()]);
+    const segments = new Map<string, Promise<StoredSegment | undefined>>();
+    const mtus = await this.networkMtus([...rows.values()].map((row) => row.network_id));
+    const building: string[] = [];
+    const down: string[] = [];
+    const details: DeviceDetails[] = [];
+    for (const device of devices) {
+      const row = rows.get(device);
+      if (!row) {
+        this.deps.log.debug({ device, agentId }, 'device requested by an agent not found');
+        details.push({ device });
+        continue;
+      }
+      const port = ports.get(row.id)!;
+      const binding = bindingOf(port);
+      const key = `${binding.networkId} ${binding.hostId}`;
+      if (!segments.has(key)) segments.set(key, boundSegment(this.deps.db, binding));
+      const segment = await segments.get(key);
+      if (!segment) {
+        this.deps.log.warn({ device, networkId: row.network_id, vifType: row.binding_vif_type }, 'device requested by an agent is not bound');
+        details.push({ device });
+        continue;
+      }
+      if (row.device_owner.startsWith(COMPUTE_PREFIX) && row.binding_host_id !== host) {
+        details.push({ device, no_active_binding: true });
+        continue;
+      }
+      details.push({
+        device,
+        network_id: row.network_id,
+        port_id: row.id,
+        mac_address: row.mac_address,
+        admin_state_up: row.admin_state_up === 1,
+        network_type: segment.networkType,
+        segmentation_id: segment.segmentationId,
+        physical_network: segment.physicalNetwork,
+        mtu: mtus.get(row.network_id) ?? null,
+        fixed_ips: port.fixed_ips,
+        device_owner: row.device_owner,
+        allowed_address_pairs: port.allowed_address_pairs,
+        port_security_enabled: row.port_security_enabled === 1,
+        security_groups: port.security_groups ?? [],
+        qos_policy_id: null,
+        network_qos_policy_id: null,
+        profile: port['binding:profile'],
+        propagate_uplink_status: false,
+      });
+      if (host === '' || host === row.binding_host_id) (row.admin_state_up === 1 ? building : down).push(row.id);
+    }
+    await this.deps.statuses.setMany(ctx, building, 'BUILD');
+    await this.deps.statuses.setMany(ctx, down, 'DOWN');
+    return details;
   }
 
   /** Like devicesDetails, but a device that fails is listed in failed_devices instead of failing the call. */
   async devicesDetailsAndFailures(ctx: RequestContext, devices: readonly string[], agentId: string, host: string) {
-    const mtus = new Map<string, number>();
-    const details: DeviceDetails[] = [];
-    const failed: string[] = [];
-    for (const device of devices) {
-      try {
-        details.push(await this.deviceDetails(ctx, { device, agentId, host }, mtus));
-      } catch (err) {
-        this.deps.log.warn({ err, device }, 'failed to get the details of a device');
-        failed.push(device);
+    try {
+      return { devices: await this.devicesDetails(ctx, devices, agentId, host), failed_devices: [] as string[] };
+    } catch (err) {
+      // Find the culprit one device at a time; the others still get their answer.
+      this.deps.log.warn({ err, count: devices.length }, 'failed to get the details of a batch of devices; retrying one by one');
+      const details: DeviceDetails[] = [];
+      const failed: string[] = [];
+      for (const device of devices) {
+        try {
+          details.push(await this.deviceDetails(ctx, { device, agentId, host }));
+        } catch (deviceErr) {
+          this.deps.log.warn({ err: deviceErr, device }, 'failed to get the details of a device');
+          failed.push(device);
+        }
       }
+      return { devices: details, failed_devices: failed };
     }
-    return { devices: details, failed_devices: failed };
   }
 
   /**
@@ -130,32 +152,13 @@ export class L2AgentRpc {
    * restarted reports its ports up again and needs the entries again).
    */
   async deviceUp(ctx: RequestContext, request: DeviceRequest, refreshTunnels = false): Promise<void> {
-    const { device, host } = request;
-    const row = await findDevicePort(this.deps.db, device);
-    if (!row) return;
-    if (host !== '' && row.binding_host_id !== host) {
-      this.deps.log.debug({ device, host, bindingHost: row.binding_host_id }, 'device up on a host the port is not bound to');
-      return;
-    }
-    // Neutron marks only bound ports ACTIVE (a DHCP port without a host stays as it is).
-    if (!isBound({ networkId: row.network_id, hostId: row.binding_host_id, vifType: row.binding_vif_type })) return;
-    const change = await this.deps.statuses.set(ctx, row.id, 'ACTIVE');
-    if (change.kind === 'gone' || host === '' || !this.deps.l2population) return;
-    const port = change.kind === 'changed' ? change.current : await this.presentOne(change.port);
-    await this.deps.l2population.portUp(port, host, refreshTunnels);
+    await this.devicesUp(ctx, [request.device], request.host, refreshTunnels);
   }
 
   /** The device is gone from the agent: the port goes DOWN (l2population follows the status change). */
   async deviceDown(ctx: RequestContext, request: DeviceRequest): Promise<{ device: string; exists: boolean }> {
-    const { device, host } = request;
-    const row = await findDevicePort(this.deps.db, device);
-    if (!row) return { device, exists: false };
-    if (host !== '' && row.binding_host_id !== host) {
-      this.deps.log.debug({ device, host, bindingHost: row.binding_host_id }, 'device down on a host the port is not bound to');
-      return { device, exists: true };
-    }
-    const change = await this.deps.statuses.set(ctx, row.id, 'DOWN');
-    return { device, exists: change.kind !== 'gone' };
+    const [result] = await this.devicesDown(ctx, [request.device], request.host);
+    return result!;
   }
 
   async deviceList(ctx: RequestContext, up: readonly string[], down: readonly string[], agentId: string, host: string, refreshTunnels: boolean) {
@@ -165,38 +168,68 @@ export class L2AgentRpc {
       devices_down: [] as { device: string; exists: boolean }[],
       failed_devices_down: [] as string[],
     };
-    for (const device of up) {
-      try {
-        await this.deviceUp(ctx, { device, agentId, host }, refreshTunnels);
-        result.devices_up.push(device);
-      } catch (err) {
-        this.deps.log.warn({ err, device }, 'failed to update a device up');
-        result.failed_devices_up.push(device);
-      }
+    try {
+      await this.devicesUp(ctx, up, host, refreshTunnels);
+      result.devices_up.push(...up);
+    } catch (err) {
+      this.deps.log.warn({ err, agentId, count: up.length }, 'failed to update devices up');
+      result.failed_devices_up.push(...up);
     }
-    for (const device of down) {
-      try {
-        result.devices_down.push(await this.deviceDown(ctx, { device, agentId, host }));
-      } catch (err) {
-        this.deps.log.warn({ err, device }, 'failed to update a device down');
-        result.failed_devices_down.push(device);
-      }
+    try {
+      result.devices_down.push(...(await this.devicesDown(ctx, down, host)));
+    } catch (err) {
+      this.deps.log.warn({ err, agentId, count: down.length }, 'failed to update devices down');
+      result.failed_devices_down.push(...down);
     }
     return result;
   }
 
-  private async presentOne(row: PortRow): Promise<ApiObject> {
-    const [port] = await this.deps.present([row], this.deps.db);
-    return port!;
+  private async devicesUp(ctx: RequestContext, devices: readonly string[], host: string, refreshTunnels: boolean): Promise<void> {
+    if (devices.length === 0) return;
+    const rows = await findDevicePorts(this.deps.db, devices);
+    const eligible = [...rows.values()].filter((row) => {
+      if (host !== '' && row.binding_host_id !== host) {
+        this.deps.log.debug({ port: row.id, host, bindingHost: row.binding_host_id }, 'device up on a host the port is not bound to');
+        return false;
+      }
+      // Neutron marks only bound ports ACTIVE (a DHCP port without a host stays as it is).
+      return isBound({ networkId: row.network_id, hostId: row.binding_host_id, vifType: row.binding_vif_type });
+    });
+    const changes = await this.deps.statuses.setMany(ctx, eligible.map((row) => row.id), 'ACTIVE');
+    if (host === '' || !this.deps.l2population || eligible.length === 0) return;
+    const changed = new Map(changes.map((change) => [change.port.id, change.current]));
+    const unchanged = await this.presentById(eligible.filter((row) => !changed.has(row.id)));
+    const active = eligible.map((row) => changed.get(row.id) ?? unchanged.get(row.id)!);
+    await this.deps.l2population.portsUp(active, host, refreshTunnels);
   }
 
-  private async networkMtu(networkId: string, cache: Map<string, number>): Promise<number | null> {
-    const cached = cache.get(networkId);
-    if (cached !== undefined) return cached;
-    const row = await this.deps.db.selectFrom('networks').select('mtu').where('id', '=', networkId).executeTakeFirst();
-    if (!row) return null;
-    cache.set(networkId, row.mtu);
-    return row.mtu;
+  private async devicesDown(ctx: RequestContext, devices: readonly string[], host: string): Promise<{ device: string; exists: boolean }[]> {
+    if (devices.length === 0) return [];
+    const rows = await findDevicePorts(this.deps.db, devices);
+    const ours = [...rows.values()].filter((row) => {
+      if (host !== '' && row.binding_host_id !== host) {
+        this.deps.log.debug({ port: row.id, host, bindingHost: row.binding_host_id }, 'device down on a host the port is not bound to');
+        return false;
+      }
+      return true;
+    });
+    // One transaction per port, in order: l2population, which follows each change after commit, must see
+    // the host's ports leave one by one to send its flooding entry's removal with the last one only.
+    for (const row of ours) await this.deps.statuses.set(ctx, row.id, 'DOWN');
+    return devices.map((device) => ({ device, exists: rows.has(device) }));
+  }
+
+  private async presentById(rows: readonly PortRow[]): Promise<Map<string, ApiObject>> {
+    const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
+    const presented = unique.length === 0 ? [] : await this.deps.present(unique, this.deps.db);
+    return new Map(presented.map((port) => [String(port.id), port]));
+  }
+
+  private async networkMtus(networkIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = [...new Set(networkIds)];
+    if (ids.length === 0) return new Map();
+    const rows = await loadInChunks(ids, (chunk) => this.deps.db.selectFrom('networks').select(['id', 'mtu']).where('id', 'in', chunk).execute());
+    return new Map(rows.map((row) => [row.id, row.mtu]));
   }
 }
 

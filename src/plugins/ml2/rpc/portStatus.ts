@@ -10,6 +10,7 @@ import type { Selectable } from 'kysely';
 import type { RequestContext } from '../../../common/context.js';
 import type { PortsTable } from '../../../db/schema.js';
 import type { ApiObject } from '../../collection.js';
+import { loadInChunks } from '../../core/children.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { nextRevision } from '../../core/revision.js';
 
@@ -70,5 +71,42 @@ export class PortStatusUpdater {
       await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
     }
     return change;
+  }
+
+  /**
+   * Sets many ports' status in one transaction (an agent reporting all of
+   * its devices after a restart), with the same guarantees as set() for
+   * each: a port changed concurrently is left to the other change, and
+   * port.after_update follows each change after commit. Ports already at
+   * `status` or gone are absent from the result.
+   */
+  async setMany(ctx: RequestContext, portIds: readonly string[], status: PortStatus): Promise<Extract<StatusChange, { kind: 'changed' }>[]> {
+    if (portIds.length === 0) return [];
+    const changes = await this.deps.transaction(async (tx) => {
+      const before = await loadInChunks(portIds, (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).where('status', '!=', status).execute());
+      if (before.length === 0) return [];
+      // One statement per port, all in this one transaction: each knows whether it won against a concurrent change.
+      const changed: string[] = [];
+      for (const row of before) {
+        const result = await tx
+          .updateTable('ports')
+          .set({ status, ...nextRevision() })
+          .where('id', '=', row.id)
+          .where('status', '=', row.status)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) > 0) changed.push(row.id);
+      }
+      const wasChanged = new Set(changed);
+      const originals = before.filter((row) => wasChanged.has(row.id));
+      const after = await loadInChunks(changed, (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).execute());
+      const afterById = new Map(after.map((row) => [row.id, row]));
+      const updatedRows = originals.map((row) => afterById.get(row.id)!);
+      const presented = await this.present([...originals, ...updatedRows], tx);
+      return updatedRows.map((port, i) => ({ kind: 'changed' as const, port, original: presented[i]!, current: presented[originals.length + i]! }));
+    });
+    for (const change of changes) {
+      await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
+    }
+    return changes;
   }
 }
