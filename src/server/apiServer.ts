@@ -64,7 +64,8 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
         )
       : undefined;
   // Every configuration check comes before the database is opened.
-  const nova = novaNotifierFrom(loaded, log);
+  const novaNotifications = novaNotifierFrom(loaded, log);
+  const nova = novaNotifications.notifier;
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
   const policy = loadPolicy(
@@ -132,6 +133,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     await database.close();
     throw err;
   }
+  novaNotifications.announce();
   const host = config.DEFAULT.bind_host.includes(':') ? `[${config.DEFAULT.bind_host}]` : config.DEFAULT.bind_host;
   return {
     app,

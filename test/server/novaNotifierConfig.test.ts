@@ -1,4 +1,4 @@
-/** [nova] and the notify_nova_* options at start-up: off without credentials (said once), a bad section names the option. */
+/** [nova] and the notify_nova_* options at start-up: off without credentials (said once the server is up), a bad section names the option. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,12 @@ function notifierFor(ini: string) {
   const at = (level: string) => (objOrMsg: unknown, msg?: string) =>
     void lines.push(typeof objOrMsg === 'string' ? { level, msg: objOrMsg, obj: {} } : { level, msg: msg ?? '', obj: objOrMsg });
   const log = { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') } as unknown as Logger;
-  return { file, lines, loaded, build: () => novaNotifierFrom(loaded, log) };
+    const build = () => {
+    const notifications = novaNotifierFrom(loaded, log);
+    notifications.announce();
+    return notifications.notifier;
+  };
+  return { file, lines, loaded, build };
 }
 
 describe('[nova] at start-up', () => {
