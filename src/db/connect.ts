@@ -26,6 +26,7 @@ import {
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
+  type SqliteDatabase,
   sql,
   type DatabaseConnection,
   type DialectAdapter,
@@ -210,6 +211,38 @@ function openSqliteFile(path: string, busyTimeoutMs: number): BetterSqlite3.Data
   return sqlite;
 }
 
+/** How many prepared statements one SQLite connection keeps. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely asks better-sqlite3 to prepare every query it runs, and preparing
+ * costs more than running a small one (an agent's resync runs the same
+ * UPDATE a thousand times). The connection the driver sees keeps the last
+ * statements by SQL text and hands one out again unless it is still busy (a
+ * streamed list iterating it), in which case a fresh one is prepared.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => void sqlite.close(),
+    prepare: (sql: string) => {
+      const cached = cache.get(sql);
+      if (cached && !cached.busy) {
+        // Refresh its place: the map's order is the eviction order.
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      if (!cached) {
+        cache.set(sql, statement);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+  };
+}
+
 /**
  * SQLite supports transactional DDL; saying so makes Kysely's Migrator run all
  * pending migrations in one transaction. With BEGIN IMMEDIATE (below) that
@@ -235,7 +268,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #busyTimeoutMs: number;
 
   constructor(sqlite: BetterSqlite3.Database, busyTimeoutMs: number) {
-    super({ database: sqlite });
+    super({ database: withStatementCache(sqlite) });
     this.#sqlite = sqlite;
     this.#busyTimeoutMs = busyTimeoutMs;
   }
