@@ -123,7 +123,10 @@ export class LinuxBridgeAgent {
         : new LinkMonitor(
             host.netns,
             (event) => {
-              if (event.ifname.startsWith(TAP_PREFIX) || (event.deleted && event.ifname.startsWith(BRIDGE_PREFIX))) this.reconciler.kick();
+              // A tap that appears or goes, or a bridge that goes. Not the events of our own wiring
+              // (a known tap enslaved, set up): they would start pass after pass that find nothing to do.
+              const tap = event.ifname.startsWith(TAP_PREFIX);
+              if (event.deleted ? tap || event.ifname.startsWith(BRIDGE_PREFIX) : tap && !this.known.has(event.ifname)) this.reconciler.kick();
             },
             (err) => log.warn({ err }, 'ip monitor failed; new taps are seen at the next poll'),
           );
