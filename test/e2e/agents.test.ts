@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { createTestVhost, type TestVhost } from '../rpc/helpers.js';
 import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
-import { configArgs, inNs, Lab, labUnavailable, sh, until, type AgentProcess, type LabHost } from './lab.js';
+import { configArgs, inNs, Lab, labUnavailable, sh, type AgentProcess, type LabHost } from './lab.js';
+import { eventually } from '../helpers/eventually.js';
 import { startNovaDouble, type NovaDouble } from './novaDouble.js';
 
 const unavailable = await labUnavailable();
@@ -112,7 +113,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
 
   it('shows every agent alive', async () => {
     const expected = ['Linux bridge agent@h1', 'Linux bridge agent@h2', 'DHCP agent@h1', 'Metadata agent@controller'];
-    await until('all four agents alive', async () => {
+    await eventually('all four agents alive', async () => {
       const alive = await aliveAgents();
       return expected.every((agent) => alive.includes(agent));
     }, 30_000);
@@ -144,9 +145,9 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     await lab.plug(h1, p1.id, vm1, apiUrl);
     await lab.plug(h2, p2.id, vm2, apiUrl);
 
-    await until('both ports ACTIVE', async () => (await portOf(p1.id)).status === 'ACTIVE' && (await portOf(p2.id)).status === 'ACTIVE', 20_000);
-    const lease1 = await until('a lease for vm1', () => lab.dhcp(vm1), 20_000);
-    const lease2 = await until('a lease for vm2', () => lab.dhcp(vm2), 20_000);
+    await eventually('both ports ACTIVE', async () => (await portOf(p1.id)).status === 'ACTIVE' && (await portOf(p2.id)).status === 'ACTIVE', 20_000);
+    const lease1 = await eventually('a lease for vm1', () => lab.dhcp(vm1), 20_000);
+    const lease2 = await eventually('a lease for vm2', () => lab.dhcp(vm2), 20_000);
     assert.equal(lease1.ip, ipOf(p1));
     assert.equal(lease2.ip, ipOf(p2));
     assert.equal(lease1.mtu, '1450');
@@ -180,17 +181,17 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
 
   it('repairs drift on its periodic resync: a deleted bridge, a removed FDB entry, a killed dnsmasq', async () => {
     await sh('ip', ['-n', h2.ns, 'link', 'delete', bridge()]);
-    await until('the bridge on h2 back with the tap in it', async () => (await sh('ip', ['-n', h2.ns, 'link', 'show', 'master', bridge()])).includes(`tap${p2.id.slice(0, 11)}`));
-    await until('vm1 reaches vm2 again', () => inNs(vm1, 'ping', '-c', '1', '-W', '1', ipOf(p2)));
+    await eventually('the bridge on h2 back with the tap in it', async () => (await sh('ip', ['-n', h2.ns, 'link', 'show', 'master', bridge()])).includes(`tap${p2.id.slice(0, 11)}`));
+    await eventually('vm1 reaches vm2 again', () => inNs(vm1, 'ping', '-c', '1', '-W', '1', ipOf(p2)));
 
     const vxlan = `vxlan-${vxlanId}`;
     await sh('bridge', ['-n', h1.ns, 'fdb', 'del', p2.mac_address, 'dev', vxlan, 'dst', h2.vtep]);
-    await until('the FDB entry for vm2 back on h1', async () => (await sh('bridge', ['-n', h1.ns, 'fdb', 'show', 'dev', vxlan])).includes(p2.mac_address));
+    await eventually('the FDB entry for vm2 back on h1', async () => (await sh('bridge', ['-n', h1.ns, 'fdb', 'show', 'dev', vxlan])).includes(p2.mac_address));
 
     const pidFile = join(h1.dir, 'dhcp', networkId, 'pid');
     const oldPid = Number(readFileSync(pidFile, 'utf8'));
     process.kill(oldPid, 'SIGKILL');
-    await until('dnsmasq running again', () => {
+    await eventually('dnsmasq running again', () => {
       const pid = Number(readFileSync(pidFile, 'utf8'));
       return pid !== oldPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq');
     });
@@ -209,7 +210,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     const dnsmasqPid = readFileSync(pidFile, 'utf8');
     await lab.stop(agents.get('dhcp@h1')!);
     start('dhcp@h1', h1, 'nucleon-dhcp-agent.js');
-    await until('the DHCP agent reported again', async () => (await aliveAgents()).includes('DHCP agent@h1'));
+    await eventually('the DHCP agent reported again', async () => (await aliveAgents()).includes('DHCP agent@h1'));
     await new Promise((r) => setTimeout(r, 3_000)); // a resync of the restarted agent
     assert.equal(readFileSync(pidFile, 'utf8'), dnsmasqPid, 'dnsmasq kept running');
     assert.match(readFileSync(leases, 'utf8'), new RegExp(p1.mac_address));
@@ -218,7 +219,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
 
   it('shows a killed agent as down after agent_down_time, in the API and in `openstack network agent list`', async () => {
     await lab.stop(agents.get('l2@h2')!, 'SIGKILL');
-    await until('the h2 L2 agent down', async () => !(await aliveAgents()).includes('Linux bridge agent@h2'), (AGENT_DOWN_TIME + 10) * 1000);
+    await eventually('the h2 L2 agent down', async () => !(await aliveAgents()).includes('Linux bridge agent@h2'), (AGENT_DOWN_TIME + 10) * 1000);
     const cli = await sh('sh', ['-c', 'command -v openstack']).catch(() => '');
     if (cli.trim() !== '') {
       // The table shows Neutron's faces; machine formats (-f value/json) print booleans.
@@ -234,7 +235,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     const apiUrl = `http://127.0.0.1:${new URL(api.url).port}`;
     await lab.unplug(h1, p1.id, vm1, apiUrl);
     assert.doesNotMatch(await sh('ip', ['-n', h1.ns, 'link', 'show']), new RegExp(`tap${p1.id.slice(0, 11)}`));
-    const port = await until('p1 DOWN', async () => {
+    const port = await eventually('p1 DOWN', async () => {
       const current = (await api.request('GET', `/v2.0/ports/${p1.id}`)).body.port;
       return current.status === 'DOWN' ? current : undefined;
     });

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { inNs, Lab, labUnavailable, REPO, until, type AgentProcess, type LabHost } from './lab.js';
+import { inNs, Lab, labUnavailable, REPO, type AgentProcess, type LabHost } from './lab.js';
+import { eventually } from '../helpers/eventually.js';
 
 const unavailable = await labUnavailable();
 
@@ -33,7 +34,7 @@ describe('nucleon all-in-one runs working tenant networks with no configuration'
     await lab.setUp(1);
     host = lab.hosts[0]!;
     aio = lab.startAgent(host, 'nucleon.js', ['all-in-one', '--state-dir', join(host.dir, 'state')]);
-    await until('the all-in-one ready', () => aio.output().includes('ready in'), 30_000);
+    await eventually('the all-in-one ready', () => aio.output().includes('ready in'), 30_000);
   });
 
   after(async () => {
@@ -61,12 +62,12 @@ describe('nucleon all-in-one runs working tenant networks with no configuration'
     for (const [i, port] of ports.entries()) {
       await inNs(host.ns, process.execPath, join(REPO, 'bin/nucleon.js'), 'plug', port.id, '--netns', vms[i]!);
     }
-    await until('both ports ACTIVE', async () => {
+    await eventually('both ports ACTIVE', async () => {
       const statuses = await Promise.all(ports.map(async (port) => (await call('GET', `/ports/${port.id}`)).body.port.status));
       return statuses.every((status) => status === 'ACTIVE');
     }, 20_000);
     for (const [i, port] of ports.entries()) {
-      const lease = await until(`a lease for ${vms[i]}`, () => lab.dhcp(vms[i]!), 20_000);
+      const lease = await eventually(`a lease for ${vms[i]}`, () => lab.dhcp(vms[i]!), 20_000);
       assert.equal(lease.ip, port.fixed_ips[0]!.ip_address);
     }
     await inNs(vms[0]!, 'ping', '-c', '2', '-W', '1', ports[1]!.fixed_ips[0]!.ip_address);

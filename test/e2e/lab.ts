@@ -25,6 +25,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
+import { eventually } from '../helpers/eventually.js';
+
 const exec = promisify(execFile);
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -37,20 +39,6 @@ export async function sh(command: string, args: readonly string[], input?: strin
 /** Runs in a namespace; resolves with stdout, or rejects with the exit code and stderr. */
 export const inNs = (ns: string, command: string, ...args: string[]): Promise<string> => sh('ip', ['netns', 'exec', ns, command, ...args]);
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Why the lab cannot run here, or undefined when it can. */
 export async function labUnavailable(): Promise<string | undefined> {
@@ -142,7 +130,7 @@ export class Lab {
       await sh('mkdir', ['-p', dir]);
       const holder = this.spawnIn(ns, `h${i} mounts`, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m nucleon-netns /run/netns && exec sleep infinity']);
       const holderPid = holder.child.pid!;
-      await until(`the mount namespace of h${i}`, () => readFileSync(`/proc/${holderPid}/cmdline`, 'utf8').startsWith('sleep'), 5_000);
+      await eventually(`the mount namespace of h${i}`, () => readFileSync(`/proc/${holderPid}/cmdline`, 'utf8').startsWith('sleep'), 5_000);
       this.hosts.push({ name: `h${i}`, ns, vtep, dir, holderPid });
     }
   }
@@ -165,7 +153,7 @@ export class Lab {
     const script = `const net=require('net');net.createServer(c=>{const u=net.connect(${JSON.stringify(socket)});c.pipe(u).pipe(c);const x=()=>{c.destroy();u.destroy()};c.on('error',x);u.on('error',x)}).listen(${port},'127.0.0.1',()=>console.log('ready'))`;
     for (const host of this.hosts) {
       const child = this.spawnIn(host.ns, `relay-${port}-${host.name}`, process.execPath, ['-e', `${script} // ${this.dir}`]);
-      await until(`relay ${port} in ${host.ns}`, () => child.output().includes('ready'), 5_000);
+      await eventually(`relay ${port} in ${host.ns}`, () => child.output().includes('ready'), 5_000);
     }
   }
 

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { pino } from 'pino';
 
 import { loadConfig } from '../../src/config/load.js';
+import type { Bus } from '../../src/rpc/bus.js';
 import { startApiServer } from '../../src/server/apiServer.js';
 import { type NeutronOverrides, serverOptionGroups } from '../../src/server/config.js';
 
@@ -50,7 +51,12 @@ export async function httpRequest<T>(base: string, method: string, path: string,
   return { status: response.status, headers: responseHeaders, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export async function startTestApi(databaseUrl: string, overrides: NeutronOverrides = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  /** A bus the test's agents share with the server (default: from transport_url, in-process when unset). */
+  readonly bus?: Bus;
+}
+
+export async function startTestApi(databaseUrl: string, overrides: NeutronOverrides = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const port = await freePort();
   const loaded = loadConfig({
     files: [],
@@ -61,7 +67,7 @@ export async function startTestApi(databaseUrl: string, overrides: NeutronOverri
       database: { connection: databaseUrl },
     },
   });
-  const api = await startApiServer(loaded, pino({ level: 'silent' }), { migrate: true });
+  const api = await startApiServer(loaded, pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' }), { migrate: true, ...options });
   return {
     url: api.url,
     request: (method, path, body, headers) => httpRequest(api.url, method, path, body, headers),

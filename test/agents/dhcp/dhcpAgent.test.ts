@@ -30,7 +30,8 @@ import { missingPrograms } from '../../../src/host/tools.js';
 import { agentBaseGroups } from '../../../src/server/agentProcess.js';
 import { dhcpAgentSettings, type RunningDhcpAgent, startDhcpAgent } from '../../../src/server/dhcpAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { deleteNamespaces, eventually, kernelSkipReason, labPrefix, type LabApi, sh, startLabApi } from '../l2/lab.js';
+import { deleteNamespaces, kernelSkipReason, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const kernelSkip = await kernelSkipReason();
 const missing = kernelSkip ? [] : await missingPrograms(['dnsmasq', 'udhcpc', 'haproxy', 'curl']);

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import type { RpcArgs } from '../../../src/rpc/bus.js';
 import { AGENT_NOTIFIER, PLUGIN, REPORTS } from '../../../src/rpc/topics.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { eventually, type LabApi, startLabApi } from './lab.js';
+import { type LabApi, startLabApi } from '../lab.js';
+import { eventually } from '../../helpers/eventually.js';
 
 interface Heard {
   readonly method: string;

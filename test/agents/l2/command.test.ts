@@ -21,7 +21,8 @@ import { IpRoute } from '../../../src/host/ip.js';
 import { createTestDatabase, type TestDatabase } from '../../db/databases.js';
 import { startTestApi, type TestApi } from '../../helpers/testApi.js';
 import { createTestVhost, type TestVhost } from '../../rpc/helpers.js';
-import { createLab, eventually, kernelSkipReason, type Lab, labPrefix, sh } from './lab.js';
+import { createLab, kernelSkipReason, type Lab, labPrefix, sh } from '../lab.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const run = promisify(execFile);
 const skip = await kernelSkipReason();

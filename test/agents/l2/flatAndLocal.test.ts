@@ -17,7 +17,8 @@ import type { LinuxBridgeAgentSettings } from '../../../src/agents/l2/settings.j
 import { IpRoute } from '../../../src/host/ip.js';
 import { planLinuxBridgeAgent, type RunningLinuxBridgeAgent, startLinuxBridgeAgent } from '../../../src/server/linuxbridgeAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { createLab, eventually, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi } from './lab.js';
+import { createLab, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const skip = await kernelSkipReason();
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });

@@ -20,7 +20,8 @@ import { IpRoute } from '../../../src/host/ip.js';
 import { bridgeName, tapName } from '../../../src/agents/l2/names.js';
 import { type RunningLinuxBridgeAgent, startLinuxBridgeAgent } from '../../../src/server/linuxbridgeAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { createLab, eventually, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi, startPing } from './lab.js';
+import { createLab, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi, startPing } from '../lab.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const skip = await kernelSkipReason();
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });

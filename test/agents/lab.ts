@@ -11,15 +11,13 @@ import { promisify } from 'node:util';
 
 import { pino } from 'pino';
 
-import { loadConfig } from '../../../src/config/load.js';
-import type { Bus } from '../../../src/rpc/bus.js';
-import { openBus } from '../../../src/rpc/connect.js';
-import { MemoryBroker } from '../../../src/rpc/memoryTransport.js';
-import { startApiServer } from '../../../src/server/apiServer.js';
-import { type NeutronOverrides, serverOptionGroups } from '../../../src/server/config.js';
-import { isRoot, missingPrograms } from '../../../src/host/tools.js';
-import { createTestDatabase, type TestDatabase } from '../../db/databases.js';
-import { freePort, httpRequest, type TestApi } from '../../helpers/testApi.js';
+import type { Bus } from '../../src/rpc/bus.js';
+import { openBus } from '../../src/rpc/connect.js';
+import { MemoryBroker } from '../../src/rpc/memoryTransport.js';
+import type { NeutronOverrides } from '../../src/server/config.js';
+import { isRoot, missingPrograms } from '../../src/host/tools.js';
+import { createTestDatabase, type TestDatabase } from '../db/databases.js';
+import { startTestApi, type TestApi } from '../helpers/testApi.js';
 
 const run = promisify(execFile);
 
@@ -127,23 +125,11 @@ export async function startLabApi(overrides: NeutronOverrides): Promise<{ api: L
   const database = await createTestDatabase('sqlite');
   const broker = new MemoryBroker();
   const silent = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
-  const serverBus = await openBus('memory://', { memoryBroker: broker }, silent);
-  const port = await freePort();
-  const loaded = loadConfig({
-    files: [],
-    groups: serverOptionGroups,
-    overrides: {
-      ...overrides,
-      DEFAULT: { bind_host: '127.0.0.1', bind_port: port, auth_strategy: 'noauth', ...overrides.DEFAULT },
-      database: { connection: database.url },
-    },
-  });
-  const server = await startApiServer(loaded, silent, { migrate: true, bus: serverBus });
-  const buses: Bus[] = [serverBus];
+  const buses: Bus[] = [await openBus('memory://', { memoryBroker: broker }, silent)];
+  const server = await startTestApi(database.url, overrides, { bus: buses[0]! });
   const api: LabApi = {
-    url: server.url,
+    ...server,
     broker,
-    request: (method, path, body, headers) => httpRequest(server.url, method, path, body, headers),
     agentBus: async () => {
       const bus = await openBus('memory://', { memoryBroker: broker }, silent);
       buses.push(bus);
@@ -155,20 +141,4 @@ export async function startLabApi(overrides: NeutronOverrides): Promise<{ api: L
     },
   };
   return { api, database };
-}
-
-/** Polls `check` every 20 ms until it returns a value; fails naming `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
