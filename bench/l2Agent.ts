@@ -10,6 +10,12 @@
  *      up again (target: < 3 s for 1000), with the server's share of it.
  *
  *   node --import tsx bench/l2Agent.ts [--ports 50] [--resync 1000]
+ *     [--compare URL [--compare-host H] [--compare-token T]]
+ *
+ * --compare URL also measures 1. against another Neutron API, real Neutron
+ * with its Linux bridge agent on this machine, in the same run, and prints
+ * both and the ratio (bench/l2Reference.ts). That mode TOUCHES THE ROOT
+ * NETWORK NAMESPACE, where the reference agent looks for taps: see there.
  *
  * As root: it makes one network namespace `l2b<pid>` as the host (deleted
  * at the end, also on failure) and runs the API server (SQLite in a temp
@@ -37,6 +43,8 @@ import { startApiServer } from '../src/server/apiServer.js';
 import { serverOptionGroups } from '../src/server/config.js';
 import { startLinuxBridgeAgent } from '../src/server/linuxbridgeAgent.js';
 
+import { apiClient, createToActive, measureReference, type CompareOptions } from './l2Reference.js';
+
 const run = promisify(execFile);
 
 function flag(name: string, fallback: number): number {
@@ -46,12 +54,28 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
+function text(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  if (at < 0) return undefined;
+  const value = process.argv[at + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} wants a value`);
+  return value;
+}
+
 const PORTS = flag('ports', 50);
+const compareUrl = text('compare');
+const COMPARE: CompareOptions | undefined =
+  compareUrl === undefined ? undefined : { url: compareUrl, token: text('compare-token'), host: text('compare-host') };
+if (COMPARE === undefined && (text('compare-token') !== undefined || text('compare-host') !== undefined)) {
+  throw new Error('--compare-token and --compare-host go with --compare URL');
+}
 const RESYNC = flag('resync', 1000);
 if (RESYNC > 1020) throw new Error('--resync: one Linux bridge holds at most 1024 ports');
 const NS = `l2b${process.pid % 100000}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const figures = (sorted: number[]) =>
+  `median ${percentile(sorted, 50).toFixed(1)} ms, p90 ${percentile(sorted, 90).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -84,6 +108,16 @@ async function main(): Promise<void> {
     console.log('bench/l2Agent.ts needs root (a network namespace, bridges, veths): nothing measured');
     return;
   }
+  // The reference first, before this process runs a server and an agent of its own.
+  let reference: number[] | undefined;
+  if (COMPARE !== undefined) {
+    try {
+      reference = await measureReference(COMPARE, PORTS);
+      console.log(`reference at ${COMPARE.url}: port create -> ACTIVE (${PORTS} ports, one at a time): ${figures(reference)}`);
+    } catch (error) {
+      console.log(`reference at ${COMPARE.url}: not measured: ${(error as Error).message}`);
+    }
+  }
   const dir = mkdtempSync(join(tmpdir(), 'nucleon-l2bench-'));
   const log = pino({ level: process.env['NUCLEON_BENCH_LOG'] ?? 'silent' }, pino.destination(2));
   const broker = new MemoryBroker();
@@ -102,14 +136,7 @@ async function main(): Promise<void> {
     });
     const server = await startApiServer(loaded, log, { migrate: true, bus: await openBus('memory://', { memoryBroker: broker }, log) });
     stops.push(() => server.close());
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await response.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- figures, not types
-    };
+    const api = apiClient(server.url);
     const settings = {
       host: 'bench1',
       interfaceMappings: {},
@@ -137,16 +164,14 @@ async function main(): Promise<void> {
     const portBody = (networkId: string) => ({ network_id: networkId, 'binding:host_id': 'bench1', device_owner: 'compute:nova' });
 
     // 1. port create -> ACTIVE, one at a time.
-    const latencies: number[] = [];
-    for (let i = 0; i < PORTS; i++) {
-      const started = performance.now();
-      const port = (await api('POST', '/v2.0/ports', { port: portBody(latencyNet) })).port;
-      await host.batch([`link add ${tapName(port.id)} type veth peer name p${i}`, `link set p${i} up`]);
-      while ((await api('GET', `/v2.0/ports/${port.id}?fields=status`)).port.status !== 'ACTIVE') await sleep(2);
-      latencies.push(performance.now() - started);
+    const latencies = await createToActive(api, latencyNet, 'bench1', PORTS, (tap, i) => host.batch([`link add ${tap} type veth peer name p${i}`, `link set p${i} up`]));
+    console.log(`port create -> ACTIVE (${PORTS} ports, one at a time): ${figures(latencies)}`);
+    if (reference !== undefined) {
+      console.log(
+        `reference / Nucleon: median ${(percentile(reference, 50) / percentile(latencies, 50)).toFixed(1)}x, ` +
+          `p90 ${(percentile(reference, 90) / percentile(latencies, 90)).toFixed(1)}x`,
+      );
     }
-    latencies.sort((a, b) => a - b);
-    console.log(`port create -> ACTIVE (${PORTS} ports, one at a time): median ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
 
     // 2. RESYNC ports whose taps appear at once, then a restart's full resync over them.
     const created: string[] = [];
