@@ -17,35 +17,21 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { openBus } from '../src/rpc/connect.js';
 import { REPORTS } from '../src/rpc/topics.js';
 
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer`);
-  return value;
-}
+import { freePort, intFlag } from './common.js';
 
-const PORTS = flag('ports', 1000);
-const CLIENTS = flag('clients', 16);
-const AGENTS = flag('agents', 500);
-const SPEEDUP = flag('speedup', 10);
+
+const PORTS = intFlag('ports', 1000);
+const CLIENTS = intFlag('clients', 16);
+const AGENTS = intFlag('agents', 500);
+const SPEEDUP = intFlag('speedup', 10);
 const REPORT_INTERVAL_S = 30;
 const HEARTBEAT_WINDOW_S = 15;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -109,7 +95,9 @@ async function main(): Promise<void> {
     `[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = ${port}\nauth_strategy = noauth\ntransport_url = ${transportUrl}\n` +
       `[database]\nconnection = sqlite:///${dir}/nucleon.sqlite\n` +
       `[ml2]\ntype_drivers = local,vxlan\ntenant_network_types = vxlan\nmechanism_drivers = linuxbridge,l2population\n` +
-      `[ml2_type_vxlan]\nvni_ranges = 1:1000\n`,
+      `[ml2_type_vxlan]\nvni_ranges = 1:1000\n` +
+      // Thousands of ports in one project: the default quota (500) would stop the benchmark.
+      `[quotas]\nquota_port = -1\n`,
   );
   execFileSync(process.execPath, ['bin/nucleon-db-manage.js', '--config-file', conf, 'upgrade', 'head'], { stdio: 'ignore' });
   const server = spawn(process.execPath, ['bin/nucleon-server.js', '--config-file', conf], { stdio: ['ignore', 'ignore', 'ignore'] });

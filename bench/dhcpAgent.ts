@@ -18,7 +18,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,34 +31,18 @@ import { isRoot, missingPrograms } from '../src/host/tools.js';
 import { openBus } from '../src/rpc/connect.js';
 import { MemoryBroker } from '../src/rpc/memoryTransport.js';
 import { agentBaseGroups } from '../src/server/agentProcess.js';
-import { startApiServer } from '../src/server/apiServer.js';
-import { serverOptionGroups } from '../src/server/config.js';
 import { dhcpAgentSettings, startDhcpAgent } from '../src/server/dhcpAgent.js';
+
+import { intFlag, sleep, startBenchServer } from './common.js';
 
 const run = promisify(execFile);
 
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer`);
-  return value;
-}
 
-const BURST = flag('burst', 1000);
-const HOSTS = flag('hosts', 10_000);
+const BURST = intFlag('burst', 1000);
+const HOSTS = intFlag('hosts', 10_000);
 const CLIENTS = 16;
 const NS = `dhb${process.pid % 100000}`;
 const VM = `${NS}vm`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 const mac = (i: number) => `fa:16:3e:${((i >> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 
@@ -92,26 +75,9 @@ async function main(): Promise<void> {
     await run('ip', ['link', 'add', 'vmp', 'netns', NS, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', VM]);
     await run('ip', ['-n', NS, 'link', 'set', 'vmp', 'master', 'br0', 'up']);
 
-    const loaded = loadConfig({
-      files: [],
-      groups: serverOptionGroups,
-      overrides: {
-        DEFAULT: { bind_host: '127.0.0.1', bind_port: await freePort(), auth_strategy: 'noauth' },
-        database: { connection: `sqlite:///${join(dir, 'nucleon.db')}` },
-        ml2: { tenant_network_types: ['local'] },
-        quotas: { quota_port: -1 },
-      },
-    });
-    const server = await startApiServer(loaded, log, { migrate: true, bus: await openBus('memory://', { memoryBroker: broker }, log) });
+    const server = await startBenchServer(dir, broker, log, { ml2: { tenant_network_types: ['local'] } });
     stops.push(() => server.close());
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return (await response.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- figures, not types
-    };
+    const api = server.api;
 
     const settings = dhcpAgentSettings(
       loadConfig({

@@ -25,7 +25,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,58 +32,31 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 
 import { tapName } from '../src/agents/l2/names.js';
-import { loadConfig } from '../src/config/load.js';
 import { IpRoute } from '../src/host/ip.js';
 import { isRoot } from '../src/host/tools.js';
 import type { Bus } from '../src/rpc/bus.js';
 import { openBus } from '../src/rpc/connect.js';
 import { MemoryBroker } from '../src/rpc/memoryTransport.js';
-import { startApiServer } from '../src/server/apiServer.js';
-import { serverOptionGroups } from '../src/server/config.js';
 import { startLinuxBridgeAgent } from '../src/server/linuxbridgeAgent.js';
 
-import { apiClient, createToActive, measureReference, type CompareOptions } from './l2Reference.js';
+import { intFlag, percentile, sleep, startBenchServer, textFlag } from './common.js';
+import { createToActive, measureReference, type CompareOptions } from './l2Reference.js';
 
 const run = promisify(execFile);
 
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer`);
-  return value;
-}
 
-function text(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return undefined;
-  const value = process.argv[at + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} wants a value`);
-  return value;
-}
-
-const PORTS = flag('ports', 50);
-const compareUrl = text('compare');
+const PORTS = intFlag('ports', 50);
+const compareUrl = textFlag('compare');
 const COMPARE: CompareOptions | undefined =
-  compareUrl === undefined ? undefined : { url: compareUrl, token: text('compare-token'), host: text('compare-host') };
-if (COMPARE === undefined && (text('compare-token') !== undefined || text('compare-host') !== undefined)) {
+  compareUrl === undefined ? undefined : { url: compareUrl, token: textFlag('compare-token'), host: textFlag('compare-host') };
+if (COMPARE === undefined && (textFlag('compare-token') !== undefined || textFlag('compare-host') !== undefined)) {
   throw new Error('--compare-token and --compare-host go with --compare URL');
 }
-const RESYNC = flag('resync', 1000);
+const RESYNC = intFlag('resync', 1000);
 if (RESYNC > 1020) throw new Error('--resync: one Linux bridge holds at most 1024 ports');
 const NS = `l2b${process.pid % 100000}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const figures = (sorted: number[]) =>
   `median ${percentile(sorted, 50).toFixed(1)} ms, p90 ${percentile(sorted, 90).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 /** The agent's bus, timing its calls to the server (to tell the server's share of a pass from the agent's). */
 function timedBus(bus: Bus, spent: { ms: number }): Bus {
@@ -124,19 +96,9 @@ async function main(): Promise<void> {
   await run('ip', ['netns', 'add', NS]);
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    const loaded = loadConfig({
-      files: [],
-      groups: serverOptionGroups,
-      overrides: {
-        DEFAULT: { bind_host: '127.0.0.1', bind_port: await freePort(), auth_strategy: 'noauth' },
-        database: { connection: `sqlite:///${join(dir, 'nucleon.db')}` },
-        ml2: { tenant_network_types: ['local'], mechanism_drivers: ['linuxbridge'] },
-        quotas: { quota_port: -1 },
-      },
-    });
-    const server = await startApiServer(loaded, log, { migrate: true, bus: await openBus('memory://', { memoryBroker: broker }, log) });
+    const server = await startBenchServer(dir, broker, log, { ml2: { tenant_network_types: ['local'], mechanism_drivers: ['linuxbridge'] } });
     stops.push(() => server.close());
-    const api = apiClient(server.url);
+    const api = server.api;
     const settings = {
       host: 'bench1',
       interfaceMappings: {},

@@ -19,27 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { tapName } from '../src/agents/l2/names.js';
 import { IpRoute } from '../src/host/ip.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- figures, not types
-export type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, any>>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** JSON calls to a Neutron API at `url`; an answer of 400 or more throws. */
-export function apiClient(url: string, token?: string): Api {
-  return async (method, path, body) => {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (token !== undefined) headers['x-auth-token'] = token;
-    const response = await fetch(`${url.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-    return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-  };
-}
+import { type Api, apiClient, sleep } from './common.js';
 
 /**
  * `count` ports, one at a time: POST a port bound to `host`, `plug` its tap
