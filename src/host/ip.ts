@@ -53,6 +53,12 @@ export interface NeighEntry {
   readonly state?: readonly string[];
 }
 
+/**
+ * A batch may hold thousands of changes; on a busy host the kernel takes its
+ * time (1000 veths took 27 s here under load). Killing it half way helps nobody.
+ */
+const BATCH_TIMEOUT_MS = 300_000;
+
 const nsArgs = (netns: string | undefined): string[] => (netns === undefined ? [] : ['-n', netns]);
 
 const parseJson = <T>(text: string): T[] => (text.trim() === '' ? [] : (JSON.parse(text) as T[]));
@@ -80,12 +86,12 @@ export class IpRoute {
 
   /** Runs `ip -batch -`: each line is an `ip` command without the leading `ip`. Stops at the first failing line. */
   async batch(lines: readonly string[]): Promise<void> {
-    if (lines.length > 0) await runCommand('ip', [...nsArgs(this.netns), '-batch', '-'], { input: `${lines.join('\n')}\n` });
+    if (lines.length > 0) await runCommand('ip', [...nsArgs(this.netns), '-batch', '-'], { input: `${lines.join('\n')}\n`, timeoutMs: BATCH_TIMEOUT_MS });
   }
 
   /** Runs `bridge -batch -`, the same for forwarding-database lines. */
   async bridgeBatch(lines: readonly string[]): Promise<void> {
-    if (lines.length > 0) await runCommand('bridge', [...nsArgs(this.netns), '-batch', '-'], { input: `${lines.join('\n')}\n` });
+    if (lines.length > 0) await runCommand('bridge', [...nsArgs(this.netns), '-batch', '-'], { input: `${lines.join('\n')}\n`, timeoutMs: BATCH_TIMEOUT_MS });
   }
 }
 
