@@ -25,7 +25,7 @@ import { DHCP_AGENT } from '../../rpc/topics.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { applyStep, type DnsmasqCounters } from './applyPlan.js';
-import { ownDhcpPort, portNeedsUpdate, setupDhcpPort } from './dhcpPortSetup.js';
+import { DhcpPortUnavailable, ownDhcpPort, portNeedsUpdate, setupDhcpPort } from './dhcpPortSetup.js';
 import { tapName } from './interfacePlan.js';
 import { dhcpSubnets, parsePort, type DhcpNetwork, type DhcpPort } from './model.js';
 import { NetworkCache, type CacheEvent } from './networkCache.js';
@@ -225,6 +225,13 @@ export class DhcpAgent {
       try {
         steps.push(...(await this.networkPass(network, snapshot, dryRun)));
       } catch (err) {
+        if (err instanceof DhcpPortUnavailable) {
+          // The network (or a subnet) was deleted while we set it up: expected, not a failure. Look again.
+          this.log.info({ network: network.id, reason: err.message }, 'network changed while its DHCP port was set up; fetching the networks again');
+          this.cache.requestFull();
+          this.reconciler.kick();
+          return;
+        }
         failed++;
         this.log.error({ err, network: network.id }, 'cannot configure DHCP for the network; the next pass retries');
       }
