@@ -62,10 +62,10 @@ async function agentsUnavailable(apiOnly: boolean): Promise<string | undefined> 
   return undefined;
 }
 
-export function loadAllInOneConfig(stateDir: string, argv: readonly string[], withAgents: boolean) {
-  const commandLine = parseCommandLine(argv);
-  const loaded = loadConfig({
-    files: configFilesOf(commandLine.configSources),
+/** Files override these defaults; with agents: linuxbridge binding, no VXLAN, isolated metadata. */
+function loadAllInOneConfig(stateDir: string, argv: readonly string[], withAgents: boolean) {
+  return loadConfig({
+    files: configFilesOf(parseCommandLine(argv).configSources),
     groups: allInOneGroups,
     overrides: {
       DEFAULT: {
@@ -78,12 +78,11 @@ export function loadAllInOneConfig(stateDir: string, argv: readonly string[], wi
       ...(withAgents ? { ml2: { mechanism_drivers: ['linuxbridge'] }, vxlan: { enable_vxlan: false } } : {}),
     },
   });
-  return { commandLine, loaded };
 }
 
 export async function startAllInOne(options: AllInOneOptions, log: (debug: boolean) => Logger): Promise<RunningAllInOne> {
   const agentsOff = await agentsUnavailable(options.apiOnly);
-  const { loaded } = loadAllInOneConfig(options.stateDir, options.argv, agentsOff === undefined);
+  const loaded = loadAllInOneConfig(options.stateDir, options.argv, agentsOff === undefined);
   const logger = log(loaded.config.DEFAULT.debug);
   for (const warning of loaded.warnings) logger.warn(warning);
 
