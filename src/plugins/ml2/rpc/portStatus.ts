@@ -42,6 +42,16 @@ export function onlyStatusChanged(original: ApiObject | undefined, current: ApiO
   return keys.every((k) => STATUS_ONLY.has(k) || JSON.stringify(original[k]) === JSON.stringify(current[k]));
 }
 
+/**
+ * The port as the API shows it after a status change: the attributes a
+ * status change alone changes (STATUS_ONLY) taken from the updated row, the
+ * rest as before. Presenting the port again would give the same object at
+ * the cost of every child query, a thousand times over in an agent's resync.
+ */
+function withStatusOf(original: ApiObject, updated: PortRow): ApiObject {
+  return { ...original, status: updated.status, updated_at: updated.updated_at, revision_number: updated.revision_number };
+}
+
 export class PortStatusUpdater {
   constructor(
     private readonly deps: CoreDeps,
@@ -64,8 +74,8 @@ export class PortStatusUpdater {
       const updated = await tx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst();
       if (!updated) return { kind: 'gone' };
       if (Number(result.numUpdatedRows) === 0) return { kind: 'unchanged', port: updated };
-      const [original, current] = await this.present([row, updated], tx);
-      return { kind: 'changed', port: updated, original: original!, current: current! };
+      const [original] = await this.present([row], tx);
+      return { kind: 'changed', port: updated, original: original!, current: withStatusOf(original!, updated) };
     });
     if (change.kind === 'changed') {
       await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
@@ -101,8 +111,8 @@ export class PortStatusUpdater {
       const after = await loadInChunks(changed, (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).execute());
       const afterById = new Map(after.map((row) => [row.id, row]));
       const updatedRows = originals.map((row) => afterById.get(row.id)!);
-      const presented = await this.present([...originals, ...updatedRows], tx);
-      return updatedRows.map((port, i) => ({ kind: 'changed' as const, port, original: presented[i]!, current: presented[originals.length + i]! }));
+      const presented = await this.present(originals, tx);
+      return updatedRows.map((port, i) => ({ kind: 'changed' as const, port, original: presented[i]!, current: withStatusOf(presented[i]!, port) }));
     });
     for (const change of changes) {
       await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
