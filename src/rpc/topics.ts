@@ -45,6 +45,25 @@ export const METERING_PLUGIN = 'q-metering-plugin';
 
 export const L3_AGENT = 'l3_agent';
 export const DHCP_AGENT = 'dhcp_agent';
+
+/**
+ * The casts the server sends on DHCP_AGENT (Neutron's DhcpAgentNotifyAPI)
+ * and the DHCP agent serves; both sides take the names from here.
+ */
+export const DHCP_AGENT_METHODS = [
+  'network_create_end',
+  'network_update_end',
+  'network_delete_end',
+  'subnet_create_end',
+  'subnet_update_end',
+  'subnet_delete_end',
+  'port_create_end',
+  'port_update_end',
+  'port_delete_end',
+  'agent_updated',
+] as const;
+
+export type DhcpAgentMethod = (typeof DHCP_AGENT_METHODS)[number];
 export const METERING_AGENT = 'metering_agent';
 
 /** neutron_lib's `get_topic_name`: `<prefix>-<table>-<operation>[.<host>]`. */

@@ -20,12 +20,12 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { eventually } from '../helpers/eventually.js';
+import { relayIntoNamespace, type Relay } from '../helpers/relay.js';
 
 const exec = promisify(execFile);
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -101,7 +101,7 @@ export class Lab {
   readonly hosts: LabHost[] = [];
   readonly vms: string[] = [];
   private readonly processes: AgentProcess[] = [];
-  private readonly relays: Server[] = [];
+  private readonly relays: Relay[] = [];
 
   constructor() {
     this.prefix = `nl${process.pid % 10000}`;
@@ -137,24 +137,7 @@ export class Lab {
 
   /** Makes the controller's 127.0.0.1:<port> reachable as 127.0.0.1:<port> inside every host. */
   async forward(port: number): Promise<void> {
-    const socket = join(this.dir, `relay-${port}.sock`);
-    const relay = createServer((client) => {
-      const upstream = connect(port, '127.0.0.1');
-      client.pipe(upstream).pipe(client);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', close);
-      upstream.on('error', close);
-    });
-    await new Promise<void>((ok) => relay.listen(socket, ok));
-    this.relays.push(relay);
-    const script = `const net=require('net');net.createServer(c=>{const u=net.connect(${JSON.stringify(socket)});c.pipe(u).pipe(c);const x=()=>{c.destroy();u.destroy()};c.on('error',x);u.on('error',x)}).listen(${port},'127.0.0.1',()=>console.log('ready'))`;
-    for (const host of this.hosts) {
-      const child = this.spawnIn(host.ns, `relay-${port}-${host.name}`, process.execPath, ['-e', `${script} // ${this.dir}`]);
-      await eventually(`relay ${port} in ${host.ns}`, () => child.output().includes('ready'), 5_000);
-    }
+    for (const host of this.hosts) this.relays.push(await relayIntoNamespace(host.ns, port, join(this.dir, `relay-${port}-${host.name}.sock`)));
   }
 
   /** Starts a Nucleon command inside a host the way it would run there: the host's network and mount namespaces. */
@@ -218,7 +201,7 @@ export class Lab {
   async teardown(): Promise<void> {
     for (const agent of this.processes) agent.child.kill('SIGKILL');
     await this.killStrays();
-    for (const relay of this.relays) relay.close();
+    for (const relay of this.relays) await relay.close();
     await this.teardownNamespaces();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { listStateDir } from '../../host/dnsmasq.js';
 import { IpRoute, listNamespaces } from '../../host/ip.js';
 import type { Bus, RpcArgs, RpcHandlers, ServeHandle } from '../../rpc/bus.js';
-import { DHCP_AGENT } from '../../rpc/topics.js';
+import { DHCP_AGENT, DHCP_AGENT_METHODS } from '../../rpc/topics.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { applyStep, type DnsmasqCounters } from './applyPlan.js';
@@ -46,20 +46,6 @@ export interface DhcpAgentSettings extends Omit<NetworkPlanSettings, 'hostNetns'
   /** A full get_active_networks_info at least this often, even when notifications said nothing else changed. */
   readonly fullResyncIntervalMs: number;
 }
-
-/** The casts DhcpAgentNotifyAPI sends (and Neutron's agent serves); each only says "look again". */
-export const DHCP_AGENT_METHODS = [
-  'network_create_end',
-  'network_update_end',
-  'network_delete_end',
-  'subnet_create_end',
-  'subnet_update_end',
-  'subnet_delete_end',
-  'port_create_end',
-  'port_update_end',
-  'port_delete_end',
-  'agent_updated',
-] as const;
 
 /** Networks configured at once, as Neutron's num_sync_threads. */
 const PARALLEL_NETWORKS = 4;

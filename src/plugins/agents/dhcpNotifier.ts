@@ -35,7 +35,7 @@
 import type { RequestContext } from '../../common/context.js';
 import type { Db } from '../../db/schema.js';
 import type { Bus, RpcContext, RpcLogger } from '../../rpc/bus.js';
-import { DHCP_AGENT } from '../../rpc/topics.js';
+import { DHCP_AGENT, type DhcpAgentMethod } from '../../rpc/topics.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
 import { onlyStatusChanged } from '../ml2/rpc/portStatus.js';
@@ -54,17 +54,6 @@ export const DHCP_PRIORITY = {
   portUpdate: 6,
   portDelete: 6,
 } as const;
-
-export type DhcpAgentMethod =
-  | 'network_create_end'
-  | 'network_update_end'
-  | 'network_delete_end'
-  | 'subnet_create_end'
-  | 'subnet_update_end'
-  | 'subnet_delete_end'
-  | 'port_create_end'
-  | 'port_update_end'
-  | 'port_delete_end';
 
 export interface DhcpNotifierOptions {
   /** `[DEFAULT] network_auto_schedule`: events schedule networks that have no agents yet. */

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +22,7 @@ import { startTestApi, type TestApi } from '../../helpers/testApi.js';
 import { createTestVhost, type TestVhost } from '../../rpc/helpers.js';
 import { createLab, kernelSkipReason, type Lab, labPrefix, sh } from '../lab.js';
 import { eventually } from '../../helpers/eventually.js';
+import { relayIntoNamespace, type Relay } from '../../helpers/relay.js';
 
 const run = promisify(execFile);
 const skip = await kernelSkipReason();
@@ -34,8 +34,7 @@ describe('nucleon-linuxbridge-agent, the command', { skip }, () => {
   let api: TestApi;
   let agent: ChildProcess | undefined;
   let config = '';
-  let relay: Server | undefined;
-  let inner: ChildProcess | undefined;
+  let relay: Relay | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'nucleon-lbcmd-'));
   const command = (...args: string[]) => ['netns', 'exec', lab.hostNs(1), process.execPath, '--import', 'tsx', 'src/cli/linuxbridgeAgent.ts', '--config-file', config, ...args];
 
@@ -47,28 +46,15 @@ describe('nucleon-linuxbridge-agent, the command', { skip }, () => {
       DEFAULT: { transport_url: vhost.url },
       ml2: { tenant_network_types: ['local'], mechanism_drivers: ['linuxbridge'] },
     });
-    // The relay: root namespace Unix socket -> broker; in the host namespace, 127.0.0.1:<broker port> -> that socket.
-    const broker = new URL(vhost.url.replace(/^rabbit:/, 'http:'));
-    const socket = join(dir, 'broker.sock');
-    relay = createServer((client) => {
-      const upstream = connect(Number(broker.port || 5672), broker.hostname);
-      client.pipe(upstream).pipe(client);
-      const close = () => (client.destroy(), upstream.destroy());
-      client.on('error', close);
-      upstream.on('error', close);
-    });
-    await new Promise<void>((resolve) => relay!.listen(socket, resolve));
-    const script = `const net=require('net');net.createServer(c=>{const u=net.connect(${JSON.stringify(socket)});c.pipe(u).pipe(c);const x=()=>{c.destroy();u.destroy()};c.on('error',x);u.on('error',x)}).listen(${Number(broker.port || 5672)},'127.0.0.1')`;
-    inner = spawn('ip', ['netns', 'exec', lab.hostNs(1), process.execPath, '-e', script], { stdio: 'ignore' });
-    await eventually('the relay listening in the namespace', () => sh('ip', 'netns', 'exec', lab.hostNs(1), 'ss', '-Hltn', `sport = :${broker.port || 5672}`).then((out) => out.trim() !== ''));
+    // The broker's 127.0.0.1 port, relayed into the host namespace's own loopback.
+    relay = await relayIntoNamespace(lab.hostNs(1), Number(new URL(vhost.url.replace(/^rabbit:/, 'http:')).port || 5672), join(dir, 'broker.sock'));
     config = join(dir, 'linuxbridge_agent.ini');
     writeFileSync(config, ['[DEFAULT]', 'host = h1', `transport_url = ${vhost.url}`, '[vxlan]', 'enable_vxlan = false', '[agent]', 'report_interval = 2', 'polling_interval = 1', ''].join('\n'));
   });
 
   after(async () => {
     agent?.kill('SIGKILL');
-    inner?.kill('SIGKILL');
-    relay?.close();
+    await relay?.close();
     await api?.close().catch(() => undefined);
     await database?.drop().catch(() => undefined);
     await vhost?.drop().catch(() => undefined);
