@@ -51,8 +51,12 @@ export interface AttrDecl {
    * request (for fresh lists). No default means the plugin computes it.
    */
   readonly default?: unknown;
-  /** Usable as a list filter (`?name=x`). */
-  readonly filter?: boolean;
+  /**
+   * Usable as a list filter (`?name=x`): `true` filters on the attribute's
+   * column; `'plugin'` on a condition a plugin registers (an attribute stored
+   * in another table, or derived). Checked when the server starts.
+   */
+  readonly filter?: boolean | 'plugin';
   /** Usable as `sort_key`. */
   readonly sort?: boolean;
   /** Returned in responses; false for write-only attributes such as subnet `prefixlen`. */
@@ -61,16 +65,77 @@ export interface AttrDecl {
   readonly policy?: 'admin';
   /** Hidden from callers that are not admin (binding:*). */
   readonly adminOnlyVisible?: boolean;
+  /**
+   * The column of the resource's table that stores it; a boolean is stored
+   * as 0/1, a dict as JSON text. Absent: the plugin computes it or stores
+   * it elsewhere (a network's subnets, a port's fixed_ips).
+   */
+  readonly column?: string;
 }
 
 export type Attributes = Readonly<Record<string, AttrDecl>>;
+
+/** The error a resource answers for an id the caller may not see: its Neutron type and message. */
+export interface NotFoundDecl {
+  readonly type: string;
+  readonly message: (id: string) => string;
+}
+
+/** Policy defaults (Neutron's rule names and rule strings) and how rules reach a resource's parent. */
+export interface PolicyDecl {
+  /** Default rules, e.g. `create_network`, `get_network:tags`; a policy file overrides them. */
+  readonly rules?: Readonly<Record<string, string>>;
+  /**
+   * Other resources name this one through this attribute (`network_id`):
+   * their rules may read `%(network:project_id)s` and `field:networks:...`
+   * (neutron/policy.py _RESOURCE_FOREIGN_KEYS).
+   */
+  readonly foreignKey?: string;
+  /**
+   * The member of the parent a create needs (a port's `network`): refused,
+   * a caller who may not use the parent gets the parent's NotFound.
+   */
+  readonly createParent?: string;
+}
+
+/** How a resource counts against its project's quota. */
+export interface QuotaDecl {
+  /** The quota resource name (`network`, `security_group_rule`); default: the member name. */
+  readonly resource?: string;
+  /** Objects the server creates itself (DHCP ports) are counted but never refused. */
+  readonly exempt?: (object: Readonly<Record<string, unknown>>) => boolean;
+}
+
+/**
+ * A member action: `PUT /v2.0/<collection>/{id}/<name>` with a bare object
+ * as body (no envelope), e.g. a router's `add_router_interface`. Its policy
+ * rule is `<name>` on the object, as Neutron's.
+ */
+export interface ActionDecl {
+  readonly method: 'PUT' | 'POST' | 'GET' | 'DELETE';
+  /** The body's keys; absent: the action takes no body. */
+  readonly body?: Attributes;
+}
 
 export interface ResourceDecl {
   /** Plural URL segment and list envelope key: `networks`, `security-groups`. */
   readonly collection: string;
   /** Singular body key: `network`, `security_group`. */
   readonly member: string;
+  /** Where the collection lives under /v2.0 when not at `collection` (`qos/policies`). */
+  readonly path?: string;
+  /**
+   * A collection nested under a member of another: served at
+   * `/v2.0/<parent path>/{id}/<path>`, its plugin asked per parent.
+   */
+  readonly parent?: string;
   readonly attributes: Attributes;
+  /** The table holding one row per object; attributes name their columns. */
+  readonly table?: string;
+  readonly notFound?: NotFoundDecl;
+  readonly policy?: PolicyDecl;
+  readonly quota?: QuotaDecl;
+  readonly actions?: Readonly<Record<string, ActionDecl>>;
   /** Supports the tags sub-resource (standard-attr-tag). */
   readonly taggable?: boolean;
   /** Has the standard attributes (description, timestamps, revision_number, tags). */
@@ -89,4 +154,6 @@ export interface ExtensionDecl {
   readonly extendsStandard?: Attributes;
   /** Whole new collections it introduces. */
   readonly resources?: readonly ResourceDecl[];
+  /** Default policy rules it adds (rules of the attributes it adds to other collections). */
+  readonly rules?: Readonly<Record<string, string>>;
 }
