@@ -6,7 +6,7 @@
 
 /** The top-level folders of src/ (architecture.md, "Layout"). */
 const LAYERS = [
-  'common', 'config', 'db', 'resources', 'api', 'plugins', 'events', 'rpc',
+  'common', 'config', 'db', 'resources', 'keystone', 'api', 'plugins', 'events', 'rpc',
   'host', 'agents', 'server', 'cli',
 ];
 
@@ -57,6 +57,29 @@ module.exports = {
         'else imports them. Pass what a module needs down to it instead.',
       from: { path: '^src/', pathNot: '^src/(server|cli)/' },
       to: { path: '^src/(server|cli)/' },
+    },
+    {
+      name: 'api-and-host-are-edges',
+      severity: 'error',
+      comment:
+        'src/plugins/, src/db/ and src/common/ never import src/api/ (the HTTP edge: routing, bodies, ' +
+        'auth hooks, policy) or src/host/ (the kernel of the machine it runs on, architecture.md rule 5). ' +
+        'Move the piece they share to the layer below and import it from there: src/common/ for types, ' +
+        'errors and pure helpers, src/keystone/ for the Keystone client. A host is passed down by the ' +
+        'composition root (src/server/) to the agents that use it.',
+      from: { path: '^src/(plugins|db|common)/' },
+      to: { path: '^src/(api|host)/' },
+    },
+    {
+      name: 'keystone-client-stands-alone',
+      severity: 'error',
+      comment:
+        'src/keystone/ is the Keystone client (identity calls, service token, catalog, token cache): ' +
+        'it imports only src/common/ and packages, so that src/api/, src/plugins/ and src/server/ can ' +
+        'all use it. Configuration reaches it as plain values from the caller; HTTP auth hooks and ' +
+        'NeutronError mapping stay in src/api/keystone/.',
+      from: { path: '^src/keystone/' },
+      to: { path: '^src/', pathNot: '^src/(keystone|common)/' },
     },
     {
       name: 'config-stands-alone',

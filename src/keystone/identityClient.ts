@@ -11,7 +11,7 @@
  * KeystoneUnavailable, which the authenticator turns into a 503.
  */
 import { type CatalogService, parseCatalog } from './catalog.js';
-import type { ServiceCredentials } from './settings.js';
+import type { ServiceCredentials } from './credentials.js';
 import { parseToken, type TokenInfo } from './tokenInfo.js';
 
 export type Fetch = typeof fetch;

@@ -7,7 +7,7 @@
  * catalog too, kept with the token (to find another service's endpoint).
  */
 import type { IdentityClient, IssuedToken } from './identityClient.js';
-import type { ServiceCredentials } from './settings.js';
+import type { ServiceCredentials } from './credentials.js';
 
 const RENEW_MARGIN_MS = 120_000;
 

@@ -1,12 +1,8 @@
 /**
  * What a Keystone v3 token says (the body of `GET /v3/auth/tokens`), parsed
- * from JSON, and the request context built from it as keystonemiddleware and
- * Neutron do: the token's project, its user, its roles (Keystone has already
- * added the implied ones: admin > member > reader), admin when the roles
- * include admin.
+ * from JSON: its user, its scope, its roles (Keystone has already added the
+ * implied ones: admin > member > reader) and when it expires.
  */
-import type { RequestContext } from '../../common/context.js';
-import { NeutronError } from '../../common/errors.js';
 
 export type TokenScope =
   | { readonly kind: 'project'; readonly id: string; readonly name: string | undefined; readonly domainId: string | undefined }
@@ -68,38 +64,4 @@ function scopeOf(token: Json): TokenScope {
     if (id !== undefined) return { kind: 'domain', id, name: stringIn(domain, 'name') };
   }
   return { kind: 'unscoped' };
-}
-
-/**
- * The caller of a request that carried this token. Project-scoped tokens are
- * the normal case. A system-scoped token with the admin role is a cloud
- * admin (with no project of its own, so creating names `project_id`). Other
- * tokens (domain-scoped, unscoped, system without admin) are valid but
- * cannot own or see networks: 403, as re-authenticating would not help.
- */
-export function contextFromToken(token: TokenInfo, requestId: string): RequestContext {
-  const isAdmin = token.roles.includes('admin');
-  const user = { userId: token.userId, ...(token.userName !== undefined ? { userName: token.userName } : {}) };
-  switch (token.scope.kind) {
-    case 'project':
-      return {
-        projectId: token.scope.id,
-        ...(token.scope.name !== undefined ? { projectName: token.scope.name } : {}),
-        ...user,
-        roles: token.roles,
-        isAdmin,
-        requestId,
-      };
-    case 'system':
-      if (isAdmin) return { projectId: '', ...user, roles: token.roles, isAdmin: true, requestId };
-      throw new NeutronError(403, 'HTTPForbidden', 'A system-scoped token needs the admin role here; use a project-scoped token.');
-    case 'domain':
-      throw new NeutronError(403, 'HTTPForbidden', 'The token is scoped to a domain; Networking needs a project-scoped token.');
-    case 'unscoped':
-      throw new NeutronError(403, 'HTTPForbidden', 'The token is not scoped to a project; Networking needs a project-scoped token.');
-    default: {
-      const never: never = token.scope;
-      throw new Error(`unknown token scope ${JSON.stringify(never)}`);
-    }
-  }
 }

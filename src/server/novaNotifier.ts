@@ -6,9 +6,9 @@
  * username and password (the all-in-one default) or with both notify
  * options off, there are no notifications, said once the server is up.
  */
-import { IdentityClient } from '../api/keystone/identityClient.js';
-import { ServiceToken } from '../api/keystone/serviceToken.js';
-import { passwordAuthFrom } from '../api/keystone/settings.js';
+import { passwordAuthFrom } from '../keystone/credentials.js';
+import { IdentityClient } from '../keystone/identityClient.js';
+import { ServiceToken } from '../keystone/serviceToken.js';
 import { NovaClient } from '../plugins/notifiers/novaClient.js';
 import { NovaNotifier } from '../plugins/notifiers/novaNotifier.js';
 import type { LoadedNeutronConfig } from './config.js';

@@ -18,8 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 
 import { createKeystoneAuth, UNAUTHORIZED_MESSAGE, UNAVAILABLE_MESSAGE } from '../../src/api/keystone/authenticator.js';
-import { identityApiUrl, type KeystoneSettings } from '../../src/api/keystone/settings.js';
-import { TtlCache } from '../../src/api/keystone/ttlCache.js';
+import type { KeystoneSettings } from '../../src/api/keystone/settings.js';
 import { NeutronError } from '../../src/common/errors.js';
 import type { NeutronOverrides } from '../../src/server/config.js';
 import { createTestDatabase, type TestDatabase } from '../db/databases.js';
@@ -518,27 +517,5 @@ describe('keystone authenticator against a fake Keystone', () => {
       const auth = createKeystoneAuth(settings, silent, { fetch });
       await assert.rejects(auth.authenticate(request('valid-1'), 'r'), (e: unknown) => e instanceof NeutronError && e.status === 503);
     }
-  });
-
-  test('TtlCache keeps at most maxEntries, dropping the least recently used', () => {
-    let now = 0;
-    const cache = new TtlCache<string, number>(2, () => now);
-    cache.set('a', 1, 100);
-    cache.set('b', 2, 100);
-    assert.equal(cache.get('a'), 1); // a is now the most recent
-    cache.set('c', 3, 100);
-    assert.equal(cache.get('b'), undefined);
-    assert.equal(cache.get('a'), 1);
-    assert.equal(cache.get('c'), 3);
-    now = 100;
-    assert.equal(cache.get('a'), undefined);
-    assert.equal(cache.size, 1);
-  });
-
-  test('auth_url with or without /v3 (or the old /v2.0) names the v3 API', () => {
-    for (const url of ['http://controller:5000', 'http://controller:5000/', 'http://controller:5000/v3', 'http://controller:5000/v3/', 'http://controller:5000/v2.0']) {
-      assert.equal(identityApiUrl(url), 'http://controller:5000/v3', url);
-    }
-    assert.equal(identityApiUrl('https://cloud.example/identity'), 'https://cloud.example/identity/v3');
   });
 });

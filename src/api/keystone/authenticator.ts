@@ -18,11 +18,12 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 
 import type { RequestContext } from '../../common/context.js';
 import { NeutronError } from '../../common/errors.js';
-import { type Fetch, IdentityClient, KeystoneUnavailable } from './identityClient.js';
-import { ServiceToken } from './serviceToken.js';
+import { type Fetch, IdentityClient, KeystoneUnavailable } from '../../keystone/identityClient.js';
+import { ServiceToken } from '../../keystone/serviceToken.js';
+import type { TokenInfo } from '../../keystone/tokenInfo.js';
+import { TtlCache } from '../../keystone/ttlCache.js';
 import type { KeystoneSettings } from './settings.js';
-import { contextFromToken, type TokenInfo } from './tokenInfo.js';
-import { TtlCache } from './ttlCache.js';
+import { contextFromToken } from './tokenContext.js';
 
 /** keystonemiddleware's words; the status and WWW-Authenticate are what clients act on. */
 export const UNAUTHORIZED_MESSAGE = 'The request you have made requires authentication.';

@@ -19,9 +19,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { findEndpoint } from '../../api/keystone/catalog.js';
-import { describeFetchError, type Fetch, KeystoneUnavailable, readBody } from '../../api/keystone/identityClient.js';
-import type { ServiceToken } from '../../api/keystone/serviceToken.js';
+import { findEndpoint } from '../../keystone/catalog.js';
+import { describeFetchError, type Fetch, KeystoneUnavailable, readBody } from '../../keystone/identityClient.js';
+import type { ServiceToken } from '../../keystone/serviceToken.js';
 
 export const NOVA_API_VERSION = '2.1';
 
