@@ -1,22 +1,22 @@
 /**
- * A strict reader for the one YAML shape a policy file has: a flat mapping
- * of rule names to rule strings, as oslopolicy-sample-generator writes it.
+ * The one YAML shape a policy file has: a flat mapping of rule names to rule
+ * strings, as oslopolicy-sample-generator writes it. The `yaml` package
+ * reads the text as YAML 1.1 (what PyYAML, and so oslo.policy, reads); this
+ * module keeps only that shape and says what is wrong with the line of the
+ * rule:
  *
- * Supported: `name: value` lines at column 0; names plain (may contain ':'
- * not followed by a space, `create_network:shared`), 'single-' or
- * "double-quoted"; values plain, 'single-quoted' ('' is a quote) or
- * "double-quoted" (\" \\ \/ \n \t \uXXXX escapes); a value may continue on
- * more indented lines (folded into one line with single spaces) or start on
- * the next, indented line; `#` comments (whole lines, or after a space);
- * blank lines; a leading `---`; an empty document, or `{}`.
+ * Accepted: `name: value` lines at column 0, names and values plain,
+ * 'single-' or "double-quoted", values folded over more indented lines,
+ * comments, blank lines, a leading `---`, an empty document or `{}`.
  *
- * Refused with the line number: indentation that is not a continuation
- * (nested mappings), lists, flow collections (`[`, `{` values), block
- * scalars (`|`, `>`), anchors, aliases and tags (`&`, `*`, `!`), values that
- * YAML would not read as strings (`true`, `null`, `~`, numbers), plain values
- * starting with `@` or `` ` `` (reserved in YAML: quote `"@"`), a missing
- * value, duplicate names, and tabs in indentation.
+ * Refused: indentation of the mapping or nested mappings, lists, flow
+ * collections, block scalars (`|`, `>`), anchors, aliases and tags (`&`,
+ * `*`, `!`), values that YAML does not read as strings (`true`, `yes`,
+ * `null`, `~`, numbers, dates), a missing value, duplicate names, and
+ * whatever YAML itself refuses (tabs in indentation, `@` starting a plain
+ * value, an unterminated quote, ...).
  */
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, type ScalarTag, type Tags, type YAMLError } from 'yaml';
 
 export class FlatYamlError extends Error {
   constructor(
@@ -34,134 +34,145 @@ export interface FlatEntry {
   readonly line: number;
 }
 
-/** Characters a plain scalar may not start with (YAML 1.2 indicators). */
-const INDICATORS = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
+const FLAT = 'a policy file is a flat map of "name": "rule" lines';
 
-/** Plain scalars YAML 1.1 (PyYAML, what oslo reads with) resolves to something other than a string. */
-const NOT_A_STRING = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+/**
+ * YAML 1.1 as PyYAML resolves it: its booleans are the words below, not the
+ * single letters y / n that the `yaml` package's 1.1 schema adds.
+ */
+const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const pyyamlTags = (tags: Tags): Tags =>
+  tags.map((tag) => (isBoolTag(tag) ? { ...tag, test: tag.identify?.(true) === true ? PYYAML_TRUE : PYYAML_FALSE } : tag));
+const isBoolTag = (tag: Tags[number]): tag is ScalarTag => typeof tag === 'object' && tag.tag === 'tag:yaml.org,2002:bool' && !('collection' in tag && tag.collection);
 
-export function parseFlatYaml(text: string): FlatEntry[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+export function parseFlatYaml(source: string): FlatEntry[] {
+  const text = source.replace(/^\uFEFF/, '');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.1',
+    customTags: pyyamlTags,
+    uniqueKeys: false,
+    merge: false,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
+  const lineOf = (offset: number) => lines.linePos(offset).line;
+  const [error] = doc.errors;
+  if (error !== undefined) throw libraryError(error, text, doc, lineOf);
+
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null && root.source === '')) return [];
+  const rootLine = lineOf(root.range[0]);
+  if (isSeq(root)) {
+    throw new FlatYamlError(rootLine, root.flow ? "a name cannot start with '[' unless quoted" : 'a list is not a policy file: write "name": "rule" lines');
+  }
+  if (!isMap(root)) throw new FlatYamlError(rootLine, 'expected "name": "rule"');
+  if (root.flow) {
+    if (root.items.length === 0) return [];
+    throw new FlatYamlError(rootLine, "a name cannot start with '{' unless quoted");
+  }
+  if (/^[ \t]/.test(text.slice(lines.lineStarts[rootLine - 1]))) throw new FlatYamlError(rootLine, `unexpected indentation: ${FLAT}`);
+
   const entries: FlatEntry[] = [];
   const seen = new Map<string, number>();
-  let i = 0;
-  const isBlankOrComment = (line: string) => /^\s*(#.*)?$/.test(line);
-  const isContinuation = (line: string | undefined) => line !== undefined && /^[ \t]+\S/.test(line) && !/^\s*#/.test(line);
-
-  let sawContent = false;
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    const number = i + 1;
-    if (isBlankOrComment(line)) continue;
-    if (!sawContent && /^---(\s+#.*)?\s*$/.test(line)) {
-      sawContent = true;
-      continue;
-    }
-    sawContent = true;
-    if (/^\{\s*\}\s*(#.*)?$/.test(line) && entries.length === 0 && lines.slice(i + 1).every(isBlankOrComment)) break;
-    if (/^\s/.test(line)) throw new FlatYamlError(number, 'unexpected indentation: a policy file is a flat map of "name": "rule" lines');
-    if (line.startsWith('- ') || line === '-') throw new FlatYamlError(number, 'a list is not a policy file: write "name": "rule" lines');
-
-    const { key, rest } = readKey(line, number);
-    if (seen.has(key)) throw new FlatYamlError(number, `duplicate rule '${key}' (first on line ${seen.get(key)})`);
-    seen.set(key, number);
-
-    // The value: on this line, or on the following indented lines.
-    const first = rest.trim() === '' || /^\s+#/.test(rest) ? '' : rest.trimStart();
-    const continuation: string[] = [];
-    while (isContinuation(lines[i + 1])) {
-      const next = lines[++i]!;
-      if (/^ *\t/.test(next)) throw new FlatYamlError(i + 1, 'tabs are not allowed in indentation');
-      continuation.push(next.trim());
-    }
-    const value = readValue([first, ...continuation].filter((part, k) => k > 0 || part !== ''), key, number);
-    entries.push({ key, value, line: number });
+  for (const pair of root.items) {
+    const line = isNode(pair.key) ? lineOf(pair.key.range[0]) : rootLine;
+    const key = nameOf(pair, line);
+    const first = seen.get(key);
+    if (first !== undefined) throw new FlatYamlError(line, `duplicate rule '${key}' (first on line ${first})`);
+    seen.set(key, line);
+    entries.push({ key, value: valueOf(pair.value, key, line), line });
   }
   return entries;
 }
 
-/** `name:` at the start of a line; returns the name and what follows the colon. */
-function readKey(line: string, number: number): { key: string; rest: string } {
-  const quote = line[0];
-  if (quote === '"' || quote === "'") {
-    const { text, end } = readQuoted(line, 0, number);
-    const after = line.slice(end);
-    if (!after.startsWith(':')) throw new FlatYamlError(number, `expected ':' after the quoted name ${line.slice(0, end)}`);
-    if (after.length > 1 && !/^:\s/.test(after)) throw new FlatYamlError(number, "expected a space after ':'");
-    return { key: text, rest: after.slice(1) };
-  }
-  if (INDICATORS.has(line[0] ?? '')) throw new FlatYamlError(number, `a name cannot start with '${line[0]}' unless quoted`);
-  const colon = /:(\s|$)/.exec(line);
-  if (!colon) throw new FlatYamlError(number, 'expected "name": "rule"');
-  const key = line.slice(0, colon.index).trimEnd();
-  if (/\s#/.test(key)) throw new FlatYamlError(number, 'expected "name": "rule"');
-  return { key, rest: line.slice(colon.index + 1) };
+const isNode = (value: unknown): value is Node => isScalar(value) || isMap(value) || isSeq(value) || isAlias(value);
+
+/** The character that starts a node's anchor, tag or alias, if it has one. */
+function decoration(node: Node): '&' | '!' | '*' | undefined {
+  if (isAlias(node)) return '*';
+  if (node.anchor !== undefined) return '&';
+  if (node.tag !== undefined) return '!';
+  return undefined;
 }
 
-/** The value from its pieces: the text after the colon (if any) and the continuation lines, trimmed. */
-function readValue(pieces: readonly string[], key: string, number: number): string {
-  const joined = pieces.join('\n');
-  if (joined === '') throw new FlatYamlError(number, `rule '${key}' has no value (write "" for a rule that allows everyone)`);
-  const quote = joined[0];
-  if (quote === '"' || quote === "'") {
-    const { text, end } = readQuoted(joined, 0, number);
-    const after = joined.slice(end);
-    if (!/^\s*(#.*)?$/.test(after)) throw new FlatYamlError(number, `unexpected text after the quoted value of '${key}'`);
-    return text;
-  }
-  const head = joined[0] ?? '';
-  if (head === '[' || head === '{') throw new FlatYamlError(number, `the value of '${key}' must be a string, not a ${head === '[' ? 'list' : 'mapping'}`);
-  if (head === '|' || head === '>') throw new FlatYamlError(number, `block scalars (| and >) are not supported: quote the rule of '${key}'`);
-  if (head === '-' || head === '?' || head === ':') {
-    // These start a plain scalar only when a non-space follows (`-foo`).
-    if (/^[-?:](\s|$)/.test(joined)) throw new FlatYamlError(number, `the value of '${key}' must be a string: quote it`);
-  } else if (INDICATORS.has(head)) {
-    throw new FlatYamlError(number, `'${head}' cannot start a plain YAML value: quote the rule of '${key}' ("${head}...")`);
-  }
-  // Plain: a comment starts at ' #'; lines fold into one with single spaces.
-  const text = joined
-    .split('\n')
-    .map((part) => part.replace(/\s+#.*$/, '').trim())
-    .filter((part) => part !== '')
-    .join(' ');
-  if (/:(\s|$)/.test(text)) throw new FlatYamlError(number, `YAML reads ': ' or a final ':' in the value of '${key}' as a mapping: quote it`);
-  if (NOT_A_STRING.test(text)) throw new FlatYamlError(number, `YAML reads the value of '${key}' (${text}) as a non-string: quote it`);
-  return text;
+function nameOf(pair: Pair, line: number): string {
+  const { key } = pair;
+  if (!isNode(key)) throw new FlatYamlError(line, 'expected "name": "rule"');
+  const mark = decoration(key);
+  if (mark !== undefined) throw new FlatYamlError(line, `a name cannot start with '${mark}' unless quoted`);
+  if (!isScalar(key) || key.type === 'BLOCK_LITERAL' || key.type === 'BLOCK_FOLDED') throw new FlatYamlError(line, `a name must be a string: ${FLAT}`);
+  // A plain name is its text, whatever YAML would make of it (`1`, `yes`).
+  return key.type === 'PLAIN' ? (key.source ?? String(key.value)) : String(key.value);
 }
 
-/** A quoted scalar starting at `start`, possibly over several (folded) lines. */
-function readQuoted(text: string, start: number, number: number): { text: string; end: number } {
-  const quote = text[start];
-  let out = '';
-  let i = start + 1;
-  for (; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\n') {
-      // Folding: the line break and the next line's indentation become one space.
-      out = out.trimEnd() + ' ';
-      while (text[i + 1] === ' ' || text[i + 1] === '\t') i++;
-      continue;
-    }
-    if (quote === "'") {
-      if (c !== "'") out += c;
-      else if (text[i + 1] === "'") {
-        out += "'";
-        i++;
-      } else return { text: out, end: i + 1 };
-      continue;
-    }
-    if (c === '"') return { text: out, end: i + 1 };
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const e = text[++i];
-    const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t', ' ': ' ' };
-    if (e !== undefined && e in simple) out += simple[e];
-    else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) {
-      out += String.fromCharCode(parseInt(text.slice(i + 1, i + 5), 16));
-      i += 4;
-    } else throw new FlatYamlError(number, `unsupported escape '\\${e ?? ''}' in a double-quoted string`);
+function valueOf(node: unknown, key: string, line: number): string {
+  const missing = () => new FlatYamlError(line, `rule '${key}' has no value (write "" for a rule that allows everyone)`);
+  if (!isNode(node)) throw missing();
+  const mark = decoration(node);
+  if (mark !== undefined) throw new FlatYamlError(line, `'${mark}' cannot start a plain YAML value: quote the rule of '${key}' ("${mark}...")`);
+  if (isSeq(node) || isMap(node)) throw new FlatYamlError(line, `the value of '${key}' must be a string, not a ${isSeq(node) ? 'list' : 'mapping'}`);
+  if (!isScalar(node)) throw missing();
+  if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+    throw new FlatYamlError(line, `block scalars (| and >) are not supported: quote the rule of '${key}'`);
   }
-  throw new FlatYamlError(number, `unterminated ${quote === '"' ? 'double' : 'single'}-quoted string`);
+  if (node.value === null && node.source === '') throw missing();
+  if (typeof node.value !== 'string') throw new FlatYamlError(line, `YAML reads the value of '${key}' (${node.source ?? String(node.value)}) as a non-string: quote it`);
+  return node.value;
+}
+
+/**
+ * What YAML refused, said for a policy file, on the line of the rule it
+ * concerns (a tab, on its own line).
+ */
+function libraryError(error: YAMLError, text: string, doc: Document, lineOf: (offset: number) => number): FlatYamlError {
+  const offset = error.pos[0];
+  const entry = isMap(doc.contents) ? entryAt(doc.contents.items, offset) : undefined;
+  const line = entry === undefined || error.code === 'TAB_AS_INDENT' ? lineOf(offset) : lineOf(entry.keyStart);
+  const of = entry === undefined ? '' : ` of '${entry.key}'`;
+  const fail = (reason: string) => new FlatYamlError(line, reason);
+  switch (error.code) {
+    case 'TAB_AS_INDENT':
+      return fail('tabs are not allowed in indentation');
+    case 'BAD_SCALAR_START': {
+      const start = text[offset] ?? '';
+      return fail(`'${start}' cannot start a plain YAML value: quote the rule${of} ("${start}...")`);
+    }
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return fail(`YAML reads ': ' or a final ':' in the value${of} as a mapping: quote it`);
+    case 'BAD_DQ_ESCAPE':
+      return fail(`unsupported escape '${/escape sequence (\S+)/.exec(error.message)?.[1] ?? ''}' in a double-quoted string`);
+    case 'MULTIPLE_DOCS':
+      return fail("a policy file is one YAML document: remove the second '---'");
+    case 'MISSING_CHAR': {
+      const quote = /Missing closing (["'])quote/.exec(error.message)?.[1];
+      if (quote !== undefined) return fail(`unterminated ${quote === '"' ? 'double' : 'single'}-quoted string`);
+      break;
+    }
+    case 'BAD_INDENT':
+    case 'UNEXPECTED_TOKEN': {
+      if (/^:\S/.test(text.slice(offset)) || /:\S$/.test(text.slice(Math.max(0, offset - 1), offset + 1))) return fail("expected a space after ':'");
+      if (entry?.value !== undefined && entry.value.start <= offset) {
+        return fail(`unexpected text after the ${entry.value.quoted ? 'quoted ' : ''}value${of}: ${FLAT}`);
+      }
+      const lineText = text.slice(text.lastIndexOf('\n', offset - 1) + 1);
+      if (lineText.startsWith('"') || lineText.startsWith("'")) return fail("expected ':' after the quoted name");
+      return fail(`expected "name": "rule": ${FLAT}`);
+    }
+  }
+  return fail(error.message);
+}
+
+/** The last rule whose name starts at or before `offset`, as far as YAML read it. */
+function entryAt(items: readonly Pair[], offset: number) {
+  let found: { key: string; keyStart: number; value: { start: number; quoted: boolean } | undefined } | undefined;
+  for (const { key, value } of items) {
+    if (!isScalar(key) || key.range === undefined || key.range === null || key.range[0] > offset) continue;
+    const quoted = isScalar(value) && (value.type === 'QUOTE_DOUBLE' || value.type === 'QUOTE_SINGLE');
+    const start = isNode(value) ? value.range?.[0] : undefined;
+    found = { key: String(key.source ?? key.value), keyStart: key.range[0], value: start === undefined ? undefined : { start, quoted } };
+  }
+  return found;
 }
