@@ -101,6 +101,23 @@ export default defineConfig(
     },
   },
   {
+    // Config is parsed once by the composition roots and passed down
+    // (architecture.md rule 6): nothing else in src/ reads the environment.
+    files: ['src/**/*.ts'],
+    ignores: ['src/server/**', 'src/cli/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'Only src/server/ and src/cli/ (the composition roots) read process.env: take the value as a parameter or option they pass down.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { sourceType: 'module', globals: nodeGlobals },
   },

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     console.log('bench/dhcpAgent.ts needs root (network namespaces, dnsmasq): nothing measured');
     return;
   }
-  const missing = await missingPrograms(['ip', 'dnsmasq', 'udhcpc']);
+  const missing = await missingPrograms(['ip', 'dnsmasq', 'udhcpc'], process.env.PATH);
   if (missing.length > 0) {
     console.log(`bench/dhcpAgent.ts needs ${missing.join(', ')}: nothing measured`);
     return;

@@ -4,13 +4,14 @@
  * (with checksum offload on a veth some clients drop them otherwise).
  */
 import { execInNamespace } from './ip.js';
-import { missingPrograms } from './tools.js';
 
 const RULE = ['POSTROUTING', '-p', 'udp', '-m', 'udp', '--dport', '68', '-j', 'CHECKSUM', '--checksum-fill'];
 
-/** Adds the rule once; 'unavailable' when iptables (or its CHECKSUM target) is missing here. */
+/**
+ * Adds the rule once; 'unavailable' when iptables (or its CHECKSUM target)
+ * is missing here, which shows as both commands failing.
+ */
 export async function ensureDhcpChecksumFill(netns: string): Promise<'added' | 'present' | 'unavailable'> {
-  if ((await missingPrograms(['iptables'])).length > 0) return 'unavailable';
   try {
     await execInNamespace(netns, 'iptables', ['-w', '-t', 'mangle', '-C', ...RULE]);
     return 'present';

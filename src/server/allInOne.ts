@@ -57,7 +57,7 @@ export interface RunningAllInOne {
 async function agentsUnavailable(apiOnly: boolean): Promise<string | undefined> {
   if (apiOnly) return '--api-only was given';
   if (!isRoot()) return `the agents create namespaces, bridges and devices, which needs root (running as uid ${process.getuid?.()})`;
-  const missing = await missingPrograms(AGENT_PROGRAMS);
+  const missing = await missingPrograms(AGENT_PROGRAMS, process.env.PATH);
   if (missing.length > 0) return `${missing.join(', ')} not found on PATH (Debian: apt-get install iproute2 dnsmasq-base haproxy)`;
   return undefined;
 }

@@ -15,7 +15,6 @@ import type { Bus } from '../../src/rpc/bus.js';
 import { openBus } from '../../src/rpc/connect.js';
 import { MemoryBroker } from '../../src/rpc/memoryTransport.js';
 import type { NeutronOverrides } from '../../src/server/config.js';
-import { isRoot, missingPrograms } from '../../src/host/tools.js';
 import { createTestDatabase, type TestDatabase } from '../db/databases.js';
 import { startTestApi, type TestApi } from '../helpers/testApi.js';
 
@@ -23,12 +22,8 @@ const run = promisify(execFile);
 
 export const sh = async (command: string, ...args: string[]): Promise<string> => (await run(command, args, { timeout: 30_000 })).stdout;
 
-/** Why the kernel tests cannot run here, or undefined. */
-export async function kernelSkipReason(): Promise<string | undefined> {
-  if (!isRoot()) return 'needs root (network namespaces, bridges, VXLAN)';
-  const missing = await missingPrograms(['ip', 'bridge', 'ping']);
-  return missing.length > 0 ? `missing programs: ${missing.join(', ')}` : undefined;
-}
+/** The programs every test on this lab needs (with root): `kernelSkip(LAB_PROGRAMS)` (test/helpers/kernel.ts). */
+export const LAB_PROGRAMS = ['ip', 'bridge', 'ping'] as const;
 
 /** A short unique prefix: interface names have at most 15 characters, /run/netns is shared by the machine. */
 export const labPrefix = (tag: string): string => `${tag}${process.pid % 10000}`;

@@ -13,11 +13,12 @@ import { after, before, describe, it } from 'node:test';
 
 import { createTestVhost, type TestVhost } from '../rpc/helpers.js';
 import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
-import { configArgs, inNs, Lab, labUnavailable, sh, type AgentProcess, type LabHost } from './lab.js';
+import { kernelSkip } from '../helpers/kernel.js';
+import { configArgs, inNs, Lab, LAB_PROGRAMS, sh, type AgentProcess, type LabHost } from './lab.js';
 import { eventually } from '../helpers/eventually.js';
 import { startNovaDouble, type NovaDouble } from './novaDouble.js';
 
-const unavailable = await labUnavailable();
+const unavailable = await kernelSkip(LAB_PROGRAMS);
 const SECRET = 'e2e-shared-secret';
 const PROJECT = 'e2e-project';
 const AGENT_DOWN_TIME = 8;

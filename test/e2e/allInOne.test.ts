@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { inNs, Lab, labUnavailable, REPO, type AgentProcess, type LabHost } from './lab.js';
+import { kernelSkip } from '../helpers/kernel.js';
+import { inNs, Lab, LAB_PROGRAMS, REPO, type AgentProcess, type LabHost } from './lab.js';
 import { eventually } from '../helpers/eventually.js';
 
-const unavailable = await labUnavailable();
+const unavailable = await kernelSkip(LAB_PROGRAMS);
 
 describe('nucleon all-in-one runs working tenant networks with no configuration', { skip: unavailable, timeout: 120_000 }, () => {
   const lab = new Lab();

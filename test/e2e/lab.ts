@@ -39,19 +39,8 @@ export async function sh(command: string, args: readonly string[], input?: strin
 /** Runs in a namespace; resolves with stdout, or rejects with the exit code and stderr. */
 export const inNs = (ns: string, command: string, ...args: string[]): Promise<string> => sh('ip', ['netns', 'exec', ns, command, ...args]);
 
-
-/** Why the lab cannot run here, or undefined when it can. */
-export async function labUnavailable(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of ['ip', 'bridge', 'dnsmasq', 'haproxy', 'udhcpc', 'ping', 'unshare', 'nsenter', 'curl']) {
-    try {
-      await sh('sh', ['-c', `command -v ${tool}`]);
-    } catch {
-      return `${tool} is not installed`;
-    }
-  }
-  return undefined;
-}
+/** The programs the lab needs (with root): `kernelSkip(LAB_PROGRAMS)` (test/helpers/kernel.ts). */
+export const LAB_PROGRAMS = ['ip', 'bridge', 'dnsmasq', 'haproxy', 'udhcpc', 'ping', 'unshare', 'nsenter', 'curl'] as const;
 
 export interface LabHost {
   readonly name: string;

@@ -26,16 +26,14 @@ import { loadConfig } from '../../../src/config/load.js';
 import { runningDnsmasq } from '../../../src/host/dnsmasq.js';
 import { IpRoute, listNamespaces, namespacePids } from '../../../src/host/ip.js';
 import { defaultGateway } from '../../../src/host/routes.js';
-import { missingPrograms } from '../../../src/host/tools.js';
 import { agentBaseGroups } from '../../../src/server/agentProcess.js';
 import { dhcpAgentSettings, type RunningDhcpAgent, startDhcpAgent } from '../../../src/server/dhcpAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { deleteNamespaces, kernelSkipReason, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
 import { eventually } from '../../helpers/eventually.js';
+import { kernelSkip } from '../../helpers/kernel.js';
+import { deleteNamespaces, LAB_PROGRAMS, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
 
-const kernelSkip = await kernelSkipReason();
-const missing = kernelSkip ? [] : await missingPrograms(['dnsmasq', 'udhcpc', 'haproxy', 'curl']);
-const skip = kernelSkip ?? (missing.length > 0 ? `missing programs: ${missing.join(', ')}` : undefined);
+const skip = await kernelSkip([...LAB_PROGRAMS, 'dnsmasq', 'udhcpc', 'haproxy', 'curl']);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
 
 /** Prints what udhcpc hands the hook, as KEY=VALUE lines, into $DHCP_OUT; configures nothing, writes no resolv.conf. */

@@ -20,12 +20,13 @@ import { IpRoute } from '../../../src/host/ip.js';
 import { createTestDatabase, type TestDatabase } from '../../db/databases.js';
 import { startTestApi, type TestApi } from '../../helpers/testApi.js';
 import { createTestVhost, type TestVhost } from '../../rpc/helpers.js';
-import { createLab, kernelSkipReason, type Lab, labPrefix, sh } from '../lab.js';
+import { kernelSkip } from '../../helpers/kernel.js';
+import { createLab, LAB_PROGRAMS, type Lab, labPrefix, sh } from '../lab.js';
 import { eventually } from '../../helpers/eventually.js';
 import { relayIntoNamespace, type Relay } from '../../helpers/relay.js';
 
 const run = promisify(execFile);
-const skip = await kernelSkipReason();
+const skip = await kernelSkip(LAB_PROGRAMS);
 
 describe('nucleon-linuxbridge-agent, the command', { skip }, () => {
   let lab: Lab;

@@ -17,10 +17,11 @@ import type { LinuxBridgeAgentSettings } from '../../../src/agents/l2/settings.j
 import { IpRoute } from '../../../src/host/ip.js';
 import { planLinuxBridgeAgent, type RunningLinuxBridgeAgent, startLinuxBridgeAgent } from '../../../src/server/linuxbridgeAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { createLab, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
+import { kernelSkip } from '../../helpers/kernel.js';
+import { createLab, LAB_PROGRAMS, type Lab, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
 import { eventually } from '../../helpers/eventually.js';
 
-const skip = await kernelSkipReason();
+const skip = await kernelSkip(LAB_PROGRAMS);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
 
 describe('Linux bridge agent: local and flat networks on one host', { skip }, () => {

@@ -13,10 +13,11 @@ import { tapName } from '../../../src/agents/l2/names.js';
 import { IpRoute } from '../../../src/host/ip.js';
 import { type RunningLinuxBridgeAgent, startLinuxBridgeAgent } from '../../../src/server/linuxbridgeAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { createLab, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
+import { kernelSkip } from '../../helpers/kernel.js';
+import { createLab, LAB_PROGRAMS, type Lab, labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
 import { eventually } from '../../helpers/eventually.js';
 
-const skip = await kernelSkipReason();
+const skip = await kernelSkip(LAB_PROGRAMS);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
 const GROUP = '239.1.1.1';
 

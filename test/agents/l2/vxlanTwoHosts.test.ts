@@ -20,10 +20,11 @@ import { IpRoute } from '../../../src/host/ip.js';
 import { bridgeName, tapName } from '../../../src/agents/l2/names.js';
 import { type RunningLinuxBridgeAgent, startLinuxBridgeAgent } from '../../../src/server/linuxbridgeAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
-import { createLab, kernelSkipReason, type Lab, labPrefix, type LabApi, sh, startLabApi, startPing } from '../lab.js';
+import { kernelSkip } from '../../helpers/kernel.js';
+import { createLab, LAB_PROGRAMS, type Lab, labPrefix, type LabApi, sh, startLabApi, startPing } from '../lab.js';
 import { eventually } from '../../helpers/eventually.js';
 
-const skip = await kernelSkipReason();
+const skip = await kernelSkip(LAB_PROGRAMS);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
 const POLL_MS = 700;
 

@@ -19,16 +19,15 @@ import { pino } from 'pino';
 
 import { ensureMetadataProxy, stopMetadataProxy, type MetadataProxySpec } from '../../../src/agents/metadata/proxyProcess.js';
 import { addNamespace, deleteNamespace, execInNamespace, IpRoute, namespacePids } from '../../../src/host/ip.js';
-import { isRoot, missingPrograms } from '../../../src/host/tools.js';
 import type { Bus } from '../../../src/rpc/bus.js';
 import { openBus } from '../../../src/rpc/connect.js';
 import { startMetadataAgent, type RunningMetadataAgent } from '../../../src/server/metadataAgent.js';
 import { createTestDatabase, type TestDatabase } from '../../db/databases.js';
+import { kernelSkip } from '../../helpers/kernel.js';
 import { asProject, startTestApi, type TestApi } from '../../helpers/testApi.js';
 import { createTestVhost, recordingLogger, type TestVhost } from '../../rpc/helpers.js';
 
-const missing = await missingPrograms(['ip', 'haproxy', 'curl', 'rabbitmqctl']);
-const skip = !isRoot() ? 'needs root (network namespaces)' : missing.length > 0 ? `needs ${missing.join(', ')}` : false;
+const skip = await kernelSkip(['ip', 'haproxy', 'curl', 'rabbitmqctl']);
 
 const SECRET = 'chain-secret';
 const PROJECT = 'c0ffee00c0ffee00c0ffee00c0ffee00';

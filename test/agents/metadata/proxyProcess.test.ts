@@ -13,10 +13,9 @@ import { after, before, test } from 'node:test';
 import { ensureMetadataProxy, stopMetadataProxy, type MetadataProxySpec } from '../../../src/agents/metadata/proxyProcess.js';
 import { runningPid } from '../../../src/host/daemon.js';
 import { addNamespace, deleteNamespace, execInNamespace, IpRoute, namespacePids } from '../../../src/host/ip.js';
-import { isRoot, missingPrograms } from '../../../src/host/tools.js';
+import { kernelSkip } from '../../helpers/kernel.js';
 
-const missing = await missingPrograms(['ip', 'haproxy', 'curl']);
-const skip = !isRoot() ? 'needs root (network namespaces)' : missing.length > 0 ? `needs ${missing.join(', ')}` : false;
+const skip = await kernelSkip(['ip', 'haproxy', 'curl']);
 
 const tag = `mdp${process.pid % 100000}`;
 const proxyNs = `${tag}-px`;
