@@ -15,6 +15,7 @@ import type { ComposedApi } from '../resources/compose.js';
 import { type ApiOptions, type PolicyOf, registerCollection, route } from './collectionRoutes.js';
 import { sendError } from './errorResponse.js';
 import { registerExtensions } from './extensions.js';
+import { openApiDocument } from './openapi.js';
 import { PolicyEnforcer } from './policy/enforcer.js';
 import { type ParentLoader, RequestPolicy } from './policy/requestPolicy.js';
 import { requestBaseUrl } from './request.js';
@@ -99,6 +100,9 @@ export function buildApp(parts: AppParts): FastifyInstance {
   const core = CORE_COLLECTIONS.map((c) => parts.api.resources.get(c)).filter((r) => r !== undefined);
   route(app, '/v2.0', { GET: async (request) => resourcesDocument(base(request), core) });
   registerExtensions(app, parts.api.extensions);
+  // Built once; /v2.0/openapi.json through the `.json` suffix every route accepts.
+  const openapi = openApiDocument(parts.api, { allowBulk: parts.options.allowBulk, collections: parts.collections.keys() });
+  route(app, '/v2.0/openapi', { GET: async (request) => ({ ...openapi, servers: [{ url: base(request) }] }) });
 
   for (const [name, collection] of parts.collections) {
     const resource = parts.api.resources.get(name);
