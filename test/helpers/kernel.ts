@@ -16,8 +16,8 @@ import { isRoot, missingPrograms } from '../../src/host/tools.js';
 export const underCi = (): boolean => process.env['CI'] === 'true';
 
 /** The error that replaces a skip under CI. */
-function ciFailure(reason: string): Error {
-  return new Error(`CI=true, and this test would skip: ${reason}. CI runs every test: install what is missing (.ci/run) and run as root`);
+function ciFailure(reason: string, remedy: string): Error {
+  return new Error(`CI=true, and this test would skip: ${reason}. CI runs every test: ${remedy}`);
 }
 
 /** Why a test that needs root and `programs` cannot run here ('needs root; missing programs: a, b'), or undefined. */
@@ -41,7 +41,7 @@ export async function kernelUnavailable(programs: readonly string[]): Promise<st
 export async function kernelSkip(programs: readonly string[]): Promise<string | false> {
   const reason = await kernelUnavailable(programs);
   if (reason === undefined) return false;
-  if (underCi()) throw ciFailure(reason);
+  if (underCi()) throw ciFailure(reason, 'run it as root, with the programs installed (.ci/run installs them)');
   return reason;
 }
 
@@ -51,6 +51,6 @@ export async function kernelSkip(programs: readonly string[]): Promise<string | 
  * fails it. The caller returns right after.
  */
 export function skipOrFail(t: TestContext, reason: string): void {
-  if (underCi()) throw ciFailure(reason);
+  if (underCi()) throw ciFailure(reason, 'give it what it needs');
   t.skip(reason);
 }
