@@ -5,7 +5,7 @@
  * in upstream's order: filters, then limit, then sorting.
  */
 import { BadRequest, InvalidInput, NeutronError } from '../common/errors.js';
-import type { ResourceDecl } from '../resources/types.js';
+import type { AttrDecl, ResourceDecl } from '../resources/types.js';
 import { pyRepr } from './pyFormat.js';
 import type { SortKey, TagFilters } from '../plugins/core/listRows.js';
 import { attributesOf } from './resourceAttributes.js';
@@ -140,9 +140,9 @@ function parseFilters(
       continue;
     }
     const decl = attrs.get(key);
-    // Without filter validation, declared attributes still filter (as
-    // upstream does); names we do not know are ignored.
-    const usable = decl?.filter === true || (!options.filterValidation && decl !== undefined);
+    // Without filter validation, stored attributes still filter (as upstream
+    // does on columns); other names are ignored.
+    const usable = isFilter(decl) || (!options.filterValidation && decl?.column !== undefined);
     if (!usable || decl === undefined) {
       if (options.filterValidation) invalid.push(key);
       continue;
@@ -161,6 +161,8 @@ function parseFilters(
   }
   return { filters, tagFilters, changedSince, special };
 }
+
+const isFilter = (decl: AttrDecl | undefined): boolean => decl?.filter === true || decl?.filter === 'plugin';
 
 /** get_limit_and_marker: an integer >= 0; 0 means no pagination unless a maximum is configured. */
 function parseLimit(values: readonly string[] | undefined, maxLimit: number): number | undefined {

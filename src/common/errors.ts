@@ -4,6 +4,11 @@
  * handler in api/ turns them into responses. Messages follow neutron-lib's
  * wording because clients (and tempest) print or grep them.
  */
+import { network } from '../resources/network.js';
+import { port } from '../resources/port.js';
+import { subnet } from '../resources/subnet.js';
+import type { NotFoundDecl } from '../resources/types.js';
+
 export class NeutronError extends Error {
   constructor(
     readonly status: number,
@@ -88,9 +93,19 @@ export const PolicyNotAuthorized = neutronError(
   (action: string) => `(rule:${action}) is disallowed by policy`,
 );
 export const NotFound = neutronError(404, 'HTTPNotFound', (message: string = 'The resource could not be found.') => message);
-export const NetworkNotFound = neutronError(404, 'NetworkNotFound', (id: string) => `Network ${id} could not be found.`);
-export const SubnetNotFound = neutronError(404, 'SubnetNotFound', (id: string) => `Subnet ${id} could not be found.`);
-export const PortNotFound = neutronError(404, 'PortNotFound', (id: string) => `Port ${id} could not be found.`);
+
+/** The NotFound error class of a resource, from its declaration's `notFound`. */
+export const notFoundError = (spec: NotFoundDecl) => neutronError(404, spec.type, spec.message);
+
+/** The NotFound a resource answers for this id; the generic HTTPNotFound when its declaration names none. */
+export function resourceNotFound(resource: { readonly notFound?: NotFoundDecl } | undefined, id: string): NeutronError {
+  const spec = resource?.notFound;
+  return spec === undefined ? new NotFound() : new NeutronError(404, spec.type, spec.message(id));
+}
+
+export const NetworkNotFound = notFoundError(network.notFound);
+export const SubnetNotFound = notFoundError(subnet.notFound);
+export const PortNotFound = notFoundError(port.notFound);
 export const ExtensionNotFound = neutronError(
   404,
   'ExtensionNotFound',

@@ -31,9 +31,9 @@ import { port } from './port.js';
 import { subnet } from './subnet.js';
 import type { ExtensionDecl, ResourceDecl } from './types.js';
 
-export const coreResources: readonly ResourceDecl[] = [network, subnet, port];
+export const coreResources = [network, subnet, port] as const satisfies readonly ResourceDecl[];
 
-export const coreExtensions: readonly ExtensionDecl[] = [
+export const coreExtensions = [
   projectId,
   standardAttrDescription,
   standardAttrTimestamp,
@@ -67,4 +67,4 @@ export const coreExtensions: readonly ExtensionDecl[] = [
   securityGroupsRulesBelongsToDefaultSg,
   quotas,
   quotaDetails,
-];
+] as const satisfies readonly ExtensionDecl[];

@@ -1,4 +1,5 @@
 import { bool, cidr, ipAddress, name, projectId, uuid } from './attributeTypes.js';
+import { ADMIN, ADMIN_OR_NET_OWNER_MEMBER, ADMIN_OR_NET_OWNER_READER, or, PROJECT_MEMBER, PROJECT_READER, SERVICE } from './policyRules.js';
 import type { ResourceDecl } from './types.js';
 
 const ipv6Mode = { kind: 'enum', values: ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] } as const;
@@ -7,17 +8,20 @@ const ipv6Mode = { kind: 'enum', values: ['slaac', 'dhcpv6-stateful', 'dhcpv6-st
 export const subnet = {
   collection: 'subnets',
   member: 'subnet',
+  table: 'subnets',
   standardAttributes: true,
   taggable: true,
+  notFound: { type: 'SubnetNotFound', message: (id) => `Subnet ${id} could not be found.` },
+  quota: {},
   attributes: {
-    id: { type: uuid, filter: true, sort: true },
-    name: { type: name, post: true, put: true, default: '', filter: true, sort: true },
-    ip_version: { type: { kind: 'enum', values: [4, 6] }, post: true, required: true, filter: true, sort: true },
-    network_id: { type: uuid, post: true, required: true, filter: true, sort: true },
-    subnetpool_id: { type: uuid, post: true, nullable: true, filter: true, sort: true },
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    name: { type: name, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
+    ip_version: { type: { kind: 'enum', values: [4, 6] }, post: true, required: true, filter: true, sort: true, column: 'ip_version' },
+    network_id: { type: uuid, post: true, required: true, filter: true, sort: true, column: 'network_id' },
+    subnetpool_id: { type: uuid, post: true, nullable: true, filter: true, sort: true, column: 'subnetpool_id' },
     prefixlen: { type: { kind: 'integer', min: 0, max: 128 }, post: true, visible: false },
-    cidr: { type: cidr, post: true, filter: true, sort: true },
-    gateway_ip: { type: ipAddress, post: true, put: true, nullable: true, filter: true, sort: true },
+    cidr: { type: cidr, post: true, filter: true, sort: true, column: 'cidr' },
+    gateway_ip: { type: ipAddress, post: true, put: true, nullable: true, filter: true, sort: true, column: 'gateway_ip' },
     allocation_pools: {
       type: {
         kind: 'list',
@@ -36,11 +40,32 @@ export const subnet = {
       put: true,
       default: () => [],
     },
-    tenant_id: { type: projectId, post: true, filter: true, sort: true },
-    enable_dhcp: { type: bool, post: true, put: true, default: true, filter: true, sort: true },
-    ipv6_ra_mode: { type: ipv6Mode, post: true, nullable: true, default: null, filter: true, sort: true },
-    ipv6_address_mode: { type: ipv6Mode, post: true, nullable: true, default: null, filter: true, sort: true },
-    shared: { type: bool, filter: true, visible: false },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
+    enable_dhcp: { type: bool, post: true, put: true, default: true, filter: true, sort: true, column: 'enable_dhcp' },
+    ipv6_ra_mode: { type: ipv6Mode, post: true, nullable: true, default: null, filter: true, sort: true, column: 'ipv6_ra_mode' },
+    ipv6_address_mode: { type: ipv6Mode, post: true, nullable: true, default: null, filter: true, sort: true, column: 'ipv6_address_mode' },
+    // The network's: filtered on by the plugin.
+    shared: { type: bool, filter: 'plugin', visible: false },
     use_default_subnetpool: { type: bool, post: true, default: false, visible: false },
+  },
+  // neutron/conf/policies/subnet.py
+  policy: {
+    createParent: 'network',
+    rules: {
+      external_network: 'field:subnets:router:external=True',
+      create_subnet: ADMIN_OR_NET_OWNER_MEMBER,
+      'create_subnet:segment_id': ADMIN,
+      'create_subnet:service_types': ADMIN,
+      'create_subnet:tags': or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+      get_subnet: or(PROJECT_READER, 'rule:shared', 'rule:external_network', ADMIN_OR_NET_OWNER_READER, SERVICE),
+      'get_subnet:segment_id': ADMIN,
+      'get_subnet:tags': or(PROJECT_READER, 'rule:shared', 'rule:external_network', ADMIN_OR_NET_OWNER_READER),
+      update_subnet: or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+      'update_subnet:segment_id': ADMIN,
+      'update_subnet:service_types': ADMIN,
+      'update_subnet:tags': or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+      delete_subnet: or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+      'delete_subnet:tags': or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+    },
   },
 } as const satisfies ResourceDecl;

@@ -154,6 +154,4 @@ export interface ExtensionDecl {
   readonly extendsStandard?: Attributes;
   /** Whole new collections it introduces. */
   readonly resources?: readonly ResourceDecl[];
-  /** Default policy rules it adds (rules of the attributes it adds to other collections). */
-  readonly rules?: Readonly<Record<string, string>>;
 }

@@ -38,7 +38,7 @@ export const widgets: ResourceDecl = {
     tenant_id: { type: { kind: 'string', maxLength: 255 }, post: true, filter: true, sort: true },
     status: { type: { kind: 'string' }, filter: true, sort: true },
     shared: { type: { kind: 'boolean' }, post: true, put: true, default: false, policy: 'admin', filter: true },
-    secret: { type: { kind: 'string' }, post: true, put: true, policy: 'admin' },
+    secret: { type: { kind: 'string' }, post: true, put: true, policy: 'admin', column: 'secret' },
     mtu: { type: { kind: 'integer', min: 68, max: 9000 }, post: true, put: true, filter: true, sort: true },
     ip_version: { type: { kind: 'enum', values: [4, 6] }, post: true, filter: true },
     mode: { type: { kind: 'enum', values: ['slaac', 'dhcpv6-stateful'] }, post: true, put: true, nullable: true },

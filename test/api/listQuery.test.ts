@@ -80,7 +80,7 @@ describe('filters', () => {
   it('tag filters refused on gadgets', () =>
     assertNeutronError(() => parse('tags-any=a', {}, gadgets), badRequest("['tags-any'] is invalid attribute for filtering")));
 
-  it('without filter validation, unknown keys are ignored and declared ones still filter', () => {
+  it('without filter validation, unknown keys are ignored and stored (column) ones still filter', () => {
     assert.deepEqual(parse('foo=1&secret=s&name=a', { filterValidation: false }).filters, new Map([
       ['secret', ['s']],
       ['name', ['a']],

@@ -1,14 +1,13 @@
 /**
- * Default rules that come from the resource declarations rather than from
- * Neutron's table: an attribute declared `policy: 'admin'` gets
+ * Default rules that come from the resource declarations: each resource's
+ * `policy.rules` (Neutron's table for it), and for attributes it does not
+ * name, an attribute declared `policy: 'admin'` gets
  * `create_<member>:<attr>` and `update_<member>:<attr>` = `rule:admin_only`,
  * one declared `adminOnlyVisible` gets `get_<member>:<attr>` =
- * `rule:admin_only`. Neutron's own rules for the same names win; a policy
- * file wins over both.
+ * `rule:admin_only`. A policy file wins over both.
  */
+import { ADMIN } from '../../resources/policyRules.js';
 import type { ResourceDecl } from '../../resources/types.js';
-
-const ADMIN = 'rule:admin_only';
 
 export function declaredRules(resources: Iterable<ResourceDecl>): Map<string, string> {
   const rules = new Map<string, string>();
@@ -20,6 +19,7 @@ export function declaredRules(resources: Iterable<ResourceDecl>): Map<string, st
       }
       if (decl.adminOnlyVisible) rules.set(`get_${resource.member}:${name}`, ADMIN);
     }
+    for (const [name, rule] of Object.entries(resource.policy?.rules ?? {})) rules.set(name, rule);
   }
   return rules;
 }

@@ -6,6 +6,7 @@
  * caller against a plain target.
  */
 import type { RequestContext } from '../../common/context.js';
+import { type NeutronError, resourceNotFound } from '../../common/errors.js';
 import type { ResourceDecl } from '../../resources/types.js';
 import { isJsonObject } from '../pyFormat.js';
 import { credentialsOf } from './credentials.js';
@@ -28,17 +29,32 @@ export class PolicyCycleError extends Error {
 }
 
 /**
- * Resources a `<parent>:<attr>` target key or a `field:<collection>:...`
+ * A resource a `<parent>:<attr>` target key or a `field:<collection>:...`
  * check may read through the target's foreign key (neutron/policy.py
  * _RESOURCE_FOREIGN_KEYS): a port's `%(network:project_id)s` is the owner of
- * its `network_id`.
+ * its `network_id`. Declared by the parent (`policy.foreignKey`).
  */
-export const PARENTS: Readonly<Record<string, { readonly collection: string; readonly fieldCollection: string; readonly foreignKey: string }>> = {
-  network: { collection: 'networks', fieldCollection: 'networks', foreignKey: 'network_id' },
-  security_group: { collection: 'security-groups', fieldCollection: 'security_groups', foreignKey: 'security_group_id' },
-};
+export interface PolicyParent {
+  readonly collection: string;
+  /** The collection as `field:` checks name it: `security_groups`. */
+  readonly fieldCollection: string;
+  readonly foreignKey: string;
+  /** Whether the caller may use it for a create: owns it, or it is shared. */
+  readonly usable: Rule;
+}
 
-const parentOfFieldCollection = new Map(Object.entries(PARENTS).map(([member, p]) => [p.fieldCollection, member]));
+/** The parents the declarations name, by member. */
+export function policyParents(resources: Iterable<ResourceDecl>): ReadonlyMap<string, PolicyParent> {
+  const parents = new Map<string, PolicyParent>();
+  for (const resource of resources) {
+    const foreignKey = resource.policy?.foreignKey;
+    if (foreignKey === undefined) continue;
+    const fieldCollection = resource.collection.replace(/-/g, '_');
+    const usable = parseRule(`project_id:%(${resource.member}:project_id)s or field:${fieldCollection}:shared=True`);
+    parents.set(resource.member, { collection: resource.collection, fieldCollection, foreignKey, usable });
+  }
+  return parents;
+}
 
 /** What is known of the parents a target references: an object, null when it does not exist, undefined when not loaded. */
 export type ParentState = (collection: string, id: string) => Record<string, unknown> | null | undefined;
@@ -61,19 +77,28 @@ export interface EnforcerOptions {
 }
 
 export class PolicyEnforcer {
+  /** @internal */
+  readonly parentOfFieldCollection: ReadonlyMap<string, string>;
+
   private constructor(
     private readonly rules: ReadonlyMap<string, Rule>,
+    /** The declared resources, by member. */
+    private readonly resources: ReadonlyMap<string, ResourceDecl>,
+    /** The resources rules may read through a target's foreign key, by member. */
+    readonly parents: ReadonlyMap<string, PolicyParent>,
     /** The policy file in force, if any. */
     readonly source: string | undefined,
     /** One line each: overrides that refer to rules nobody defines. */
     readonly warnings: readonly string[],
-  ) {}
+  ) {
+    this.parentOfFieldCollection = new Map([...parents].map(([member, p]) => [p.fieldCollection, member]));
+  }
 
   /** Throws PolicyCycleError. */
   static create(options: EnforcerOptions = {}): PolicyEnforcer {
-    const rules = new Map<string, Rule>();
-    for (const [name, text] of declaredRules(options.resources ?? [])) rules.set(name, parseRule(text));
-    for (const [name, rule] of neutronDefaults()) rules.set(name, rule);
+    const rules = new Map<string, Rule>(neutronDefaults());
+    const resources = [...(options.resources ?? [])];
+    for (const [name, text] of declaredRules(resources)) rules.set(name, parseRule(text));
     const overrides = options.overrides?.rules ?? new Map<string, Rule>();
     for (const [name, rule] of overrides) rules.set(name, rule);
     assertAcyclic(rules);
@@ -82,7 +107,18 @@ export class PolicyEnforcer {
         .filter((ref) => !rules.has(ref))
         .map((ref) => `policy rule '${name}' refers to undefined rule '${ref}' (the 'default' rule applies)`),
     );
-    return new PolicyEnforcer(rules, options.overrides?.source, warnings);
+    return new PolicyEnforcer(
+      rules,
+      new Map(resources.map((r) => [r.member, r])),
+      policyParents(resources),
+      options.overrides?.source,
+      warnings,
+    );
+  }
+
+  /** The NotFound a refused show of this member answers (the resource's own, so a refusal looks like absence). */
+  notFound(member: string, id: string): NeutronError {
+    return resourceNotFound(this.resources.get(member), id);
   }
 
   /** Whether a rule of this name is defined (Neutron's `might_not_exist` checks). */
@@ -147,12 +183,12 @@ export class TargetEnvironment implements Environment {
 
   field(collection: string, attr: string): Lookup {
     if (Object.hasOwn(this.target, attr)) return { kind: 'value', value: this.target[attr] };
-    const member = parentOfFieldCollection.get(collection);
+    const member = this.enforcer.parentOfFieldCollection.get(collection);
     return member === undefined ? MISSING : this.fromParent(member, attr);
   }
 
   private fromParent(member: string, attr: string): Lookup {
-    const parent = PARENTS[member];
+    const parent = this.enforcer.parents.get(member);
     const id = parent === undefined ? undefined : this.target[parent.foreignKey];
     if (parent === undefined || typeof id !== 'string') return MISSING;
     const loaded = this.parents(parent.collection, id);

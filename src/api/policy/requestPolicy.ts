@@ -24,10 +24,9 @@ import type { RequestContext } from '../../common/context.js';
 import { PolicyNotAuthorized } from '../../common/errors.js';
 import type { ResourceDecl } from '../../resources/types.js';
 import { credentialsOf } from './credentials.js';
-import { attributeRuleNames, pairProject, PARENTS, type ParentState, parentKey, type PolicyEnforcer, visibilityRules } from './enforcer.js';
+import { attributeRuleNames, pairProject, type ParentState, parentKey, type PolicyEnforcer, visibilityRules } from './enforcer.js';
 import { type Credentials, evaluate } from './evaluate.js';
-import { notFoundError } from './notFound.js';
-import { parseRule, type Rule } from './rule.js';
+import type { Rule } from './rule.js';
 
 type Target = Readonly<Record<string, unknown>>;
 
@@ -38,21 +37,6 @@ export type TagOperation = 'get' | 'create' | 'update' | 'delete';
 
 /** Parents are loaded in rounds; a rule needs at most a few (network, security group). */
 const MAX_ROUNDS = 8;
-
-/**
- * Creates that answer the parent's NotFound when refused and the caller may
- * not use the parent (own it, or have it shared): ports and subnets on
- * another project's network (upstream's OwnershipValidationHook used the
- * caller's view of the network), rules in another project's security group.
- */
-const CREATE_PARENT: Readonly<Record<string, string>> = { port: 'network', subnet: 'network', security_group_rule: 'security_group' };
-
-const usableParent = new Map(
-  Object.entries(PARENTS).map(([member, p]) => [
-    member,
-    parseRule(`project_id:%(${member}:project_id)s or field:${p.fieldCollection}:shared=True`),
-  ]),
-);
 
 export class RequestPolicy {
   private readonly credentials: Credentials;
@@ -74,6 +58,12 @@ export class RequestPolicy {
     return allowed === true;
   }
 
+  /**
+   * Refused, a create whose declaration names a `createParent` (a port's
+   * network, a rule's security group) answers the parent's NotFound when the
+   * caller may neither own nor share the parent, as if it did not exist
+   * (upstream's OwnershipValidationHook used the caller's view of it).
+   */
   async authorizeCreate(resource: ResourceDecl, item: Target, explicit: Iterable<string>): Promise<void> {
     const action = `create_${resource.member}`;
     if (!(await this.check(action, item))) {
@@ -86,7 +76,7 @@ export class RequestPolicy {
   }
 
   async authorizeShow(resource: ResourceDecl, object: Target): Promise<void> {
-    if (!(await this.check(`get_${resource.member}`, object))) throw notFoundError(resource.member, String(object.id));
+    if (!(await this.check(`get_${resource.member}`, object))) throw this.enforcer.notFound(resource.member, String(object.id));
   }
 
   /** The objects the caller may see, in order. */
@@ -125,17 +115,17 @@ export class RequestPolicy {
 
   /** A caller who may see the object learns it is refused (403); one who may not, that it does not exist. */
   private async refuse(resource: ResourceDecl, object: Target, rule: string): Promise<never> {
-    if (!(await this.check(`get_${resource.member}`, object))) throw notFoundError(resource.member, String(object.id));
+    if (!(await this.check(`get_${resource.member}`, object))) throw this.enforcer.notFound(resource.member, String(object.id));
     throw new PolicyNotAuthorized(rule);
   }
 
   private async assertParentUsable(resource: ResourceDecl, item: Target): Promise<void> {
-    const member = CREATE_PARENT[resource.member];
-    const parent = member === undefined ? undefined : PARENTS[member];
+    const member = resource.policy?.createParent;
+    const parent = member === undefined ? undefined : this.enforcer.parents.get(member);
     const id = parent === undefined ? undefined : item[parent.foreignKey];
-    if (member === undefined || typeof id !== 'string') return;
-    const [usable] = await this.evaluateEach(usableParent.get(member), [item]);
-    if (!usable) throw notFoundError(member, id);
+    if (member === undefined || parent === undefined || typeof id !== 'string') return;
+    const [allowed] = await this.evaluateEach(parent.usable, [item]);
+    if (!allowed) throw this.enforcer.notFound(member, id);
   }
 
   /** Evaluates a rule on each target, loading the parents undecided targets need, round after round. */

@@ -12,7 +12,8 @@
 import type { Selectable, Updateable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
-import { NetworkNotFound, NeutronError, NotFound, PolicyNotAuthorized } from '../../common/errors.js';
+import { NetworkNotFound, NeutronError, NotFound, notFoundError, PolicyNotAuthorized } from '../../common/errors.js';
+import { segments } from '../../resources/extensions/segment.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, NetworkSegmentsTable, Tx } from '../../db/schema.js';
@@ -27,11 +28,7 @@ import type { TypeManager } from './typeManager.js';
 
 type SegmentRow = Selectable<NetworkSegmentsTable>;
 
-export class SegmentNotFound extends NeutronError {
-  constructor(id: string) {
-    super(404, 'SegmentNotFound', `Segment ${id} could not be found.`);
-  }
-}
+export const SegmentNotFound = notFoundError(segments.notFound);
 
 export class SegmentInUse extends NeutronError {
   constructor(id: string, reason: string) {

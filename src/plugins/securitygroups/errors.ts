@@ -4,7 +4,8 @@
  * and messages (the misspelled SecurityGroupMultipleRemoteEntites included:
  * the type is what clients see).
  */
-import { NeutronError } from '../../common/errors.js';
+import { NeutronError, notFoundError } from '../../common/errors.js';
+import { securityGroupRules, securityGroups } from '../../resources/extensions/securityGroup.js';
 
 function sgError<A extends unknown[]>(status: number, type: string, format: (...args: A) => string) {
   return class extends NeutronError {
@@ -86,8 +87,8 @@ export const PortSecurityAndIpRequiredForSecurityGroups = sgError(
 );
 
 // 404
-export const SecurityGroupNotFound = sgError(404, 'SecurityGroupNotFound', (id: string) => `Security group ${id} does not exist`);
-export const SecurityGroupRuleNotFound = sgError(404, 'SecurityGroupRuleNotFound', (id: string) => `Security group rule ${id} does not exist`);
+export const SecurityGroupNotFound = notFoundError(securityGroups.notFound);
+export const SecurityGroupRuleNotFound = notFoundError(securityGroupRules.notFound);
 export const AddressGroupNotFound = sgError(404, 'AddressGroupNotFound', (id: string) => `Address group ${id} could not be found.`);
 
 // 409

@@ -15,9 +15,9 @@ export const dnsIntegration = {
   description: 'DNS names for ports and a DNS domain for networks, used by the DHCP server for host names.',
   updated: '2015-08-15T18:00:00-00:00',
   extends: {
-    networks: { dns_domain: { type: { kind: 'dns-name', fqdn: true }, post: true, put: true, default: '' } },
+    networks: { dns_domain: { type: { kind: 'dns-name', fqdn: true }, post: true, put: true, default: '', column: 'dns_domain' } },
     ports: {
-      dns_name: { type: { kind: 'dns-name' }, post: true, put: true, default: '', filter: true },
+      dns_name: { type: { kind: 'dns-name' }, post: true, put: true, default: '', filter: true, column: 'dns_name' },
       dns_assignment: { type: { kind: 'list', of: dnsAssignmentEntry } },
     },
   },

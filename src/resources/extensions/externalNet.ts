@@ -8,7 +8,7 @@ export const externalNet = {
   updated: '2013-01-14T10:00:00-00:00',
   extends: {
     networks: {
-      'router:external': { type: bool, post: true, put: true, default: false, filter: true, policy: 'admin' },
+      'router:external': { type: bool, post: true, put: true, default: false, filter: true, policy: 'admin', column: 'router_external' },
     },
   },
 } as const satisfies ExtensionDecl;

@@ -6,6 +6,6 @@ export const netMtu = {
   description: 'The largest packet a network carries without fragmentation, as computed from its segments.',
   updated: '2015-03-25T10:00:00-00:00',
   extends: {
-    networks: { mtu: { type: { kind: 'integer', min: 0 }, filter: true, sort: true } },
+    networks: { mtu: { type: { kind: 'integer', min: 0 }, filter: true, sort: true, column: 'mtu' } },
   },
 } as const satisfies ExtensionDecl;

@@ -15,14 +15,16 @@ export const portBinding = {
   extends: {
     ports: {
       'binding:host_id': {
-        type: string255, post: true, put: true, default: '', filter: true, policy: 'admin', adminOnlyVisible: true,
+        type: string255, post: true, put: true, default: '', filter: true, policy: 'admin', adminOnlyVisible: true, column: 'binding_host_id',
       },
       'binding:vnic_type': {
-        type: { kind: 'enum', values: vnicTypes }, post: true, put: true, default: 'normal', filter: true,
+        type: { kind: 'enum', values: vnicTypes }, post: true, put: true, default: 'normal', filter: true, column: 'binding_vnic_type',
       },
-      'binding:profile': { type: dict, post: true, put: true, default: () => ({}), policy: 'admin', adminOnlyVisible: true },
-      'binding:vif_type': { type: string255, adminOnlyVisible: true },
-      'binding:vif_details': { type: dict, adminOnlyVisible: true },
+      'binding:profile': {
+        type: dict, post: true, put: true, default: () => ({}), policy: 'admin', adminOnlyVisible: true, column: 'binding_profile',
+      },
+      'binding:vif_type': { type: string255, adminOnlyVisible: true, column: 'binding_vif_type' },
+      'binding:vif_details': { type: dict, adminOnlyVisible: true, column: 'binding_vif_details' },
     },
   },
 } as const satisfies ExtensionDecl;

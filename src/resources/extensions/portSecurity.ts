@@ -8,7 +8,7 @@ export const portSecurity = {
   description: 'port_security_enabled turns anti-spoofing and security groups on or off per network and port.',
   updated: '2012-07-23T10:00:00-00:00',
   extends: {
-    networks: { port_security_enabled: { type: bool, post: true, put: true, default: true } },
-    ports: { port_security_enabled: { type: bool, post: true, put: true } },
+    networks: { port_security_enabled: { type: bool, post: true, put: true, default: true, column: 'port_security_enabled' } },
+    ports: { port_security_enabled: { type: bool, post: true, put: true, column: 'port_security_enabled' } },
   },
 } as const satisfies ExtensionDecl;

@@ -7,6 +7,6 @@ export const projectId = {
   description: 'Every resource carries project_id next to the older tenant_id, always equal.',
   updated: '2016-09-09T09:09:09-09:09',
   extendsStandard: {
-    project_id: { type: projectIdType, post: true, filter: true, sort: true },
+    project_id: { type: projectIdType, post: true, filter: true, sort: true, column: 'project_id' },
   },
 } as const satisfies ExtensionDecl;

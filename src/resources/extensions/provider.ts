@@ -1,6 +1,7 @@
 import type { AttrDecl, ExtensionDecl } from '../types.js';
 
-const admin = { post: true, put: true, filter: true, policy: 'admin', adminOnlyVisible: true } as const;
+/** Stored as the network's segments by ML2, which filters on them. */
+const admin = { post: true, put: true, filter: 'plugin', policy: 'admin', adminOnlyVisible: true } as const;
 
 export const providerAttributes = {
   'provider:network_type': { type: { kind: 'string', maxLength: 32 }, ...admin },

@@ -9,6 +9,13 @@
  * declared `any` here and converted by plugins/securitygroups/ruleInput.ts.
  */
 import { bool, projectId, string255, uuid, uuidList } from '../attributeTypes.js';
+import {
+  ADMIN_OR_PROJECT_MEMBER,
+  ADMIN_OR_PROJECT_READER,
+  ADMIN_OR_SG_OWNER_MEMBER,
+  ADMIN_OR_SG_OWNER_READER,
+  or,
+} from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 /** Up to 36 characters, not checked as a UUID: an unknown id is a 404, not a 400 (upstream validates type:string). */
@@ -18,36 +25,68 @@ const converted = { kind: 'any' } as const;
 export const securityGroups = {
   collection: 'security-groups',
   member: 'security_group',
+  table: 'securitygroups',
   standardAttributes: true,
   taggable: true,
+  notFound: { type: 'SecurityGroupNotFound', message: (id) => `Security group ${id} does not exist` },
+  quota: {},
   attributes: {
-    id: { type: uuid, filter: true, sort: true },
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
     // `default` (any case) is refused by the plugin: SecurityGroupDefaultAlreadyExists (409).
-    name: { type: string255, post: true, put: true, default: '', filter: true, sort: true },
-    tenant_id: { type: projectId, post: true, filter: true, sort: true },
+    name: { type: string255, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
     security_group_rules: { type: { kind: 'list', of: { kind: 'dict' } } },
     // True when shared through RBAC; without RBAC policies for security groups it is always false.
-    shared: { type: bool, filter: true },
+    shared: { type: bool, filter: 'plugin' },
+  },
+  // neutron/conf/policies/security_group.py
+  policy: {
+    foreignKey: 'security_group_id',
+    rules: {
+      admin_or_sg_owner: 'rule:context_is_admin or project_id:%(security_group:project_id)s',
+      admin_owner_or_sg_owner: 'rule:owner or rule:admin_or_sg_owner',
+      shared_security_group: 'field:security_groups:shared=True',
+      create_security_group: ADMIN_OR_PROJECT_MEMBER,
+      'create_security_group:tags': ADMIN_OR_PROJECT_MEMBER,
+      get_security_group: or(ADMIN_OR_PROJECT_READER, 'rule:shared_security_group'),
+      'get_security_group:tags': or(ADMIN_OR_PROJECT_READER, 'rule:shared_security_group'),
+      update_security_group: ADMIN_OR_PROJECT_MEMBER,
+      'update_security_group:tags': ADMIN_OR_PROJECT_MEMBER,
+      delete_security_group: ADMIN_OR_PROJECT_MEMBER,
+      'delete_security_group:tags': ADMIN_OR_PROJECT_MEMBER,
+    },
   },
 } as const satisfies ResourceDecl;
 
 export const securityGroupRules = {
   collection: 'security-group-rules',
   member: 'security_group_rule',
+  table: 'securitygrouprules',
   standardAttributes: true,
+  notFound: { type: 'SecurityGroupRuleNotFound', message: (id) => `Security group rule ${id} does not exist` },
+  quota: {},
   attributes: {
-    id: { type: uuid, filter: true, sort: true },
-    security_group_id: { type: groupId, post: true, required: true, filter: true, sort: true },
-    remote_group_id: { type: groupId, post: true, nullable: true, default: null, filter: true, sort: true },
-    direction: { type: { kind: 'enum', values: ['ingress', 'egress'] }, post: true, required: true, filter: true, sort: true },
-    protocol: { type: converted, post: true, default: null, filter: true, sort: true },
-    port_range_min: { type: converted, post: true, default: null, filter: true, sort: true },
-    port_range_max: { type: converted, post: true, default: null, filter: true, sort: true },
-    ethertype: { type: converted, post: true, default: 'IPv4', filter: true, sort: true },
-    remote_ip_prefix: { type: converted, post: true, default: null, filter: true, sort: true },
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    security_group_id: { type: groupId, post: true, required: true, filter: true, sort: true, column: 'security_group_id' },
+    remote_group_id: { type: groupId, post: true, nullable: true, default: null, filter: true, sort: true, column: 'remote_group_id' },
+    direction: { type: { kind: 'enum', values: ['ingress', 'egress'] }, post: true, required: true, filter: true, sort: true, column: 'direction' },
+    protocol: { type: converted, post: true, default: null, filter: true, sort: true, column: 'protocol' },
+    port_range_min: { type: converted, post: true, default: null, filter: true, sort: true, column: 'port_range_min' },
+    port_range_max: { type: converted, post: true, default: null, filter: true, sort: true, column: 'port_range_max' },
+    ethertype: { type: converted, post: true, default: 'IPv4', filter: true, sort: true, column: 'ethertype' },
+    remote_ip_prefix: { type: converted, post: true, default: null, filter: true, sort: true, column: 'remote_ip_prefix' },
     // Address groups are not implemented: any id given is not found.
-    remote_address_group_id: { type: groupId, post: true, nullable: true, default: null, filter: true, sort: true },
-    tenant_id: { type: projectId, post: true, filter: true, sort: true },
+    remote_address_group_id: { type: groupId, post: true, nullable: true, default: null, filter: true, sort: true, column: 'remote_address_group_id' },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
+  },
+  policy: {
+    createParent: 'security_group',
+    rules: {
+      rule_default_sg: 'field:security_group_rules:belongs_to_default_sg=True',
+      create_security_group_rule: ADMIN_OR_SG_OWNER_MEMBER,
+      get_security_group_rule: ADMIN_OR_SG_OWNER_READER,
+      delete_security_group_rule: ADMIN_OR_SG_OWNER_MEMBER,
+    },
   },
 } as const satisfies ResourceDecl;
 
@@ -59,7 +98,7 @@ export const securityGroup = {
   resources: [securityGroups, securityGroupRules],
   extends: {
     // Not given on create: the project's default group (none for network:* ports); null means [].
-    ports: { security_groups: { type: uuidList, post: true, put: true, nullable: true, filter: true } },
+    ports: { security_groups: { type: uuidList, post: true, put: true, nullable: true, filter: 'plugin' } },
   },
 } as const satisfies ExtensionDecl;
 
@@ -69,7 +108,7 @@ export const statefulSecurityGroup = {
   description: 'stateful=false makes a security group stateless: replies need rules of their own.',
   updated: '2019-11-26T09:00:00-00:00',
   extends: {
-    'security-groups': { stateful: { type: bool, post: true, put: true, default: true, filter: true } },
+    'security-groups': { stateful: { type: bool, post: true, put: true, default: true, filter: true, column: 'stateful' } },
   },
 } as const satisfies ExtensionDecl;
 
@@ -87,7 +126,7 @@ export const securityGroupsNormalizedCidr = {
   description: "normalized_cidr: a rule's remote_ip_prefix with the host bits cleared.",
   updated: '2020-07-28T10:00:00-00:00',
   extends: {
-    'security-group-rules': { normalized_cidr: { type: { kind: 'cidr' }, filter: true, sort: true } },
+    'security-group-rules': { normalized_cidr: { type: { kind: 'cidr' }, filter: true, sort: true, column: 'normalized_cidr' } },
   },
 } as const satisfies ExtensionDecl;
 
@@ -97,6 +136,6 @@ export const securityGroupsRulesBelongsToDefaultSg = {
   description: "belongs_to_default_sg: whether a rule is in its project's default security group.",
   updated: '2023-05-23T10:00:00-00:00',
   extends: {
-    'security-group-rules': { belongs_to_default_sg: { type: bool, filter: true } },
+    'security-group-rules': { belongs_to_default_sg: { type: bool, filter: 'plugin' } },
   },
 } as const satisfies ExtensionDecl;

@@ -6,19 +6,23 @@
  * segment they are tied to (`segment_id`, routed networks).
  */
 import { name, uuid } from '../attributeTypes.js';
+import { adminOnly } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
-const segments = {
+export const segments = {
   collection: 'segments',
   member: 'segment',
+  table: 'networksegments',
   standardAttributes: true,
+  notFound: { type: 'SegmentNotFound', message: (id) => `Segment ${id} could not be found.` },
+  policy: { rules: adminOnly('segment', { tagsAs: 'segments' }) },
   attributes: {
-    id: { type: uuid, filter: true, sort: true },
-    network_id: { type: uuid, post: true, required: true, filter: true, sort: true },
-    physical_network: { type: { kind: 'string', maxLength: 64 }, post: true, nullable: true, default: null, filter: true, sort: true },
-    network_type: { type: { kind: 'string', maxLength: 32 }, post: true, required: true, filter: true, sort: true },
-    segmentation_id: { type: { kind: 'integer', min: 0 }, post: true, nullable: true, default: null, sort: true },
-    name: { type: name, post: true, put: true, nullable: true, default: null, filter: true, sort: true },
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    network_id: { type: uuid, post: true, required: true, filter: true, sort: true, column: 'network_id' },
+    physical_network: { type: { kind: 'string', maxLength: 64 }, post: true, nullable: true, default: null, filter: true, sort: true, column: 'physical_network' },
+    network_type: { type: { kind: 'string', maxLength: 32 }, post: true, required: true, filter: true, sort: true, column: 'network_type' },
+    segmentation_id: { type: { kind: 'integer', min: 0 }, post: true, nullable: true, default: null, sort: true, column: 'segmentation_id' },
+    name: { type: name, post: true, put: true, nullable: true, default: null, filter: true, sort: true, column: 'name' },
   },
 } as const satisfies ResourceDecl;
 
@@ -30,7 +34,7 @@ export const segment = {
   resources: [segments],
   extends: {
     // Tying subnets to segments (routed networks) is not implemented: always null, read-only.
-    subnets: { segment_id: { type: uuid, nullable: true, filter: true } },
+    subnets: { segment_id: { type: uuid, nullable: true, filter: true, column: 'segment_id' } },
   },
 } as const satisfies ExtensionDecl;
 

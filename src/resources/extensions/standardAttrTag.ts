@@ -8,7 +8,8 @@ export const standardAttrTag = {
   description: 'String tags on resources, managed through the tags sub-resource and usable as list filters.',
   updated: '2017-01-01T00:00:00-00:00',
   extendsStandard: {
-    tags: { type: { kind: 'list', of: string255 }, filter: true },
+    // Filtered on with tags, tags-any, not-tags and not-tags-any (api/listQuery.ts), not as ?tags=.
+    tags: { type: { kind: 'list', of: string255 } },
   },
 } as const satisfies ExtensionDecl;
 

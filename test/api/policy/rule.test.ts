@@ -2,8 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { declaredRules } from '../../../src/api/policy/declaredRules.js';
 import { neutronDefaultRules } from '../../../src/api/policy/neutronDefaults.js';
 import { formatRule, parseRule, referencedRules, type Rule, RuleSyntaxError } from '../../../src/api/policy/rule.js';
+import { composeApi } from '../../../src/resources/compose.js';
+import { coreExtensions, coreResources } from '../../../src/resources/index.js';
 
 const shown = (text: string) => formatRule(parseRule(text));
 
@@ -125,18 +128,23 @@ describe('parseRule: malformed rules are errors naming the problem', () => {
 });
 
 describe("Neutron's default rules", () => {
+  // The base rules, and each resource's rules from its declaration.
+  const defaults: Record<string, string> = {
+    ...neutronDefaultRules,
+    ...Object.fromEntries(declaredRules(composeApi(coreResources, coreExtensions).resources.values())),
+  };
   it('all parse', () => {
-    for (const [name, text] of Object.entries(neutronDefaultRules)) {
+    for (const [name, text] of Object.entries(defaults)) {
       assert.doesNotThrow(() => parseRule(text), name);
     }
   });
   it('keep their names and shapes', () => {
-    assert.equal(shown(neutronDefaultRules['create_network'] ?? ''), '(rule:admin_only or (role:member and project_id:%(project_id)s))');
+    assert.equal(shown(defaults['create_network'] ?? ''), '(rule:admin_only or (role:member and project_id:%(project_id)s))');
     assert.equal(
-      shown(neutronDefaultRules['create_port'] ?? ''),
+      shown(defaults['create_port'] ?? ''),
       '(rule:admin_only or rule:service_api or (role:member and rule:network_owner) or rule:shared)',
     );
-    assert.equal(neutronDefaultRules['create_network:shared'], 'rule:admin_only');
-    assert.equal(neutronDefaultRules['default'], 'rule:admin_or_owner');
+    assert.equal(defaults['create_network:shared'], 'rule:admin_only');
+    assert.equal(defaults['default'], 'rule:admin_or_owner');
   });
 });
