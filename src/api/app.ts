@@ -10,6 +10,7 @@ import { adminContext, type RequestContext } from '../common/context.js';
 import { BadRequest, NeutronError, NotFound } from '../common/errors.js';
 import { newRequestId } from '../common/ids.js';
 import type { Collection } from '../plugins/collection.js';
+import { checkServed } from '../plugins/core/storedRows.js';
 import type { TagService } from '../plugins/core/tags.js';
 import type { ComposedApi } from '../resources/compose.js';
 import { type ApiOptions, type PolicyOf, registerCollection, route } from './collectionRoutes.js';
@@ -107,6 +108,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
   for (const [name, collection] of parts.collections) {
     const resource = parts.api.resources.get(name);
     if (!resource) throw new Error(`no declaration for collection ${name}`);
+    checkServed(resource, collection.pluginFilters ?? new Map());
     registerCollection(app, resource, collection, contextOf, parts.options, policyOf);
     if (resource.taggable) {
       registerTags(app, resource as typeof resource & { collection: 'networks' }, collection, parts.tags, contextOf, policyOf);

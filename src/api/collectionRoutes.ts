@@ -56,11 +56,6 @@ export const pathParam = (request: FastifyRequest, name: string): string => {
   return value.endsWith('.json') ? value.slice(0, -5) : value;
 };
 
-/** Special list filters a collection handles itself (beyond declared attributes). */
-export const specialFilters: Readonly<Record<string, readonly string[]>> = {
-  ports: ['fixed_ips'],
-};
-
 /** Items serialised per batch: a large list never exists as one string, nor as one copy of presented objects. */
 const STREAM_BATCH = 500;
 
@@ -114,7 +109,6 @@ export function registerCollection(
       const query = parseListQuery(resource, pairs, {
         paginationMaxLimit: options.paginationMaxLimit,
         filterValidation: options.filterValidation,
-        extraFilters: specialFilters[name] ?? [],
       });
       const policy = policyOf(ctx);
       let items;

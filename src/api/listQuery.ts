@@ -16,8 +16,6 @@ export interface ListQueryOptions {
   readonly paginationMaxLimit: number;
   /** `filter_validation`: unknown filter keys are 400 rather than ignored. */
   readonly filterValidation: boolean;
-  /** Resource-specific filters the plugin interprets itself (ports' `fixed_ips`), passed through raw. */
-  readonly extraFilters?: readonly string[];
 }
 
 export interface ListQuery {
@@ -40,8 +38,6 @@ export interface ListQuery {
   readonly tagFilters: TagFilters;
   /** `changed_since`, normalised to Neutron's timestamp form `YYYY-MM-DDTHH:MM:SSZ` (UTC). */
   readonly changedSince: string | undefined;
-  /** The `extraFilters` present, raw non-empty values in order. */
-  readonly special: Map<string, string[]>;
 }
 
 /** Query keys that are never filters. */
@@ -68,12 +64,12 @@ export function parseListQuery(
 ): ListQuery {
   const params = groupPairs(query);
   const fields = parseFields(resource, params.get('fields'));
-  const { filters, tagFilters, changedSince, special } = parseFilters(resource, params, options);
+  const { filters, tagFilters, changedSince } = parseFilters(resource, params, options);
   const limit = parseLimit(params.get('limit'), options.paginationMaxLimit);
   const sorts = parseSorts(resource, params.get('sort_key') ?? [], params.get('sort_dir') ?? []);
   const marker = limit === undefined ? undefined : last(params.get('marker')) || undefined;
   const pageReverse = limit !== undefined && last(params.get('page_reverse'))?.toLowerCase() === 'true';
-  return { filters, fields, sorts, limit, marker, pageReverse, tagFilters, changedSince, special };
+  return { filters, fields, sorts, limit, marker, pageReverse, tagFilters, changedSince };
 }
 
 /** Key -> values, keys in order of first appearance, repeats kept. */
@@ -102,7 +98,6 @@ interface ParsedFilters {
   filters: Map<string, unknown[]>;
   tagFilters: TagFilters;
   changedSince: string | undefined;
-  special: Map<string, string[]>;
 }
 
 function parseFilters(
@@ -111,10 +106,8 @@ function parseFilters(
   options: ListQueryOptions,
 ): ParsedFilters {
   const attrs = attributesOf(resource);
-  const extra = new Set(options.extraFilters ?? []);
   const filters = new Map<string, unknown[]>();
   const tagFilters: { -readonly [K in keyof TagFilters]: string[] } = {};
-  const special = new Map<string, string[]>();
   let changedSince: string | undefined;
   const invalid: string[] = [];
   const projectKeys = new Set<string>();
@@ -133,10 +126,6 @@ function parseFilters(
     if (key === 'changed_since' && attrs.has('updated_at')) {
       const first = values[0];
       if (first !== undefined) changedSince = parseChangedSince(first);
-      continue;
-    }
-    if (extra.has(key)) {
-      if (values.length > 0) special.set(key, [...values]);
       continue;
     }
     const decl = attrs.get(key);
@@ -159,7 +148,7 @@ function parseFilters(
   if (projectKeys.size > 1) {
     throw new BadRequest("Filtering on both 'project_id' and 'tenant_id' is not supported; use 'project_id'");
   }
-  return { filters, tagFilters, changedSince, special };
+  return { filters, tagFilters, changedSince };
 }
 
 const isFilter = (decl: AttrDecl | undefined): boolean => decl?.filter === true || decl?.filter === 'plugin';

@@ -4,15 +4,12 @@
  * may not see.
  */
 import type { RequestContext } from '../common/context.js';
-import type { RowQuery } from './core/listRows.js';
+import type { FilterCondition, RowQuery } from './core/listRows.js';
 
 export type ApiObject = Record<string, unknown>;
 
-/** A list query as api/ parsed it, plus the resource-specific filters the plugin handles itself. */
-export interface ListRequest extends RowQuery {
-  /** Raw values of special filters, e.g. ports' `fixed_ips=ip_address=10.0.0.5`. */
-  readonly special?: ReadonlyMap<string, readonly string[]>;
-}
+/** A list query as api/ parsed it. */
+export type ListRequest = RowQuery;
 
 export interface Collection {
   list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]>;
@@ -21,4 +18,6 @@ export interface Collection {
   create?(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]>;
   update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject>;
   delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void>;
+  /** The conditions of its `filter: 'plugin'` attributes, by attribute (checked against the declaration at startup). */
+  readonly pluginFilters?: ReadonlyMap<string, FilterCondition>;
 }

@@ -5,6 +5,8 @@ export interface ComposedApi {
   readonly resources: ReadonlyMap<string, ResourceDecl>;
   /** What /v2.0/extensions advertises, in load order. */
   readonly extensions: readonly ExtensionDecl[];
+  /** The composed collection; throws for one not loaded (a plugin built without its extension is a wiring error). */
+  resource(collection: string): ResourceDecl;
 }
 
 /**
@@ -41,5 +43,13 @@ export function composeApi(core: readonly ResourceDecl[], extensions: readonly E
 
   const resources = new Map<string, ResourceDecl>();
   for (const [collection, decl] of decls) resources.set(collection, { ...decl, attributes: attributes.get(collection) ?? {} });
-  return { resources, extensions };
+  return {
+    resources,
+    extensions,
+    resource(collection) {
+      const resource = resources.get(collection);
+      if (!resource) throw new Error(`collection ${collection} is not loaded`);
+      return resource;
+    },
+  };
 }

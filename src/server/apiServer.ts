@@ -68,6 +68,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const nova = novaNotifications.notifier;
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
+  const api = composeApi(coreResources, coreExtensions);
   const policy = loadPolicy(
     policyFileSetting(
       config.oslo_policy.policy_file,
@@ -75,7 +76,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       options.configFiles ?? configFilesIn(loaded.sources),
       (reason) => loaded.errorFor('oslo_policy', 'policy_file', reason),
     ),
-    composeApi(coreResources, coreExtensions).resources.values(),
+    api.resources.values(),
   );
   for (const warning of policy.warnings) log.warn(warning);
   if (policy.source) log.info({ policy_file: policy.source }, 'policy rules loaded');
@@ -89,7 +90,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     throw err;
   }
 
-  const core = buildCore(database.db, coreOptionsFrom(config), log, quotaDefaultsFrom(config));
+  const core = buildCore(database.db, api, coreOptionsFrom(config), log, quotaDefaultsFrom(config));
   nova?.install(core.deps.events);
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
@@ -102,9 +103,8 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
   });
   const segments = new SegmentService(core.deps, types);
-  segments.install();
   const app = buildApp({
-    api: composeApi(coreResources, coreExtensions),
+    api,
     collections: new Map([...core.collections, ['agents', agents], ['segments', segments]]),
     tags: core.tags,
     policy,

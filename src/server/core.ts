@@ -3,7 +3,8 @@ import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
 import type { Db } from '../db/schema.js';
 import { EventBus } from '../events/bus.js';
 import type { Collection } from '../plugins/collection.js';
-import type { CoreDeps } from '../plugins/core/deps.js';
+import { ByResource, type CoreDeps } from '../plugins/core/deps.js';
+import type { ComposedApi } from '../resources/compose.js';
 import type { CoreEvents } from '../plugins/core/events.js';
 import { NetworkService } from '../plugins/core/networks.js';
 import type { CoreOptions } from '../plugins/core/options.js';
@@ -63,13 +64,14 @@ export interface Core {
 /** Generated MACs and addresses can race with another server; the unique keys catch it and the whole transaction re-runs. */
 const retryTransaction = (err: unknown) => isRetryable(err) || isUniqueViolation(err);
 
-export function buildCore(db: Db, options: CoreOptions, log: Logger, quotaDefaults: QuotaLimits): Core {
+export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: Logger, quotaDefaults: QuotaLimits): Core {
   const deps: CoreDeps = {
     db,
     options,
     events: new EventBus<CoreEvents>(log),
-    extenders: { network: [], subnet: [], port: [] },
-    filters: { network: new Map(), subnet: new Map(), port: new Map() },
+    api,
+    extenders: new ByResource(() => []),
+    filters: new ByResource(() => new Map()),
     binding: {},
     transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
     random: Math.random,
@@ -90,8 +92,8 @@ export function buildCore(db: Db, options: CoreOptions, log: Logger, quotaDefaul
   deps.events.on('network.after_create', portGroups.networkCreated);
   deps.events.on('port.precommit_create', portGroups.portCreating);
   deps.events.on('port.precommit_update', portGroups.portUpdating);
-  deps.extenders.port.push(portGroups.extender);
-  deps.filters.port.set('security_groups', portsUsingGroups);
+  deps.extenders.of('port').push(portGroups.extender);
+  deps.filters.of('port').set('security_groups', portsUsingGroups);
 
   const collections = new Map<string, Collection>([
     ['networks', networks],

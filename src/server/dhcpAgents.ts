@@ -18,8 +18,6 @@ import { DhcpAgentNotifier } from '../plugins/agents/dhcpNotifier.js';
 import { dhcpRpcHandlers, scheduleOnDhcpReports } from '../plugins/agents/dhcpRpc.js';
 import { DhcpScheduler } from '../plugins/agents/dhcpScheduler.js';
 import type { Bus, RpcHandlers } from '../rpc/bus.js';
-import { composeApi } from '../resources/compose.js';
-import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
 import type { Core } from './core.js';
 import type { Logger } from './logger.js';
@@ -43,12 +41,7 @@ export function buildDhcpAgents(loaded: LoadedNeutronConfig, db: Db, core: Core,
   const d = loaded.config.DEFAULT;
   const autoSchedule = d.network_auto_schedule;
   const scheduler = new DhcpScheduler(db, { agentsPerNetwork: d.dhcp_agents_per_network, downTime: d.agent_down_time });
-  const api = composeApi(coreResources, coreExtensions);
-  const resource = (name: string) => {
-    const decl = api.resources.get(name);
-    if (!decl) throw new Error(`no declaration for ${name}`);
-    return decl;
-  };
+  const resource = (name: string) => core.deps.api.resource(name);
   const ports = resource('ports');
   const rpcHandlers = dhcpRpcHandlers({
     scheduler,

@@ -6,24 +6,23 @@
 import type { Selectable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
-import { NeutronError, PolicyNotAuthorized } from '../../common/errors.js';
+import { notFoundError, PolicyNotAuthorized } from '../../common/errors.js';
+import { agent, agents, availabilityZone } from '../../resources/extensions/agent.js';
+import { composeApi } from '../../resources/compose.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { AgentsTable, Db } from '../../db/schema.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
-import { listRows, type TableSpec } from '../core/listRows.js';
+import { type FilterCondition, listRows } from '../core/listRows.js';
+import { storedRows } from '../core/storedRows.js';
 
 type AgentRow = Selectable<AgentsTable>;
 
 /** Which resource an agent type's availability zone is for. */
 const AZ_RESOURCE: Readonly<Record<string, string>> = { 'DHCP agent': 'network', 'L3 agent': 'router' };
 
-export class AgentNotFound extends NeutronError {
-  constructor(id: string) {
-    super(404, 'AgentNotFound', `Agent ${id} could not be found.`);
-  }
-}
+export const AgentNotFound = notFoundError(agents.notFound);
 
 /** What an agent sends in report_state. */
 export interface AgentState {
@@ -38,22 +37,8 @@ export interface AgentState {
 
 export type ReportResult = 'new' | 'alive' | 'revived';
 
-const agentTable: TableSpec = {
-  table: 'agents',
-  columns: {
-    id: { column: 'id' },
-    agent_type: { column: 'agent_type' },
-    binary: { column: 'binary' },
-    topic: { column: 'topic' },
-    host: { column: 'host' },
-    admin_state_up: { column: 'admin_state_up', bool: true },
-    created_at: { column: 'created_at' },
-    started_at: { column: 'started_at' },
-    heartbeat_timestamp: { column: 'heartbeat_timestamp' },
-    description: { column: 'description' },
-    availability_zone: { column: 'availability_zone' },
-  },
-};
+/** The columns of agents with the extensions that add to them, as the list query uses them. */
+const agentTable = storedRows(composeApi([], [agent, availabilityZone]).resource('agents')).spec;
 
 /** Agents show times as Neutron does: `2026-11-25 22:19:52`. */
 const agentTime = (iso: string): string => iso.replace('T', ' ').replace(/Z$/, '');
@@ -133,11 +118,8 @@ export class AgentService implements Collection {
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
     // Neutron filters agents out item by item: a non-admin gets an empty list, not a 403.
     if (!ctx.isAdmin) return [];
-    const alive = query.filters.get('alive');
-    const filters = new Map(query.filters);
-    filters.delete('alive');
-    const rows = (await listRows(this.db, agentTable, { ...query, filters })) as unknown as AgentRow[];
-    return rows.filter((row) => alive === undefined || alive.includes(this.isAlive(row))).map((row) => this.toApi(row));
+    const rows = (await listRows(this.db, agentTable, query, [], this.pluginFilters)) as unknown as AgentRow[];
+    return rows.map((row) => this.toApi(row));
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
@@ -193,6 +175,18 @@ export class AgentService implements Collection {
     if (!row) throw new AgentNotFound(id);
     return row;
   }
+
+  /** `alive=`: a heartbeat within agent_down_time (timestamps are whole-second UTC text, which sorts as time). */
+  readonly pluginFilters = new Map<string, FilterCondition>([
+    [
+      'alive',
+      (values) => (eb) => {
+        if (values.includes(true) && values.includes(false)) return eb.lit(true);
+        const since = new Date(this.now().getTime() - this.downTime * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        return eb('agents.heartbeat_timestamp', values.includes(true) ? '>=' : '<', since);
+      },
+    ],
+  ]);
 
   private isAlive(row: AgentRow): boolean {
     return this.now().getTime() - Date.parse(row.heartbeat_timestamp) <= this.downTime * 1000;

@@ -4,6 +4,7 @@ import type { FilterCondition } from './listRows.js';
 import type { EventBus } from '../../events/bus.js';
 import type { CoreEvents } from './events.js';
 import type { CoreOptions } from './options.js';
+import type { ComposedApi } from '../../resources/compose.js';
 
 /**
  * Adds attributes that another plugin stores (ML2's provider attributes, a
@@ -12,18 +13,20 @@ import type { CoreOptions } from './options.js';
  */
 export type Extender = (db: Db, objects: readonly ApiObject[]) => Promise<ReadonlyMap<string, ApiObject>>;
 
-export interface Extenders {
-  readonly network: Extender[];
-  readonly subnet: Extender[];
-  readonly port: Extender[];
+/** What plugins register per resource (keyed by member name) while the server is composed. */
+export class ByResource<T> {
+  private readonly byMember = new Map<string, T>();
+  constructor(private readonly fresh: () => T) {}
+
+  of(member: string): T {
+    let value = this.byMember.get(member);
+    if (value === undefined) this.byMember.set(member, (value = this.fresh()));
+    return value;
+  }
 }
 
-/** List filters on attributes other plugins store, by resource and attribute. */
-export interface PluginFilters {
-  readonly network: Map<string, FilterCondition>;
-  readonly subnet: Map<string, FilterCondition>;
-  readonly port: Map<string, FilterCondition>;
-}
+/** List filters on attributes a plugin serves (`filter: 'plugin'`), by resource and attribute. */
+export type PluginFilters = ByResource<Map<string, FilterCondition>>;
 
 /** Where a port is bound and how: what the hypervisor needs to plug it (binding:vif_type, binding:vif_details). */
 export interface PortBinding {
@@ -50,8 +53,10 @@ export interface CoreDeps {
   readonly db: Db;
   readonly options: CoreOptions;
   readonly events: EventBus<CoreEvents>;
+  /** The composed declarations (every loaded extension's attributes included), by collection. */
+  readonly api: ComposedApi;
   /** Filled by plugins at composition time, in order; later ones win on a clash. */
-  readonly extenders: Extenders;
+  readonly extenders: ByResource<Extender[]>;
   readonly filters: PluginFilters;
   /** Set by ML2 at composition time. */
   readonly binding: { bind?: PortBinder };

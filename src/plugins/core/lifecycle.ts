@@ -13,7 +13,7 @@ export type CoreResource = 'network' | 'subnet' | 'port';
 
 /** Adds what other plugins store about these freshly built objects (see Extender). */
 export async function extend(deps: CoreDeps, resource: CoreResource, db: Db, objects: ApiObject[]): Promise<ApiObject[]> {
-  const extenders = deps.extenders[resource];
+  const extenders = deps.extenders.of(resource);
   if (extenders.length === 0 || objects.length === 0) return objects;
   const extras = await Promise.all(extenders.map((extender) => extender(db, objects)));
   // The objects were just built by the service for this response; completing them in place

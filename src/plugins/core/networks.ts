@@ -7,40 +7,41 @@ import type { Selectable, Updateable } from 'kysely';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { listRows, type TableSpec } from './listRows.js';
+import { listRows } from './listRows.js';
+import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleNetworks } from './visibility.js';
 
 type NetworkRow = Selectable<NetworksTable>;
 
+/** The columns no loaded extension may set (their extensions absent, or set only by plugins). */
+const NEW_NETWORK = {
+  shared: 0,
+  router_external: 0,
+  port_security_enabled: 1,
+  dns_domain: '',
+  description: '',
+  availability_zone_hints: '[]',
+};
+
 /** Ports the network owns itself; they go away with it instead of blocking its deletion. */
 const AUTO_DELETED_OWNERS = ['network:dhcp', 'network:distributed', 'network:floatingip_agent_gateway'];
 
-export const networkTable: TableSpec = {
-  table: 'networks',
-  columns: {
-    id: { column: 'id' },
-    name: { column: 'name' },
-    admin_state_up: { column: 'admin_state_up', bool: true },
-    status: { column: 'status' },
-    tenant_id: { column: 'project_id' },
-    project_id: { column: 'project_id' },
-    shared: { column: 'shared', bool: true },
-    mtu: { column: 'mtu' },
-    'router:external': { column: 'router_external', bool: true },
-    description: { column: 'description' },
-    revision_number: { column: 'revision_number' },
-    created_at: { column: 'created_at' },
-    updated_at: { column: 'updated_at' },
-  },
-};
 
 export class NetworkService implements Collection {
-  constructor(private readonly deps: CoreDeps) {}
+  private readonly stored: StoredRows;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.stored = storedRows(deps.api.resource('networks'));
+  }
+
+  get pluginFilters() {
+    return this.deps.filters.of('network');
+  }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, networkTable, query, visibleNetworks(ctx), this.deps.filters.network)) as unknown as NetworkRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleNetworks(ctx), this.pluginFilters)) as unknown as NetworkRow[];
     return this.present(rows);
   }
 
@@ -52,23 +53,17 @@ export class NetworkService implements Collection {
   async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
     return createAll(this.deps, ctx, 'network', items, async (tx, item) => {
       const now = utcNow();
-      const row: NetworkRow = {
+      // The request's attributes (defaults filled by api/) over what a network starts with.
+      const row = {
+        ...NEW_NETWORK,
+        ...this.stored.toColumns(item),
         id: newId(),
-        project_id: String(item.project_id),
-        name: String(item.name ?? ''),
-        description: String(item.description ?? ''),
         revision_number: 0,
         created_at: now,
         updated_at: now,
-        admin_state_up: item.admin_state_up === false ? 0 : 1,
         status: 'ACTIVE',
-        shared: item.shared === true ? 1 : 0,
         mtu: 0,
-        router_external: item['router:external'] === true ? 1 : 0,
-        port_security_enabled: item.port_security_enabled === false ? 0 : 1,
-        dns_domain: String(item.dns_domain ?? ''),
-        availability_zone_hints: '[]',
-      };
+      } as NetworkRow;
       await tx.insertInto('networks').values(row).execute();
       return this.toApi(row, [], []);
     });
@@ -79,14 +74,7 @@ export class NetworkService implements Collection {
       const row = await this.ownedRow(ctx, id, 'update_network', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
-      const patch: Updateable<NetworksTable> = {};
-      if ('name' in changes) patch.name = String(changes.name);
-      if ('description' in changes) patch.description = String(changes.description);
-      if ('admin_state_up' in changes) patch.admin_state_up = changes.admin_state_up ? 1 : 0;
-      if ('shared' in changes) patch.shared = changes.shared ? 1 : 0;
-      if ('router:external' in changes) patch.router_external = changes['router:external'] ? 1 : 0;
-      if ('port_security_enabled' in changes) patch.port_security_enabled = changes.port_security_enabled ? 1 : 0;
-      if ('dns_domain' in changes) patch.dns_domain = String(changes.dns_domain);
+      const patch = this.stored.toColumns(changes) as Updateable<NetworksTable>;
       await tx.updateTable('networks').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
       const [current] = await this.present([await this.visibleRow(ctx, id, tx)], tx);
       return { original: original!, current: current! };
@@ -148,24 +136,11 @@ export class NetworkService implements Collection {
   }
 
   private toApi(row: NetworkRow, subnets: string[], tags: string[]): ApiObject {
-    return {
-      id: row.id,
-      name: row.name,
-      tenant_id: row.project_id,
-      project_id: row.project_id,
-      admin_state_up: row.admin_state_up === 1,
-      status: row.status,
-      subnets,
-      shared: row.shared === 1,
-      mtu: row.mtu || this.deps.options.globalPhysnetMtu,
-      'router:external': row.router_external === 1,
-      port_security_enabled: row.port_security_enabled === 1,
-      dns_domain: row.dns_domain,
-      description: row.description,
-      tags,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      revision_number: row.revision_number,
-    };
+    const network = this.stored.toObject(row);
+    network.subnets = subnets;
+    network.tags = tags;
+    // 0 until ML2 computes it.
+    if ('mtu' in network) network.mtu = row.mtu || this.deps.options.globalPhysnetMtu;
+    return network;
   }
 }

@@ -21,7 +21,8 @@ import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
 import { dnsAssignment } from './dnsAssignment.js';
 import { type AllocatedIp, FixedIpAllocator } from './fixedIpAllocator.js';
-import { type Condition, listRows, type TableSpec } from './listRows.js';
+import { type Condition, type FilterCondition, listRows } from './listRows.js';
+import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visiblePorts } from './visibility.js';
@@ -39,54 +40,32 @@ interface DhcpOpt {
   ip_version: number;
 }
 
-export const portTable: TableSpec = {
-  table: 'ports',
-  columns: {
-    id: { column: 'id' },
-    name: { column: 'name' },
-    network_id: { column: 'network_id' },
-    admin_state_up: { column: 'admin_state_up', bool: true },
-    mac_address: { column: 'mac_address' },
-    device_id: { column: 'device_id' },
-    device_owner: { column: 'device_owner' },
-    tenant_id: { column: 'project_id' },
-    project_id: { column: 'project_id' },
-    status: { column: 'status' },
-    description: { column: 'description' },
-    revision_number: { column: 'revision_number' },
-    created_at: { column: 'created_at' },
-    updated_at: { column: 'updated_at' },
-    dns_name: { column: 'dns_name' },
-    'binding:host_id': { column: 'binding_host_id' },
-    'binding:vnic_type': { column: 'binding_vnic_type' },
-    port_security_enabled: { column: 'port_security_enabled', bool: true },
-  },
-};
 
 const json = (value: unknown): string => JSON.stringify(value ?? {});
 
 const UNBOUND = { vifType: 'unbound', vifDetails: {} } as const;
 
 /**
- * Most ports have empty lists and dicts; they share one frozen empty value
- * each, which keeps a 10 000-port list from allocating tens of thousands of
- * objects that are only serialised.
+ * Most ports have empty lists; they share one frozen empty value, which
+ * keeps a 10 000-port list from allocating tens of thousands of arrays that
+ * are only serialised.
  */
-const EMPTY_OBJECT = Object.freeze({});
 const EMPTY_LIST: readonly never[] = Object.freeze([]);
 const listOrEmpty = <T>(list: readonly T[] | undefined): readonly T[] => (list && list.length > 0 ? list : EMPTY_LIST);
-const parseJsonObject = (text: string): unknown => (text === '{}' ? EMPTY_OBJECT : JSON.parse(text));
 
 export class PortService implements Collection {
   private readonly allocator: FixedIpAllocator;
+  private readonly stored: StoredRows;
+  readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
 
   constructor(private readonly deps: CoreDeps) {
     this.allocator = new FixedIpAllocator(deps);
+    this.stored = storedRows(deps.api.resource('ports'));
+    this.pluginFilters = deps.filters.of('port').set('fixed_ips', (values) => fixedIpCondition(values.map(String)));
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const conditions = [...visiblePorts(ctx), ...fixedIpConditions(query.special?.get('fixed_ips') ?? [])];
-    const rows = (await listRows(this.deps.db, portTable, query, conditions, this.deps.filters.port)) as unknown as PortRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visiblePorts(ctx), this.pluginFilters)) as unknown as PortRow[];
     return this.present(rows);
   }
 
@@ -150,20 +129,7 @@ export class PortService implements Collection {
       const row = await this.ownedRow(ctx, id, 'update_port', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
-      const patch: Updateable<PortsTable> = {};
-      for (const [attribute, column] of [
-        ['name', 'name'],
-        ['description', 'description'],
-        ['device_id', 'device_id'],
-        ['device_owner', 'device_owner'],
-        ['dns_name', 'dns_name'],
-        ['binding:host_id', 'binding_host_id'],
-        ['binding:vnic_type', 'binding_vnic_type'],
-      ] as const) {
-        if (attribute in changes) patch[column] = String(changes[attribute]);
-      }
-      if ('admin_state_up' in changes) patch.admin_state_up = changes.admin_state_up ? 1 : 0;
-      if ('binding:profile' in changes) patch.binding_profile = json(changes['binding:profile']);
+      const patch = this.stored.toColumns(changes) as Updateable<PortsTable>;
       if ('binding:host_id' in changes || 'binding:vnic_type' in changes) {
         const host = 'binding:host_id' in changes ? String(changes['binding:host_id']) : row.binding_host_id;
         const vnic = 'binding:vnic_type' in changes ? String(changes['binding:vnic_type']) : row.binding_vnic_type;
@@ -313,39 +279,19 @@ export class PortService implements Collection {
     opts: readonly DhcpOpt[],
     tags: readonly string[],
   ): ApiObject {
-    return {
-      id: row.id,
-      name: row.name,
-      network_id: row.network_id,
-      tenant_id: row.project_id,
-      project_id: row.project_id,
-      mac_address: row.mac_address,
-      admin_state_up: row.admin_state_up === 1,
-      status: row.status,
-      device_id: row.device_id,
-      device_owner: row.device_owner,
-      fixed_ips: ips,
-      allowed_address_pairs: pairs,
-      extra_dhcp_opts: opts,
-      port_security_enabled: row.port_security_enabled === 1,
-      dns_name: row.dns_name,
-      dns_assignment: dnsAssignment(row.dns_name, ips, this.deps.options.dnsDomain),
-      'binding:host_id': row.binding_host_id,
-      'binding:vnic_type': row.binding_vnic_type,
-      'binding:profile': parseJsonObject(row.binding_profile),
-      'binding:vif_type': row.binding_vif_type,
-      'binding:vif_details': parseJsonObject(row.binding_vif_details),
-      description: row.description,
-      tags,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      revision_number: row.revision_number,
-    };
+    const port = this.stored.toObject(row);
+    port.fixed_ips = ips;
+    port.allowed_address_pairs = pairs;
+    port.extra_dhcp_opts = opts;
+    port.dns_assignment = dnsAssignment(row.dns_name, ips, this.deps.options.dnsDomain);
+    port.tags = tags;
+    return port;
   }
+
 }
 
 /** `fixed_ips=ip_address=X`, `fixed_ips=subnet_id=Y`, `fixed_ips=ip_address_substr=Z`: all must hold on one address. */
-function fixedIpConditions(raw: readonly string[]): Condition[] {
+function fixedIpCondition(raw: readonly string[]): Condition {
   const byKey = new Map<string, string[]>();
   for (const entry of raw) {
     const at = entry.indexOf('=');
@@ -353,20 +299,18 @@ function fixedIpConditions(raw: readonly string[]): Condition[] {
     const key = entry.slice(0, at);
     byKey.set(key, [...(byKey.get(key) ?? []), entry.slice(at + 1)]);
   }
-  if (byKey.size === 0) return [];
-  return [
-    (eb) => {
-      let sub = eb.selectFrom('ipallocations').select('ipallocations.port_id');
-      for (const [key, values] of byKey) {
-        if (key === 'ip_address') sub = sub.where('ipallocations.ip_address', 'in', values);
-        else if (key === 'subnet_id') sub = sub.where('ipallocations.subnet_id', 'in', values);
-        else if (key === 'ip_address_substr') {
-          sub = sub.where((e) => e.or(values.map((v) => e('ipallocations.ip_address', 'like', `%${v.replace(/[%_\\]/g, '\\$&')}%`))));
-        }
+  if (byKey.size === 0) return (eb) => eb.lit(true);
+  return (eb) => {
+    let sub = eb.selectFrom('ipallocations').select('ipallocations.port_id');
+    for (const [key, values] of byKey) {
+      if (key === 'ip_address') sub = sub.where('ipallocations.ip_address', 'in', values);
+      else if (key === 'subnet_id') sub = sub.where('ipallocations.subnet_id', 'in', values);
+      else if (key === 'ip_address_substr') {
+        sub = sub.where((e) => e.or(values.map((v) => e('ipallocations.ip_address', 'like', `%${v.replace(/[%_\\]/g, '\\$&')}%`))));
       }
-      return eb('ports.id', 'in', sub);
-    },
-  ];
+    }
+    return eb('ports.id', 'in', sub);
+  };
 }
 
 function addressPairs(input: unknown, portMac: string, portSecurity: boolean, max: number): AddressPair[] {

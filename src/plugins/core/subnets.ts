@@ -17,49 +17,34 @@ import type { AllocationPool, HostRoute, IpVersion, Ipv6Mode } from '../ipam/typ
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { type FilterCondition, listRows, type TableSpec } from './listRows.js';
+import { type FilterCondition, listRows } from './listRows.js';
+import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { owns, visibleSubnets } from './visibility.js';
 
 type SubnetRow = Selectable<SubnetsTable>;
 
-export const subnetTable: TableSpec = {
-  table: 'subnets',
-  columns: {
-    id: { column: 'id' },
-    name: { column: 'name' },
-    ip_version: { column: 'ip_version' },
-    network_id: { column: 'network_id' },
-    subnetpool_id: { column: 'subnetpool_id' },
-    cidr: { column: 'cidr' },
-    gateway_ip: { column: 'gateway_ip' },
-    tenant_id: { column: 'project_id' },
-    project_id: { column: 'project_id' },
-    enable_dhcp: { column: 'enable_dhcp', bool: true },
-    ipv6_ra_mode: { column: 'ipv6_ra_mode' },
-    ipv6_address_mode: { column: 'ipv6_address_mode' },
-    description: { column: 'description' },
-    revision_number: { column: 'revision_number' },
-    created_at: { column: 'created_at' },
-    updated_at: { column: 'updated_at' },
-  },
-};
 
 /** Ports that serve the subnet itself; their addresses do not keep it from being deleted. */
 const SERVICE_OWNER = 'network:dhcp';
 const ROUTER_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:router_gateway'];
 
 export class SubnetService implements Collection {
-  constructor(private readonly deps: CoreDeps) {}
+  private readonly stored: StoredRows;
+  readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.stored = storedRows(deps.api.resource('subnets'));
+    this.pluginFilters = deps.filters.of('subnet').set('shared', sharedFilter);
+  }
 
   private get limits() {
     return { maxDnsNameservers: this.deps.options.maxDnsNameservers, maxHostRoutes: this.deps.options.maxSubnetHostRoutes };
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const filters = new Map([...this.deps.filters.subnet, ['shared', sharedFilter]]);
-    const rows = (await listRows(this.deps.db, subnetTable, query, visibleSubnets(ctx), filters)) as unknown as SubnetRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleSubnets(ctx), this.pluginFilters)) as unknown as SubnetRow[];
     return this.present(rows);
   }
 
@@ -255,28 +240,12 @@ export class SubnetService implements Collection {
     routes: readonly HostRoute[],
     tags: string[],
   ): ApiObject {
-    return {
-      id: row.id,
-      name: row.name,
-      tenant_id: row.project_id,
-      project_id: row.project_id,
-      network_id: row.network_id,
-      ip_version: row.ip_version,
-      subnetpool_id: row.subnetpool_id,
-      cidr: row.cidr,
-      gateway_ip: row.gateway_ip,
-      allocation_pools: pools.map((p) => ({ start: p.start, end: p.end })),
-      dns_nameservers: [...nameservers],
-      host_routes: routes.map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
-      enable_dhcp: row.enable_dhcp === 1,
-      ipv6_ra_mode: row.ipv6_ra_mode,
-      ipv6_address_mode: row.ipv6_address_mode,
-      description: row.description,
-      tags,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      revision_number: row.revision_number,
-    };
+    const subnet = this.stored.toObject(row);
+    subnet.allocation_pools = pools.map((p) => ({ start: p.start, end: p.end }));
+    subnet.dns_nameservers = [...nameservers];
+    subnet.host_routes = routes.map((r) => ({ destination: r.destination, nexthop: r.nexthop }));
+    subnet.tags = tags;
+    return subnet;
   }
 }
 

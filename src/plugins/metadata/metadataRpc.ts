@@ -45,11 +45,8 @@ export function metadataRpcHandlers(ports: Collection): RpcHandlers {
         if (key === 'fixed_ips') fixedIps = fixedIpFilter(value);
         else plain.push([key, asList(value)]);
       }
-      return ports.list(adminContext(handler.context.requestId), {
-        filters: new Map(plain),
-        sorts: [],
-        ...(fixedIps.length > 0 ? { special: new Map([['fixed_ips', fixedIps]]) } : {}),
-      });
+      if (fixedIps.length > 0) plain.push(['fixed_ips', fixedIps]);
+      return ports.list(adminContext(handler.context.requestId), { filters: new Map(plain), sorts: [] });
     },
   };
 }

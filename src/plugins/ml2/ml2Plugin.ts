@@ -66,7 +66,7 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
     await types.release(tx, segments);
   });
 
-  deps.extenders.network.push(async (db, networks) => {
+  deps.extenders.of('network').push(async (db, networks) => {
     const segments = await loadSegments(db, networks.map((n) => String(n.id)));
     return new Map(
       networks.map((n) => {
@@ -83,7 +83,7 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
     [PROVIDER.physicalNetwork, 'physical_network'],
     [PROVIDER.segmentationId, 'segmentation_id'],
   ] as const) {
-    deps.filters.network.set(attribute, (values) => (eb) =>
+    deps.filters.of('network').set(attribute, (values) => (eb) =>
       eb('networks.id', 'in', eb.selectFrom('networksegments as seg').select('seg.network_id').where(`seg.${column}`, 'in', values)),
     );
   }

@@ -18,7 +18,7 @@ import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, NetworkSegmentsTable, Tx } from '../../db/schema.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
-import { groupByParent, loadTags } from '../core/children.js';
+import { loadTags } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
 import { listRows, type TableSpec } from '../core/listRows.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
@@ -58,18 +58,7 @@ export class SegmentService implements Collection {
     private readonly types: TypeManager,
   ) {}
 
-  /** Subnets' `segment_id`: shown and filterable. */
-  install(): void {
-    this.deps.extenders.subnet.push(async (db, subnets) => {
-      const rows = await groupByParent(
-        subnets.map((s) => String(s.id)),
-        (chunk) => db.selectFrom('subnets').select(['id', 'segment_id']).where('id', 'in', chunk).execute(),
-        (r) => r.id,
-      );
-      return new Map(subnets.map((s) => [String(s.id), { segment_id: rows.get(String(s.id))?.[0]?.segment_id ?? null }]));
-    });
-    this.deps.filters.subnet.set('segment_id', (values) => (eb) => eb('subnets.segment_id', 'in', values));
-  }
+
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
     if (!ctx.isAdmin) return [];

@@ -11,7 +11,7 @@ import type { CoreDeps } from '../core/deps.js';
 import { DEFAULT_GROUP_DESCRIPTION, DEFAULT_GROUP_NAME, defaultGroupOf, insertGroup } from './storage.js';
 
 /** `events`: creates publish security_group(_rule).precommit_create (quotas); the default group and its rules do not. */
-export type SecurityGroupDeps = Pick<CoreDeps, 'db' | 'transaction' | 'events'>;
+export type SecurityGroupDeps = Pick<CoreDeps, 'db' | 'transaction' | 'events' | 'api'>;
 
 /**
  * The id of `projectId`'s default group, created if needed. Callers other

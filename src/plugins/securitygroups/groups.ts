@@ -4,7 +4,8 @@ import type { Updateable } from 'kysely';
 import type { RequestContext } from '../../common/context.js';
 import type { Db, SecurityGroupsTable } from '../../db/schema.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
-import { listRows, type TableSpec } from '../core/listRows.js';
+import { type FilterCondition, listRows } from '../core/listRows.js';
+import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
 import { ensureDefaultGroup, type SecurityGroupDeps } from './defaultGroup.js';
 import {
@@ -16,20 +17,6 @@ import {
 } from './errors.js';
 import { DEFAULT_GROUP_NAME, type GroupRow, insertGroup, presentGroups, visibleGroups } from './storage.js';
 
-export const securityGroupTable: TableSpec = {
-  table: 'securitygroups',
-  columns: {
-    id: { column: 'id' },
-    name: { column: 'name' },
-    tenant_id: { column: 'project_id' },
-    project_id: { column: 'project_id' },
-    stateful: { column: 'stateful', bool: true },
-    description: { column: 'description' },
-    revision_number: { column: 'revision_number' },
-    created_at: { column: 'created_at' },
-    updated_at: { column: 'updated_at' },
-  },
-};
 
 /** The validator upstream runs on names (type:name_not_default): `default`, in any case, is taken. */
 function checkName(name: unknown): void {
@@ -37,18 +24,19 @@ function checkName(name: unknown): void {
 }
 
 export class SecurityGroupService implements Collection {
-  constructor(private readonly deps: SecurityGroupDeps) {}
+  private readonly stored: StoredRows;
+  // No group is shared (that takes RBAC policies): `shared=true` matches nothing.
+  readonly pluginFilters = new Map<string, FilterCondition>([['shared', (values) => (eb) => eb.lit(values.includes(false))]]);
+
+  constructor(private readonly deps: SecurityGroupDeps) {
+    this.stored = storedRows(deps.api.resource('security-groups'));
+  }
 
   /** Listing makes sure the project asked about (or the caller's) has its default group, as upstream does. */
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
     const project = query.filters.get('project_id')?.[0];
     await ensureDefaultGroup(this.deps, ctx, typeof project === 'string' ? project : ctx.projectId);
-    // No group is shared (that takes RBAC policies): `shared=true` matches nothing.
-    const filters = new Map(query.filters);
-    const shared = filters.get('shared');
-    filters.delete('shared');
-    if (shared !== undefined && !shared.includes(false)) return [];
-    const rows = (await listRows(this.deps.db, securityGroupTable, { ...query, filters }, visibleGroups(ctx))) as unknown as GroupRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleGroups(ctx), this.pluginFilters)) as unknown as GroupRow[];
     return presentGroups(this.deps.db, rows);
   }
 

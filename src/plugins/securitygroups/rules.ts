@@ -11,7 +11,8 @@ import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, SecurityGroupRulesTable, Tx } from '../../db/schema.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
-import { type Condition, listRows, type TableSpec } from '../core/listRows.js';
+import { type Condition, type FilterCondition, listRows } from '../core/listRows.js';
+import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
 import { ensureDefaultGroup, type SecurityGroupDeps } from './defaultGroup.js';
 import {
@@ -36,28 +37,6 @@ import {
 } from './ruleInput.js';
 import { presentRules, type RuleRow, visibleRules } from './storage.js';
 
-export const securityGroupRuleTable: TableSpec = {
-  table: 'securitygrouprules',
-  columns: {
-    id: { column: 'id' },
-    tenant_id: { column: 'project_id' },
-    project_id: { column: 'project_id' },
-    security_group_id: { column: 'security_group_id' },
-    remote_group_id: { column: 'remote_group_id' },
-    remote_address_group_id: { column: 'remote_address_group_id' },
-    direction: { column: 'direction' },
-    ethertype: { column: 'ethertype' },
-    protocol: { column: 'protocol' },
-    port_range_min: { column: 'port_range_min' },
-    port_range_max: { column: 'port_range_max' },
-    remote_ip_prefix: { column: 'remote_ip_prefix' },
-    normalized_cidr: { column: 'normalized_cidr' },
-    description: { column: 'description' },
-    revision_number: { column: 'revision_number' },
-    created_at: { column: 'created_at' },
-    updated_at: { column: 'updated_at' },
-  },
-};
 
 interface RuleRequest extends RuleAttributes {
   readonly project_id: string;
@@ -92,8 +71,20 @@ const FILTER_CONVERTERS: Readonly<Record<string, (value: unknown) => unknown>> =
   remote_ip_prefix: convertIpPrefix,
 };
 
+/** Whether a rule is in its project's default group. */
+const inDefaultGroup: FilterCondition = (values) => (eb) => {
+  if (values.includes(true) && values.includes(false)) return eb.lit(true);
+  const defaults = eb.selectFrom('default_security_groups as dsg').select('dsg.security_group_id');
+  return eb('securitygrouprules.security_group_id', values.includes(true) ? 'in' : 'not in', defaults);
+};
+
 export class SecurityGroupRuleService implements Collection {
-  constructor(private readonly deps: SecurityGroupDeps) {}
+  private readonly stored: StoredRows;
+  readonly pluginFilters = new Map([['belongs_to_default_sg', inDefaultGroup]]);
+
+  constructor(private readonly deps: SecurityGroupDeps) {
+    this.stored = storedRows(deps.api.resource('security-group-rules'));
+  }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
     const project = query.filters.get('project_id')?.[0];
@@ -109,17 +100,7 @@ export class SecurityGroupRuleService implements Collection {
       const column = `securitygrouprules.${attribute}`;
       conditions.push((eb) => eb.or([...(present.length > 0 ? [eb(column, 'in', present)] : []), ...(converted.includes(null) ? [eb(column, 'is', null)] : [])]));
     }
-    const inDefault = filters.get('belongs_to_default_sg');
-    filters.delete('belongs_to_default_sg');
-    if (inDefault !== undefined && !(inDefault.includes(true) && inDefault.includes(false))) {
-      const defaults = (eb: Parameters<Condition>[0]) => eb.selectFrom('default_security_groups as dsg').select('dsg.security_group_id');
-      conditions.push((eb) =>
-        inDefault.includes(true)
-          ? eb('securitygrouprules.security_group_id', 'in', defaults(eb))
-          : eb('securitygrouprules.security_group_id', 'not in', defaults(eb)),
-      );
-    }
-    const rows = (await listRows(this.deps.db, securityGroupRuleTable, { ...query, filters }, conditions)) as unknown as RuleRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, { ...query, filters }, conditions, this.pluginFilters)) as unknown as RuleRow[];
     return presentRules(this.deps.db, rows);
   }
 
