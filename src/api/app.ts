@@ -111,7 +111,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
     checkServed(resource, collection.pluginFilters ?? new Map());
     registerCollection(app, resource, collection, contextOf, parts.options, policyOf);
     if (resource.taggable) {
-      registerTags(app, resource as typeof resource & { collection: 'networks' }, collection, parts.tags, contextOf, policyOf);
+      registerTags(app, resource, collection, parts.tags, contextOf, policyOf);
     }
   }
   for (const register of parts.extraRoutes ?? []) register(app, contextOf, policyOf);

@@ -36,6 +36,9 @@ type AllResources = (typeof coreResources)[number] | NonNullable<(typeof coreExt
 /** The collections this build serves. */
 export type CollectionName = AllResources['collection'];
 
+/** Their member names: `network`, `security_group_rule`... */
+export type ResourceMember = AllResources['member'];
+
 type DeclOf<C extends CollectionName> = Extract<AllResources, { readonly collection: C }>;
 
 /** What each loaded extension adds to collection C (by name, and through the standard attributes). */

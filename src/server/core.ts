@@ -77,8 +77,8 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     random: Math.random,
   };
   // Quotas subscribe first: a create beyond its project's limit fails before other subscribers do work.
-  const quotas = new QuotaService({ db, transaction: deps.transaction, defaults: quotaDefaults });
-  quotas.enforcer.subscribe(deps.events);
+  const quotas = new QuotaService({ db, api, transaction: deps.transaction, defaults: quotaDefaults });
+  quotas.enforcer.subscribe(deps.events, api.resources.values());
 
   const networks = new NetworkService(deps);
   const subnets = new SubnetService(deps);

@@ -6,6 +6,7 @@
 import type { RequestContext } from '../../common/context.js';
 import type { Tx } from '../../db/schema.js';
 import type { ApiObject } from '../collection.js';
+import type { ResourceMember } from '../../resources/objectTypes.js';
 
 interface Precommit {
   readonly ctx: RequestContext;
@@ -28,9 +29,5 @@ type ResourceEvents<R extends string> = {
   [K in `${R}.after_create` | `${R}.after_update` | `${R}.after_delete`]: After;
 };
 
-export type CoreEvents = ResourceEvents<'network'> &
-  ResourceEvents<'subnet'> &
-  ResourceEvents<'port'> &
-  // Published by the security groups plugin (for now only precommit_create, for quotas).
-  ResourceEvents<'security_group'> &
-  ResourceEvents<'security_group_rule'>;
+/** Every declared resource's events (not every plugin publishes all of them yet). */
+export type CoreEvents = ResourceEvents<ResourceMember>;

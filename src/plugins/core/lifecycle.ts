@@ -8,8 +8,9 @@ import type { Tx } from '../../db/schema.js';
 import type { Db } from '../../db/schema.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from './deps.js';
+import type { ResourceMember } from '../../resources/objectTypes.js';
 
-export type CoreResource = 'network' | 'subnet' | 'port';
+export type CoreResource = ResourceMember;
 
 /** Adds what other plugins store about these freshly built objects (see Extender). */
 export async function extend(deps: CoreDeps, resource: CoreResource, db: Db, objects: ApiObject[]): Promise<ApiObject[]> {

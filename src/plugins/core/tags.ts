@@ -1,4 +1,6 @@
 /** The tags sub-resource (standard-attr-tag) for every taggable collection. A change bumps the resource's revision. */
+import type { Kysely } from 'kysely';
+
 import { InvalidTag, TagNotFound } from '../../common/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { CoreDeps } from './deps.js';
@@ -7,9 +9,8 @@ import { nextRevision } from './revision.js';
 export const MAX_TAGS = 50;
 const MAX_TAG_LENGTH = 255;
 
-/** The collections with a tags sub-resource, and the table whose revision a tag change bumps. */
-const TAGGED_TABLES = { networks: 'networks', subnets: 'subnets', ports: 'ports', 'security-groups': 'securitygroups' } as const;
-type TaggedTable = keyof typeof TAGGED_TABLES;
+/** A taggable collection's name; a tag change bumps the revision in its declared table. */
+type TaggedTable = string;
 
 export class TagService {
   constructor(private readonly deps: CoreDeps) {}
@@ -67,7 +68,13 @@ export class TagService {
       if (insert.length > 0) {
         await tx.insertInto('tags').values(insert.map((tag) => ({ resource_id: resourceId, tag }))).execute();
       }
-      await tx.updateTable(TAGGED_TABLES[table]).set(nextRevision()).where('id', '=', resourceId).execute();
+      const tableName = this.deps.api.resource(table).table;
+      if (tableName === undefined) throw new Error(`${table} has tags but no table`);
+      await (tx as unknown as Kysely<Record<string, { id: string; revision_number: number; updated_at: string }>>)
+        .updateTable(tableName)
+        .set(nextRevision())
+        .where('id', '=', resourceId)
+        .execute();
       return this.list(resourceId, tx);
     });
   }

@@ -18,16 +18,20 @@
 import type { Tx } from '../../db/schema.js';
 import type { EventBus } from '../../events/bus.js';
 import type { QuotaResource } from '../../resources/extensions/quotas.js';
-import type { ApiObject } from '../collection.js';
 import type { CoreEvents } from '../core/events.js';
 import { OverQuota } from './errors.js';
-import { countUsed, limitOf, lockQuota, type QuotaLimits } from './storage.js';
+import { type CountedIn, countUsed, isQuotaResource, limitOf, lockQuota, type QuotaLimits } from './storage.js';
+import type { ResourceMember } from '../../resources/objectTypes.js';
+import type { ResourceDecl } from '../../resources/types.js';
 
 export class QuotaEnforcer {
   /** Per transaction: the limit of each project and resource already looked up (and locked when limited). */
   private readonly checked = new WeakMap<Tx, Map<string, number>>();
 
-  constructor(private readonly defaults: QuotaLimits) {}
+  constructor(
+    private readonly defaults: QuotaLimits,
+    private readonly tables: CountedIn,
+  ) {}
 
   /**
    * Throws OverQuota when the project now has more of `resource` than its
@@ -44,28 +48,22 @@ export class QuotaEnforcer {
       known.set(key, limit);
     }
     if (limit < 0) return;
-    if ((await countUsed(tx, projectId, resource)) > limit) throw new OverQuota([resource]);
+    if ((await countUsed(tx, this.tables, projectId, resource)) > limit) throw new OverQuota([resource]);
   }
 
-  /** Subscribes the checks to the create events of every counted resource. */
-  subscribe(events: EventBus<CoreEvents>): void {
-    const checkCreated = (resource: QuotaResource, exempt: (current: ApiObject) => boolean = () => false) => {
-      return async ({ tx, current }: { tx: Tx; current: ApiObject }): Promise<void> => {
-        if (!exempt(current)) await this.check(tx, String(current.project_id), resource);
-      };
-    };
-    events.on('network.precommit_create', checkCreated('network'));
-    events.on('subnet.precommit_create', checkCreated('subnet'));
-    events.on('port.precommit_create', checkCreated('port', isNetworkOwned));
-    events.on('security_group.precommit_create', async (payload) => {
-      await checkCreated('security_group')(payload);
-      // A new group comes with its egress rules, which must fit the rule quota (tempest's
-      // test_sg_creation_with_insufficient_sg_rules_quota).
-      await this.check(payload.tx, String(payload.current.project_id), 'security_group_rule');
-    });
-    events.on('security_group_rule.precommit_create', checkCreated('security_group_rule'));
+  /** Subscribes the checks to the create events of every resource whose declaration has a quota. */
+  subscribe(events: EventBus<CoreEvents>, resources: Iterable<ResourceDecl>): void {
+    for (const resource of resources) {
+      const quota = resource.quota;
+      if (quota === undefined) continue;
+      const name = quota.resource ?? resource.member;
+      if (!isQuotaResource(name)) throw new Error(`${resource.collection}: ${name} is not a quota resource`);
+      events.on(`${resource.member as ResourceMember}.precommit_create`, async ({ tx, current }) => {
+        if (!quota.exempt?.(current)) await this.check(tx, String(current.project_id), name);
+      });
+    }
+    // A new group comes with its egress rules, which must fit the rule quota (tempest's
+    // test_sg_creation_with_insufficient_sg_rules_quota).
+    events.on('security_group.precommit_create', ({ tx, current }) => this.check(tx, String(current.project_id), 'security_group_rule'));
   }
 }
-
-/** Ports the network owns itself (DHCP, router interfaces, gateways), created by the server. */
-const isNetworkOwned = (port: ApiObject): boolean => String(port.device_owner ?? '').startsWith('network:');

@@ -5,15 +5,18 @@
  * counts inside its own transaction, see enforcement.ts).
  */
 import type { Db, Tx } from '../../db/schema.js';
+import type { ComposedApi } from '../../resources/compose.js';
 import { QUOTA_RESOURCES, type QuotaResource } from '../../resources/extensions/quotas.js';
 import { QuotaEnforcer } from './enforcement.js';
 import { QuotaLimitBelowUsage, TenantQuotaNotFound } from './errors.js';
-import { allOverrides, countUsed, deleteOverrides, lockQuota, overridesOf, type QuotaLimits, storeLimit } from './storage.js';
+import { allOverrides, type CountedIn, countedIn, countUsed, deleteOverrides, lockQuota, overridesOf, type QuotaLimits, storeLimit } from './storage.js';
 
 export interface QuotaDeps {
   readonly db: Db;
   /** Runs `work` in one transaction, re-running it on deadlocks and lost races (CoreDeps.transaction). */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** The composed declarations: which resources count, in which tables. */
+  readonly api: ComposedApi;
   /** From [quotas]: quota_<resource>, else default_quota. */
   readonly defaults: QuotaLimits;
 }
@@ -30,8 +33,11 @@ export type ProjectQuotas = Record<QuotaResource, number> & { readonly project_i
 export class QuotaService {
   readonly enforcer: QuotaEnforcer;
 
+  private readonly tables: CountedIn;
+
   constructor(private readonly deps: QuotaDeps) {
-    this.enforcer = new QuotaEnforcer(deps.defaults);
+    this.tables = countedIn(deps.api.resources.values());
+    this.enforcer = new QuotaEnforcer(deps.defaults, this.tables);
   }
 
   /** The configured defaults (GET /v2.0/quotas/{project_id}/default). */
@@ -58,7 +64,7 @@ export class QuotaService {
   /** Limit, use and reservations of each resource (GET /v2.0/quotas/{project_id}/details). */
   async details(projectId: string): Promise<Record<QuotaResource, QuotaUsage>> {
     const limits = await this.limitsOf(projectId);
-    const used = await Promise.all(QUOTA_RESOURCES.map((resource) => countUsed(this.deps.db, projectId, resource)));
+    const used = await Promise.all(QUOTA_RESOURCES.map((resource) => countUsed(this.deps.db, this.tables, projectId, resource)));
     return Object.fromEntries(
       QUOTA_RESOURCES.map((resource, i) => [resource, { limit: limits[resource], used: used[i] ?? 0, reserved: 0 }]),
     ) as Record<QuotaResource, QuotaUsage>;
@@ -76,7 +82,7 @@ export class QuotaService {
         for (const [resource, limit] of changes) {
           if (limit === -1) continue;
           await lockQuota(tx, projectId, resource);
-          const used = await countUsed(tx, projectId, resource);
+          const used = await countUsed(tx, this.tables, projectId, resource);
           if (used > limit) throw new QuotaLimitBelowUsage(resource, limit, used);
         }
       }

@@ -2,36 +2,34 @@
  * Quota rows: the limits admins set per project, the lock row each checked
  * create takes, and how many of a resource a project has.
  */
-import { MysqlAdapter, sql } from 'kysely';
+import { type Kysely, MysqlAdapter, sql } from 'kysely';
 
 import type { Db, Tx } from '../../db/schema.js';
 import { QUOTA_RESOURCES, type QuotaResource } from '../../resources/extensions/quotas.js';
+import type { ResourceDecl } from '../../resources/types.js';
 
 /** A limit for every quota resource; a negative limit is unlimited. */
 export type QuotaLimits = Readonly<Record<QuotaResource, number>>;
 
 export const isQuotaResource = (name: string): name is QuotaResource => (QUOTA_RESOURCES as readonly string[]).includes(name);
 
-/**
- * The table whose rows of a project count against each resource; none for
- * resources Nucleon does not have yet (their usage is 0).
- */
-const COUNTED_IN = {
-  network: 'networks',
-  subnet: 'subnets',
-  port: 'ports',
-  router: undefined,
-  floatingip: undefined,
-  security_group: 'securitygroups',
-  security_group_rule: 'securitygrouprules',
-  rbac_policy: undefined,
-} as const satisfies Record<QuotaResource, string | undefined>;
+/** The table whose rows of a project count against each quota resource, from the declarations' `quota` (resources not served count 0). */
+export type CountedIn = ReadonlyMap<string, string>;
+
+export function countedIn(resources: Iterable<ResourceDecl>): CountedIn {
+  const tables = new Map<string, string>();
+  for (const resource of resources) {
+    if (resource.quota !== undefined && resource.table !== undefined) tables.set(resource.quota.resource ?? resource.member, resource.table);
+  }
+  return tables;
+}
 
 /** How many of `resource` the project has, as this transaction sees it (its own inserts included). */
-export async function countUsed(db: Db, projectId: string, resource: QuotaResource): Promise<number> {
-  const table = COUNTED_IN[resource];
+export async function countUsed(db: Db, tables: CountedIn, projectId: string, resource: QuotaResource): Promise<number> {
+  const table = tables.get(resource);
   if (table === undefined) return 0;
-  const row = await db
+  const dyn = db as unknown as Kysely<Record<string, { project_id: string }>>;
+  const row = await dyn
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<number>().as('used'))
     .where('project_id', '=', projectId)
