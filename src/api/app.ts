@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { adminContext, type RequestContext } from '../common/context.js';
 import { BadRequest, NeutronError, NotFound } from '../common/errors.js';
 import { newRequestId } from '../common/ids.js';
-import type { Collection } from '../plugins/collection.js';
+import type { Collection, NestedCollection } from '../plugins/collection.js';
 import { checkServed } from '../plugins/core/storedRows.js';
 import type { TagService } from '../plugins/core/tags.js';
 import type { ComposedApi } from '../resources/compose.js';
@@ -28,7 +28,8 @@ export type Authenticate = (request: FastifyRequest, requestId: string) => Promi
 
 export interface AppParts {
   readonly api: ComposedApi;
-  readonly collections: ReadonlyMap<string, Collection>;
+  /** The plugin behind each served collection (one per parent for a nested collection). */
+  readonly collections: ReadonlyMap<string, Collection | NestedCollection>;
   readonly tags: TagService;
   readonly authenticate: Authenticate;
   readonly options: ApiOptions;
@@ -53,7 +54,8 @@ export function buildApp(parts: AppParts): FastifyInstance {
   // Rules that read a parent (a port's network owner) load it as an admin sees it; a missing one is undefined.
   const loadParent: ParentLoader = async (collection, id) => {
     try {
-      return await parts.collections.get(collection)?.show(adminContext(), id);
+      const plugin = parts.collections.get(collection);
+      return plugin === undefined || 'within' in plugin ? undefined : await plugin.show(adminContext(), id);
     } catch (err) {
       if (err instanceof NeutronError && err.status === 404) return undefined;
       throw err;
@@ -108,9 +110,9 @@ export function buildApp(parts: AppParts): FastifyInstance {
   for (const [name, collection] of parts.collections) {
     const resource = parts.api.resources.get(name);
     if (!resource) throw new Error(`no declaration for collection ${name}`);
-    checkServed(resource, collection.pluginFilters ?? new Map());
-    registerCollection(app, resource, collection, contextOf, parts.options, policyOf);
-    if (resource.taggable) {
+    if (!('within' in collection)) checkServed(resource, collection.pluginFilters ?? new Map());
+    registerCollection(app, resource, collection, contextOf, parts.options, policyOf, parts.api.resources);
+    if (resource.taggable && !('within' in collection)) {
       registerTags(app, resource, collection, parts.tags, contextOf, policyOf);
     }
   }

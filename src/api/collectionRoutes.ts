@@ -10,8 +10,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
-import { BadRequest, MethodNotAllowed, NeutronError } from '../common/errors.js';
-import type { ApiObject, Collection } from '../plugins/collection.js';
+import { BadRequest, MethodNotAllowed, NeutronError, PolicyNotAuthorized } from '../common/errors.js';
+import type { ApiObject, Collection, NestedCollection } from '../plugins/collection.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import type { ResourceDecl } from '../resources/types.js';
 import { bulkKeyOf, validateCreate, validateUpdate } from './body.js';
@@ -89,21 +89,37 @@ async function visibleObject(collection: Collection, ctx: RequestContext, id: st
   }
 }
 
+/**
+ * Where a collection is served: `/v2.0/<path>`, or under its parent's
+ * members, `/v2.0/<parent path>/:parent_id/<path>`.
+ */
+export function collectionUrl(resource: ResourceDecl, parents: ReadonlyMap<string, ResourceDecl>): string {
+  const own = resource.path ?? resource.collection;
+  if (resource.parent === undefined) return `/v2.0/${own}`;
+  const parent = parents.get(resource.parent);
+  if (parent === undefined) throw new Error(`${resource.collection}: parent collection ${resource.parent} is not loaded`);
+  return `${collectionUrl(parent, parents)}/:parent_id/${own}`;
+}
+
 export function registerCollection(
   app: FastifyInstance,
   resource: ResourceDecl,
-  collection: Collection,
+  plugin: Collection | NestedCollection,
   contextOf: ContextOf,
   options: ApiOptions,
   policyOf: PolicyOf,
+  parents: ReadonlyMap<string, ResourceDecl> = new Map(),
 ): void {
-  const { collection: name, member } = resource;
-  const base = `/v2.0/${name}`;
+  const { member } = resource;
+  const base = collectionUrl(resource, parents);
+  const collectionFor = (request: FastifyRequest): Collection =>
+    'within' in plugin ? plugin.within(pathParam(request, 'parent_id')) : plugin;
   // Body keys use underscores where the URL has hyphens: /v2.0/security-groups -> {"security_groups": [...]}.
   const plural = bulkKeyOf(resource);
 
   route(app, base, {
     GET: async (request, reply) => {
+      const collection = collectionFor(request);
       const ctx = contextOf(request);
       const pairs = queryPairs(request.url);
       const query = parseListQuery(resource, pairs, {
@@ -134,6 +150,7 @@ export function registerCollection(
       return reply.type('application/json').send(listBody(plural, items, presenter(resource, ctx, query.fields, hidden), links));
     },
     POST: async (request, reply) => {
+      const collection = collectionFor(request);
       if (!collection.create) throw new MethodNotAllowed(request.method);
       const ctx = contextOf(request);
       const policy = policyOf(ctx);
@@ -148,6 +165,7 @@ export function registerCollection(
 
   route(app, `${base}/:id`, {
     GET: async (request) => {
+      const collection = collectionFor(request);
       const ctx = contextOf(request);
       const fields = queryPairs(request.url)
         .filter(([k, v]) => k === 'fields' && v !== '')
@@ -159,6 +177,7 @@ export function registerCollection(
       return { [member]: presenter(resource, ctx, fields.length > 0 ? fields : undefined, hidden)(object) };
     },
     PUT: async (request) => {
+      const collection = collectionFor(request);
       const ctx = contextOf(request);
       const policy = policyOf(ctx);
       const changes = validateUpdate(resource, request.body, ctx).value;
@@ -171,6 +190,7 @@ export function registerCollection(
     },
     DELETE: async (request, reply) => {
       if (request.body !== undefined) throw new BadRequest('Request body is not supported for DELETE.');
+      const collection = collectionFor(request);
       const ctx = contextOf(request);
       const policy = policyOf(ctx);
       const revision = expectedRevision(request.headers['if-match']);
@@ -181,4 +201,29 @@ export function registerCollection(
       return reply.code(204).send();
     },
   });
+
+  for (const [name, action] of Object.entries(resource.actions ?? {})) {
+    // The body is a bare object checked against the action's declared keys (Neutron's member actions take no envelope).
+    const keys = Object.fromEntries(Object.entries(action.body ?? {}).map(([key, decl]) => [key, { ...decl, put: true }]));
+    const bodyDecl: ResourceDecl = { collection: name, member: name, attributes: keys };
+    route(app, `${base}/:id/${name}`, {
+      [action.method]: async (request: FastifyRequest) => {
+        const collection = collectionFor(request);
+        const run = collection.actions?.[name];
+        if (run === undefined) throw new MethodNotAllowed(request.method);
+        const ctx = contextOf(request);
+        const given = action.body === undefined ? {} : request.body;
+        if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
+          throw new BadRequest('The request body must be a JSON object.');
+        }
+        const checked = validateUpdate(bodyDecl, { [name]: given ?? {} }, ctx).value;
+        const id = pathParam(request, 'id');
+        const object = await visibleObject(collection, ctx, id);
+        // A caller who cannot see it gets the plugin's NotFound; one who may not act on it, 403.
+        if (object === undefined) await collection.show(ctx, id);
+        else if (!(await policyOf(ctx).check(name, object))) throw new PolicyNotAuthorized(name);
+        return run(ctx, id, checked);
+      },
+    });
+  }
 }

@@ -20,4 +20,13 @@ export interface Collection {
   delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void>;
   /** The conditions of its `filter: 'plugin'` attributes, by attribute (checked against the declaration at startup). */
   readonly pluginFilters?: ReadonlyMap<string, FilterCondition>;
+  /** The declaration's member actions (`add_router_interface`): the checked body in, the response body out. */
+  readonly actions?: Readonly<Record<string, MemberAction>>;
+}
+
+export type MemberAction = (ctx: RequestContext, id: string, body: ApiObject) => Promise<ApiObject>;
+
+/** The plugin behind a collection nested under another's members (`/v2.0/qos/policies/{id}/bandwidth_limit_rules`): one collection per parent. */
+export interface NestedCollection {
+  within(parentId: string): Collection;
 }
