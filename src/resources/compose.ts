@@ -39,6 +39,11 @@ export function composeApi(core: readonly ResourceDecl[], extensions: readonly E
         if (decl.standardAttributes) merge(decl.collection, extension.extendsStandard, extension.alias);
       }
     }
+    if (extension.extendsOwned) {
+      for (const decl of decls.values()) {
+        if ('tenant_id' in decl.attributes) merge(decl.collection, extension.extendsOwned, extension.alias);
+      }
+    }
   }
 
   const resources = new Map<string, ResourceDecl>();

@@ -48,6 +48,7 @@ type ExtensionAttributes<C extends CollectionName> = UnionToIntersection<
       ?
           | (E extends { readonly extends: infer X } ? (C extends keyof X ? X[C] : never) : never)
           | (E extends { readonly extendsStandard: infer S } ? (DeclOf<C> extends { readonly standardAttributes: true } ? S : never) : never)
+          | (E extends { readonly extendsOwned: infer O } ? (DeclOf<C>['attributes'] extends { readonly tenant_id: unknown } ? O : never) : never)
       : never
     : never
 >;

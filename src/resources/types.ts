@@ -152,6 +152,8 @@ export interface ExtensionDecl {
   readonly extends?: Readonly<Record<string, Attributes>>;
   /** Attributes it adds to every collection that has the standard attributes. */
   readonly extendsStandard?: Attributes;
+  /** Attributes it adds to every collection whose objects belong to a project (that declares tenant_id). */
+  readonly extendsOwned?: Attributes;
   /** Whole new collections it introduces. */
   readonly resources?: readonly ResourceDecl[];
 }
