@@ -215,6 +215,14 @@ export interface QuotaLocksTable {
   generation: Generated<number>;
 }
 
+export interface AddressScopesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  shared: Bool;
+  ip_version: number;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -236,6 +244,7 @@ export interface Database {
   networkdhcpagentbindings: NetworkDhcpAgentBindingsTable;
   quotas: QuotasTable;
   quota_locks: QuotaLocksTable;
+  address_scopes: AddressScopesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,4 +1,5 @@
 /** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
+import { addressScope } from './extensions/addressScope.js';
 import { agent, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
 import { dhcpAgentScheduler } from './extensions/dhcpAgentScheduler.js';
@@ -67,4 +68,5 @@ export const coreExtensions = [
   securityGroupsRulesBelongsToDefaultSg,
   quotas,
   quotaDetails,
+  addressScope,
 ] as const satisfies readonly ExtensionDecl[];

@@ -1,4 +1,5 @@
 /** Builds the core plugin (networks, subnets, ports, tags) over an open database. */
+import { addressScopeService } from '../plugins/addressscopes/addressScopes.js';
 import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
 import type { Db } from '../db/schema.js';
 import { EventBus } from '../events/bus.js';
@@ -101,6 +102,7 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     ['ports', ports],
     ['security-groups', securityGroups],
     ['security-group-rules', securityGroupRules],
+    ['address-scopes', addressScopeService(deps)],
   ]);
   return { deps, networks, subnets, ports, tags: new TagService(deps), quotas, collections };
 }

@@ -20,6 +20,8 @@ import {
   upgradeHead,
 } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
+import { composeApi } from '../../src/resources/compose.js';
+import { coreExtensions, coreResources } from '../../src/resources/index.js';
 import type { Database, Db, NetworksTable, PortsTable, SubnetsTable } from '../../src/db/schema.js';
 import { createTestDatabase, testDialects, withTestDatabase, type TestDatabase } from './databases.js';
 
@@ -67,10 +69,23 @@ const COLUMNS = {
   networkdhcpagentbindings: ['network_id', 'dhcp_agent_id'],
   quotas: ['project_id', 'resource', 'limit'],
   quota_locks: ['project_id', 'resource', 'generation'],
+  address_scopes: ['id', 'project_id', 'name', 'shared', 'ip_version'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;
 void everyColumnListed;
+
+describe('resource declarations and the schema', () => {
+  it('every column a declaration names exists in its table', () => {
+    const columns: Readonly<Record<string, readonly string[]>> = COLUMNS;
+    for (const resource of composeApi(coreResources, coreExtensions).resources.values()) {
+      for (const [name, decl] of Object.entries(resource.attributes)) {
+        if (decl.column === undefined) continue;
+        assert.ok(columns[resource.table ?? '']?.includes(decl.column), `${resource.collection}.${name}: ${resource.table}.${decl.column}`);
+      }
+    }
+  });
+});
 
 /** Every migration, in the order they run; the last is the head. */
 const ALL_MIGRATIONS = Object.keys(MIGRATIONS).sort();

@@ -10,6 +10,7 @@ import * as m0003 from './0003_ml2_segments.js';
 import * as m0004 from './0004_agents.js';
 import * as m0005 from './0005_segment_names.js';
 import * as m0006 from './0006_quotas.js';
+import * as m0007 from './0007_address_scopes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004_agents': m0004,
   '0005_segment_names': m0005,
   '0006_quotas': m0006,
+  '0007_address_scopes': m0007,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -1,0 +1,43 @@
+/**
+ * Address scopes (neutron-lib api/definitions/address_scope.py): a set of
+ * address ranges within which no two subnet pools overlap, so that routers
+ * route between them without NAT. Shared scopes are visible to every
+ * project; only admins share them, and a shared scope cannot be unshared.
+ */
+import { bool, name, projectId, uuid } from '../attributeTypes.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import type { ExtensionDecl, ResourceDecl } from '../types.js';
+
+export const addressScopes = {
+  collection: 'address-scopes',
+  member: 'address_scope',
+  table: 'address_scopes',
+  notFound: { type: 'AddressScopeNotFound', message: (id) => `Address scope ${id} could not be found` },
+  attributes: {
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    name: { type: name, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
+    shared: { type: bool, post: true, put: true, default: false, filter: true, sort: true, column: 'shared' },
+    ip_version: { type: { kind: 'enum', values: [4, 6] }, post: true, required: true, filter: true, sort: true, column: 'ip_version' },
+  },
+  // neutron/conf/policies/address_scope.py
+  policy: {
+    rules: {
+      shared_address_scopes: 'field:address_scopes:shared=True',
+      create_address_scope: ADMIN_OR_PROJECT_MEMBER,
+      'create_address_scope:shared': ADMIN,
+      get_address_scope: or(ADMIN_OR_PROJECT_READER, 'rule:shared_address_scopes'),
+      update_address_scope: ADMIN_OR_PROJECT_MEMBER,
+      'update_address_scope:shared': ADMIN,
+      delete_address_scope: ADMIN_OR_PROJECT_MEMBER,
+    },
+  },
+} as const satisfies ResourceDecl;
+
+export const addressScope = {
+  alias: 'address-scope',
+  name: 'Address scope',
+  description: 'Address scopes: sets of subnet pools whose addresses never overlap, routed between without NAT.',
+  updated: '2015-07-26T10:00:00-00:00',
+  resources: [addressScopes],
+} as const satisfies ExtensionDecl;
