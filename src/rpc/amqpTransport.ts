@@ -555,7 +555,7 @@ export class AmqpBus implements Bus {
     let reply: ReplyMessage;
     if (!handler) {
       reply = { ok: false, failure: noSuchMethod(s.topic, method) };
-      if (kind !== 'call') this.log.warn({ topic: s.topic, method, kind }, 'no handler for RPC method');
+      this.log.warn({ topic: s.topic, method, kind, reason: 'NoSuchMethod' }, 'no handler for RPC method');
     } else {
       try {
         reply = { ok: true, result: await handler(args, { context, topic: s.topic, method, kind }) };

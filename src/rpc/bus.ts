@@ -22,7 +22,9 @@
  * Payloads are JSON: arguments are serialized when a message is sent (also
  * in-process, so both transports behave the same) and handlers receive a
  * fresh object. What a handler or a call returns is `unknown` data from the
- * other side: parse it before trusting it.
+ * other side: parse it before trusting it. The server and the agents do not
+ * use these functions directly but the typed contract in contract/, which
+ * names every topic, method, argument and result and checks them.
  */
 
 /** Who a message is on behalf of; travels as oslo's `_context` (request_id, project_id...). */
@@ -110,7 +112,8 @@ export interface Bus {
   /**
    * Consumes `topic` (and `topic.<server>`, and the fanout, per options) and
    * dispatches by method name. An unknown method answers a call with an
-   * RpcRemoteError of type `NoSuchMethod`. Resolves once consuming (or, while
+   * RpcRemoteError of type `NoSuchMethod`, and is logged (a warning naming
+   * topic and method) whatever its delivery. Resolves once consuming (or, while
    * reconnecting, once registered: it starts with the connection).
    */
   serve(topic: string, options: ServeOptions, handlers: RpcHandlers): Promise<ServeHandle>;

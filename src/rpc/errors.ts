@@ -7,6 +7,12 @@
  *   RpcBusClosed     the bus was closed before or while the call ran
  *   RpcBufferFull    the bus is disconnected and its outgoing buffer is full
  *   RpcPayloadError  the arguments are not JSON-serializable
+ *   RpcInvalidResult the reply does not match the method's contract
+ *                    (contract/client.ts)
+ *
+ * A served contract answers a call whose arguments do not match it with an
+ * RpcRemoteError of type `RpcInvalidArguments` (contract/serve.ts), as it
+ * answers an unknown method with one of type `NoSuchMethod`.
  *
  * They are plain errors, not NeutronErrors: whether a timed-out agent call
  * becomes a 500 or something else is the caller's decision. A remote
@@ -88,6 +94,34 @@ export class RpcPayloadError extends RpcError {
     reason: string,
   ) {
     super(`Arguments of '${method}' on topic '${topic}' are not JSON: ${reason}`);
+  }
+}
+
+/** A payload that does not match its method's contract (contract/): `reason` names what is wrong. */
+export abstract class RpcContractMismatch extends RpcError {
+  constructor(
+    readonly topic: string,
+    readonly method: string,
+    readonly reason: string,
+    what: 'arguments for' | 'result from',
+  ) {
+    super(`Invalid ${what} '${method}' on topic '${topic}': ${reason}`);
+  }
+}
+
+/** Arguments that do not match the method's contract; the caller sees it as an RpcRemoteError of this type. */
+export class RpcInvalidArguments extends RpcContractMismatch {
+  override readonly name = 'RpcInvalidArguments';
+  constructor(topic: string, method: string, reason: string) {
+    super(topic, method, reason, 'arguments for');
+  }
+}
+
+/** A reply that does not match the method's contract: the call failed, as if the remote side had. */
+export class RpcInvalidResult extends RpcContractMismatch {
+  override readonly name = 'RpcInvalidResult';
+  constructor(topic: string, method: string, reason: string) {
+    super(topic, method, reason, 'result from');
   }
 }
 

@@ -272,7 +272,7 @@ export class MemoryBus implements Bus {
     let reply: ReplyMessage;
     if (!handler) {
       reply = { ok: false, failure: noSuchMethod(topic, method) };
-      if (kind !== 'call') this.log.warn({ topic, method, kind }, 'no handler for RPC method');
+      this.log.warn({ topic, method, kind, reason: 'NoSuchMethod' }, 'no handler for RPC method');
     } else {
       try {
         reply = { ok: true, result: await handler(args, { context, topic, method, kind }) };

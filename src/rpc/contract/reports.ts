@@ -1,0 +1,42 @@
+/**
+ * Agents' heartbeats, Neutron's PluginReportStateAPI (neutron/agent/rpc.py;
+ * served by AgentExtRpcCallback in neutron/db/agents_db.py, target 1.4), on
+ * q-reports-plugin:
+ *
+ *   report_state {agent_state, time} -> 'new' | 'alive' | 'revived'
+ *
+ * Nucleon's agents call it (Neutron's may cast it) and send agent_state
+ * flat; the server answers `revived` to an agent it had given up for dead.
+ */
+import { Type, type Static } from 'typebox';
+import { REPORTS } from '../topics.js';
+import { defineApi, defineMethod } from './define.js';
+import { JsonObject, Text } from './schemas.js';
+
+export const AgentState = Type.Object({
+  /** Neutron's agent_type string, e.g. `Linux bridge agent`, `DHCP agent`. */
+  agent_type: Text,
+  binary: Text,
+  host: Text,
+  /** The topic the agent serves (`dhcp_agent`), or `N/A`. */
+  topic: Text,
+  /** What the agent reports about itself (mappings, tunneling_ip, devices...). */
+  configurations: Type.Optional(JsonObject),
+  availability_zone: Type.Optional(Type.String()),
+  /** Set on the first report after the agent started. */
+  start_flag: Type.Optional(Type.Boolean()),
+});
+export type AgentState = Static<typeof AgentState>;
+
+export const ReportResult = Type.Union([Type.Literal('new'), Type.Literal('alive'), Type.Literal('revived')]);
+export type ReportResult = Static<typeof ReportResult>;
+
+export const reportsApi = defineApi('PluginReportStateAPI', {
+  report_state: defineMethod({
+    topic: REPORTS,
+    delivery: ['call'],
+    version: '1.4',
+    args: Type.Object({ agent_state: AgentState, time: Type.Optional(Type.String()) }),
+    result: ReportResult,
+  }),
+});
