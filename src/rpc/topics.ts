@@ -4,6 +4,9 @@
  * traffic: `q-plugin`, `q-reports-plugin`, `dhcp_agent.<host>`,
  * `q-agent-notifier-port-update_fanout`...
  *
+ * Which methods travel on each topic, with their arguments and results, is
+ * the contract's business (contract/).
+ *
  * Who listens where, as in Neutron:
  *   server   serves PLUGIN (agents' calls: get_devices_details, update_device_up...),
  *            REPORTS (report_state), DHCP (the DHCP agents' calls), L3PLUGIN
@@ -46,24 +49,6 @@ export const METERING_PLUGIN = 'q-metering-plugin';
 export const L3_AGENT = 'l3_agent';
 export const DHCP_AGENT = 'dhcp_agent';
 
-/**
- * The casts the server sends on DHCP_AGENT (Neutron's DhcpAgentNotifyAPI)
- * and the DHCP agent serves; both sides take the names from here.
- */
-export const DHCP_AGENT_METHODS = [
-  'network_create_end',
-  'network_update_end',
-  'network_delete_end',
-  'subnet_create_end',
-  'subnet_update_end',
-  'subnet_delete_end',
-  'port_create_end',
-  'port_update_end',
-  'port_delete_end',
-  'agent_updated',
-] as const;
-
-export type DhcpAgentMethod = (typeof DHCP_AGENT_METHODS)[number];
 export const METERING_AGENT = 'metering_agent';
 
 /** neutron_lib's `get_topic_name`: `<prefix>-<table>-<operation>[.<host>]`. */

@@ -17,16 +17,15 @@ import { AgentService } from '../plugins/agents/agentService.js';
 import { stateReportHandlers } from '../plugins/agents/stateReports.js';
 import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
-import { metadataRpcHandlers } from '../plugins/metadata/metadataRpc.js';
+import { metadataEndpoint } from '../plugins/metadata/metadataRpc.js';
 import { SegmentService } from '../plugins/ml2/segmentsApi.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
-import { PLUGIN } from '../rpc/topics.js';
 import type { LoadedNeutronConfig } from './config.js';
 import { buildCore, coreOptionsFrom, quotaDefaultsFrom } from './core.js';
 import { buildDhcpAgents } from './dhcpAgents.js';
 import { buildTypeManager, mechanismDrivers } from './ml2.js';
-import { l2AgentEndpoints } from './l2Agents.js';
+import { l2AgentEndpoint } from './l2Agents.js';
 import { novaNotifierFrom } from './novaNotifier.js';
 import { startRpcServer } from './rpcServer.js';
 import type { Logger } from './logger.js';
@@ -95,8 +94,8 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
   const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
-  // q-plugin has one consumer: every agent's methods on it go in this one call.
-  await rpc.serve(PLUGIN, { ...dhcp.rpcHandlers, ...l2AgentEndpoints(loaded, core, rpc.bus, log), ...metadataRpcHandlers(core.ports) });
+  // q-plugin has one consumer: every agent's API on it goes in this one call.
+  await rpc.serve([dhcp.endpoint, l2AgentEndpoint(loaded, core, rpc.bus, log), metadataEndpoint(core.ports)]);
   const dhcpOnBus = dhcp.start(rpc.bus);
   installMl2(core.deps, types, mechanisms, {
     aliveAgents: async (tx, agentType, host) =>

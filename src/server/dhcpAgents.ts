@@ -16,8 +16,10 @@ import { DhcpFailover } from '../plugins/agents/dhcpFailover.js';
 import { DhcpHostingService } from '../plugins/agents/dhcpHosting.js';
 import { DhcpAgentNotifier } from '../plugins/agents/dhcpNotifier.js';
 import { dhcpRpcHandlers, scheduleOnDhcpReports } from '../plugins/agents/dhcpRpc.js';
+import type { ReportHandlers } from '../plugins/agents/stateReports.js';
 import { DhcpScheduler } from '../plugins/agents/dhcpScheduler.js';
-import type { Bus, RpcHandlers } from '../rpc/bus.js';
+import type { Bus } from '../rpc/bus.js';
+import { dhcpPluginApi, endpoint, type Endpoint } from '../rpc/contract/index.js';
 import type { LoadedNeutronConfig } from './config.js';
 import type { Core } from './core.js';
 import type { Logger } from './logger.js';
@@ -29,10 +31,10 @@ export interface DhcpAgentsOnBus {
 }
 
 export interface DhcpAgents {
-  /** The DHCP agents' methods on q-plugin (served together with the L2 agents'). */
-  readonly rpcHandlers: RpcHandlers;
+  /** The DHCP agents' API on q-plugin (served together with the L2 and metadata agents'). */
+  readonly endpoint: Endpoint;
   /** report_state handlers that also schedule networks to a DHCP agent that starts, appears or comes back. */
-  withReports(reports: RpcHandlers): RpcHandlers;
+  withReports(reports: ReportHandlers): ReportHandlers;
   /** Notifications, failover and routes, once the bus is open. */
   start(bus: Bus): DhcpAgentsOnBus;
 }
@@ -43,7 +45,7 @@ export function buildDhcpAgents(loaded: LoadedNeutronConfig, db: Db, core: Core,
   const scheduler = new DhcpScheduler(db, { agentsPerNetwork: d.dhcp_agents_per_network, downTime: d.agent_down_time });
   const resource = (name: string) => core.deps.api.resource(name);
   const ports = resource('ports');
-  const rpcHandlers = dhcpRpcHandlers({
+  const handlers = dhcpRpcHandlers({
     scheduler,
     networks: core.networks,
     subnets: core.subnets,
@@ -53,7 +55,7 @@ export function buildDhcpAgents(loaded: LoadedNeutronConfig, db: Db, core: Core,
     autoSchedule,
   });
   return {
-    rpcHandlers,
+    endpoint: endpoint(dhcpPluginApi, handlers),
     withReports: (reports) => (autoSchedule ? scheduleOnDhcpReports(reports, scheduler, log) : reports),
     start: (bus) => {
       const notifier = new DhcpAgentNotifier(bus, scheduler, log, { autoSchedule });

@@ -5,7 +5,8 @@
  * sends them; and the port/network notifications every L2 agent hears
  * (agentNotifier.ts).
  */
-import type { Bus, RpcHandlers } from '../rpc/bus.js';
+import type { Bus } from '../rpc/bus.js';
+import { endpoint, type Endpoint, l2PluginApi } from '../rpc/contract/index.js';
 import { AgentNotifier } from '../plugins/ml2/agentNotifier.js';
 import { L2Population } from '../plugins/ml2/l2population/l2population.js';
 import { L2AgentRpc, l2AgentRpcHandlers } from '../plugins/ml2/rpc/l2AgentRpc.js';
@@ -14,13 +15,13 @@ import type { LoadedNeutronConfig } from './config.js';
 import type { Core } from './core.js';
 import type { Logger } from './logger.js';
 
-/** The L2 agents' methods of q-plugin; subscribes the agent notifier, and l2population when it is configured, to port events. */
-export function l2AgentEndpoints(loaded: LoadedNeutronConfig, core: Core, bus: Bus, log: Logger): RpcHandlers {
+/** The L2 agents' API on q-plugin; subscribes the agent notifier, and l2population when it is configured, to port events. */
+export function l2AgentEndpoint(loaded: LoadedNeutronConfig, core: Core, bus: Bus, log: Logger): Endpoint {
   const db = core.deps.db;
   const l2population = loaded.config.ml2.mechanism_drivers.includes('l2population') ? new L2Population(db, bus, log) : undefined;
   l2population?.subscribe(core.deps.events);
   new AgentNotifier(db, bus, log).subscribe(core.deps.events);
   const present: PresentPorts = (rows, on) => core.ports.present(rows, on);
   const rpc = new L2AgentRpc({ db, present, statuses: new PortStatusUpdater(core.deps, present), l2population, log });
-  return l2AgentRpcHandlers(rpc);
+  return endpoint(l2PluginApi, l2AgentRpcHandlers(rpc));
 }

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 
 import type { Bus } from '../../rpc/bus.js';
-import { REPORTS } from '../../rpc/topics.js';
+import { type AgentState, clientOf, type ContractClient, reportsApi } from '../../rpc/contract/index.js';
 
 export interface AgentIdentity {
   /** Neutron's agent_type string, e.g. `Linux bridge agent`, `DHCP agent`, `Metadata agent`. */
@@ -32,13 +32,16 @@ export interface StateReporterOptions {
 export class StateReporter {
   private timer: NodeJS.Timeout | undefined;
   private started = false;
+  private readonly server: ContractClient<typeof reportsApi.methods>;
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly identity: AgentIdentity,
     private readonly options: StateReporterOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.server = clientOf(bus, reportsApi);
+  }
 
   /** Reports once now, then every interval (never when the interval is 0). */
   start(): void {
@@ -56,7 +59,7 @@ export class StateReporter {
   /** One report; failures are logged (the next interval tries again), never thrown. */
   async report(): Promise<void> {
     const { agentType, binary, host, topic, availabilityZone } = this.identity;
-    const agentState = {
+    const agentState: AgentState = {
       agent_type: agentType,
       binary,
       host,
@@ -66,8 +69,7 @@ export class StateReporter {
       ...(this.started ? {} : { start_flag: true }),
     };
     try {
-      const answer = await this.bus.call(
-        REPORTS,
+      const answer = await this.server.call(
         'report_state',
         { agent_state: agentState, time: new Date().toISOString() },
         { timeoutMs: Math.max(this.options.intervalMs, 5_000) },

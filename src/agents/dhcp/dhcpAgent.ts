@@ -20,14 +20,15 @@ import type { Logger } from 'pino';
 
 import { listStateDir } from '../../host/dnsmasq.js';
 import { IpRoute, listNamespaces } from '../../host/ip.js';
-import type { Bus, RpcArgs, RpcHandlers, ServeHandle } from '../../rpc/bus.js';
-import { DHCP_AGENT, DHCP_AGENT_METHODS } from '../../rpc/topics.js';
+import type { Bus, ServeHandle } from '../../rpc/bus.js';
+import { dhcpAgentApi, type DhcpPort as WirePort, serveContract } from '../../rpc/contract/index.js';
+import { DHCP_AGENT } from '../../rpc/topics.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { applyStep, type DnsmasqCounters } from './applyPlan.js';
 import { DhcpPortUnavailable, ownDhcpPort, portNeedsUpdate, setupDhcpPort } from './dhcpPortSetup.js';
 import { tapName } from './interfacePlan.js';
-import { dhcpSubnets, parsePort, type DhcpNetwork, type DhcpPort } from './model.js';
+import { dhcpSubnets, toDhcpPort, type DhcpNetwork, type DhcpPort } from './model.js';
 import { NetworkCache, type CacheEvent } from './networkCache.js';
 import { servedNetworkPlan, teardownPlan, type NetworkPlanSettings } from './networkPlan.js';
 import { metadataProxyConfigFile, observeLeftover, observeNetwork, type HostSnapshot } from './observe.js';
@@ -70,22 +71,6 @@ const withPort = (network: DhcpNetwork, port: DhcpPort): DhcpNetwork => ({
   ...network,
   ports: [...network.ports.filter((p) => p.id !== port.id), port].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
 });
-
-/** The cache update a port notification carries, or undefined when it carries none the agent can use. */
-function cacheEventOf(method: string, args: RpcArgs): CacheEvent | undefined {
-  const payload = args.payload;
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const fields = payload as Record<string, unknown>;
-  try {
-    if (method === 'port_create_end' || method === 'port_update_end') return { kind: 'port-upsert', port: parsePort(fields.port) };
-  } catch {
-    return undefined;
-  }
-  if (method === 'port_delete_end' && typeof fields.port_id === 'string' && typeof fields.network_id === 'string') {
-    return { kind: 'port-delete', networkId: fields.network_id, portId: fields.port_id };
-  }
-  return undefined;
-}
 
 export interface ServedCounts {
   readonly networks: number;
@@ -147,15 +132,33 @@ export class DhcpAgent {
 
   /** Serves dhcp_agent.<host>, reports state and starts the loop (its first pass right away). */
   async start(): Promise<void> {
-    const notified = (method: string) => async (args: RpcArgs) => {
-      const event = cacheEventOf(method, args);
+    /** Port notifications carry what the cache needs; the others (and a port delete without its network) ask for a full fetch. */
+    const notified = (event?: CacheEvent) => async () => {
       if (event) this.cache.apply(event);
       else this.cache.requestFull();
       this.reconciler.kick();
       return null;
     };
-    const handlers: RpcHandlers = Object.fromEntries(DHCP_AGENT_METHODS.map((method) => [method, notified(method)]));
-    this.serving = await this.bus.serve(DHCP_AGENT, { server: this.settings.host, fanout: true }, handlers);
+    const full = notified();
+    const upsert = async ({ payload }: { payload: { port: WirePort } }) => notified({ kind: 'port-upsert', port: toDhcpPort(payload.port) })();
+    this.serving = await serveContract(
+      this.bus,
+      dhcpAgentApi,
+      {
+        network_create_end: full,
+        network_update_end: full,
+        network_delete_end: full,
+        subnet_create_end: full,
+        subnet_update_end: full,
+        subnet_delete_end: full,
+        port_create_end: upsert,
+        port_update_end: upsert,
+        port_delete_end: async ({ payload: { port_id: portId, network_id: networkId } }) =>
+          notified(networkId === undefined ? undefined : { kind: 'port-delete', networkId, portId })(),
+        agent_updated: full,
+      },
+      { server: this.settings.host, log: this.log },
+    );
     this.reporter.start();
     this.reconciler.start();
   }

@@ -1,8 +1,15 @@
 /**
- * The networks, subnets and ports the DHCP agent works from, as the server
- * sends them (get_active_networks_info, see src/plugins/agents/dhcpRpc.ts),
- * parsed from untrusted bus data into the few fields the agent reads.
+ * The networks, subnets and ports the DHCP agent works from: the server's
+ * answers (get_active_networks_info and the port calls, checked against the
+ * contract on receipt, src/rpc/contract/dhcpPlugin.ts) reduced to the few
+ * fields the agent reads.
  */
+import {
+  conform,
+  DhcpNetwork as WireNetwork,
+  DhcpPort as WirePort,
+  type DhcpSubnet as WireSubnet,
+} from '../../rpc/contract/index.js';
 
 export interface FixedIp {
   readonly subnet_id: string;
@@ -60,97 +67,62 @@ export interface DhcpNetwork {
   readonly ports: readonly DhcpPort[];
 }
 
-export class BadServerData extends Error {}
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown, what: string): Json => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadServerData(`${what} is not an object`);
-  return value as Json;
-};
-
-const asString = (value: unknown, what: string): string => {
-  if (typeof value !== 'string') throw new BadServerData(`${what} is not a string`);
-  return value;
-};
-
-const optionalString = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-
-const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+type WireFixedIp = { readonly subnet_id: string; readonly ip_address: string };
 
 const ipVersion = (value: unknown): 4 | 6 => (value === 6 || value === '6' ? 6 : 4);
 
-function parseFixedIp(value: unknown): FixedIp {
-  const ip = asObject(value, 'fixed_ip');
-  return { subnet_id: asString(ip.subnet_id, 'fixed_ip.subnet_id'), ip_address: asString(ip.ip_address, 'fixed_ip.ip_address') };
-}
+const optionalString = (value: string | null | undefined): string | null => (value === undefined || value === null || value === '' ? null : value);
 
-function parseDnsAssignment(value: unknown): DnsAssignment {
-  const entry = asObject(value, 'dns_assignment');
+const fixedIp = ({ subnet_id, ip_address }: WireFixedIp): FixedIp => ({ subnet_id, ip_address });
+
+/** A port as the contract types it, reduced to what the agent reads (defaults for what the server left out). */
+export function toDhcpPort(port: WirePort): DhcpPort {
   return {
-    hostname: asString(entry.hostname, 'dns_assignment.hostname'),
-    ip_address: asString(entry.ip_address, 'dns_assignment.ip_address'),
-    fqdn: asString(entry.fqdn, 'dns_assignment.fqdn'),
+    id: port.id,
+    network_id: port.network_id,
+    mac_address: port.mac_address,
+    device_owner: port.device_owner ?? '',
+    device_id: port.device_id ?? '',
+    fixed_ips: (port.fixed_ips ?? []).map(fixedIp),
+    dns_assignment: (port.dns_assignment ?? []).map(({ hostname, ip_address, fqdn }) => ({ hostname, ip_address, fqdn })),
+    extra_dhcp_opts: (port.extra_dhcp_opts ?? []).map((opt) => ({
+      opt_name: opt.opt_name,
+      opt_value: opt.opt_value ?? '',
+      ip_version: ipVersion(opt.ip_version),
+    })),
+    revision_number: port.revision_number ?? 0,
   };
 }
 
-function parseExtraDhcpOpt(value: unknown): ExtraDhcpOpt {
-  const opt = asObject(value, 'extra_dhcp_opt');
+function toDhcpSubnet(subnet: WireSubnet): DhcpSubnet {
   return {
-    opt_name: asString(opt.opt_name, 'extra_dhcp_opt.opt_name'),
-    opt_value: String(opt.opt_value ?? ''),
-    ip_version: ipVersion(opt.ip_version),
-  };
-}
-
-export function parsePort(value: unknown): DhcpPort {
-  const port = asObject(value, 'port');
-  return {
-    id: asString(port.id, 'port.id'),
-    network_id: asString(port.network_id, 'port.network_id'),
-    mac_address: asString(port.mac_address, 'port.mac_address'),
-    device_owner: typeof port.device_owner === 'string' ? port.device_owner : '',
-    device_id: typeof port.device_id === 'string' ? port.device_id : '',
-    fixed_ips: asList(port.fixed_ips).map(parseFixedIp),
-    dns_assignment: asList(port.dns_assignment).map(parseDnsAssignment),
-    extra_dhcp_opts: asList(port.extra_dhcp_opts).map(parseExtraDhcpOpt),
-    revision_number: typeof port.revision_number === 'number' ? port.revision_number : 0,
-  };
-}
-
-function parseSubnet(value: unknown): DhcpSubnet {
-  const subnet = asObject(value, 'subnet');
-  return {
-    id: asString(subnet.id, 'subnet.id'),
-    cidr: asString(subnet.cidr, 'subnet.cidr'),
-    ip_version: ipVersion(subnet.ip_version),
+    id: subnet.id,
+    cidr: subnet.cidr,
+    ip_version: subnet.ip_version,
     enable_dhcp: subnet.enable_dhcp === true,
     gateway_ip: optionalString(subnet.gateway_ip),
-    dns_nameservers: asList(subnet.dns_nameservers).map((ns) => asString(ns, 'subnet.dns_nameservers[]')),
-    host_routes: asList(subnet.host_routes).map((route) => {
-      const r = asObject(route, 'host_route');
-      return { destination: asString(r.destination, 'host_route.destination'), nexthop: asString(r.nexthop, 'host_route.nexthop') };
-    }),
+    dns_nameservers: subnet.dns_nameservers ?? [],
+    host_routes: (subnet.host_routes ?? []).map(({ destination, nexthop }) => ({ destination, nexthop })),
     ipv6_address_mode: optionalString(subnet.ipv6_address_mode),
     ipv6_ra_mode: optionalString(subnet.ipv6_ra_mode),
   };
 }
 
-export function parseNetwork(value: unknown): DhcpNetwork {
-  const network = asObject(value, 'network');
+export function toDhcpNetwork(network: WireNetwork): DhcpNetwork {
   return {
-    id: asString(network.id, 'network.id'),
-    project_id: typeof network.project_id === 'string' ? network.project_id : String(network.tenant_id ?? ''),
+    id: network.id,
+    project_id: network.project_id ?? network.tenant_id ?? '',
     mtu: typeof network.mtu === 'number' && network.mtu > 0 ? network.mtu : 0,
-    subnets: asList(network.subnets).map(parseSubnet),
-    ports: asList(network.ports).map(parsePort),
+    subnets: network.subnets.map(toDhcpSubnet),
+    ports: network.ports.map(toDhcpPort),
   };
 }
 
-export function parseNetworks(value: unknown): DhcpNetwork[] {
-  if (!Array.isArray(value)) throw new BadServerData('get_active_networks_info did not return a list');
-  return value.map(parseNetwork);
-}
+/** A network from anywhere (a test's fixture), checked against the contract first. */
+export const parseNetwork = (value: unknown): DhcpNetwork => toDhcpNetwork(conform(WireNetwork, value, 'network'));
+
+/** A port from anywhere (a test's fixture), checked against the contract first. */
+export const parsePort = (value: unknown): DhcpPort => toDhcpPort(conform(WirePort, value, 'port'));
 
 /** The subnets dnsmasq serves. */
 export const dhcpSubnets = (network: DhcpNetwork): DhcpSubnet[] => network.subnets.filter((subnet) => subnet.enable_dhcp);

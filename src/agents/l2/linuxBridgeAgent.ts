@@ -24,10 +24,10 @@ import type { Logger } from 'pino';
 import type { FdbEntry, IpRoute, Link, NeighEntry } from '../../host/ip.js';
 import { LinkMonitor } from '../../host/linkMonitor.js';
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
-import { PLUGIN } from '../../rpc/topics.js';
+import { clientOf, type ContractClient, l2PluginApi } from '../../rpc/contract/index.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
-import { type BoundDevice, type DeviceDetails, parseDetailsAnswer } from './deviceDetails.js';
+import { type BoundDevice, type DeviceDetails, toDetailsAnswer } from './deviceDetails.js';
 import { desiredState, type DesiredState } from './desiredState.js';
 import { FdbTable } from './fdbTable.js';
 import { serveAgentNotifications } from './notifications.js';
@@ -55,12 +55,6 @@ export interface PassResult {
   readonly devicesDown: readonly string[];
 }
 
-/** A list of strings in an RPC answer (which is `unknown` data from the server). */
-function stringsAt(answer: unknown, key: string): string[] {
-  const value = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>)[key] : undefined;
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
 export class LinuxBridgeAgent {
   readonly agentId: string;
   /** Each tap's answer from the server, while the tap is present. */
@@ -79,7 +73,8 @@ export class LinuxBridgeAgent {
   private readonly reconciler: Reconciler;
   private readonly reporter: StateReporter;
   private readonly monitor: LinkMonitor | undefined;
-  private handles: ServeHandle[] = [];
+  private handle: ServeHandle | undefined;
+  private readonly server: ContractClient<typeof l2PluginApi.methods>;
   private deviceCount = 0;
   lastPass: PassResult | undefined;
   /** The details the last pass planned with (a dry run keeps them out of `known`). */
@@ -95,6 +90,7 @@ export class LinuxBridgeAgent {
     options: LinuxBridgeAgentOptions = {},
   ) {
     this.agentId = `lb-${settings.host}`;
+    this.server = clientOf(bus, l2PluginApi);
     this.fdb = settings.vxlan?.l2Population ? new FdbTable(settings.vxlan.localIp) : undefined;
     this.reconciler = new Reconciler({
       name: 'linuxbridge',
@@ -146,7 +142,7 @@ export class LinuxBridgeAgent {
   }
 
   async start(): Promise<void> {
-    this.handles = await serveAgentNotifications(this.bus, this.settings.host, {
+    this.handle = await serveAgentNotifications(this.bus, this.settings.host, {
       portUpdate: (portId) => this.markDirty([tapName(portId)]),
       portDelete: (portId) => this.release([tapName(portId)]),
       networkUpdate: (networkId) => this.markDirty(this.tapsOfNetwork(networkId)),
@@ -176,8 +172,8 @@ export class LinuxBridgeAgent {
   async stop(): Promise<void> {
     this.monitor?.stop();
     this.reporter.stop();
-    await Promise.all(this.handles.map((handle) => handle.stop()));
-    this.handles = [];
+    await this.handle?.stop();
+    this.handle = undefined;
     await this.reconciler.stop();
   }
 
@@ -194,7 +190,7 @@ export class LinuxBridgeAgent {
     const up = devicesUp.filter(settled);
     const down = devicesDown.filter(settled);
     if (up.length > 0 || down.length > 0) {
-      await this.bus.call(PLUGIN, 'update_device_list', { devices_up: up, devices_down: down, agent_id: this.agentId, host: this.settings.host, refresh_tunnels: false });
+      await this.server.call('update_device_list', { devices_up: up, devices_down: down, agent_id: this.agentId, host: this.settings.host, refresh_tunnels: false });
     }
     return planLines(plan);
   }
@@ -307,8 +303,8 @@ export class LinuxBridgeAgent {
     const failed = new Set<string>();
     if (devices.length === 0) return { fetched: [], failed };
     for (const device of devices) this.dirty.delete(device);
-    const answer = parseDetailsAnswer(
-      await this.bus.call(PLUGIN, 'get_devices_details_list_and_failed_devices', { devices, agent_id: this.agentId, host: this.settings.host }),
+    const answer = toDetailsAnswer(
+      await this.server.call('get_devices_details_list_and_failed_devices', { devices: [...devices], agent_id: this.agentId, host: this.settings.host }),
     );
     const answered = new Set(answer.devices.map((d) => d.device));
     for (const device of [...answer.failed, ...devices.filter((d) => !answered.has(d))]) failed.add(device);
@@ -365,7 +361,7 @@ export class LinuxBridgeAgent {
     const devicesDown = [...this.pendingDown];
     if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown };
     const refresh = this.refreshTunnels;
-    const answer = await this.bus.call(PLUGIN, 'update_device_list', {
+    const answer = await this.server.call('update_device_list', {
       devices_up: devicesUp,
       devices_down: devicesDown,
       agent_id: this.agentId,
@@ -373,8 +369,8 @@ export class LinuxBridgeAgent {
       refresh_tunnels: refresh,
     });
     // A failed call leaves everything pending for the next pass; devices the server failed on stay pending too.
-    const failedUp = new Set(stringsAt(answer, 'failed_devices_up'));
-    const failedDown = new Set(stringsAt(answer, 'failed_devices_down'));
+    const failedUp = new Set(answer.failed_devices_up);
+    const failedDown = new Set(answer.failed_devices_down);
     if (refresh && devicesUp.some((device) => !failedUp.has(device))) this.refreshTunnels = false;
     for (const device of devicesUp) {
       if (failedUp.has(device)) continue;

@@ -2,14 +2,15 @@
  * Which instance sent a request: the port that has the client's address on
  * the network the proxy serves (or on a network of the router's
  * interfaces), asked of the server over RPC (MetadataPluginAPI.get_ports on
- * q-plugin). The instance is the port's device_id, its project the port's.
+ * q-plugin, src/rpc/contract/metadata.ts). The instance is the port's
+ * device_id, its project the port's.
  *
  * Answers are kept briefly (Neutron's in-memory cache: 5 s) and a question
  * already in flight is shared, so a VM's burst of metadata requests at boot
  * costs one RPC call. Only answers are kept, never failures.
  */
 import type { Bus } from '../../rpc/bus.js';
-import { PLUGIN } from '../../rpc/topics.js';
+import { clientOf, type ContractClient, metadataApi, type MetadataPort } from '../../rpc/contract/index.js';
 import type { ClientAddress } from './clientAddress.js';
 
 /** neutron_lib's ROUTER_INTERFACE_OWNERS. */
@@ -31,26 +32,25 @@ interface PortFacts {
   readonly project_id: string;
 }
 
-/** What get_ports answers is data from another process: keep the ports that have what we need. */
-function portsOf(answer: unknown): PortFacts[] {
-  if (!Array.isArray(answer)) throw new Error(`get_ports answered ${typeof answer}, not a list of ports`);
-  return answer.flatMap((item): PortFacts[] => {
-    if (typeof item !== 'object' || item === null) return [];
-    const port = item as Record<string, unknown>;
+/** The ports get_ports answered (checked by the contract) that name their project. */
+function portsOf(answer: readonly MetadataPort[]): PortFacts[] {
+  return answer.flatMap((port): PortFacts[] => {
     const project = port.project_id ?? port.tenant_id;
-    if (typeof port.device_id !== 'string' || typeof port.network_id !== 'string' || typeof project !== 'string') return [];
-    return [{ device_id: port.device_id, network_id: port.network_id, project_id: project }];
+    return project === undefined ? [] : [{ device_id: port.device_id, network_id: port.network_id, project_id: project }];
   });
 }
 
 export class InstanceLookup {
-  private readonly cache = new Map<string, { readonly until: number; readonly answer: Promise<unknown> }>();
+  private readonly cache = new Map<string, { readonly until: number; readonly answer: Promise<MetadataPort[]> }>();
+  private readonly server: ContractClient<typeof metadataApi.methods>;
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly ttlMs: number,
     private readonly rpcTimeoutMs = 30_000,
-  ) {}
+  ) {
+    this.server = clientOf(bus, metadataApi);
+  }
 
   /**
    * The instance behind `client` on `owner`'s network(s); undefined when no
@@ -75,12 +75,12 @@ export class InstanceLookup {
     return [...new Set(ports.map((port) => port.network_id))];
   }
 
-  private getPorts(filters: Record<string, unknown>, fresh: boolean): Promise<unknown> {
+  private getPorts(filters: Record<string, unknown>, fresh: boolean): Promise<MetadataPort[]> {
     const key = JSON.stringify(filters);
     const now = Date.now();
     const kept = this.cache.get(key);
     if (!fresh && kept !== undefined && kept.until > now) return kept.answer;
-    const answer = this.bus.call(PLUGIN, 'get_ports', { filters }, { timeoutMs: this.rpcTimeoutMs });
+    const answer = this.server.call('get_ports', { filters }, { timeoutMs: this.rpcTimeoutMs });
     if (this.ttlMs > 0) {
       this.sweep(now);
       this.cache.set(key, { until: now + this.ttlMs, answer });

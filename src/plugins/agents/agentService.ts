@@ -13,6 +13,7 @@ import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { AgentsTable, Db } from '../../db/schema.js';
+import type { AgentState, ReportResult } from '../../rpc/contract/index.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { type FilterCondition, listRows } from '../core/listRows.js';
 import { storedRows } from '../core/storedRows.js';
@@ -24,18 +25,8 @@ const AZ_RESOURCE: Readonly<Record<string, string>> = { 'DHCP agent': 'network',
 
 export const AgentNotFound = notFoundError(agents.notFound);
 
-/** What an agent sends in report_state. */
-export interface AgentState {
-  readonly agent_type: string;
-  readonly binary: string;
-  readonly host: string;
-  readonly topic: string;
-  readonly configurations?: Readonly<Record<string, unknown>>;
-  readonly availability_zone?: string;
-  readonly start_flag?: boolean;
-}
-
-export type ReportResult = 'new' | 'alive' | 'revived';
+/** What an agent sends in report_state, and what the server answers: the RPC contract's. */
+export type { AgentState, ReportResult };
 
 /** The columns of agents with the extensions that add to them, as the list query uses them. */
 const agentTable = storedRows(composeApi([], [agent, availabilityZone]).resource('agents')).spec;

@@ -1,7 +1,8 @@
 /**
  * Tells the DHCP agents what changed on the networks they serve, as
  * Neutron's DhcpAgentNotifyAPI does
- * (neutron/api/rpc/agentnotifiers/dhcp_rpc_agent_api.py): a cast on topic
+ * (neutron/api/rpc/agentnotifiers/dhcp_rpc_agent_api.py; the methods and
+ * payloads are the contract's, src/rpc/contract/dhcpAgent.ts): a cast on topic
  * `dhcp_agent` to server = the agent's host (queue `dhcp_agent.<host>`),
  * one argument `payload`, only to the admin-up agents bound to the network:
  *
@@ -35,7 +36,8 @@
 import type { RequestContext } from '../../common/context.js';
 import type { Db } from '../../db/schema.js';
 import type { Bus, RpcContext, RpcLogger } from '../../rpc/bus.js';
-import { DHCP_AGENT, type DhcpAgentMethod } from '../../rpc/topics.js';
+import { type ArgsOf, clientOf, type ContractClient, conform, dhcpAgentApi, type DhcpAgentMethod } from '../../rpc/contract/index.js';
+import { DHCP_AGENT } from '../../rpc/topics.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
 import { onlyStatusChanged } from '../ml2/rpc/portStatus.js';
@@ -68,7 +70,15 @@ const rpcContext = (ctx: RequestContext): RpcContext => ({
   isAdmin: ctx.isAdmin,
 });
 
+type DhcpAgentMethods = typeof dhcpAgentApi.methods;
+
 const INTERNAL: RpcContext = { requestId: 'req-dhcp-scheduler', isAdmin: true };
+
+/** A notification's arguments as the contract types them; the API objects in `payload` are checked (a mismatch is a server bug, logged). */
+function argsOf<K extends DhcpAgentMethod>(method: K, payload: Record<string, unknown>): ArgsOf<DhcpAgentMethods[K]> {
+  const methods: DhcpAgentMethods = dhcpAgentApi.methods;
+  return conform<DhcpAgentMethods[K]['args']>(methods[method].args, { payload }, `${method} arguments`);
+}
 
 /** A notification for one network. */
 type Notification =
@@ -95,14 +105,17 @@ export class DhcpAgentNotifier {
   private readonly running = new Map<string, Promise<void>>();
   /** Who hosted a network being deleted, read before its bindings go with it; keyed by the event's object. */
   private readonly hostsOfDeleted = new WeakMap<object, DhcpAgentRow[]>();
+  private readonly agents: ContractClient<DhcpAgentMethods>;
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly scheduler: DhcpScheduler,
     private readonly log: RpcLogger,
     private readonly options: DhcpNotifierOptions,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.agents = clientOf(bus, dhcpAgentApi);
+  }
 
   /** Subscribes to the core plugin's after_* events (and network.precommit_delete, to remember the hosts). */
   install(deps: CoreDeps): void {
@@ -148,7 +161,7 @@ export class DhcpAgentNotifier {
     return this.enqueue(networkId, {
       kind: 'direct',
       run: async () => {
-        if (hosts === undefined) await this.bus.fanout(DHCP_AGENT, 'network_delete_end', { payload }, { context: rpcContext(ctx) });
+        if (hosts === undefined) await this.agents.fanout('network_delete_end', argsOf('network_delete_end', payload), { context: rpcContext(ctx) });
         else await this.castTo(rpcContext(ctx), this.enabled(hosts, networkId, 'network_delete_end'), 'network_delete_end', payload);
       },
     });
@@ -284,11 +297,13 @@ export class DhcpAgentNotifier {
     return enabled;
   }
 
-  private async castTo(context: RpcContext, agents: readonly DhcpAgentRow[], method: DhcpAgentMethod, payload: Record<string, unknown>): Promise<void> {
+  private async castTo<K extends DhcpAgentMethod>(context: RpcContext, agents: readonly DhcpAgentRow[], method: K, payload: Record<string, unknown>): Promise<void> {
+    if (agents.length === 0) return;
+    const args = argsOf(method, payload);
     for (const agent of agents) {
       const topic = agent.topic !== '' && agent.topic !== 'N/A' ? agent.topic : DHCP_AGENT;
       try {
-        await this.bus.cast(topic, method, { payload }, { server: agent.host, context });
+        await this.agents.cast(method, args, { topic, server: agent.host, context });
       } catch (err) {
         this.log.error({ err, method, host: agent.host }, 'cannot notify the DHCP agent');
       }

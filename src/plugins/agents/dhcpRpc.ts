@@ -1,45 +1,36 @@
 /**
  * The server's end of the DHCP agents' RPC, served on topic `q-plugin`
- * (Neutron's DhcpRpcCallback, neutron/api/rpc/handlers/dhcp_rpc.py; the
- * agent's side is DhcpPluginApi in neutron/agent/dhcp/agent.py). Arguments
- * are oslo kwargs; every call runs as an admin. The shapes, which our DHCP
- * agent consumes:
+ * (Neutron's DhcpRpcCallback, neutron/api/rpc/handlers/dhcp_rpc.py). The
+ * methods, their arguments and results are the contract's
+ * (src/rpc/contract/dhcpPlugin.ts); the server's side of each:
  *
- *   get_active_networks_info {host, enable_dhcp_filter?: true}
- *     -> [DhcpNetwork]: the admin-up networks bound to the (admin-up) DHCP
- *        agent on `host`, after scheduling to it the networks that lack
+ *   get_active_networks_info  the admin-up networks bound to the (admin-up)
+ *        DHCP agent on `host`, after scheduling to it the networks that lack
  *        agents (network_auto_schedule). Subnets are only those with
  *        enable_dhcp unless enable_dhcp_filter is false.
- *   get_network_info {network_id, host}
- *     -> DhcpNetwork with every subnet of the network, or null when it is gone
- *   create_dhcp_port {port: {"port": {network_id, tenant_id, device_id,
- *                     fixed_ips: [{subnet_id}], name?, admin_state_up?, mac_address?}}, host}
- *     -> Port, or null when the network or a subnet went away meanwhile;
- *        device_owner is set to network:dhcp and binding:host_id to `host`;
- *        a full subnet fails with IpAddressGenerationFailure (RpcRemoteError)
- *   update_dhcp_port {port_id, port: {"port": {network_id, ...changes}}, host}
- *     -> Port; null when the port is gone or belongs to another agent
- *        (device_id neither `reserved_dhcp_port` nor dhcpDeviceId(network, host));
- *        NetworkNotFound when the agent on `host` does not serve the network
- *   release_dhcp_port {network_id, device_id, host} -> null (the agent's ports there are deleted)
- *   get_dhcp_port {port_id} -> Port (PortNotFound)
- *   dhcp_ready_on_ports {port_ids} -> null (accepted; Nucleon has no provisioning blocks yet)
- *   get_networks {filters?: {attr: [values]}, fields?: [names]} -> [Network]
+ *   get_network_info          every subnet of the network; null when it is gone
+ *   create_dhcp_port          device_owner network:dhcp and binding:host_id
+ *        `host` are set; null when the network or a subnet went away
+ *        meanwhile; a full subnet fails with IpAddressGenerationFailure
+ *   update_dhcp_port          null when the port is gone or belongs to another
+ *        agent (device_id neither `reserved_dhcp_port` nor dhcpDeviceId(network,
+ *        host)); NetworkNotFound when the agent on `host` does not serve the network
+ *   release_dhcp_port         the agent's ports on the network are deleted
+ *   get_dhcp_port             PortNotFound when gone
+ *   dhcp_ready_on_ports       accepted (Nucleon has no provisioning blocks yet)
+ *   get_networks              filters and fields as the API's
  *
- *   DhcpNetwork = Network (as an admin sees it in the API: id, name,
- *                 project_id, admin_state_up, mtu, provider:*, dns_domain, ...)
- *                 with `subnets`: [Subnet] sorted by id (the agent numbers its
- *                 dnsmasq tags by position), `non_local_subnets`: [] (no routed
- *                 networks yet), `ports`: [Port] (every port of the network)
- *   Network, Subnet, Port = the API objects, every attribute, admin view.
+ * Networks carry `non_local_subnets: []` (no routed networks yet).
  */
 import { adminContext, type RequestContext } from '../../common/context.js';
-import { BadRequest, NetworkNotFound, NeutronError } from '../../common/errors.js';
-import type { HandlerContext, RpcArgs, RpcHandlers, RpcLogger } from '../../rpc/bus.js';
+import { NetworkNotFound, NeutronError } from '../../common/errors.js';
+import type { HandlerContext, RpcLogger } from '../../rpc/bus.js';
+import { conform, DhcpNetwork, DhcpPort, type HandlersOf, type dhcpPluginApi } from '../../rpc/contract/index.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { AGENT_TYPE } from './agentTypes.js';
 import { DEVICE_ID_RESERVED_DHCP_PORT, DEVICE_OWNER_DHCP, dhcpDeviceId } from './dhcpPorts.js';
 import type { DhcpScheduler } from './dhcpScheduler.js';
+import type { ReportHandlers } from './stateReports.js';
 
 export interface DhcpRpcDeps {
   readonly scheduler: DhcpScheduler;
@@ -54,18 +45,12 @@ export interface DhcpRpcDeps {
   readonly autoSchedule: boolean;
 }
 
-const text = (value: unknown, name: string): string => {
-  if (typeof value !== 'string' || value === '') throw new BadRequest(`${name} must be a non-empty string`);
-  return value;
-};
+export type DhcpRpcHandlers = HandlersOf<typeof dhcpPluginApi.methods>;
 
-const object = (value: unknown, name: string): Record<string, unknown> => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequest(`${name} must be an object`);
-  return value as Record<string, unknown>;
-};
-
-/** `{"port": {...}}`, as DhcpPluginApi sends it. */
-const portOf = (args: RpcArgs): Record<string, unknown> => object(object(args.port, 'port').port, 'port.port');
+/** What the API presents, as the contract types it (a mismatch is a server bug, answered as an error). */
+const asPort = (port: ApiObject): DhcpPort => conform(DhcpPort, port, 'port');
+const asNetwork = (network: ApiObject): DhcpNetwork => conform(DhcpNetwork, network, 'network');
+const orNull = <T, R>(value: T | null, as: (value: T) => R): R | null => (value === null ? null : as(value));
 
 const query = (filters: [string, readonly unknown[]][], byId = false): ListRequest => ({
   filters: new Map(filters),
@@ -88,7 +73,7 @@ function groupByNetwork(objects: readonly ApiObject[]): Map<string, ApiObject[]>
   return grouped;
 }
 
-export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
+export function dhcpRpcHandlers(deps: DhcpRpcDeps): DhcpRpcHandlers {
   const ctxOf = (handler: HandlerContext): RequestContext => adminContext(handler.context.requestId);
 
   /** The networks with their subnets and ports in place of subnet ids. */
@@ -110,15 +95,18 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
   }
 
   /** Neutron's _port_action: a vanished network or subnet is no error, a full subnet is (unless the subnet vanished). */
-  async function portAction(ctx: RequestContext, port: Record<string, unknown>, action: () => Promise<ApiObject>): Promise<ApiObject | null> {
+  async function portAction(
+    ctx: RequestContext,
+    port: { readonly fixed_ips?: readonly { readonly subnet_id: string }[] },
+    action: () => Promise<ApiObject>,
+  ): Promise<DhcpPort | null> {
     try {
-      return await action();
+      return asPort(await action());
     } catch (err) {
       if (isType(err, ...VANISHED)) return null;
       if (isType(err, 'IpAddressGenerationFailure')) {
-        const [first] = Array.isArray(port.fixed_ips) ? (port.fixed_ips as unknown[]) : [];
-        const subnetId = typeof first === 'object' && first !== null ? (first as Record<string, unknown>).subnet_id : undefined;
-        if (typeof subnetId === 'string') {
+        const subnetId = port.fixed_ips?.[0]?.subnet_id;
+        if (subnetId !== undefined) {
           const exists = await deps.subnets.show(ctx, subnetId).then(
             () => true,
             () => false,
@@ -133,19 +121,19 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
   return {
     get_active_networks_info: async (args, handler) => {
       const ctx = ctxOf(handler);
-      const host = text(args.host, 'host');
+      const { host } = args;
       if (deps.autoSchedule) await deps.scheduler.autoScheduleNetworks(host);
       const agent = await deps.scheduler.dhcpAgentOnHost(host);
       if (!agent || agent.admin_state_up !== 1) return [];
       const networkIds = await deps.scheduler.networksOf(agent.id);
       if (networkIds.length === 0) return [];
       const networks = await deps.networks.list(ctx, query([['id', networkIds], ['admin_state_up', [true]]], true));
-      return withSubnetsAndPorts(ctx, networks, args.enable_dhcp_filter !== false);
+      return (await withSubnetsAndPorts(ctx, networks, args.enable_dhcp_filter !== false)).map(asNetwork);
     },
 
     get_network_info: async (args, handler) => {
       const ctx = ctxOf(handler);
-      const networkId = text(args.network_id, 'network_id');
+      const networkId = args.network_id;
       let network: ApiObject;
       try {
         network = await deps.networks.show(ctx, networkId);
@@ -154,13 +142,13 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
         throw err;
       }
       const [withDetails] = await withSubnetsAndPorts(ctx, [network], false);
-      return withDetails ?? null;
+      return orNull(withDetails ?? null, asNetwork);
     },
 
     create_dhcp_port: async (args, handler) => {
       const ctx = ctxOf(handler);
-      const host = text(args.host, 'host');
-      const port = { ...portOf(args), device_owner: DEVICE_OWNER_DHCP, 'binding:host_id': host };
+      const { host } = args;
+      const port = { ...args.port.port, device_owner: DEVICE_OWNER_DHCP, 'binding:host_id': host };
       return portAction(ctx, port, async () => {
         const create = deps.ports.create;
         if (!create) throw new Error('the port plugin cannot create ports');
@@ -171,10 +159,8 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
 
     update_dhcp_port: async (args, handler) => {
       const ctx = ctxOf(handler);
-      const host = text(args.host, 'host');
-      const portId = text(args.port_id, 'port_id');
-      const { network_id: networkIdValue, id: _id, ...changes } = portOf(args);
-      const networkId = text(networkIdValue, 'port.network_id');
+      const { host, port_id: portId } = args;
+      const { network_id: networkId, id: _id, ...changes } = args.port.port;
       let current: ApiObject;
       try {
         current = await deps.ports.show(ctx, portId);
@@ -192,8 +178,7 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
 
     release_dhcp_port: async (args, handler) => {
       const ctx = ctxOf(handler);
-      const networkId = text(args.network_id, 'network_id');
-      const deviceId = text(args.device_id, 'device_id');
+      const { network_id: networkId, device_id: deviceId } = args;
       const ports = await deps.ports.list(ctx, query([['network_id', [networkId]], ['device_id', [deviceId]]]));
       for (const port of ports) {
         try {
@@ -205,18 +190,14 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
       return null;
     },
 
-    get_dhcp_port: async (args, handler) => deps.ports.show(ctxOf(handler), text(args.port_id, 'port_id')),
+    get_dhcp_port: async (args, handler) => asPort(await deps.ports.show(ctxOf(handler), args.port_id)),
 
-    dhcp_ready_on_ports: async (args) => {
-      if (!Array.isArray(args.port_ids)) throw new BadRequest('port_ids must be a list');
-      return null;
-    },
+    dhcp_ready_on_ports: async () => null,
 
     get_networks: async (args, handler) => {
-      const filters = args.filters === undefined || args.filters === null ? {} : object(args.filters, 'filters');
-      const entries = Object.entries(filters).map(([key, values]): [string, unknown[]] => [key, Array.isArray(values) ? values : [values]]);
+      const entries = Object.entries(args.filters ?? {}).map(([key, values]): [string, unknown[]] => [key, Array.isArray(values) ? values : [values]]);
       const networks = await deps.networks.list(ctxOf(handler), query(entries));
-      const fields = Array.isArray(args.fields) ? args.fields.filter((f): f is string => typeof f === 'string') : [];
+      const fields = args.fields ?? [];
       if (fields.length === 0) return networks;
       return networks.map((n) => Object.fromEntries(fields.filter((f) => f in n).map((f) => [f, n[f]])));
     },
@@ -229,17 +210,16 @@ export function dhcpRpcHandlers(deps: DhcpRpcDeps): RpcHandlers {
  * network_auto_schedule: the networks that lack agents go to it before it
  * asks for them. A failure there is logged; the report still succeeds.
  */
-export function scheduleOnDhcpReports(reports: RpcHandlers, scheduler: DhcpScheduler, log: RpcLogger): RpcHandlers {
+export function scheduleOnDhcpReports(reports: ReportHandlers, scheduler: DhcpScheduler, log: RpcLogger): ReportHandlers {
   const report = reports.report_state;
-  if (!report) return reports;
   return {
     ...reports,
     report_state: async (args, handler) => {
       const result = await report(args, handler);
-      const state = args.agent_state as Record<string, unknown>; // report_state has checked it
+      const state = args.agent_state;
       if (state.agent_type === AGENT_TYPE.dhcp && (result === 'new' || result === 'revived' || state.start_flag === true)) {
         try {
-          await scheduler.autoScheduleNetworks(String(state.host));
+          await scheduler.autoScheduleNetworks(state.host);
         } catch (err) {
           log.error({ err, host: state.host }, 'cannot schedule networks to the DHCP agent');
         }

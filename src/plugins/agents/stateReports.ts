@@ -1,34 +1,16 @@
-/** The server's end of report_state (topic q-reports-plugin): agents' heartbeats. */
-import { BadRequest } from '../../common/errors.js';
-import type { RpcHandlers } from '../../rpc/bus.js';
-import type { AgentService, AgentState } from './agentService.js';
+/** The server's end of report_state (topic q-reports-plugin, contract/reports.ts): agents' heartbeats. */
+import { AgentState, conform, type HandlersOf, type reportsApi } from '../../rpc/contract/index.js';
+import type { AgentService } from './agentService.js';
 
-const text = (value: unknown, name: string): string => {
-  if (typeof value !== 'string' || value === '') throw new BadRequest(`agent_state.${name} must be a non-empty string`);
-  return value;
-};
+export type ReportHandlers = HandlersOf<typeof reportsApi.methods>;
 
-/** Checks what an agent sent; the bus gives the caller a typed error when it is malformed. */
+/** An agent_state as the contract checks it, e.g. one written by a test; throws naming what is wrong. */
 export function parseAgentState(raw: unknown): AgentState {
-  if (!raw || typeof raw !== 'object') throw new BadRequest('agent_state must be an object');
-  const state = raw as Record<string, unknown>;
-  const configurations = state.configurations ?? {};
-  if (typeof configurations !== 'object' || configurations === null || Array.isArray(configurations)) {
-    throw new BadRequest('agent_state.configurations must be an object');
-  }
-  return {
-    agent_type: text(state.agent_type, 'agent_type'),
-    binary: text(state.binary, 'binary'),
-    host: text(state.host, 'host'),
-    topic: text(state.topic, 'topic'),
-    configurations: configurations as Record<string, unknown>,
-    ...(typeof state.availability_zone === 'string' ? { availability_zone: state.availability_zone } : {}),
-    ...(state.start_flag === true ? { start_flag: true } : {}),
-  };
+  return conform(AgentState, raw, 'agent_state');
 }
 
-export function stateReportHandlers(agents: AgentService): RpcHandlers {
+export function stateReportHandlers(agents: AgentService): ReportHandlers {
   return {
-    report_state: async (args) => agents.reportState(parseAgentState(args.agent_state)),
+    report_state: async ({ agent_state }) => agents.reportState(agent_state),
   };
 }

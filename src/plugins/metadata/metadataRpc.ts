@@ -1,10 +1,8 @@
 /**
  * The server's end of the metadata agent's RPC, served on topic `q-plugin`
  * (Neutron's MetadataRpcCallback, neutron/api/rpc/handlers/metadata_rpc.py;
- * the agent's side is MetadataPluginAPI in neutron/agent/metadata/agent.py):
- *
- *   get_ports {filters: {attr: [values], fixed_ips?: {ip_address?: [..], subnet_id?: [..]}}}
- *     -> [Port], every attribute, as an admin sees it
+ * the method and its shapes are the contract's, src/rpc/contract/metadata.ts):
+ * get_ports lists ports with every attribute, as an admin sees them.
  *
  * The agent asks "which port on network N (or on the networks of router R's
  * interfaces) has address A", so the call runs with an admin context: the
@@ -12,8 +10,8 @@
  */
 import { adminContext } from '../../common/context.js';
 import { BadRequest } from '../../common/errors.js';
-import type { RpcHandlers } from '../../rpc/bus.js';
-import type { Collection } from '../collection.js';
+import { conform, endpoint, type Endpoint, metadataApi, MetadataPort } from '../../rpc/contract/index.js';
+import type { ApiObject, Collection } from '../collection.js';
 
 const FIXED_IP_KEYS = ['ip_address', 'subnet_id', 'ip_address_substr'];
 
@@ -34,19 +32,21 @@ function fixedIpFilter(value: unknown): string[] {
   return asList(value).map(String);
 }
 
-export function metadataRpcHandlers(ports: Collection): RpcHandlers {
-  return {
+/** A port as the API presents it, as the contract types it (a mismatch is a server bug, answered as an error). */
+const asPort = (port: ApiObject): MetadataPort => conform(MetadataPort, port, 'port');
+
+export function metadataEndpoint(ports: Collection): Endpoint {
+  return endpoint(metadataApi, {
     get_ports: async (args, handler) => {
-      const filters = args.filters ?? {};
-      if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) throw new BadRequest('filters must be an object');
       const plain: [string, unknown[]][] = [];
       let fixedIps: string[] = [];
-      for (const [key, value] of Object.entries(filters)) {
+      for (const [key, value] of Object.entries(args.filters ?? {})) {
         if (key === 'fixed_ips') fixedIps = fixedIpFilter(value);
         else plain.push([key, asList(value)]);
       }
       if (fixedIps.length > 0) plain.push(['fixed_ips', fixedIps]);
-      return ports.list(adminContext(handler.context.requestId), { filters: new Map(plain), sorts: [] });
+      const found = await ports.list(adminContext(handler.context.requestId), { filters: new Map(plain), sorts: [] });
+      return found.map(asPort);
     },
-  };
+  });
 }

@@ -11,15 +11,15 @@
  *   network_update  {network}   when MTU or admin_state_up changed
  *   network_delete  {network_id}
  *
- * On q-agent-notifier-<resource>-<operation> (topics.ts AGENT_NOTIFIER).
- * Sent after commit; a bus failure is logged, never fails the request
+ * On q-agent-notifier-<resource>-<operation>, as the contract says
+ * (src/rpc/contract/l2Agent.ts). Sent after commit; a bus failure is logged, never fails the request
  * (agents resync on their own). Port creates send nothing, as in Neutron:
  * the agent finds the new tap by itself.
  */
 import type { Db } from '../../db/schema.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Bus } from '../../rpc/bus.js';
-import { AGENT_NOTIFIER } from '../../rpc/topics.js';
+import { type ArgsOf, clientOf, type ContractClient, conform, l2AgentApi, WithId } from '../../rpc/contract/index.js';
 import type { ApiObject } from '../collection.js';
 import type { CoreEvents } from '../core/events.js';
 import { bindingOf, boundSegment } from './boundSegment.js';
@@ -47,39 +47,48 @@ const NETWORK_ATTRIBUTES_AGENTS_WIRE = ['mtu', 'admin_state_up'];
 const changed = (original: ApiObject, current: ApiObject, keys: readonly string[]): boolean =>
   keys.some((key) => JSON.stringify(original[key]) !== JSON.stringify(current[key]));
 
+type Methods = typeof l2AgentApi.methods;
+
+/** The API object with the id the agents read, as the contract types it. */
+const withId = (object: ApiObject): { id: string } & ApiObject => conform(WithId, object, 'notified object');
+
 export class AgentNotifier {
+  private readonly agents: ContractClient<Methods>;
+
   constructor(
     private readonly db: Db,
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly log: AgentNotifierLogger,
-  ) {}
+  ) {
+    this.agents = clientOf(bus, l2AgentApi);
+  }
 
   subscribe(events: EventBus<CoreEvents>): void {
     events.on('port.after_update', ({ original, current }) =>
       original && changed(original, current, PORT_ATTRIBUTES_AGENTS_WIRE) ? this.portUpdate(current) : undefined,
     );
-    events.on('port.after_delete', ({ current }) => this.send(AGENT_NOTIFIER.portDelete, 'port_delete', { port_id: current.id }));
+    events.on('port.after_delete', ({ current }) => this.send('port_delete', () => ({ port_id: withId(current).id })));
     events.on('network.after_update', ({ original, current }) =>
-      original && changed(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send(AGENT_NOTIFIER.networkUpdate, 'network_update', { network: current }) : undefined,
+      original && changed(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send('network_update', () => ({ network: withId(current) })) : undefined,
     );
-    events.on('network.after_delete', ({ current }) => this.send(AGENT_NOTIFIER.networkDelete, 'network_delete', { network_id: current.id }));
+    events.on('network.after_delete', ({ current }) => this.send('network_delete', () => ({ network_id: withId(current).id })));
   }
 
   private async portUpdate(port: ApiObject): Promise<void> {
     const segment = await boundSegment(this.db, bindingOf(port));
-    await this.send(AGENT_NOTIFIER.portUpdate, 'port_update', {
-      port,
+    await this.send('port_update', () => ({
+      port: withId(port),
       network_type: segment?.networkType ?? null,
       segmentation_id: segment?.segmentationId ?? null,
       physical_network: segment?.physicalNetwork ?? null,
-    });
+    }));
   }
 
-  private async send(topic: string, method: string, args: Record<string, unknown>): Promise<void> {
+  private async send<K extends keyof Methods>(method: K, args: () => ArgsOf<Methods[K]>): Promise<void> {
     try {
-      await this.bus.fanout(topic, method, args);
+      await this.agents.fanout(method, args());
     } catch (err) {
-      this.log.warn({ err, topic, method }, 'could not notify the L2 agents');
+      this.log.warn({ err, topic: l2AgentApi.methods[method].topic, method }, 'could not notify the L2 agents');
     }
   }
 }

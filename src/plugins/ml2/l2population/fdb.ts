@@ -1,33 +1,21 @@
 /**
- * The forwarding entries l2population sends to L2 agents, as Neutron spells
- * them on the wire (neutron/plugins/ml2/drivers/l2pop/mech_driver.py):
- *
- *   {"<network id>": {"segment_id": 1001, "network_type": "vxlan",
- *                     "ports": {"<agent tunneling_ip>": [["fa:16:3e:..", "10.0.0.5"], ...]}}}
- *
- * The flooding entry ["00:00:00:00:00:00", "0.0.0.0"] in a VTEP's list means
+ * The forwarding entries l2population sends to L2 agents, in the contract's
+ * wire shape (src/rpc/contract/l2population.ts, as Neutron's
+ * neutron/plugins/ml2/drivers/l2pop/mech_driver.py spells them). The flooding entry ["00:00:00:00:00:00", "0.0.0.0"] in a VTEP's list means
  * "send broadcast and unknown traffic of this network there too": a host
  * gets it from the others when its first port on the network goes up, and
  * loses it when its last one goes down. Pure functions; the service that
  * reads the database and sends them is l2population.ts.
  */
+import type { FdbEntries, FdbEntry, IpChanges } from '../../../rpc/contract/index.js';
 import type { Segment } from '../segment.js';
 
-export type FdbEntry = readonly [mac: string, ip: string];
+export type { FdbEntry };
 
 export const FLOODING_ENTRY: FdbEntry = ['00:00:00:00:00:00', '0.0.0.0'];
 
 /** The segment types l2population handles: overlays, where the server knows every VTEP. */
 export const TUNNEL_TYPES: readonly string[] = ['vxlan', 'gre', 'geneve'];
-
-export interface NetworkFdb {
-  readonly segment_id: number | null;
-  readonly network_type: string;
-  /** VTEP address -> entries behind it. */
-  readonly ports: Readonly<Record<string, readonly FdbEntry[]>>;
-}
-
-export type FdbEntries = Readonly<Record<string, NetworkFdb>>;
 
 type Configurations = Readonly<Record<string, unknown>>;
 
@@ -53,10 +41,10 @@ export function portFdbEntries(port: { readonly mac_address?: unknown; readonly 
   return port.fixed_ips
     .map((ip: unknown) => (ip && typeof ip === 'object' ? (ip as Record<string, unknown>).ip_address : undefined))
     .filter((ip): ip is string => typeof ip === 'string')
-    .map((ip) => [port.mac_address as string, ip] as const);
+    .map((ip): FdbEntry => [port.mac_address as string, ip]);
 }
 
-export function fdbEntries(networkId: string, segment: Segment, ports: Readonly<Record<string, readonly FdbEntry[]>>): FdbEntries {
+export function fdbEntries(networkId: string, segment: Segment, ports: Record<string, FdbEntry[]>): FdbEntries {
   return { [networkId]: { segment_id: segment.segmentationId, network_type: segment.networkType, ports } };
 }
 
@@ -93,12 +81,12 @@ export function changedIps(
   mac: string,
   before: readonly string[],
   after: readonly string[],
-): { chg_ip: Record<string, Record<string, { before?: FdbEntry[]; after?: FdbEntry[] }>> } | undefined {
+): IpChanges | undefined {
   const removed = before.filter((ip) => !after.includes(ip));
   const added = after.filter((ip) => !before.includes(ip));
   if (removed.length === 0 && added.length === 0) return undefined;
   const change: { before?: FdbEntry[]; after?: FdbEntry[] } = {};
-  if (removed.length > 0) change.before = removed.map((ip) => [mac, ip] as const);
-  if (added.length > 0) change.after = added.map((ip) => [mac, ip] as const);
+  if (removed.length > 0) change.before = removed.map((ip): FdbEntry => [mac, ip]);
+  if (added.length > 0) change.after = added.map((ip): FdbEntry => [mac, ip]);
   return { chg_ip: { [networkId]: { [agentIp]: change } } };
 }

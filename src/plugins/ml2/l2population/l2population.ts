@@ -1,10 +1,10 @@
 /**
  * l2population (ML2 mechanism driver `l2population`): tells the L2 agents
  * which VTEP each MAC/IP of an overlay network sits behind, so they need no
- * multicast flooding. Messages go on the fanout topic
- * `q-agent-notifier-l2population-update` (add_fdb_entries,
- * remove_fdb_entries, update_fdb_entries with `fdb_entries`), or to one
- * agent as a cast to `q-agent-notifier-l2population-update.<host>`.
+ * multicast flooding. Messages (add_fdb_entries, remove_fdb_entries,
+ * update_fdb_entries; src/rpc/contract/l2population.ts) go on the fanout
+ * topic `q-agent-notifier-l2population-update`, or to one agent as a cast to
+ * `q-agent-notifier-l2population-update.<host>`.
  *
  *   a port goes ACTIVE on host H   portUp (called by update_device_up): the
  *                                  others learn its entries (and H's flooding
@@ -24,7 +24,7 @@ import { InvalidInput } from '../../../common/errors.js';
 import type { Db } from '../../../db/schema.js';
 import type { EventBus } from '../../../events/bus.js';
 import type { Bus } from '../../../rpc/bus.js';
-import { AGENT_NOTIFIER } from '../../../rpc/topics.js';
+import { type ArgsOf, clientOf, type ContractClient, l2populationApi } from '../../../rpc/contract/index.js';
 import type { ApiObject } from '../../collection.js';
 import type { CoreEvents } from '../../core/events.js';
 import { agentsOnHosts, bindingOf, boundSegment, type StoredSegment } from '../boundSegment.js';
@@ -53,7 +53,7 @@ interface HostVtep {
   readonly configurations: Readonly<Record<string, unknown>>;
 }
 
-type Method = 'add_fdb_entries' | 'remove_fdb_entries' | 'update_fdb_entries';
+type Methods = typeof l2populationApi.methods;
 
 const fixedIpAddresses = (port: ApiObject): string[] =>
   Array.isArray(port.fixed_ips)
@@ -61,11 +61,15 @@ const fixedIpAddresses = (port: ApiObject): string[] =>
     : [];
 
 export class L2Population {
+  private readonly agents: ContractClient<Methods>;
+
   constructor(
     private readonly db: Db,
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly log: L2PopLogger,
-  ) {}
+  ) {
+    this.agents = clientOf(bus, l2populationApi);
+  }
 
   /** Subscribes to the port events: status DOWN, deletes, host moves and address changes. */
   subscribe(events: EventBus<CoreEvents>): void {
@@ -105,11 +109,11 @@ export class L2Population {
       // Ports going up at once on one host each see the others counted: one more than this batch is still "first" (as Neutron).
       if (refreshTunnels || (await this.activePortCount(networkId, host)) <= upHere.length + 1) {
         const remote = remoteEntries(host, await this.activePorts(networkId));
-        if (Object.keys(remote).length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, remote), host);
+        if (Object.keys(remote).length > 0) await this.send('add_fdb_entries', { fdb_entries: fdbEntries(networkId, segment, remote) }, host);
         mine.push(FLOODING_ENTRY);
       }
       for (const port of upHere) if (port.device_owner !== DVR_INTERFACE) mine.push(...portFdbEntries(port));
-      if (mine.length > 0) await this.send('add_fdb_entries', fdbEntries(networkId, segment, { [agent.ip]: mine }));
+      if (mine.length > 0) await this.send('add_fdb_entries', { fdb_entries: fdbEntries(networkId, segment, { [agent.ip]: mine }) });
     }
   }
 
@@ -123,7 +127,7 @@ export class L2Population {
     const entries: FdbEntry[] = [];
     if ((await this.activePortCount(networkId, host)) === 0) entries.push(FLOODING_ENTRY);
     if (port.device_owner !== DVR_INTERFACE) entries.push(...portFdbEntries(port));
-    if (entries.length > 0) await this.send('remove_fdb_entries', fdbEntries(networkId, segment, { [agent.ip]: entries }));
+    if (entries.length > 0) await this.send('remove_fdb_entries', { fdb_entries: fdbEntries(networkId, segment, { [agent.ip]: entries }) });
   }
 
   private async portUpdated(original: ApiObject, current: ApiObject): Promise<void> {
@@ -146,7 +150,7 @@ export class L2Population {
     const agent = await this.hostAgent(host);
     if (!agent || !(await this.segmentOf(current, host, agent))) return;
     const update = changedIps(String(current.network_id), agent.ip, String(current.mac_address), before, after);
-    if (update) await this.send('update_fdb_entries', update);
+    if (update) await this.send('update_fdb_entries', { fdb_entries: update });
   }
 
   /** The port's segment, when it is an overlay the host's l2population agent carries. */
@@ -204,17 +208,16 @@ export class L2Population {
     return ports.flatMap((port) => {
       const agentIp = vteps.get(port.binding_host_id);
       if (agentIp === undefined) return [];
-      const entries = (byPort.get(port.id) ?? []).map((ip) => [port.mac_address, ip] as const);
+      const entries = (byPort.get(port.id) ?? []).map((ip): FdbEntry => [port.mac_address, ip]);
       return [{ host: port.binding_host_id, agentIp, entries }];
     });
   }
 
   /** Fans out, or casts to the one agent of `host`. A bus failure is logged: agents resync on their own. */
-  private async send(method: Method, entries: object, host?: string): Promise<void> {
-    const topic = AGENT_NOTIFIER.l2populationUpdate;
+  private async send<K extends keyof Methods>(method: K, args: ArgsOf<Methods[K]>, host?: string): Promise<void> {
     try {
-      if (host === undefined) await this.bus.fanout(topic, method, { fdb_entries: entries });
-      else await this.bus.cast(topic, method, { fdb_entries: entries }, { server: host });
+      if (host === undefined) await this.agents.fanout(method, args);
+      else await this.agents.cast(method, args, { server: host });
     } catch (err) {
       this.log.warn({ err, method, host }, 'l2population: could not send forwarding entries');
     }

@@ -1,23 +1,23 @@
 /**
  * The L2 agents' calls on topic `q-plugin` (ML2's RpcCallbacks,
- * neutron/plugins/ml2/rpc.py): what a device is and where it goes, and its
- * status as the agent wires and unwires it.
+ * neutron/plugins/ml2/rpc.py; the methods and their shapes are the
+ * contract's, src/rpc/contract/l2Plugin.ts): what a device is and where it
+ * goes, and its status as the agent wires and unwires it.
  *
- *   get_device_details(device, agent_id, host)          the port's details; status BUILD
- *   get_devices_details_list(devices, agent_id, host)   the same for many
- *   get_devices_details_list_and_failed_devices(...)    {devices, failed_devices}
- *   update_device_up(device, agent_id, host)            status ACTIVE, l2population
- *   update_device_down(device, agent_id, host)          status DOWN -> {device, exists}
- *   update_device_list(devices_up, devices_down, ...)   both, for many
+ *   get_device_details, get_devices_details_list(_and_failed_devices)
+ *                        the ports' details; status BUILD
+ *   update_device_up     status ACTIVE, l2population
+ *   update_device_down   status DOWN -> {device, exists}
+ *   update_device_list   both, for many
  *
  * A device is named as agents name it (see devices.ts). A device that is
  * up or down on a host other than its port's binding host is ignored, as
  * Neutron does (a port that moved: the old host's report is stale).
  */
 import { adminContext, type RequestContext } from '../../../common/context.js';
-import { BadRequest } from '../../../common/errors.js';
 import type { Db } from '../../../db/schema.js';
-import type { HandlerContext, RpcArgs, RpcHandlers } from '../../../rpc/bus.js';
+import type { HandlerContext } from '../../../rpc/bus.js';
+import { conform, DeviceDetails, type DeviceDown, type DeviceListResult, type HandlersOf, type l2PluginApi } from '../../../rpc/contract/index.js';
 import type { ApiObject } from '../../collection.js';
 import { loadInChunks } from '../../core/children.js';
 import { bindingOf, boundSegment, isBound, type StoredSegment } from '../boundSegment.js';
@@ -48,8 +48,6 @@ interface DeviceRequest {
   /** '' when the agent did not say. */
   readonly host: string;
 }
-
-export type DeviceDetails = Readonly<Record<string, unknown>>;
 
 export class L2AgentRpc {
   constructor(private readonly deps: L2AgentRpcDeps) {}
@@ -98,7 +96,7 @@ export class L2AgentRpc {
         details.push({ device, no_active_binding: true });
         continue;
       }
-      details.push({
+      const bound = {
         device,
         network_id: row.network_id,
         port_id: row.id,
@@ -117,7 +115,8 @@ export class L2AgentRpc {
         network_qos_policy_id: null,
         profile: port['binding:profile'],
         propagate_uplink_status: false,
-      });
+      };
+      details.push(conform(DeviceDetails, bound, 'device details'));
       if (host === '' || host === row.binding_host_id) (row.admin_state_up === 1 ? building : down).push(row.id);
     }
     await this.deps.statuses.setMany(ctx, building, 'BUILD');
@@ -156,18 +155,20 @@ export class L2AgentRpc {
   }
 
   /** The device is gone from the agent: the port goes DOWN (l2population follows the status change). */
-  async deviceDown(ctx: RequestContext, request: DeviceRequest): Promise<{ device: string; exists: boolean }> {
+  async deviceDown(ctx: RequestContext, request: DeviceRequest): Promise<DeviceDown> {
     const [result] = await this.devicesDown(ctx, [request.device], request.host);
     return result!;
   }
 
-  async deviceList(ctx: RequestContext, up: readonly string[], down: readonly string[], agentId: string, host: string, refreshTunnels: boolean) {
-    const result = {
-      devices_up: [] as string[],
-      failed_devices_up: [] as string[],
-      devices_down: [] as { device: string; exists: boolean }[],
-      failed_devices_down: [] as string[],
-    };
+  async deviceList(
+    ctx: RequestContext,
+    up: readonly string[],
+    down: readonly string[],
+    agentId: string,
+    host: string,
+    refreshTunnels: boolean,
+  ): Promise<DeviceListResult> {
+    const result = { devices_up: [] as string[], failed_devices_up: [] as string[], devices_down: [] as DeviceDown[], failed_devices_down: [] as string[] };
     try {
       await this.devicesUp(ctx, up, host, refreshTunnels);
       result.devices_up.push(...up);
@@ -203,7 +204,7 @@ export class L2AgentRpc {
     await this.deps.l2population.portsUp(active, host, refreshTunnels);
   }
 
-  private async devicesDown(ctx: RequestContext, devices: readonly string[], host: string): Promise<{ device: string; exists: boolean }[]> {
+  private async devicesDown(ctx: RequestContext, devices: readonly string[], host: string): Promise<DeviceDown[]> {
     if (devices.length === 0) return [];
     const rows = await findDevicePorts(this.deps.db, devices);
     const ours = [...rows.values()].filter((row) => {
@@ -233,37 +234,23 @@ export class L2AgentRpc {
   }
 }
 
-// Arguments arrive as JSON from another process: check them before use.
-const text = (args: RpcArgs, name: string): string => {
-  const value = args[name];
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new BadRequest(`${name} must be a string`);
-  return value;
-};
-
-const device = (args: RpcArgs): string => {
-  const value = text(args, 'device');
-  if (value === '') throw new BadRequest('device must be a non-empty string');
-  return value;
-};
-
-const deviceList = (args: RpcArgs, name: string): string[] => {
-  const value = args[name];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((d): d is string => typeof d === 'string')) throw new BadRequest(`${name} must be a list of strings`);
-  return value;
-};
-
 const contextOf = (handler: HandlerContext): RequestContext => adminContext(handler.context.requestId);
 
-export function l2AgentRpcHandlers(rpc: L2AgentRpc): RpcHandlers {
-  const request = (args: RpcArgs) => ({ device: device(args), agentId: text(args, 'agent_id'), host: text(args, 'host') });
+/** Neutron's agents send `host=None` and may leave device lists out. */
+const orEmpty = (value: string | null | undefined): string => value ?? '';
+const listOf = (value: readonly string[] | null | undefined): readonly string[] => value ?? [];
+
+export function l2AgentRpcHandlers(rpc: L2AgentRpc): HandlersOf<typeof l2PluginApi.methods> {
+  const request = (args: { device: string; agent_id?: string | null; host?: string | null }): DeviceRequest => ({
+    device: args.device,
+    agentId: orEmpty(args.agent_id),
+    host: orEmpty(args.host),
+  });
   return {
     get_device_details: (args, handler) => rpc.deviceDetails(contextOf(handler), request(args)),
-    get_devices_details_list: (args, handler) =>
-      rpc.devicesDetails(contextOf(handler), deviceList(args, 'devices'), text(args, 'agent_id'), text(args, 'host')),
+    get_devices_details_list: (args, handler) => rpc.devicesDetails(contextOf(handler), listOf(args.devices), orEmpty(args.agent_id), orEmpty(args.host)),
     get_devices_details_list_and_failed_devices: (args, handler) =>
-      rpc.devicesDetailsAndFailures(contextOf(handler), deviceList(args, 'devices'), text(args, 'agent_id'), text(args, 'host')),
+      rpc.devicesDetailsAndFailures(contextOf(handler), listOf(args.devices), orEmpty(args.agent_id), orEmpty(args.host)),
     update_device_up: async (args, handler) => {
       await rpc.deviceUp(contextOf(handler), request(args), args.refresh_tunnels === true);
       return null;
@@ -272,10 +259,10 @@ export function l2AgentRpcHandlers(rpc: L2AgentRpc): RpcHandlers {
     update_device_list: (args, handler) =>
       rpc.deviceList(
         contextOf(handler),
-        deviceList(args, 'devices_up'),
-        deviceList(args, 'devices_down'),
-        text(args, 'agent_id'),
-        text(args, 'host'),
+        listOf(args.devices_up),
+        listOf(args.devices_down),
+        orEmpty(args.agent_id),
+        orEmpty(args.host),
         args.refresh_tunnels === true,
       ),
   };
