@@ -46,14 +46,7 @@ export function storedRows(resource: ResourceDecl): StoredRows {
   const table = resource.table ?? '';
   const rows: StoredRows = {
     spec: { table, columns },
-    toObject(row) {
-      const object: ApiObject = {};
-      for (const a of stored) {
-        const value = row[a.column];
-        object[a.name] = a.kind === 'bool' ? value === 1 || value === true : a.kind === 'json' ? parseJson(value) : value;
-      }
-      return object;
-    },
+    toObject: compileToObject(resource, stored),
     toColumns(values) {
       const out: Record<string, unknown> = {};
       for (const a of stored) {
@@ -66,6 +59,35 @@ export function storedRows(resource: ResourceDecl): StoredRows {
   };
   cache.set(resource, rows);
   return rows;
+}
+
+/**
+ * The row-to-object function of one resource, generated once from its
+ * declaration as a single object literal: every object of a list then has
+ * the same shape from birth, which keeps a 10 000-port list several times
+ * faster to build and to serialise than objects filled key by key (V8 turns
+ * those into dictionaries). Visible attributes the plugin computes start as
+ * `undefined` (JSON leaves them out) so that setting them keeps the shape.
+ * Names and columns come from declarations, and are quoted with
+ * JSON.stringify.
+ */
+function compileToObject(resource: ResourceDecl, stored: readonly StoredAttribute[]): (row: Row) => ApiObject {
+  const storedByName = new Map(stored.map((a) => [a.name, a]));
+  const entries = Object.entries(resource.attributes)
+    .filter(([name, decl]) => decl.visible !== false || storedByName.has(name))
+    .map(([name]) => {
+      const a = storedByName.get(name);
+      const key = JSON.stringify(name);
+      if (a === undefined) return `${key}: undefined`;
+      const value = `row[${JSON.stringify(a.column)}]`;
+      if (a.kind === 'bool') return `${key}: ${value} === 1 || ${value} === true`;
+      if (a.kind === 'json') return `${key}: parseJson(${value})`;
+      return `${key}: ${value}`;
+    });
+  const factory = new Function('parseJson', `return function toObject(row) { return { ${entries.join(', ')} }; };`) as (
+    parse: typeof parseJson,
+  ) => (row: Row) => ApiObject;
+  return factory(parseJson);
 }
 
 /** A declaration that contradicts how its plugin serves it: found when the server starts, not by a request. */
