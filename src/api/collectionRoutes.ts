@@ -181,6 +181,8 @@ export function registerCollection(
       const ctx = contextOf(request);
       const policy = policyOf(ctx);
       const changes = validateUpdate(resource, request.body, ctx).value;
+      // After the body's checks, as upstream: a read-only attribute is a 400 before the missing update is a 405.
+      if (resource.immutable) throw new MethodNotAllowed(request.method);
       const revision = expectedRevision(request.headers['if-match']);
       const id = pathParam(request, 'id');
       const original = await visibleObject(collection, ctx, id);

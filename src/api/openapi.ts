@@ -478,7 +478,7 @@ class DocumentBuilder {
     });
     const ifMatch: (Parameter | Ref)[] = revisions ? [{ $ref: '#/components/parameters/If-Match' }] : [];
     const preconditions = revisions ? errors('412') : {};
-    const putable = attributes.filter(([, d]) => d.put === true);
+    const putable = resource.immutable ? [] : attributes.filter(([, d]) => d.put === true);
     if (putable.length > 0) {
       const updateRef = this.schema(`${Member}Update`, bodySchema(putable, false));
       this.operation(memberPath, 'put', {

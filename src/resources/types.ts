@@ -136,6 +136,8 @@ export interface ResourceDecl {
   readonly policy?: PolicyDecl;
   readonly quota?: QuotaDecl;
   readonly actions?: Readonly<Record<string, ActionDecl>>;
+  /** Objects cannot change once created (security group rules): PUT answers 405 whatever the attributes say. */
+  readonly immutable?: boolean;
   /** Supports the tags sub-resource (standard-attr-tag). */
   readonly taggable?: boolean;
   /** Has the standard attributes (description, timestamps, revision_number, tags). */

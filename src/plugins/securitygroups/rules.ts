@@ -154,7 +154,7 @@ export class SecurityGroupRuleService implements Collection {
     return ids.map((id) => byId.get(id)!);
   }
 
-  /** Rules cannot be changed: delete and create instead. */
+  /** Unreachable over HTTP (the declaration is immutable): rules are deleted and created instead. */
   async update(): Promise<ApiObject> {
     throw new MethodNotAllowed('PUT');
   }

@@ -62,6 +62,8 @@ export const securityGroupRules = {
   collection: 'security-group-rules',
   member: 'security_group_rule',
   table: 'securitygrouprules',
+  // Upstream has no update: delete and create instead.
+  immutable: true,
   standardAttributes: true,
   notFound: { type: 'SecurityGroupRuleNotFound', message: (id) => `Security group rule ${id} does not exist` },
   quota: {},
