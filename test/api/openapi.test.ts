@@ -141,6 +141,9 @@ describe('OpenAPI document', () => {
     // Agents register over RPC: no POST-able attribute, no create.
     assert.ok(!ids.has('createAgent'));
     assert.ok(!('post' in (document.paths['/v2.0/agents'] ?? {})));
+    // Security group rules are immutable: no update, although description is PUT-able elsewhere.
+    assert.ok(!ids.has('updateSecurityGroupRule'));
+    assert.ok(ids.has('listAddressScopes') && ids.has('updateAddressScope'));
     // GET / needs no token.
     assert.deepEqual(document.paths['/']?.get?.security, []);
 
