@@ -45,6 +45,9 @@ const json = (value: unknown): string => JSON.stringify(value ?? {});
 
 const UNBOUND = { vifType: 'unbound', vifDetails: {} } as const;
 
+/** The columns of attributes whose extensions may not be loaded, as a port without them has them. */
+const NEW_PORT = { description: '', dns_name: '', binding_host_id: '', binding_vnic_type: 'normal', binding_profile: '{}' };
+
 /**
  * Most ports have empty lists; they share one frozen empty value, which
  * keeps a 10 000-port list from allocating tens of thousands of arrays that
@@ -90,27 +93,20 @@ export class PortService implements Collection {
     const pairs = addressPairs(item.allowed_address_pairs, mac, portSecurity, this.deps.options.maxAllowedAddressPairs);
     const dhcpOpts = mergeDhcpOpts([], item.extra_dhcp_opts);
     const now = utcNow();
+    // The request's stored attributes (defaults filled by api/) over what a port starts with.
+    const requested = { ...NEW_PORT, ...this.stored.toColumns(item) } as PortRow;
     const row: PortRow = {
+      ...requested,
       id,
-      project_id: String(item.project_id),
-      name: String(item.name ?? ''),
-      description: String(item.description ?? ''),
       revision_number: 0,
       created_at: now,
       updated_at: now,
       network_id: networkId,
       mac_address: mac,
-      admin_state_up: item.admin_state_up === false ? 0 : 1,
       status: 'DOWN',
-      device_id: String(item.device_id ?? ''),
-      device_owner: String(item.device_owner ?? ''),
       port_security_enabled: portSecurity ? 1 : 0,
-      dns_name: String(item.dns_name ?? ''),
-      binding_host_id: String(item['binding:host_id'] ?? ''),
-      binding_vnic_type: String(item['binding:vnic_type'] ?? 'normal'),
-      binding_profile: json(item['binding:profile']),
       ip_allocation: 'immediate',
-      ...(await this.bind(tx, id, networkId, String(item['binding:host_id'] ?? ''), String(item['binding:vnic_type'] ?? 'normal'))),
+      ...(await this.bind(tx, id, networkId, requested.binding_host_id, requested.binding_vnic_type)),
     };
     await tx.insertInto('ports').values(row).execute();
     const ips = await this.allocator.allocate(tx, {
