@@ -208,6 +208,7 @@ function convertString(type: Extract<AttrType, { kind: 'string' }>, value: unkno
     throw invalid(`'${value}' exceeds maximum length of ${type.maxLength}`);
   }
   if (type.name === true && !isValidName(value)) throw invalid(`'${value}' is not a valid string`);
+  if (type.notEmpty === true && value.trim() === '') throw invalid(`'${value}' Blank strings are not permitted`);
   return value;
 }
 
@@ -266,6 +267,7 @@ export function convertInteger(value: unknown): number {
 }
 
 function checkRange(type: Extract<AttrType, { kind: 'integer' }>, n: number): number {
+  if (type.nonNegative && n < 0) throw invalid(`'${n}' should be non-negative`);
   if (type.min !== undefined && n < type.min) throw invalid(`'${n}' is too small - must be at least '${type.min}'`);
   if (type.max !== undefined && n > type.max) {
     throw invalid(`'${n}' is too large - must be no larger than '${type.max}'`);

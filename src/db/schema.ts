@@ -223,6 +223,32 @@ export interface AddressScopesTable {
   ip_version: number;
 }
 
+export interface SubnetPoolsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+  ip_version: number;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  shared: Bool;
+  is_default: Bool;
+  /** Addresses per project (/32s of IPv4, /64s of IPv6); null: none. */
+  default_quota: number | null;
+  /** Changed by every allocation from the pool: the update is its lock. */
+  hash: Generated<string>;
+  address_scope_id: string | null;
+}
+
+export interface SubnetPoolPrefixesTable {
+  cidr: string;
+  subnetpool_id: string;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -245,6 +271,8 @@ export interface Database {
   quotas: QuotasTable;
   quota_locks: QuotaLocksTable;
   address_scopes: AddressScopesTable;
+  subnetpools: SubnetPoolsTable;
+  subnetpoolprefixes: SubnetPoolPrefixesTable;
 }
 
 export type Db = Kysely<Database>;

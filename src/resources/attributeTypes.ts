@@ -13,3 +13,5 @@ export const mac = { kind: 'mac' } as const satisfies AttrType;
 export const dict = { kind: 'dict' } as const satisfies AttrType;
 export const uuidList = { kind: 'list', of: uuid, unique: true } as const satisfies AttrType;
 export const stringList = { kind: 'list', of: string255 } as const satisfies AttrType;
+/** neutron-lib's convert_to_int + type:non_negative (subnet pools' prefix lengths and quota, a subnet's prefixlen). */
+export const nonNegative = { kind: 'integer', min: 0, nonNegative: true } as const satisfies AttrType;

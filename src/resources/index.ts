@@ -23,6 +23,7 @@ import {
   securityGroupsRulesBelongsToDefaultSg,
   statefulSecurityGroup,
 } from './extensions/securityGroup.js';
+import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from './extensions/subnetAllocation.js';
 import { standardAttrDescription } from './extensions/standardAttrDescription.js';
 import { standardAttrRevisions } from './extensions/standardAttrRevisions.js';
 import { standardAttrTag, tagCreation } from './extensions/standardAttrTag.js';
@@ -69,4 +70,7 @@ export const coreExtensions = [
   quotas,
   quotaDetails,
   addressScope,
+  subnetAllocation,
+  defaultSubnetpools,
+  subnetpoolPrefixOps,
 ] as const satisfies readonly ExtensionDecl[];

@@ -1,4 +1,4 @@
-import { bool, cidr, ipAddress, name, projectId, uuid } from './attributeTypes.js';
+import { bool, cidr, ipAddress, name, nonNegative, projectId, uuid } from './attributeTypes.js';
 import { ADMIN, ADMIN_OR_NET_OWNER_MEMBER, ADMIN_OR_NET_OWNER_READER, or, PROJECT_MEMBER, PROJECT_READER, SERVICE } from './policyRules.js';
 import type { ResourceDecl } from './types.js';
 
@@ -19,7 +19,7 @@ export const subnet = {
     ip_version: { type: { kind: 'enum', values: [4, 6] }, post: true, required: true, filter: true, sort: true, column: 'ip_version' },
     network_id: { type: uuid, post: true, required: true, filter: true, sort: true, column: 'network_id' },
     subnetpool_id: { type: uuid, post: true, nullable: true, filter: true, sort: true, column: 'subnetpool_id' },
-    prefixlen: { type: { kind: 'integer', min: 0, max: 128 }, post: true, visible: false },
+    prefixlen: { type: nonNegative, post: true, visible: false },
     cidr: { type: cidr, post: true, filter: true, sort: true, column: 'cidr' },
     gateway_ip: { type: ipAddress, post: true, put: true, nullable: true, filter: true, sort: true, column: 'gateway_ip' },
     allocation_pools: {
@@ -46,7 +46,6 @@ export const subnet = {
     ipv6_address_mode: { type: ipv6Mode, post: true, nullable: true, default: null, filter: true, sort: true, column: 'ipv6_address_mode' },
     // The network's: filtered on by the plugin.
     shared: { type: bool, filter: 'plugin', visible: false },
-    use_default_subnetpool: { type: bool, post: true, default: false, visible: false },
   },
   // neutron/conf/policies/subnet.py
   policy: {

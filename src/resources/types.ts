@@ -6,10 +6,12 @@
 
 /** The value types an attribute can hold. Each knows how to convert and validate itself in api/validate.ts. */
 export type AttrType =
-  | { readonly kind: 'string'; readonly maxLength?: number; readonly name?: boolean }
+  /** `notEmpty`: neutron-lib's type:not_empty_string (a blank string is refused). */
+  | { readonly kind: 'string'; readonly maxLength?: number; readonly name?: boolean; readonly notEmpty?: boolean }
   | { readonly kind: 'uuid' }
   | { readonly kind: 'boolean' }
-  | { readonly kind: 'integer'; readonly min?: number; readonly max?: number }
+  /** `nonNegative`: neutron-lib's type:non_negative, whose refusal says "should be non-negative" (with `min: 0`). */
+  | { readonly kind: 'integer'; readonly min?: number; readonly max?: number; readonly nonNegative?: boolean }
   | { readonly kind: 'mac' }
   | { readonly kind: 'ip'; readonly version?: 4 | 6 }
   /** An IP address or a CIDR (allowed address pairs accept both). */

@@ -15,6 +15,7 @@ import { TagService } from '../plugins/core/tags.js';
 import { QuotaService } from '../plugins/quotas/quotaService.js';
 import type { QuotaLimits } from '../plugins/quotas/storage.js';
 import { SecurityGroupService } from '../plugins/securitygroups/groups.js';
+import { SubnetPoolService } from '../plugins/subnetpools/subnetPools.js';
 import { PortSecurityGroups, portsUsingGroups } from '../plugins/securitygroups/portBindings.js';
 import { SecurityGroupRuleService } from '../plugins/securitygroups/rules.js';
 import type { LoadedNeutronConfig } from './config.js';
@@ -103,6 +104,7 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     ['security-groups', securityGroups],
     ['security-group-rules', securityGroupRules],
     ['address-scopes', addressScopeService(deps)],
+    ['subnetpools', new SubnetPoolService(deps)],
   ]);
   return { deps, networks, subnets, ports, tags: new TagService(deps), quotas, collections };
 }

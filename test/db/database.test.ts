@@ -70,6 +70,12 @@ const COLUMNS = {
   quotas: ['project_id', 'resource', 'limit'],
   quota_locks: ['project_id', 'resource', 'generation'],
   address_scopes: ['id', 'project_id', 'name', 'shared', 'ip_version'],
+  subnetpools: [
+    'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'ip_version',
+    'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota', 'hash',
+    'address_scope_id',
+  ],
+  subnetpoolprefixes: ['cidr', 'subnetpool_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;

@@ -11,6 +11,7 @@ import * as m0004 from './0004_agents.js';
 import * as m0005 from './0005_segment_names.js';
 import * as m0006 from './0006_quotas.js';
 import * as m0007 from './0007_address_scopes.js';
+import * as m0008 from './0008_subnet_pools.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_segment_names': m0005,
   '0006_quotas': m0006,
   '0007_address_scopes': m0007,
+  '0008_subnet_pools': m0008,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -1,4 +1,4 @@
-/** The `address-scopes` collection (neutron/db/address_scope_db.py): stored as declared; a shared scope stays shared. */
+/** The `address-scopes` collection (neutron/db/address_scope_db.py): stored as declared; a shared scope stays shared, a scope of subnet pools stays. */
 import { NeutronError } from '../../common/errors.js';
 import type { CoreDeps } from '../core/deps.js';
 import { StoredCollection } from '../core/storedCollection.js';
@@ -9,12 +9,22 @@ export class AddressScopeUpdateError extends NeutronError {
   }
 }
 
+export class AddressScopeInUse extends NeutronError {
+  constructor(id: string) {
+    super(409, 'AddressScopeInUse', `Unable to complete operation on address scope ${id}. There are one or more subnet pools in use on the address scope.`);
+  }
+}
+
 export function addressScopeService(deps: CoreDeps): StoredCollection {
   return new StoredCollection(deps, deps.api.resource('address-scopes'), {
     async checkUpdate(_tx, _ctx, current, changes) {
       if (current.shared === true && changes.shared === false) {
         throw new AddressScopeUpdateError(String(current.id), "Shared address scope can't be unshared");
       }
+    },
+    async checkDelete(tx, _ctx, current) {
+      const pool = await tx.selectFrom('subnetpools').select('id').where('address_scope_id', '=', String(current.id)).executeTakeFirst();
+      if (pool !== undefined) throw new AddressScopeInUse(String(current.id));
     },
   });
 }

@@ -34,6 +34,16 @@ export interface StoredBehaviour {
   checkCreate?(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<void>;
   /** Before the row changes: throw to refuse. */
   checkUpdate?(tx: Tx, ctx: RequestContext, current: ApiObject, changes: ApiObject): Promise<void>;
+  /**
+   * The values to store for a create: the request's item completed with what
+   * the plugin derives from it (a subnet pool's IP version and prefix
+   * lengths from its prefixes); throw to refuse. Default: the item.
+   */
+  completeCreate?(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<ApiObject>;
+  /** The changes to store for an update, completed likewise from the object as it is. Default: the changes. */
+  completeUpdate?(tx: Tx, ctx: RequestContext, current: ApiObject, changes: ApiObject): Promise<ApiObject>;
+  /** After the row is written with these values (a create's, an update's changes): store what lives in other tables. */
+  storeRelated?(tx: Tx, id: string, values: ApiObject): Promise<void>;
   /** Before the row goes (something still uses it): throw to refuse. */
   checkDelete?(tx: Tx, ctx: RequestContext, current: ApiObject): Promise<void>;
   readonly pluginFilters?: ReadonlyMap<string, FilterCondition>;
@@ -70,13 +80,15 @@ export class StoredCollection implements Collection {
   create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
     return createAll(this.deps, ctx, this.member, items, async (tx, item) => {
       await this.behaviour.checkCreate?.(tx, ctx, item);
+      const values = (await this.behaviour.completeCreate?.(tx, ctx, item)) ?? item;
       const now = utcNow();
       const row: Row = {
-        ...this.stored.toColumns(item),
+        ...this.stored.toColumns(values),
         id: newId(),
         ...(this.resource.standardAttributes ? { revision_number: 0, created_at: now, updated_at: now } : {}),
       };
       await this.db(tx).insertInto(this.table).values(row).execute();
+      await this.behaviour.storeRelated?.(tx, String(row.id), values);
       const [created] = await this.present(tx, [row]);
       return created!;
     });
@@ -88,8 +100,10 @@ export class StoredCollection implements Collection {
       if (expectedRevision !== undefined) checkRevision(Number(row.revision_number), expectedRevision);
       const [original] = await this.present(tx, [row]);
       await this.behaviour.checkUpdate?.(tx, ctx, original!, changes);
-      const patch = { ...this.stored.toColumns(changes), ...(this.resource.standardAttributes ? nextRevision() : {}) };
+      const values = (await this.behaviour.completeUpdate?.(tx, ctx, original!, changes)) ?? changes;
+      const patch = { ...this.stored.toColumns(values), ...(this.resource.standardAttributes ? nextRevision() : {}) };
       if (Object.keys(patch).length > 0) await this.db(tx).updateTable(this.table).set(patch).where('id', '=', id).execute();
+      await this.behaviour.storeRelated?.(tx, id, values);
       const [current] = await this.present(tx, [await this.visibleRow(tx, ctx, id)]);
       return { original: original!, current: current! };
     });

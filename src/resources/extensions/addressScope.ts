@@ -40,4 +40,10 @@ export const addressScope = {
   description: 'Address scopes: sets of subnet pools whose addresses never overlap, routed between without NAT.',
   updated: '2015-07-26T10:00:00-00:00',
   resources: [addressScopes],
+  extends: {
+    // A pool's scope: one the caller sees, of the pool's IP version, whose other pools' prefixes it does not overlap.
+    subnetpools: {
+      address_scope_id: { type: uuid, post: true, put: true, nullable: true, default: null, filter: true, sort: true, column: 'address_scope_id' },
+    },
+  },
 } as const satisfies ExtensionDecl;

@@ -1,0 +1,242 @@
+/**
+ * The `subnetpools` collection (neutron/db/db_base_plugin_v2.py
+ * create/update/delete_subnetpool, add_prefixes, remove_prefixes): rows of
+ * `subnetpools` served by StoredCollection, their prefixes in
+ * `subnetpoolprefixes`. What is the pools' own:
+ * - prefixes are merged and of one IP version, the prefix lengths bounded
+ *   (poolValues.ts); an update may only add addresses, remove_prefixes only
+ *   takes away what no subnet uses;
+ * - one `is_default` pool per IP version;
+ * - a pool's address scope is one the caller sees, of the pool's version,
+ *   whose other pools it does not overlap; a pool in a scope of another
+ *   project's is changed by admins only;
+ * - a pool that subnets were taken from stays.
+ */
+import type { RequestContext } from '../../common/context.js';
+import { BadRequest, InvalidInput, resourceNotFound } from '../../common/errors.js';
+import type { Db, Tx } from '../../db/schema.js';
+import { formatCidr } from '../ipam/cidr.js';
+import { cidrsOf, compactCidrs, difference, intersects, rangeSetOf } from '../ipam/cidrSet.js';
+import type { ApiObject, Collection, ListRequest, MemberAction } from '../collection.js';
+import { groupByParent } from '../core/children.js';
+import type { CoreDeps } from '../core/deps.js';
+import { StoredCollection } from '../core/storedCollection.js';
+import {
+  AddressScopePrefixConflict,
+  IllegalSubnetPoolIpVersionAssociationToAddressScope,
+  IllegalSubnetPoolPrefixUpdate,
+  IllegalSubnetPoolUpdate,
+  NetworkAddressScopeAffinityError,
+  SubnetPoolDeleteError,
+} from './errors.js';
+import { checkPrefixesGrow, parsePrefixes, type PoolValues, resolvePool } from './poolValues.js';
+
+const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixlen'] as const;
+
+const optionalNumber = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
+
+export class SubnetPoolService implements Collection {
+  private readonly stored: StoredCollection;
+  /** Changes made by remove_prefixes: the one update whose prefixes may shrink. */
+  private readonly removals = new WeakSet<ApiObject>();
+  readonly actions: Readonly<Record<string, MemberAction>>;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.stored = new StoredCollection(deps, deps.api.resource('subnetpools'), {
+      completeCreate: (tx, ctx, item) => this.completeCreate(tx, ctx, item),
+      completeUpdate: (tx, ctx, current, changes) => this.completeUpdate(tx, ctx, current, changes),
+      storeRelated: storePrefixes,
+      checkDelete: async (tx, _ctx, current) => {
+        const used = await tx.selectFrom('subnets').select('id').where('subnetpool_id', '=', String(current.id)).executeTakeFirst();
+        if (used !== undefined) throw new SubnetPoolDeleteError('Subnet pool has existing allocations');
+      },
+    });
+    deps.extenders.of('subnetpool').push(presentPools);
+    this.actions = {
+      add_prefixes: (ctx, id, body) => this.addPrefixes(ctx, id, body),
+      remove_prefixes: (ctx, id, body) => this.removePrefixes(ctx, id, body),
+    };
+  }
+
+  list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    return this.stored.list(ctx, query);
+  }
+
+  show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    return this.stored.show(ctx, id);
+  }
+
+  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    return this.stored.create(ctx, items);
+  }
+
+  update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
+    return this.stored.update(ctx, id, changes, expectedRevision);
+  }
+
+  delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    return this.stored.delete(ctx, id, expectedRevision);
+  }
+
+  private async completeCreate(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<ApiObject> {
+    const pool = resolvePool(item.prefixes as string[], {
+      defaultPrefixlen: optionalNumber(item.default_prefixlen),
+      minPrefixlen: optionalNumber(item.min_prefixlen),
+      maxPrefixlen: optionalNumber(item.max_prefixlen),
+    });
+    if (item.is_default === true) await checkNoDefaultPool(tx, pool.ipVersion);
+    await this.checkAddressScope(tx, ctx, item.address_scope_id, undefined, pool);
+    return { default_quota: null, ...item, ...poolColumns(pool) };
+  }
+
+  private async completeUpdate(tx: Tx, ctx: RequestContext, current: ApiObject, changes: ApiObject): Promise<ApiObject> {
+    const id = String(current.id);
+    const had = current.prefixes as string[];
+    const removing = this.removals.has(changes);
+    if (changes.prefixes !== undefined && !removing) checkPrefixesGrow(had, changes.prefixes as string[]);
+    const pool = resolvePool((changes.prefixes as string[] | undefined) ?? had, {
+      defaultPrefixlen: Number(changes.default_prefixlen ?? current.default_prefixlen),
+      minPrefixlen: Number(changes.min_prefixlen ?? current.min_prefixlen),
+      maxPrefixlen: Number(changes.max_prefixlen ?? current.max_prefixlen),
+    });
+    if (changes.is_default === true && current.is_default !== true) await checkNoDefaultPool(tx, pool.ipVersion);
+    if (removing) {
+      await checkRemovedUnused(tx, id, had, pool.prefixes);
+    } else {
+      const scopeBefore = current.address_scope_id as string | null;
+      if (scopeBefore !== null) await this.checkScopeOwner(tx, ctx, id, scopeBefore);
+      const scope = 'address_scope_id' in changes ? changes.address_scope_id : scopeBefore;
+      await this.checkAddressScope(tx, ctx, scope, id, pool);
+    }
+    const { prefixes, ...columns } = poolColumns(pool);
+    return { ...changes, ...columns, ...(changes.prefixes !== undefined ? { prefixes } : {}) };
+  }
+
+  /** Neutron's _validate_address_scope_id. */
+  private async checkAddressScope(tx: Tx, ctx: RequestContext, scopeId: unknown, poolId: string | undefined, pool: PoolValues): Promise<void> {
+    if (typeof scopeId !== 'string') return;
+    const scope = await this.visibleScope(tx, ctx, scopeId);
+    if (scope.ip_version !== pool.ipVersion) {
+      throw new IllegalSubnetPoolIpVersionAssociationToAddressScope(poolId ?? '', scopeId, scope.ip_version);
+    }
+    if (poolId !== undefined) await checkNetworkScopeAffinity(tx, poolId, pool.ipVersion);
+    const others = await tx
+      .selectFrom('subnetpoolprefixes')
+      .innerJoin('subnetpools', 'subnetpools.id', 'subnetpoolprefixes.subnetpool_id')
+      .select('subnetpoolprefixes.cidr')
+      .where('subnetpools.address_scope_id', '=', scopeId)
+      .$if(poolId !== undefined, (q) => q.where('subnetpools.id', '!=', poolId!))
+      .execute();
+    if (intersects(rangeSetOf(parsePrefixes(pool.prefixes)), rangeSetOf(parsePrefixes(others.map((o) => o.cidr))))) {
+      throw new AddressScopePrefixConflict();
+    }
+  }
+
+  /** A pool in another project's (shared) scope is changed by admins only (_check_subnetpool_update_allowed). */
+  private async checkScopeOwner(tx: Tx, ctx: RequestContext, poolId: string, scopeId: string): Promise<void> {
+    const scope = await this.visibleScope(tx, ctx, scopeId);
+    if (!ctx.isAdmin && scope.project_id !== ctx.projectId) {
+      throw new IllegalSubnetPoolUpdate(`subnetpool ${poolId} cannot be updated when associated with shared address scope ${scopeId}`);
+    }
+  }
+
+  private async visibleScope(tx: Tx, ctx: RequestContext, scopeId: string) {
+    const scope = await tx.selectFrom('address_scopes').selectAll().where('id', '=', scopeId).executeTakeFirst();
+    if (scope === undefined || !(ctx.isAdmin || scope.project_id === ctx.projectId || scope.shared === 1)) {
+      throw resourceNotFound(this.deps.api.resource('address-scopes'), scopeId);
+    }
+    return scope;
+  }
+
+  private async addPrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
+    const added = requestedPrefixes(body);
+    const pool = await this.stored.show(ctx, id);
+    const updated = await this.stored.update(ctx, id, { prefixes: [...(pool.prefixes as string[]), ...added] });
+    return { prefixes: updated.prefixes };
+  }
+
+  private async removePrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
+    const removed = rangeSetOf(parsePrefixes(requestedPrefixes(body)));
+    const pool = await this.stored.show(ctx, id);
+    const had = parsePrefixes(pool.prefixes as string[]);
+    if (!intersects(rangeSetOf(had), removed)) return { prefixes: pool.prefixes };
+    const changes: ApiObject = { prefixes: cidrsOf(difference(rangeSetOf(had), removed), had[0]!.version).map(formatCidr) };
+    this.removals.add(changes);
+    const updated = await this.stored.update(ctx, id, changes);
+    return { prefixes: updated.prefixes };
+  }
+}
+
+/** subnetpool_prefix_ops.get_operation_request_body: a non-empty list of prefixes. */
+function requestedPrefixes(body: ApiObject): string[] {
+  const prefixes = body.prefixes;
+  if (!Array.isArray(prefixes) || prefixes.length === 0) throw new BadRequest('Request body contains invalid data');
+  return prefixes as string[];
+}
+
+function poolColumns(pool: PoolValues): ApiObject {
+  return {
+    ip_version: pool.ipVersion,
+    prefixes: pool.prefixes,
+    default_prefixlen: pool.defaultPrefixlen,
+    min_prefixlen: pool.minPrefixlen,
+    max_prefixlen: pool.maxPrefixlen,
+  };
+}
+
+/** Neutron's _check_default_subnetpool_exists. */
+async function checkNoDefaultPool(tx: Tx, ipVersion: number): Promise<void> {
+  const existing = await tx.selectFrom('subnetpools').select('id').where('is_default', '=', 1).where('ip_version', '=', ipVersion).executeTakeFirst();
+  if (existing !== undefined) {
+    throw new InvalidInput('A default subnetpool for this IP family has already been set. Only one default may exist per IP family');
+  }
+}
+
+/**
+ * Scoping a pool scopes its subnets: every other subnet of their version on
+ * their networks must come from it too (_check_subnetpool_address_scope_network_affinity).
+ */
+async function checkNetworkScopeAffinity(tx: Tx, poolId: string, ipVersion: number): Promise<void> {
+  const stray = await tx
+    .selectFrom('subnets')
+    .select('id')
+    .where('ip_version', '=', ipVersion)
+    .where('network_id', 'in', (eb) => eb.selectFrom('subnets as pooled').select('pooled.network_id').where('pooled.subnetpool_id', '=', poolId))
+    .where((eb) => eb.or([eb('subnetpool_id', 'is', null), eb('subnetpool_id', '!=', poolId)]))
+    .executeTakeFirst();
+  if (stray !== undefined) throw new NetworkAddressScopeAffinityError();
+}
+
+/** remove_prefixes: none of what goes may hold a subnet of the pool. */
+async function checkRemovedUnused(tx: Tx, poolId: string, had: readonly string[], kept: readonly string[]): Promise<void> {
+  const removed = difference(rangeSetOf(parsePrefixes(had)), rangeSetOf(parsePrefixes(kept)));
+  const subnets = await tx.selectFrom('subnets').select('cidr').where('subnetpool_id', '=', poolId).execute();
+  if (intersects(removed, rangeSetOf(parsePrefixes(subnets.map((s) => s.cidr))))) {
+    throw new IllegalSubnetPoolPrefixUpdate('One or more the prefixes to be removed is in use by a subnet');
+  }
+}
+
+async function storePrefixes(tx: Tx, id: string, values: ApiObject): Promise<void> {
+  if (values.prefixes === undefined) return;
+  await tx.deleteFrom('subnetpoolprefixes').where('subnetpool_id', '=', id).execute();
+  const prefixes = values.prefixes as string[];
+  if (prefixes.length > 0) await tx.insertInto('subnetpoolprefixes').values(prefixes.map((cidr) => ({ cidr, subnetpool_id: id }))).execute();
+}
+
+/** Each pool's prefixes, in address order, and its prefix lengths as Neutron shows them: strings. */
+async function presentPools(db: Db, objects: readonly ApiObject[]): Promise<ReadonlyMap<string, ApiObject>> {
+  const ids = objects.map((o) => String(o.id));
+  const prefixes = await groupByParent(
+    ids,
+    (chunk) => db.selectFrom('subnetpoolprefixes').select(['subnetpool_id', 'cidr']).where('subnetpool_id', 'in', chunk).execute(),
+    (row) => row.subnetpool_id,
+  );
+  return new Map(
+    objects.map((object) => {
+      const cidrs = parsePrefixes((prefixes.get(String(object.id)) ?? []).map((row) => row.cidr));
+      const extra: ApiObject = { prefixes: cidrs.length === 0 ? [] : compactCidrs(cidrs, cidrs[0]!.version).map(formatCidr) };
+      for (const name of PREFIXLEN_ATTRIBUTES) extra[name] = String(object[name]);
+      return [String(object.id), extra];
+    }),
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * Subnet pools (neutron-lib api/definitions/subnetpool.py, a core resource
+ * of Neutron's, advertised by the `subnet_allocation` extension): ranges of
+ * addresses from which subnets take a block of the size they ask for, so
+ * that projects need not choose CIDRs themselves.
+ *
+ * `default-subnetpools` lets a subnet ask for the pool marked `is_default`
+ * of its IP version (`use_default_subnetpool`), and `subnetpool-prefix-ops`
+ * adds the `add_prefixes` / `remove_prefixes` member actions. A pool's
+ * `address_scope_id` comes with the address-scope extension.
+ *
+ * Prefix lengths are integers in requests and strings in responses, as
+ * Neutron's _make_subnetpool_dict shows them.
+ */
+import { bool, cidr, nonNegative, projectId, uuid } from '../attributeTypes.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import type { ExtensionDecl, ResourceDecl } from '../types.js';
+
+const prefixList = { kind: 'list', of: cidr } as const;
+
+const OWNER_OR_SHARED_READER = or(ADMIN_OR_PROJECT_READER, 'rule:shared_subnetpools');
+
+export const subnetpools = {
+  collection: 'subnetpools',
+  member: 'subnetpool',
+  table: 'subnetpools',
+  standardAttributes: true,
+  taggable: true,
+  notFound: { type: 'SubnetPoolNotFound', message: (id) => `Subnet pool ${id} could not be found.` },
+  attributes: {
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    name: { type: { kind: 'string', maxLength: 255, notEmpty: true }, post: true, put: true, required: true, filter: true, sort: true, column: 'name' },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
+    // Stored in subnetpoolprefixes, normalised and merged by the plugin.
+    prefixes: { type: prefixList, post: true, put: true, required: true },
+    // Absent: no quota. In addresses (/32s of IPv4, /64s of IPv6) per project.
+    default_quota: { type: nonNegative, post: true, put: true, filter: true, sort: true, column: 'default_quota' },
+    // The prefixes'.
+    ip_version: { type: { kind: 'enum', values: [4, 6] }, filter: true, sort: true, column: 'ip_version' },
+    // Absent: min_prefixlen, 8 (IPv4) or 64 (IPv6), the version's bits.
+    default_prefixlen: { type: nonNegative, post: true, put: true, filter: true, sort: true, column: 'default_prefixlen' },
+    min_prefixlen: { type: nonNegative, post: true, put: true, filter: true, sort: true, column: 'min_prefixlen' },
+    max_prefixlen: { type: nonNegative, post: true, put: true, filter: true, sort: true, column: 'max_prefixlen' },
+    is_default: { type: bool, post: true, put: true, default: false, filter: true, sort: true, column: 'is_default' },
+    // Set once, by an admin: a PUT of shared is refused.
+    shared: { type: bool, post: true, default: false, filter: true, sort: true, column: 'shared' },
+  },
+  actions: {
+    // subnetpool-prefix-ops: {"prefixes": [...]} in, {"prefixes": [...]} (the pool's, after) out.
+    add_prefixes: { method: 'PUT', body: { prefixes: { type: prefixList } } },
+    remove_prefixes: { method: 'PUT', body: { prefixes: { type: prefixList } } },
+  },
+  // neutron/conf/policies/subnetpool.py
+  policy: {
+    rules: {
+      shared_subnetpools: 'field:subnetpools:shared=True',
+      create_subnetpool: ADMIN_OR_PROJECT_MEMBER,
+      'create_subnetpool:shared': ADMIN,
+      'create_subnetpool:is_default': ADMIN,
+      'create_subnetpool:tags': ADMIN_OR_PROJECT_MEMBER,
+      get_subnetpool: OWNER_OR_SHARED_READER,
+      'get_subnetpool:tags': OWNER_OR_SHARED_READER,
+      update_subnetpool: ADMIN_OR_PROJECT_MEMBER,
+      'update_subnetpool:is_default': ADMIN,
+      'update_subnetpool:tags': ADMIN_OR_PROJECT_MEMBER,
+      delete_subnetpool: ADMIN_OR_PROJECT_MEMBER,
+      'delete_subnetpool:tags': ADMIN_OR_PROJECT_MEMBER,
+      onboard_network_subnets: ADMIN_OR_PROJECT_MEMBER,
+      add_prefixes: ADMIN_OR_PROJECT_MEMBER,
+      remove_prefixes: ADMIN_OR_PROJECT_MEMBER,
+    },
+  },
+} as const satisfies ResourceDecl;
+
+export const subnetAllocation = {
+  alias: 'subnet_allocation',
+  name: 'Subnet Allocation',
+  description: 'Enables allocation of subnets from a subnet pool',
+  updated: '2015-03-30T10:00:00-00:00',
+  resources: [subnetpools],
+} as const satisfies ExtensionDecl;
+
+export const defaultSubnetpools = {
+  alias: 'default-subnetpools',
+  name: 'Default Subnetpools',
+  description: 'Provides ability to mark and use a subnetpool as the default.',
+  updated: '2016-02-18T18:00:00-00:00',
+  extends: {
+    // Takes a block from the pool marked is_default of the subnet's IP version.
+    subnets: { use_default_subnetpool: { type: bool, post: true, default: false, visible: false } },
+  },
+} as const satisfies ExtensionDecl;
+
+export const subnetpoolPrefixOps = {
+  alias: 'subnetpool-prefix-ops',
+  name: 'Subnet Pool Prefix Operations',
+  description: 'Provides support for adjusting the prefix list of subnet pools',
+  updated: '2019-02-08T10:00:00-00:00',
+} as const satisfies ExtensionDecl;
