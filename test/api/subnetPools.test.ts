@@ -169,9 +169,10 @@ for (const dialect of testDialects()) {
       const other = await pool({ name: 'other4', prefixes: ['10.32.0.0/16'] }, ADMIN);
       await refused(updatePool(other.id, { is_default: true }, ADMIN), 400, 'InvalidInput', message);
       await refused(updatePool(other.id, { is_default: true }, p1), 404, 'SubnetPoolNotFound');
-      await pool({ name: 'default6', prefixes: ['2001:db8:1::/48'], is_default: true }, ADMIN);
+      const default6 = await pool({ name: 'default6', prefixes: ['2001:db8:1::/48'], is_default: true }, ADMIN);
       assert.equal((await updatePool(default4.id, { is_default: false }, ADMIN)).status, 200);
       assert.equal((await updatePool(other.id, { is_default: true }, ADMIN)).status, 200);
+      assert.equal((await api.request('DELETE', `/v2.0/subnetpools/${default6.id}`, undefined, ADMIN)).status, 204);
     });
 
     test('add_prefixes and remove_prefixes', async () => {
@@ -233,6 +234,161 @@ for (const dialect of testDialects()) {
         `Illegal subnetpool update : subnetpool ${plain.id} cannot be updated when associated with shared address scope ${sharedScope.id}.`,
       );
       assert.equal((await updatePool(plain.id, { prefixes: ['50.0.0.0/18', '60.0.0.0/18'] }, ADMIN)).status, 200);
+    });
+
+    const network = async (headers = p1): Promise<string> => {
+      const response = await api.request('POST', '/v2.0/networks', { network: { name: 'n' } }, headers);
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      return String(response.body.network.id);
+    };
+    const createSubnet = (values: Json, headers = p1) => api.request('POST', '/v2.0/subnets', { subnet: { ip_version: 4, ...values } }, headers);
+    const subnet = async (values: Json, headers = p1): Promise<Json> => {
+      const response = await createSubnet(values, headers);
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      return response.body.subnet as Json;
+    };
+
+    test('subnets from a pool: by prefixlen, the default prefixlen, a cidr or a gateway; the first free block', async () => {
+      const p = await pool({ name: 'alloc', prefixes: ['10.11.12.0/24'], min_prefixlen: 28, max_prefixlen: 30 });
+      const net = await network();
+      const a = await subnet({ network_id: net, subnetpool_id: p.id, prefixlen: 30 });
+      assert.deepEqual([a.cidr, a.subnetpool_id, a.gateway_ip, a.allocation_pools], ['10.11.12.0/30', p.id, '10.11.12.1', [{ start: '10.11.12.2', end: '10.11.12.2' }]]);
+      const b = await subnet({ network_id: await network(), subnetpool_id: p.id });
+      assert.equal(b.cidr, '10.11.12.16/28', 'the default prefixlen (min_prefixlen), after the smaller free blocks that cannot hold it');
+      const c = await subnet({ network_id: await network(), subnetpool_id: p.id, prefixlen: 30 });
+      assert.equal(c.cidr, '10.11.12.4/30', 'smallest free blocks first');
+      const d = await subnet({ network_id: await network(), subnetpool_id: p.id, cidr: '10.11.12.200/29', gateway_ip: null });
+      assert.deepEqual([d.cidr, d.gateway_ip], ['10.11.12.200/29', null]);
+      const e = await subnet({ network_id: await network(), subnetpool_id: p.id, gateway_ip: '10.11.12.97', prefixlen: 28 });
+      assert.deepEqual([e.cidr, e.gateway_ip], ['10.11.12.96/28', '10.11.12.97']);
+      const f = await subnet({ network_id: await network(), subnetpool_id: p.id, prefixlen: 29, gateway_ip: null });
+      assert.deepEqual([f.cidr, f.gateway_ip], ['10.11.12.8/29', null]);
+      const listed = (await api.request('GET', `/v2.0/subnets?subnetpool_id=${p.id}&fields=cidr`, undefined, p1)).body.subnets as Json[];
+      assert.equal(listed.length, 6);
+
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: p.id, cidr: '10.11.12.0/29' }),
+        409,
+        'SubnetAllocationError',
+        'Failed to allocate subnet: Cannot allocate requested subnet from the available set of prefixes.',
+      );
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: p.id, prefixlen: 31 }),
+        400,
+        'MaxPrefixSubnetAllocationError',
+        'Unable to allocate subnet with prefix length 31, maximum allowed prefix is 30.',
+      );
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: p.id, prefixlen: 24 }),
+        400,
+        'MinPrefixSubnetAllocationError',
+        'Unable to allocate subnet with prefix length 24, minimum allowed prefix is 28.',
+      );
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: p.id, ip_version: 6 }),
+        400,
+        'BadRequest',
+        'Bad subnets request: Cannot allocate IPv6 subnet from IPv4 subnet pool.',
+      );
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: p.id, cidr: '10.0.0.0/24', prefixlen: 24 }),
+        400,
+        'BadRequest',
+        'Bad subnets request: cidr and prefixlen must not be supplied together.',
+      );
+      await refused(
+        createSubnet({ network_id: await network(), prefixlen: 24 }),
+        400,
+        'BadRequest',
+        'Bad subnets request: a subnetpool must be specified in the absence of a cidr.',
+      );
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: p.id, allocation_pools: [{ start: '10.11.12.2', end: '10.11.12.3' }] }),
+        400,
+        'BadRequest',
+        'Bad subnets request: allocation_pools allowed only for specific subnet requests..',
+      );
+      const hidden = await pool({ name: 'admins', prefixes: ['172.16.0.0/16'], tenant_id: 'admin-project' }, ADMIN);
+      await refused(createSubnet({ network_id: await network(), subnetpool_id: hidden.id }), 404, 'SubnetPoolNotFound');
+
+      // Subnets of one version on a network come from one pool.
+      const other = await pool({ name: 'other', prefixes: ['192.168.0.0/16'], min_prefixlen: 24 });
+      await refused(
+        createSubnet({ network_id: net, subnetpool_id: other.id }),
+        400,
+        'NetworkSubnetPoolAffinityError',
+        'Subnets hosted on the same network must be allocated from the same subnet pool.',
+      );
+      await refused(createSubnet({ network_id: net, cidr: '172.31.0.0/24' }), 400, 'NetworkSubnetPoolAffinityError');
+      assert.equal((await subnet({ network_id: net, subnetpool_id: p.id, prefixlen: 30 })).cidr, '10.11.12.192/30');
+
+      // A pool that subnets come from stays; without them it goes.
+      await refused(
+        api.request('DELETE', `/v2.0/subnetpools/${p.id}`, undefined, p1),
+        400,
+        'SubnetPoolDeleteError',
+        'Unable to delete subnet pool: Subnet pool has existing allocations.',
+      );
+      await refused(
+        api.request('PUT', `/v2.0/subnetpools/${p.id}/remove_prefixes`, { prefixes: ['10.11.12.0/24'] }, p1),
+        400,
+        'IllegalSubnetPoolPrefixUpdate',
+        'Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet.',
+      );
+      assert.equal((await api.request('DELETE', `/v2.0/subnets/${d.id}`, undefined, p1)).status, 204);
+      assert.equal((await subnet({ network_id: await network(), subnetpool_id: p.id, cidr: '10.11.12.200/29' })).cidr, '10.11.12.200/29');
+
+      const full = await pool({ name: 'full', prefixes: ['10.99.0.0/29'], min_prefixlen: 29 });
+      await subnet({ network_id: await network(), subnetpool_id: full.id });
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: full.id }),
+        409,
+        'SubnetAllocationError',
+        'Failed to allocate subnet: Insufficient prefix space to allocate subnet size /29.',
+      );
+    });
+
+    test('use_default_subnetpool; a shared pool serves every project; default_quota in addresses per project', async () => {
+      await refused(
+        createSubnet({ network_id: await network(p2), use_default_subnetpool: true, ip_version: 6 }, p2),
+        400,
+        'BadRequest',
+        'Bad subnets request: No default subnetpool found for IPv6.',
+      );
+      const default6 = await pool({ name: 'default6-shared', prefixes: ['2001:db8:100::/48'], is_default: true, shared: true, tenant_id: 'admin-project' }, ADMIN);
+      const v6 = await subnet({ network_id: await network(p2), use_default_subnetpool: true, ip_version: 6 }, p2);
+      assert.deepEqual([v6.cidr, v6.subnetpool_id, v6.gateway_ip], ['2001:db8:100::/64', default6.id, '2001:db8:100::1']);
+      await refused(
+        createSubnet({ network_id: await network(p2), use_default_subnetpool: true, subnetpool_id: default6.id, ip_version: 6 }, p2),
+        400,
+        'BadRequest',
+        'Bad subnets request: subnetpool_id and use_default_subnetpool cannot both be specified.',
+      );
+
+      // 8 addresses each (/32s): two /30s per project.
+      const quota = await pool({ name: 'quota', prefixes: ['10.70.0.0/24'], min_prefixlen: 28, max_prefixlen: 30, default_quota: 8, shared: true, tenant_id: 'admin-project' }, ADMIN);
+      assert.equal(quota.default_quota, 8);
+      await subnet({ network_id: await network(), subnetpool_id: quota.id, prefixlen: 30 });
+      await subnet({ network_id: await network(), subnetpool_id: quota.id, prefixlen: 30 });
+      await refused(
+        createSubnet({ network_id: await network(), subnetpool_id: quota.id, prefixlen: 30 }),
+        409,
+        'SubnetPoolQuotaExceeded',
+        'Per-project subnet pool prefix quota exceeded.',
+      );
+      await refused(createSubnet({ network_id: await network(p2), subnetpool_id: quota.id, prefixlen: 28 }, p2), 409, 'SubnetPoolQuotaExceeded');
+      await subnet({ network_id: await network(p2), subnetpool_id: quota.id, prefixlen: 30 }, p2);
+    });
+
+    test('parallel creates from one pool never get overlapping blocks, and fill it exactly', async () => {
+      const p = await pool({ name: 'busy', prefixes: ['10.80.0.0/24'], min_prefixlen: 28 });
+      const networks = await Promise.all(Array.from({ length: 20 }, () => network()));
+      const responses = await Promise.all(networks.map((id) => createSubnet({ network_id: id, subnetpool_id: p.id })));
+      const created = responses.filter((r) => r.status === 201).map((r) => String(r.body.subnet.cidr));
+      const refusals = responses.filter((r) => r.status !== 201);
+      assert.equal(created.length, 16, JSON.stringify(refusals.map((r) => r.body)));
+      assert.equal(new Set(created).size, 16, 'no block given twice');
+      for (const r of refusals) assert.equal(neutronError(r).type, 'SubnetAllocationError');
     });
 
     test('tags on pools', async () => {

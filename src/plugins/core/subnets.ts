@@ -1,11 +1,14 @@
 import type { Selectable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
+import { NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, SubnetsTable, Tx } from '../../db/schema.js';
 import { isAutoAddressSubnet } from '../ipam/addressModes.js';
+import { parseSubnetCidr } from '../ipam/cidr.js';
+import { NetworkAddressScopeAffinityError, NetworkSubnetPoolAffinityError, ResourceBadRequest } from '../subnetpools/errors.js';
+import { SubnetAllocator } from '../subnetpools/subnetAllocator.js';
 import { eui64Address } from '../ipam/eui64.js';
 import {
   type ResolvedSubnet,
@@ -34,8 +37,11 @@ export class SubnetService implements Collection {
   private readonly stored: StoredRows;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
 
+  private readonly allocator: SubnetAllocator;
+
   constructor(private readonly deps: CoreDeps) {
     this.stored = storedRows(deps.api.resource('subnets'));
+    this.allocator = new SubnetAllocator(deps.api.resource('subnetpools'));
     this.pluginFilters = deps.filters.of('subnet').set('shared', sharedFilter);
   }
 
@@ -64,21 +70,16 @@ export class SubnetService implements Collection {
       throw new NetworkNotFound(networkId);
     }
     if (!owns(ctx, network)) throw new PolicyNotAuthorized('create_subnet');
-    if (item.cidr === undefined) {
-      if (item.subnetpool_id || item.use_default_subnetpool === true) {
-        throw new BadRequest('Subnet pools are not supported by this server: give a cidr.');
-      }
-      throw new BadRequest('A cidr must be specified in the absence of a subnet pool');
-    }
-    if (item.prefixlen !== undefined) throw new BadRequest('cidr and prefixlen must not be supplied together');
+    const ipVersion = item.ip_version as IpVersion;
+    const { poolId, cidr, gatewayIp } = await this.cidrOf(tx, ctx, item, ipVersion);
 
-    const others = await tx.selectFrom('subnets').select('cidr').where('network_id', '=', networkId).execute();
+    const others = await tx.selectFrom('subnets').select(['cidr', 'ip_version', 'subnetpool_id']).where('network_id', '=', networkId).execute();
     const resolved = resolveSubnetCreate(
       {
         networkId,
-        ipVersion: item.ip_version as IpVersion,
-        cidr: String(item.cidr),
-        gatewayIp: item.gateway_ip as string | null | undefined,
+        ipVersion,
+        cidr,
+        gatewayIp,
         allocationPools: item.allocation_pools as AllocationPool[] | undefined,
         enableDhcp: item.enable_dhcp !== false,
         ipv6RaMode: item.ipv6_ra_mode as Ipv6Mode | null,
@@ -89,6 +90,9 @@ export class SubnetService implements Collection {
       others.map((o) => o.cidr),
       this.limits,
     );
+    if (poolId !== undefined || others.some((o) => o.subnetpool_id !== null)) {
+      await checkNetworkPoolAffinity(tx, others.filter((o) => o.ip_version === ipVersion), poolId);
+    }
     const now = utcNow();
     const row: SubnetRow = {
       id: newId(),
@@ -105,7 +109,7 @@ export class SubnetService implements Collection {
       enable_dhcp: resolved.enableDhcp ? 1 : 0,
       ipv6_ra_mode: resolved.ipv6RaMode,
       ipv6_address_mode: resolved.ipv6AddressMode,
-      subnetpool_id: null,
+      subnetpool_id: poolId ?? null,
       segment_id: null,
     };
     await tx.insertInto('subnets').values(row).execute();
@@ -113,6 +117,36 @@ export class SubnetService implements Collection {
     if (isAutoAddressSubnet(resolved)) await addAutoAddresses(tx, row);
     await bumpNetwork(tx, networkId);
     return this.toApi(row, resolved.allocationPools, resolved.dnsNameservers, resolved.hostRoutes, []);
+  }
+
+  /**
+   * The subnet's CIDR: the request's, or one its subnet pool gives
+   * (Neutron's _create_subnet_precommit, in its order of checks).
+   */
+  private async cidrOf(
+    tx: Tx,
+    ctx: RequestContext,
+    item: ApiObject,
+    ipVersion: IpVersion,
+  ): Promise<{ poolId: string | undefined; cidr: string; gatewayIp: string | null | undefined }> {
+    const cidr = item.cidr as string | undefined;
+    const gatewayIp = item.gateway_ip as string | null | undefined;
+    if (cidr !== undefined && item.prefixlen !== undefined) {
+      throw new ResourceBadRequest('subnets', 'cidr and prefixlen must not be supplied together');
+    }
+    const poolId = await this.allocator.poolIdFor(tx, ctx, item, ipVersion);
+    if (poolId === undefined) {
+      if (cidr === undefined) throw new ResourceBadRequest('subnets', 'a subnetpool must be specified in the absence of a cidr');
+      return { poolId, cidr, gatewayIp };
+    }
+    if (cidr === undefined && item.allocation_pools !== undefined) {
+      throw new ResourceBadRequest('subnets', 'allocation_pools allowed only for specific subnet requests.');
+    }
+    // A CIDR of the wrong version is refused as without a pool, before the pool is asked.
+    if (cidr !== undefined) parseSubnetCidr(cidr, ipVersion);
+    const prefixlen = item.prefixlen as number | undefined;
+    const taken = await this.allocator.allocate(tx, ctx, poolId, { projectId: String(item.project_id), ipVersion, cidr, prefixlen, gatewayIp });
+    return { poolId, cidr: taken.cidr, gatewayIp: taken.gatewayIp };
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
@@ -298,6 +332,31 @@ async function addAutoAddresses(tx: Tx, subnet: SubnetRow): Promise<void> {
     .filter((p) => !ROUTER_OWNERS.includes(p.device_owner))
     .map((p) => ({ subnet_id: subnet.id, ip_address: eui64Address(subnet.cidr, p.mac_address), port_id: p.id, network_id: subnet.network_id }));
   if (rows.length > 0) await tx.insertInto('ipallocations').values(rows).execute();
+}
+
+/**
+ * Subnets of one IP version on a network come from one pool, or from pools
+ * of one address scope (Neutron's _validate_network_subnetpools).
+ */
+async function checkNetworkPoolAffinity(
+  tx: Tx,
+  sameVersion: readonly { subnetpool_id: string | null }[],
+  poolId: string | undefined,
+): Promise<void> {
+  const poolIds = [...new Set([...sameVersion.map((o) => o.subnetpool_id), poolId].filter((id): id is string => typeof id === 'string'))];
+  const scopes = new Map(
+    poolIds.length === 0
+      ? []
+      : (await tx.selectFrom('subnetpools').select(['id', 'address_scope_id']).where('id', 'in', poolIds).execute()).map((p) => [p.id, p.address_scope_id]),
+  );
+  const networkScope = sameVersion.map((o) => (o.subnetpool_id === null ? null : scopes.get(o.subnetpool_id))).find((id) => id);
+  if (networkScope) {
+    if (poolId === undefined || scopes.get(poolId) !== networkScope) throw new NetworkAddressScopeAffinityError();
+    return;
+  }
+  if (sameVersion.some((o) => o.subnetpool_id !== (poolId ?? null) && (poolId !== undefined || o.subnetpool_id !== null))) {
+    throw new NetworkSubnetPoolAffinityError();
+  }
 }
 
 /** `shared` on subnets is their network's. */

@@ -92,22 +92,23 @@ export class SubnetPoolService implements Collection {
   private async completeUpdate(tx: Tx, ctx: RequestContext, current: ApiObject, changes: ApiObject): Promise<ApiObject> {
     const id = String(current.id);
     const had = current.prefixes as string[];
-    const removing = this.removals.has(changes);
-    if (changes.prefixes !== undefined && !removing) checkPrefixesGrow(had, changes.prefixes as string[]);
+    if (this.removals.has(changes)) {
+      // remove_prefixes changes nothing else, and may leave the pool empty (Neutron stores the rest as it is).
+      const kept = changes.prefixes as string[];
+      await checkRemovedUnused(tx, id, had, kept);
+      return kept.length === 0 ? changes : { prefixes: resolvePool(kept, {}).prefixes };
+    }
+    if (changes.prefixes !== undefined) checkPrefixesGrow(had, changes.prefixes as string[]);
     const pool = resolvePool((changes.prefixes as string[] | undefined) ?? had, {
       defaultPrefixlen: Number(changes.default_prefixlen ?? current.default_prefixlen),
       minPrefixlen: Number(changes.min_prefixlen ?? current.min_prefixlen),
       maxPrefixlen: Number(changes.max_prefixlen ?? current.max_prefixlen),
     });
     if (changes.is_default === true && current.is_default !== true) await checkNoDefaultPool(tx, pool.ipVersion);
-    if (removing) {
-      await checkRemovedUnused(tx, id, had, pool.prefixes);
-    } else {
-      const scopeBefore = current.address_scope_id as string | null;
-      if (scopeBefore !== null) await this.checkScopeOwner(tx, ctx, id, scopeBefore);
-      const scope = 'address_scope_id' in changes ? changes.address_scope_id : scopeBefore;
-      await this.checkAddressScope(tx, ctx, scope, id, pool);
-    }
+    const scopeBefore = current.address_scope_id as string | null;
+    if (scopeBefore !== null) await this.checkScopeOwner(tx, ctx, id, scopeBefore);
+    const scope = 'address_scope_id' in changes ? changes.address_scope_id : scopeBefore;
+    await this.checkAddressScope(tx, ctx, scope, id, pool);
     const { prefixes, ...columns } = poolColumns(pool);
     return { ...changes, ...columns, ...(changes.prefixes !== undefined ? { prefixes } : {}) };
   }
