@@ -44,6 +44,8 @@ export function quotaDefaultsFrom(config: LoadedNeutronConfig['config']): QuotaL
   return {
     network: q.quota_network,
     subnet: q.quota_subnet,
+    // Upstream registers no quota_subnetpool option: the default applies.
+    subnetpool: q.default_quota,
     port: q.quota_port,
     router: q.quota_router,
     floatingip: q.quota_floatingip,

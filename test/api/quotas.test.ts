@@ -23,6 +23,7 @@ const QUOTAS = { quota_subnet: 7, quota_security_group: 4, quota_floatingip: 3 }
 const DEFAULTS = {
   network: 100,
   subnet: 7,
+  subnetpool: -1,
   port: 500,
   router: 10,
   floatingip: 3,
@@ -143,7 +144,7 @@ for (const dialect of testDialects()) {
         [{ quota: { network: 1.5 } }, 'InvalidInput', "Invalid input for operation: '1.5' is not an integer."],
         [{ quota: { network: null } }, 'InvalidInput', "Invalid input for operation: 'None' is not an integer."],
         [{ quota: { banana: 3 } }, 'HTTPBadRequest', "Unrecognized attribute(s) 'banana'"],
-        [{ quota: { subnetpool: 3 } }, 'HTTPBadRequest', "Unrecognized attribute(s) 'subnetpool'"],
+        [{ quota: { router_route: 3 } }, 'HTTPBadRequest', "Unrecognized attribute(s) 'router_route'"],
         [{ network: 3 }, 'HTTPBadRequest', "Unable to find 'quota' in request body"],
         [{ quota: 3 }, 'HTTPBadRequest', "Object 'quota' contains invalid data"],
       ];
@@ -166,6 +167,7 @@ for (const dialect of testDialects()) {
       const used = {
         network: await count('networks', project),
         subnet: await count('subnets', project),
+        subnetpool: 0,
         port: await count('ports', project),
         router: 0,
         floatingip: 0,

@@ -391,6 +391,17 @@ for (const dialect of testDialects()) {
       for (const r of refusals) assert.equal(neutronError(r).type, 'SubnetAllocationError');
     });
 
+    test('subnetpool in /v2.0/quotas: [quotas] default_quota by default, enforced on create, used counted', async () => {
+      const limits = (await api.request('GET', '/v2.0/quotas/pq/details', undefined, ADMIN)).body.quota as Json;
+      assert.deepEqual(limits.subnetpool, { limit: -1, used: 0, reserved: 0 });
+      assert.equal((await api.request('PUT', '/v2.0/quotas/pq', { quota: { subnetpool: 1 } }, ADMIN)).status, 200);
+      const pq = asProject('pq');
+      await pool({ name: 'one', prefixes: ['10.90.0.0/16'] }, pq);
+      await refused(createPool({ name: 'two', prefixes: ['10.91.0.0/16'] }, pq), 409, 'OverQuota', "Quota exceeded for resources: ['subnetpool'].");
+      const details = (await api.request('GET', '/v2.0/quotas/pq/details', undefined, pq)).body.quota as Json;
+      assert.deepEqual(details.subnetpool, { limit: 1, used: 1, reserved: 0 });
+    });
+
     test('tags on pools', async () => {
       const p = await pool({ name: 'tagged', prefixes: ['10.60.0.0/16'] });
       assert.equal((await api.request('PUT', `/v2.0/subnetpools/${p.id}/tags/red`, undefined, p1)).status, 201);

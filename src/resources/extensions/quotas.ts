@@ -6,8 +6,9 @@
  *
  * The quota resources are the ones a client expects of an ML2 deployment
  * with routers and RBAC: upstream lists only the resources whose plugins are
- * loaded (subnetpool and router_route are not listed here: Nucleon has
- * neither). router, floatingip and rbac_policy are listed with their
+ * loaded (router_route is not listed here: Nucleon has no routes of
+ * routers yet). subnetpool has no option of its own upstream: its limit is
+ * [quotas] default_quota. router, floatingip and rbac_policy are listed with their
  * configured defaults ahead of their resources, so that `openstack quota
  * set --routers` and `--floating-ips` work today.
  */
@@ -17,6 +18,7 @@ import type { Attributes, ExtensionDecl, ResourceDecl } from '../types.js';
 export const QUOTA_RESOURCES = [
   'network',
   'subnet',
+  'subnetpool',
   'port',
   'router',
   'floatingip',

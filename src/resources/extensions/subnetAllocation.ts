@@ -27,6 +27,7 @@ export const subnetpools = {
   standardAttributes: true,
   taggable: true,
   notFound: { type: 'SubnetPoolNotFound', message: (id) => `Subnet pool ${id} could not be found.` },
+  quota: {},
   attributes: {
     id: { type: uuid, filter: true, sort: true, column: 'id' },
     name: { type: { kind: 'string', maxLength: 255, notEmpty: true }, post: true, put: true, required: true, filter: true, sort: true, column: 'name' },
