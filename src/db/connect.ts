@@ -205,10 +205,30 @@ function openSqliteFile(path: string, busyTimeoutMs: number): BetterSqlite3.Data
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new BetterSqlite3(memory ? ':memory:' : path);
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  if (!memory) sqlite.pragma('journal_mode = WAL');
+  if (!memory) retryWhileLocked(() => sqlite.pragma('journal_mode = WAL'), busyTimeoutMs);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   return sqlite;
+}
+
+/**
+ * Switching a new database file to WAL needs it to itself, and SQLite
+ * answers SQLITE_BUSY at once, without its busy handler, while another
+ * process (a second server starting, db-manage) holds it: try again until
+ * the busy timeout. Only at open, so the thread may wait.
+ */
+function retryWhileLocked(work: () => unknown, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      work();
+      return;
+    } catch (err) {
+      const busy = err instanceof Error && 'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED');
+      if (!busy || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 /** How many prepared statements one SQLite connection keeps. */
