@@ -249,6 +249,29 @@ export interface SubnetPoolPrefixesTable {
   subnetpool_id: string;
 }
 
+export interface RoutersTable extends StandardColumns {
+  id: string;
+  status: string;
+  admin_state_up: Bool;
+  /** The network:router_gateway port; null without a gateway. */
+  gw_port_id: string | null;
+  enable_snat: Bool;
+}
+
+/** The ports a router uses, with their role (network:router_interface, network:router_gateway). */
+export interface RouterPortsTable {
+  router_id: string;
+  port_id: string;
+  port_type: string;
+}
+
+/** A router's extra routes. */
+export interface RouterRoutesTable {
+  destination: string;
+  nexthop: string;
+  router_id: string;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -273,6 +296,9 @@ export interface Database {
   address_scopes: AddressScopesTable;
   subnetpools: SubnetPoolsTable;
   subnetpoolprefixes: SubnetPoolPrefixesTable;
+  routers: RoutersTable;
+  routerports: RouterPortsTable;
+  routerroutes: RouterRoutesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -15,6 +15,14 @@ import { projectId } from './extensions/projectId.js';
 import { quotaDetails, quotas } from './extensions/quotas.js';
 import { multiProvider, provider } from './extensions/provider.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
+import {
+  extGwMode,
+  extraroute,
+  extrarouteAtomic,
+  l3PortIpChangeNotAllowed,
+  router,
+  routerAdminStateDownBeforeUpdate,
+} from './extensions/router.js';
 import { segment, standardAttrSegment } from './extensions/segment.js';
 import {
   portSecurityGroupsFiltering,
@@ -74,3 +82,19 @@ export const coreExtensions = [
   defaultSubnetpools,
   subnetpoolPrefixOps,
 ] as const satisfies readonly ExtensionDecl[];
+
+/**
+ * The extensions of the L3 router service plugin, loaded with
+ * `service_plugins = router` after the core ones, in Neutron's order.
+ */
+export const routerExtensions = [
+  router,
+  extGwMode,
+  extraroute,
+  extrarouteAtomic,
+  l3PortIpChangeNotAllowed,
+  routerAdminStateDownBeforeUpdate,
+] as const satisfies readonly ExtensionDecl[];
+
+/** Every extension this build declares, loaded or not: the object types (resources/objectTypes.ts) cover them all. */
+export type DeclaredExtension = (typeof coreExtensions)[number] | (typeof routerExtensions)[number];

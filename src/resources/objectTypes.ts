@@ -4,7 +4,7 @@
  * every attribute the loaded extensions add, typed as its declaration says.
  * Nothing here exists at run time.
  */
-import type { coreExtensions, coreResources } from './index.js';
+import type { coreResources, DeclaredExtension } from './index.js';
 import type { AttrDecl, AttrType, Attributes, FieldDecl } from './types.js';
 
 /** The value an attribute of this type holds once converted. */
@@ -31,7 +31,7 @@ export type ObjectOfAttributes<A extends Attributes> = { [K in keyof A]: AttrVal
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
-type AllResources = (typeof coreResources)[number] | NonNullable<(typeof coreExtensions)[number] extends infer E ? E extends { readonly resources: readonly (infer R)[] } ? R : never : never>;
+type AllResources = (typeof coreResources)[number] | NonNullable<DeclaredExtension extends infer E ? E extends { readonly resources: readonly (infer R)[] } ? R : never : never>;
 
 /** The collections this build serves. */
 export type CollectionName = AllResources['collection'];
@@ -43,7 +43,7 @@ type DeclOf<C extends CollectionName> = Extract<AllResources, { readonly collect
 
 /** What each loaded extension adds to collection C (by name, and through the standard attributes). */
 type ExtensionAttributes<C extends CollectionName> = UnionToIntersection<
-  (typeof coreExtensions)[number] extends infer E
+  DeclaredExtension extends infer E
     ? E extends unknown
       ?
           | (E extends { readonly extends: infer X } ? (C extends keyof X ? X[C] : never) : never)

@@ -19,6 +19,7 @@ import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
 import { metadataEndpoint } from '../plugins/metadata/metadataRpc.js';
 import { SegmentService } from '../plugins/ml2/segmentsApi.js';
+import { RouterService } from '../plugins/l3/routers.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
@@ -28,6 +29,7 @@ import { buildTypeManager, mechanismDrivers } from './ml2.js';
 import { l2AgentEndpoint } from './l2Agents.js';
 import { novaNotifierFrom } from './novaNotifier.js';
 import { startRpcServer } from './rpcServer.js';
+import { serviceExtensions, servicePluginsFrom } from './servicePlugins.js';
 import type { Logger } from './logger.js';
 
 export interface RunningApi {
@@ -67,7 +69,9 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const nova = novaNotifications.notifier;
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
-  const api = composeApi(coreResources, coreExtensions);
+  const servicePlugins = servicePluginsFrom(loaded);
+  // Only the loaded plugins' extensions: without the router plugin there is no `router` extension and no /v2.0/routers.
+  const api = composeApi(coreResources, [...coreExtensions, ...serviceExtensions(servicePlugins)]);
   const policy = loadPolicy(
     policyFileSetting(
       config.oslo_policy.policy_file,
@@ -102,9 +106,12 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
   });
   const segments = new SegmentService(core.deps, types);
+  const routers = servicePlugins.has('router')
+    ? new RouterService(core.deps, core.ports, core.subnets, { enableSnatByDefault: config.DEFAULT.enable_snat_by_default })
+    : undefined;
   const app = buildApp({
     api,
-    collections: new Map([...core.collections, ['agents', agents], ['segments', segments]]),
+    collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...(routers ? [['routers', routers] as const] : [])]),
     tags: core.tags,
     policy,
     authenticate: keystone ? keystone.authenticate : (request, requestId) => noauthContext(request.headers, requestId),

@@ -21,7 +21,7 @@ import {
 } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { composeApi } from '../../src/resources/compose.js';
-import { coreExtensions, coreResources } from '../../src/resources/index.js';
+import { coreExtensions, coreResources, routerExtensions } from '../../src/resources/index.js';
 import type { Database, Db, NetworksTable, PortsTable, SubnetsTable } from '../../src/db/schema.js';
 import { createTestDatabase, testDialects, withTestDatabase, type TestDatabase } from './databases.js';
 
@@ -76,6 +76,9 @@ const COLUMNS = {
     'address_scope_id',
   ],
   subnetpoolprefixes: ['cidr', 'subnetpool_id'],
+  routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat'],
+  routerports: ['router_id', 'port_id', 'port_type'],
+  routerroutes: ['destination', 'nexthop', 'router_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;
@@ -84,7 +87,7 @@ void everyColumnListed;
 describe('resource declarations and the schema', () => {
   it('every column a declaration names exists in its table', () => {
     const columns: Readonly<Record<string, readonly string[]>> = COLUMNS;
-    for (const resource of composeApi(coreResources, coreExtensions).resources.values()) {
+    for (const resource of composeApi(coreResources, [...coreExtensions, ...routerExtensions]).resources.values()) {
       for (const [name, decl] of Object.entries(resource.attributes)) {
         if (decl.column === undefined) continue;
         assert.ok(columns[resource.table ?? '']?.includes(decl.column), `${resource.collection}.${name}: ${resource.table}.${decl.column}`);

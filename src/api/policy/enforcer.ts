@@ -200,7 +200,8 @@ export class TargetEnvironment implements Environment {
 /**
  * The attribute rules a create or update must pass for the attributes it
  * sets (`create_port:mac_address`), each followed by the rules of the keys
- * its list-of-objects value uses (`create_port:fixed_ips:ip_address`), as
+ * its object or list-of-objects value uses (`create_port:fixed_ips:ip_address`,
+ * `create_router:external_gateway_info:enable_snat`), as
  * neutron/policy.py _build_match_rule builds them; only rules that exist.
  */
 export function attributeRuleNames(
@@ -214,7 +215,8 @@ export function attributeRuleNames(
     const own = `${action}:${attr}`;
     if (enforcer.has(own)) names.push(own);
     const value = item[attr];
-    const keys = new Set(Array.isArray(value) ? value.filter(isJsonObject).flatMap((o) => Object.keys(o)) : []);
+    // The keys of a dict value (a router's external_gateway_info) or of its list items (a port's fixed_ips).
+    const keys = new Set(Array.isArray(value) ? value.filter(isJsonObject).flatMap((o) => Object.keys(o)) : isJsonObject(value) ? Object.keys(value) : []);
     for (const key of keys) if (enforcer.has(`${own}:${key}`)) names.push(`${own}:${key}`);
   }
   return names;

@@ -12,6 +12,7 @@ import * as m0005 from './0005_segment_names.js';
 import * as m0006 from './0006_quotas.js';
 import * as m0007 from './0007_address_scopes.js';
 import * as m0008 from './0008_subnet_pools.js';
+import * as m0009 from './0009_routers.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_quotas': m0006,
   '0007_address_scopes': m0007,
   '0008_subnet_pools': m0008,
+  '0009_routers': m0009,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -41,6 +41,12 @@ interface DhcpOpt {
 }
 
 
+/** A port a service plugin created, deleted or changed in its transaction: its after_* event is due once it commits. */
+export type PortChange =
+  | { readonly op: 'create'; readonly current: ApiObject }
+  | { readonly op: 'delete'; readonly current: ApiObject }
+  | { readonly op: 'update'; readonly current: ApiObject; readonly original: ApiObject };
+
 const json = (value: unknown): string => JSON.stringify(value ?? {});
 
 const UNBOUND = { vifType: 'unbound', vifDetails: {} } as const;
@@ -56,10 +62,22 @@ const NEW_PORT = { description: '', dns_name: '', binding_host_id: '', binding_v
 const EMPTY_LIST: readonly never[] = Object.freeze([]);
 const listOrEmpty = <T>(list: readonly T[] | undefined): readonly T[] => (list && list.length > 0 ? list : EMPTY_LIST);
 
+/**
+ * A service plugin's say over the ports API (routers keep their ports from
+ * being deleted or renumbered directly): throw to refuse. Guards run inside
+ * the request's transaction, on the port as it is; a port a service plugin
+ * itself creates or deletes (`createWithin`, `deleteWithin`) passes none.
+ */
+export interface PortGuards {
+  readonly delete: ((tx: Tx, port: ApiObject) => Promise<void>)[];
+  readonly update: ((tx: Tx, port: ApiObject, changes: ApiObject) => Promise<void>)[];
+}
+
 export class PortService implements Collection {
   private readonly allocator: FixedIpAllocator;
   private readonly stored: StoredRows;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
+  readonly guards: PortGuards = { delete: [], update: [] };
 
   constructor(private readonly deps: CoreDeps) {
     this.allocator = new FixedIpAllocator(deps);
@@ -80,6 +98,57 @@ export class PortService implements Collection {
   create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
     return createAll(this.deps, ctx, 'port', items, (tx, item) => this.createOne(ctx, tx, item));
   }
+
+  /**
+   * A port a service plugin creates inside its own transaction (a router's
+   * interface or gateway), with the port's precommit subscribers; `item`
+   * holds every attribute a create request would after defaults. The caller
+   * publishes `port.after_create` once its transaction commits (`notify`).
+   */
+  async createWithin(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<ApiObject> {
+    const created = await this.createOne(ctx, tx, item);
+    await this.deps.events.publish('port.precommit_create', { ctx, tx, current: created, request: item });
+    const [current] = await extend(this.deps, 'port', tx, [created]);
+    return current!;
+  }
+
+  /** A port a service plugin deletes inside its own transaction, with no guard; it notifies `port.after_delete` after commit. */
+  async deleteWithin(tx: Tx, ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [current] = await this.present([await this.row(id, tx)], tx);
+    await this.deps.events.publish('port.precommit_delete', { ctx, tx, current: current! });
+    await this.removeRows(tx, id);
+    return current!;
+  }
+
+  /** fixed_ips of a port a service plugin changes inside its transaction (an IPv6 prefix joining a router's interface). */
+  async changeWithin(tx: Tx, ctx: RequestContext, id: string, changes: ApiObject): Promise<{ original: ApiObject; current: ApiObject }> {
+    const row = await this.row(id, tx);
+    const [original] = await this.present([row], tx);
+    if ('fixed_ips' in changes) {
+      await this.allocator.reallocate(tx, {
+        portId: id,
+        networkId: row.network_id,
+        mac: row.mac_address,
+        deviceOwner: 'device_owner' in changes ? String(changes.device_owner) : row.device_owner,
+        requested: changes.fixed_ips as readonly Record<string, string>[] | undefined,
+      });
+    }
+    const patch = this.stored.toColumns(changes) as Updateable<PortsTable>;
+    await tx.updateTable('ports').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
+    const [current] = await this.present([await this.row(id, tx)], tx);
+    await this.deps.events.publish('port.precommit_update', { ctx, tx, original: original!, current: current!, request: changes });
+    return { original: original!, current: current! };
+  }
+
+  /** The after_* events of ports a service plugin changed, once its transaction has committed. */
+  async notify(ctx: RequestContext, changed: readonly PortChange[]): Promise<void> {
+    for (const change of changed) {
+      if (change.op === 'create') await this.deps.events.notify('port.after_create', { ctx, current: change.current });
+      else if (change.op === 'delete') await this.deps.events.notify('port.after_delete', { ctx, current: change.current });
+      else await this.deps.events.notify('port.after_update', { ctx, current: change.current, original: change.original });
+    }
+  }
+
 
   private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
     const networkId = String(item.network_id);
@@ -125,6 +194,7 @@ export class PortService implements Collection {
       const row = await this.ownedRow(ctx, id, 'update_port', tx);
       checkRevision(row.revision_number, expectedRevision);
       const [original] = await this.present([row], tx);
+      for (const guard of this.guards.update) await guard(tx, original!, changes);
       const patch = this.stored.toColumns(changes) as Updateable<PortsTable>;
       if ('binding:host_id' in changes || 'binding:vnic_type' in changes) {
         const host = 'binding:host_id' in changes ? String(changes['binding:host_id']) : row.binding_host_id;
@@ -181,14 +251,17 @@ export class PortService implements Collection {
         const row = await this.ownedRow(ctx, id, 'delete_port', tx);
         checkRevision(row.revision_number, expectedRevision);
         const [current] = await this.present([row], tx);
+        for (const guard of this.guards.delete) await guard(tx, current!);
         return current!;
       },
-      async (tx) => {
-        await tx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
-        await tx.deleteFrom('ports').where('id', '=', id).execute();
-        await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
-      },
+      (tx) => this.removeRows(tx, id),
     );
+  }
+
+  private async removeRows(tx: Tx, id: string): Promise<void> {
+    await tx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
+    await tx.deleteFrom('ports').where('id', '=', id).execute();
+    await tx.deleteFrom('tags').where('resource_id', '=', id).execute();
   }
 
   private async row(id: string, db: Db): Promise<PortRow> {

@@ -1,0 +1,133 @@
+/**
+ * The L3 router service plugin's extensions (service_plugins = router), as
+ * Neutron's L3RouterPlugin advertises them: neutron-lib
+ * api/definitions/l3.py, l3_ext_gw_mode.py, extraroute.py,
+ * extraroute_atomic.py, l3_port_ip_change_not_allowed.py and
+ * router_admin_state_down_before_update.py. Names, descriptions and dates
+ * are upstream's, so that clients and tests probing them find what they
+ * expect. Only loaded with the plugin: without it neither these extensions
+ * nor /v2.0/routers exist.
+ */
+import { bool, cidr, ipAddress, name, projectId, uuid } from '../attributeTypes.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER } from '../policyRules.js';
+import type { AttrType, ExtensionDecl, ResourceDecl } from '../types.js';
+
+/** A list of {destination, nexthop}: neutron-lib's type:hostroutes (extra routes). */
+const routeList = {
+  kind: 'list',
+  of: { kind: 'object', fields: { destination: { type: cidr, required: true }, nexthop: { type: ipAddress, required: true } } },
+} as const satisfies AttrType;
+
+/**
+ * external_gateway_info: l3.py's network_id and external_fixed_ips, with
+ * ext-gw-mode's enable_snat (loaded together, always: one declaration).
+ */
+const externalGatewayInfo = {
+  kind: 'object',
+  fields: {
+    network_id: { type: uuid, required: true },
+    enable_snat: { type: bool },
+    external_fixed_ips: {
+      type: { kind: 'list', of: { kind: 'object', fields: { subnet_id: { type: uuid }, ip_address: { type: ipAddress } } } },
+    },
+  },
+} as const satisfies AttrType;
+
+export const routers = {
+  collection: 'routers',
+  member: 'router',
+  table: 'routers',
+  standardAttributes: true,
+  taggable: true,
+  notFound: { type: 'RouterNotFound', message: (id) => `Router ${id} could not be found` },
+  quota: {},
+  attributes: {
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    name: { type: name, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
+    admin_state_up: { type: bool, post: true, put: true, default: true, filter: true, sort: true, column: 'admin_state_up' },
+    status: { type: { kind: 'string' }, sort: true, column: 'status' },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
+    // Null without a gateway; the plugin reads and writes it (the gateway port's network and addresses, enable_snat).
+    external_gateway_info: { type: externalGatewayInfo, post: true, put: true, nullable: true, default: null },
+  },
+  actions: {
+    add_router_interface: { method: 'PUT', body: { subnet_id: { type: uuid }, port_id: { type: uuid } } },
+    remove_router_interface: { method: 'PUT', body: { subnet_id: { type: uuid }, port_id: { type: uuid } } },
+    // extraroute-atomic: {"router": {"routes": [...]}}, answered with the whole router.
+    add_extraroutes: { method: 'PUT', body: { router: { type: { kind: 'object', fields: { routes: { type: routeList, required: true } } } } } },
+    remove_extraroutes: { method: 'PUT', body: { router: { type: { kind: 'object', fields: { routes: { type: routeList, required: true } } } } } },
+  },
+  // neutron/conf/policies/router.py
+  policy: {
+    rules: {
+      create_router: ADMIN_OR_PROJECT_MEMBER,
+      'create_router:external_gateway_info': ADMIN_OR_PROJECT_MEMBER,
+      'create_router:external_gateway_info:network_id': ADMIN_OR_PROJECT_MEMBER,
+      'create_router:external_gateway_info:enable_snat': ADMIN,
+      'create_router:external_gateway_info:external_fixed_ips': ADMIN,
+      'create_router:tags': ADMIN_OR_PROJECT_MEMBER,
+      get_router: ADMIN_OR_PROJECT_READER,
+      'get_router:tags': ADMIN_OR_PROJECT_READER,
+      update_router: ADMIN_OR_PROJECT_MEMBER,
+      'update_router:external_gateway_info': ADMIN_OR_PROJECT_MEMBER,
+      'update_router:external_gateway_info:network_id': ADMIN_OR_PROJECT_MEMBER,
+      'update_router:external_gateway_info:enable_snat': ADMIN,
+      'update_router:external_gateway_info:external_fixed_ips': ADMIN,
+      'update_router:tags': ADMIN_OR_PROJECT_MEMBER,
+      delete_router: ADMIN_OR_PROJECT_MEMBER,
+      'delete_router:tags': ADMIN_OR_PROJECT_MEMBER,
+      add_router_interface: ADMIN_OR_PROJECT_MEMBER,
+      remove_router_interface: ADMIN_OR_PROJECT_MEMBER,
+      add_extraroutes: ADMIN_OR_PROJECT_MEMBER,
+      remove_extraroutes: ADMIN_OR_PROJECT_MEMBER,
+    },
+  },
+} as const satisfies ResourceDecl;
+
+export const router = {
+  alias: 'router',
+  name: 'Neutron L3 Router',
+  description:
+    'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.',
+  updated: '2012-07-20T10:00:00-00:00',
+  resources: [routers],
+} as const satisfies ExtensionDecl;
+
+export const extGwMode = {
+  alias: 'ext-gw-mode',
+  name: 'Neutron L3 Configurable external gateway mode',
+  description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway',
+  updated: '2013-03-28T10:00:00-00:00',
+} as const satisfies ExtensionDecl;
+
+export const extraroute = {
+  alias: 'extraroute',
+  name: 'Neutron Extra Route',
+  description: 'Extra routes configuration for L3 router',
+  updated: '2013-02-01T10:00:00-00:00',
+  extends: {
+    // PUT only; null means none. Each nexthop must be on a subnet the router is attached to.
+    routers: { routes: { type: routeList, put: true, nullable: true } },
+  },
+} as const satisfies ExtensionDecl;
+
+export const extrarouteAtomic = {
+  alias: 'extraroute-atomic',
+  name: 'Atomically add/remove extra routes',
+  description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
+  updated: '2019-07-10T00:00:00+00:00',
+} as const satisfies ExtensionDecl;
+
+export const l3PortIpChangeNotAllowed = {
+  alias: 'l3-port-ip-change-not-allowed',
+  name: 'Prevent L3 router ports IP address change extension',
+  description: 'Prevent change of IP address for some L3 router ports',
+  updated: '2018-10-09T10:00:00-00:00',
+} as const satisfies ExtensionDecl;
+
+export const routerAdminStateDownBeforeUpdate = {
+  alias: 'router-admin-state-down-before-update',
+  name: "Enforce Router's Admin State Down Before Update Extension",
+  description: 'Ensure that the admin state of a router is DOWN (admin_state_up=False) before updating the distributed attribute',
+  updated: '2019-07-02T15:56:00',
+} as const satisfies ExtensionDecl;
