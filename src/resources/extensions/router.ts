@@ -87,8 +87,7 @@ export const routers = {
 export const router = {
   alias: 'router',
   name: 'Neutron L3 Router',
-  description:
-    'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.',
+  description: 'Routers: forward between a project\'s networks and reach an external network through a NAT gateway.',
   updated: '2012-07-20T10:00:00-00:00',
   resources: [routers],
 } as const satisfies ExtensionDecl;
@@ -96,14 +95,14 @@ export const router = {
 export const extGwMode = {
   alias: 'ext-gw-mode',
   name: 'Neutron L3 Configurable external gateway mode',
-  description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway',
+  description: "enable_snat in a router's external_gateway_info: whether its networks' traffic leaves through source NAT.",
   updated: '2013-03-28T10:00:00-00:00',
 } as const satisfies ExtensionDecl;
 
 export const extraroute = {
   alias: 'extraroute',
   name: 'Neutron Extra Route',
-  description: 'Extra routes configuration for L3 router',
+  description: "routes: a router's static routes, each via a next hop on one of its networks.",
   updated: '2013-02-01T10:00:00-00:00',
   extends: {
     // PUT only; null means none. Each nexthop must be on a subnet the router is attached to.
@@ -114,20 +113,20 @@ export const extraroute = {
 export const extrarouteAtomic = {
   alias: 'extraroute-atomic',
   name: 'Atomically add/remove extra routes',
-  description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
+  description: 'add_extraroutes and remove_extraroutes change some of a router\'s routes in one step on the server.',
   updated: '2019-07-10T00:00:00+00:00',
 } as const satisfies ExtensionDecl;
 
 export const l3PortIpChangeNotAllowed = {
   alias: 'l3-port-ip-change-not-allowed',
   name: 'Prevent L3 router ports IP address change extension',
-  description: 'Prevent change of IP address for some L3 router ports',
+  description: "The address of a router's interface port cannot be changed through the ports API.",
   updated: '2018-10-09T10:00:00-00:00',
 } as const satisfies ExtensionDecl;
 
 export const routerAdminStateDownBeforeUpdate = {
   alias: 'router-admin-state-down-before-update',
   name: "Enforce Router's Admin State Down Before Update Extension",
-  description: 'Ensure that the admin state of a router is DOWN (admin_state_up=False) before updating the distributed attribute',
+  description: 'A router must be administratively down before its distributed attribute changes.',
   updated: '2019-07-02T15:56:00',
 } as const satisfies ExtensionDecl;
