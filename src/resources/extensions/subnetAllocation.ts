@@ -76,7 +76,7 @@ export const subnetpools = {
 export const subnetAllocation = {
   alias: 'subnet_allocation',
   name: 'Subnet Allocation',
-  description: 'Enables allocation of subnets from a subnet pool',
+  description: 'Subnet pools: subnets take their blocks from a pool of prefixes instead of naming a CIDR.',
   updated: '2015-03-30T10:00:00-00:00',
   resources: [subnetpools],
 } as const satisfies ExtensionDecl;
@@ -84,7 +84,7 @@ export const subnetAllocation = {
 export const defaultSubnetpools = {
   alias: 'default-subnetpools',
   name: 'Default Subnetpools',
-  description: 'Provides ability to mark and use a subnetpool as the default.',
+  description: 'is_default marks the pool that use_default_subnetpool takes a subnet from, one per IP version.',
   updated: '2016-02-18T18:00:00-00:00',
   extends: {
     // Takes a block from the pool marked is_default of the subnet's IP version.
@@ -95,6 +95,6 @@ export const defaultSubnetpools = {
 export const subnetpoolPrefixOps = {
   alias: 'subnetpool-prefix-ops',
   name: 'Subnet Pool Prefix Operations',
-  description: 'Provides support for adjusting the prefix list of subnet pools',
+  description: "add_prefixes and remove_prefixes change a pool's prefixes in place.",
   updated: '2019-02-08T10:00:00-00:00',
 } as const satisfies ExtensionDecl;
