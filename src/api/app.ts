@@ -18,7 +18,7 @@ import { sendError } from './errorResponse.js';
 import { registerExtensions } from './extensions.js';
 import { openApiDocument } from './openapi.js';
 import { PolicyEnforcer } from './policy/enforcer.js';
-import { type ParentLoader, RequestPolicy } from './policy/requestPolicy.js';
+import { RequestPolicy } from './policy/requestPolicy.js';
 import { requestBaseUrl } from './request.js';
 import { registerTags } from './tagRoutes.js';
 import { resourcesDocument, versionsDocument } from './versions.js';
@@ -51,17 +51,18 @@ const CORE_COLLECTIONS = ['networks', 'subnets', 'ports'];
 
 export function buildApp(parts: AppParts): FastifyInstance {
   const enforcer = parts.policy ?? PolicyEnforcer.create({ resources: parts.api.resources.values() });
-  // Rules that read a parent (a port's network owner) load it as an admin sees it; a missing one is undefined.
-  const loadParent: ParentLoader = async (collection, id) => {
+  // Rules that read a parent (a port's network owner) load it as an admin of the caller's project sees it
+  // (Neutron's context.elevated(): a network's `shared` is whether it is shared with the caller); a missing one is undefined.
+  const loadParent = async (ctx: RequestContext, collection: string, id: string) => {
     try {
       const plugin = parts.collections.get(collection);
-      return plugin === undefined || 'within' in plugin ? undefined : await plugin.show(adminContext(), id);
+      return plugin === undefined || 'within' in plugin ? undefined : await plugin.show({ ...adminContext(ctx.requestId), projectId: ctx.projectId }, id);
     } catch (err) {
       if (err instanceof NeutronError && err.status === 404) return undefined;
       throw err;
     }
   };
-  const policyOf: PolicyOf = (ctx) => new RequestPolicy(enforcer, ctx, loadParent);
+  const policyOf: PolicyOf = (ctx) => new RequestPolicy(enforcer, ctx, (collection, id) => loadParent(ctx, collection, id));
 
   const app = Fastify({
     loggerInstance: parts.logger,

@@ -25,9 +25,9 @@ export interface NetworksTable extends StandardColumns {
   id: string;
   admin_state_up: Bool;
   status: string;
-  shared: Bool;
   /** 0 until ML2 computes it; the plugin reports global_physnet_mtu then. */
   mtu: number;
+  /** router:external; who may use it as external is in networkrbacs (access_as_external). */
   router_external: Bool;
   port_security_enabled: Bool;
   dns_domain: string;
@@ -244,6 +244,20 @@ export interface SubnetPoolsTable {
   address_scope_id: string | null;
 }
 
+/**
+ * A network shared with a project (access_as_shared) or external to it
+ * (access_as_external); target_project '*' is every project. A network's
+ * `shared` is derived from these.
+ */
+export interface NetworkRbacsTable {
+  id: string;
+  /** Who created the entry (and may change it). */
+  project_id: string;
+  target_project: string;
+  action: string;
+  object_id: string;
+}
+
 export interface SubnetPoolPrefixesTable {
   cidr: string;
   subnetpool_id: string;
@@ -296,6 +310,7 @@ export interface Database {
   address_scopes: AddressScopesTable;
   subnetpools: SubnetPoolsTable;
   subnetpoolprefixes: SubnetPoolPrefixesTable;
+  networkrbacs: NetworkRbacsTable;
   routers: RoutersTable;
   routerports: RouterPortsTable;
   routerroutes: RouterRoutesTable;

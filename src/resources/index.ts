@@ -14,6 +14,7 @@ import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
 import { quotaDetails, quotas } from './extensions/quotas.js';
 import { multiProvider, provider } from './extensions/provider.js';
+import { rbac } from './extensions/rbac.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
 import {
   extGwMode,
@@ -81,6 +82,7 @@ export const coreExtensions = [
   subnetAllocation,
   defaultSubnetpools,
   subnetpoolPrefixOps,
+  rbac,
 ] as const satisfies readonly ExtensionDecl[];
 
 /**

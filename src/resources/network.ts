@@ -25,7 +25,8 @@ export const network = {
     admin_state_up: { type: bool, post: true, put: true, default: true, filter: true, sort: true, column: 'admin_state_up' },
     status: { type: name, filter: true, sort: true, column: 'status' },
     tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
-    shared: { type: bool, post: true, put: true, default: false, filter: true, policy: 'admin', column: 'shared' },
+    // Derived for the caller from the RBAC entries (rbac-policies): a '*' access_as_shared entry or one for its project.
+    shared: { type: bool, post: true, put: true, default: false, filter: 'plugin', policy: 'admin' },
   },
   // neutron/conf/policies/network.py
   policy: {

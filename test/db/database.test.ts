@@ -29,7 +29,7 @@ import { createTestDatabase, testDialects, withTestDatabase, type TestDatabase }
 const COLUMNS = {
   networks: [
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'admin_state_up',
-    'status', 'shared', 'mtu', 'router_external', 'port_security_enabled', 'dns_domain', 'availability_zone_hints',
+    'status', 'mtu', 'router_external', 'port_security_enabled', 'dns_domain', 'availability_zone_hints',
   ],
   subnets: [
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'network_id',
@@ -76,6 +76,7 @@ const COLUMNS = {
     'address_scope_id',
   ],
   subnetpoolprefixes: ['cidr', 'subnetpool_id'],
+  networkrbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
   routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat'],
   routerports: ['router_id', 'port_id', 'port_type'],
   routerroutes: ['destination', 'nexthop', 'router_id'],
@@ -116,7 +117,6 @@ function networkRow(id: string, name = 'net'): Insertable<NetworksTable> {
     updated_at: '2026-11-25T22:19:53Z',
     admin_state_up: 1,
     status: 'ACTIVE',
-    shared: 0,
     mtu: 1450,
     router_external: 0,
     port_security_enabled: 1,

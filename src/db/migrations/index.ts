@@ -13,6 +13,7 @@ import * as m0006 from './0006_quotas.js';
 import * as m0007 from './0007_address_scopes.js';
 import * as m0008 from './0008_subnet_pools.js';
 import * as m0009 from './0009_routers.js';
+import * as m0010 from './0010_network_rbac.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_address_scopes': m0007,
   '0008_subnet_pools': m0008,
   '0009_routers': m0009,
+  '0010_network_rbac': m0010,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

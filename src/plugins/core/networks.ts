@@ -7,17 +7,17 @@ import type { Selectable, Updateable } from 'kysely';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { listRows } from './listRows.js';
+import { type Condition, type FilterCondition, listRows } from './listRows.js';
 import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
-import { owns, visibleNetworks } from './visibility.js';
+import { grantToAll, makeExternal, makeInternal, unshare } from './networkRbac.js';
+import { ACCESS_SHARED, networkAccess, networksGranting, owns, sharedWith, targetsOf, visibleNetworks } from './visibility.js';
 
 type NetworkRow = Selectable<NetworksTable>;
 
 /** The columns no loaded extension may set (their extensions absent, or set only by plugins). */
 const NEW_NETWORK = {
-  shared: 0,
   router_external: 0,
   port_security_enabled: 1,
   dns_domain: '',
@@ -34,6 +34,8 @@ export class NetworkService implements Collection {
 
   constructor(private readonly deps: CoreDeps) {
     this.stored = storedRows(deps.api.resource('networks'));
+    // Served per request (list below): whether a network is shared depends on who asks.
+    deps.filters.of('network').set('shared', sharedFilter(undefined));
   }
 
   get pluginFilters() {
@@ -41,12 +43,13 @@ export class NetworkService implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleNetworks(ctx), this.pluginFilters)) as unknown as NetworkRow[];
-    return this.present(rows);
+    const filters = new Map(this.pluginFilters).set('shared', sharedFilter(ctx));
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleNetworks(ctx), filters)) as unknown as NetworkRow[];
+    return this.present(ctx, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    const [network] = await this.present([await this.visibleRow(ctx, id)]);
+    const [network] = await this.present(ctx, [await this.visibleRow(ctx, id)]);
     return network!;
   }
 
@@ -65,7 +68,10 @@ export class NetworkService implements Collection {
         mtu: 0,
       } as NetworkRow;
       await tx.insertInto('networks').values(row).execute();
-      return this.toApi(row, [], []);
+      // Shared and external are RBAC entries for every project, in the owner's name.
+      if (item.shared === true) await grantToAll(tx, row, ACCESS_SHARED);
+      if (row.router_external === 1) await makeExternal(tx, row);
+      return this.toApi(row, [], [], item.shared === true);
     });
   }
 
@@ -73,10 +79,14 @@ export class NetworkService implements Collection {
     return updateOne(this.deps, ctx, 'network', changes, async (tx) => {
       const row = await this.ownedRow(ctx, id, 'update_network', tx);
       checkRevision(row.revision_number, expectedRevision);
-      const [original] = await this.present([row], tx);
+      const [original] = await this.present(ctx, [row], tx);
       const patch = this.stored.toColumns(changes) as Updateable<NetworksTable>;
+      if (changes.shared === true) await grantToAll(tx, row, ACCESS_SHARED);
+      if (changes.shared === false) await unshare(tx, row);
+      if (patch.router_external === 1 && row.router_external !== 1) await makeExternal(tx, row);
+      if (patch.router_external === 0 && row.router_external === 1) await makeInternal(tx, id);
       await tx.updateTable('networks').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
-      const [current] = await this.present([await this.visibleRow(ctx, id, tx)], tx);
+      const [current] = await this.present(ctx, [await this.visibleRow(ctx, id, tx)], tx);
       return { original: original!, current: current! };
     });
   }
@@ -94,7 +104,7 @@ export class NetworkService implements Collection {
         const blocking = ports.filter((p) => !AUTO_DELETED_OWNERS.includes(p.device_owner)).map((p) => p.id);
         if (blocking.length > 0) throw new NetworkInUse(id, blocking);
         portIds = ports.map((p) => p.id);
-        const [current] = await this.present([row], tx);
+        const [current] = await this.present(ctx, [row], tx);
         return current!;
       },
       async (tx) => {
@@ -112,7 +122,7 @@ export class NetworkService implements Collection {
   async visibleRow(ctx: RequestContext, id: string, db: CoreDeps['db'] = this.deps.db): Promise<NetworkRow> {
     const row = await db.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NetworkNotFound(id);
-    if (owns(ctx, row) || row.shared === 1 || row.router_external === 1) return row;
+    if (owns(ctx, row) || (await networkAccess(db, ctx, id)).size > 0) return row;
     throw new NetworkNotFound(id);
   }
 
@@ -123,24 +133,42 @@ export class NetworkService implements Collection {
     return row;
   }
 
-  private async present(rows: readonly NetworkRow[], db: CoreDeps['db'] = this.deps.db): Promise<ApiObject[]> {
+  private async present(ctx: RequestContext, rows: readonly NetworkRow[], db: CoreDeps['db'] = this.deps.db): Promise<ApiObject[]> {
     const ids = rows.map((r) => r.id);
+    const shared = await sharedWith(db, ctx, ids);
     const subnets = await groupByParent(
       ids,
       (chunk) => db.selectFrom('subnets').select(['id', 'network_id']).where('network_id', 'in', chunk).orderBy('created_at').execute(),
       (s) => s.network_id,
     );
     const tags = await loadTags(db, ids);
-    const objects = rows.map((row) => this.toApi(row, (subnets.get(row.id) ?? []).map((s) => s.id), tags.get(row.id) ?? []));
+    const objects = rows.map((row) => this.toApi(row, (subnets.get(row.id) ?? []).map((s) => s.id), tags.get(row.id) ?? [], shared.has(row.id)));
     return extend(this.deps, 'network', db, objects);
   }
 
-  private toApi(row: NetworkRow, subnets: string[], tags: string[]): ApiObject {
+  private toApi(row: NetworkRow, subnets: string[], tags: string[], shared: boolean): ApiObject {
     const network = this.stored.toObject(row);
+    // Shared with the caller: a '*' access_as_shared entry or one for its project.
+    network.shared = shared;
     network.subnets = subnets;
     network.tags = tags;
     // 0 until ML2 computes it.
     if ('mtu' in network) network.mtu = row.mtu || this.deps.options.globalPhysnetMtu;
     return network;
   }
+}
+
+/**
+ * `shared=True`: networks an access_as_shared entry shares with the caller
+ * ('*' or its project); `shared=False`: the others (neutron-lib's
+ * model_query apply_filters). Without a caller, '*' alone.
+ */
+function sharedFilter(ctx: RequestContext | undefined): FilterCondition {
+  return (values) => {
+    const condition: Condition = (eb) =>
+      eb('networks.id', 'in', networksGranting(eb, ctx === undefined ? ['*'] : targetsOf(ctx), [ACCESS_SHARED]));
+    const wanted = new Set(values.map(Boolean));
+    if (wanted.size === 2) return (eb) => eb.lit(true);
+    return wanted.has(true) ? condition : (eb) => eb.not(condition(eb));
+  };
 }

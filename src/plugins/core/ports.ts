@@ -25,7 +25,7 @@ import { type Condition, type FilterCondition, listRows } from './listRows.js';
 import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
-import { owns, visiblePorts } from './visibility.js';
+import { ACCESS_SHARED, networkAccess, owns, visiblePorts } from './visibility.js';
 
 type PortRow = Selectable<PortsTable>;
 
@@ -149,12 +149,11 @@ export class PortService implements Collection {
     }
   }
 
-
   private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
     const networkId = String(item.network_id);
     const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
     // Ports go on networks the caller owns or that are shared with it; external ones are only for routers.
-    if (!network || !(owns(ctx, network) || network.shared === 1)) throw new NetworkNotFound(networkId);
+    if (!network || !(owns(ctx, network) || (await networkAccess(tx, ctx, networkId)).has(ACCESS_SHARED))) throw new NetworkNotFound(networkId);
 
     const id = newId();
     const mac = typeof item.mac_address === 'string' ? await this.claimMac(tx, networkId, item.mac_address) : await this.newMac(tx, networkId);

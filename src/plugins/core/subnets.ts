@@ -20,11 +20,11 @@ import type { AllocationPool, HostRoute, IpVersion, Ipv6Mode } from '../ipam/typ
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { type FilterCondition, listRows } from './listRows.js';
+import { type Condition, type FilterCondition, listRows } from './listRows.js';
 import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
-import { owns, visibleSubnets } from './visibility.js';
+import { ACCESS_SHARED, networkAccess, networksGranting, owns, targetsOf, visibleSubnets } from './visibility.js';
 
 type SubnetRow = Selectable<SubnetsTable>;
 
@@ -42,7 +42,7 @@ export class SubnetService implements Collection {
   constructor(private readonly deps: CoreDeps) {
     this.stored = storedRows(deps.api.resource('subnets'));
     this.allocator = new SubnetAllocator(deps.api.resource('subnetpools'));
-    this.pluginFilters = deps.filters.of('subnet').set('shared', sharedFilter);
+    this.pluginFilters = deps.filters.of('subnet').set('shared', sharedFilter(undefined));
   }
 
   private get limits() {
@@ -50,7 +50,8 @@ export class SubnetService implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleSubnets(ctx), this.pluginFilters)) as unknown as SubnetRow[];
+    const filters = new Map(this.pluginFilters).set('shared', sharedFilter(ctx));
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleSubnets(ctx), filters)) as unknown as SubnetRow[];
     return this.present(rows);
   }
 
@@ -66,7 +67,7 @@ export class SubnetService implements Collection {
   private async createOne(ctx: RequestContext, tx: Tx, item: ApiObject): Promise<ApiObject> {
     const networkId = String(item.network_id);
     const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
-    if (!network || !(owns(ctx, network) || network.shared === 1 || network.router_external === 1)) {
+    if (!network || !(owns(ctx, network) || (await networkAccess(tx, ctx, networkId)).size > 0)) {
       throw new NetworkNotFound(networkId);
     }
     if (!owns(ctx, network)) throw new PolicyNotAuthorized('create_subnet');
@@ -224,8 +225,7 @@ export class SubnetService implements Collection {
   private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<SubnetRow> {
     const row = await this.row(id, db);
     if (owns(ctx, row)) return row;
-    const network = await db.selectFrom('networks').select('shared').where('id', '=', row.network_id).executeTakeFirst();
-    if (network?.shared === 1) return row;
+    if ((await networkAccess(db, ctx, row.network_id)).has(ACCESS_SHARED)) return row;
     throw new SubnetNotFound(id);
   }
 
@@ -359,13 +359,15 @@ async function checkNetworkPoolAffinity(
   }
 }
 
-/** `shared` on subnets is their network's. */
-const sharedFilter: FilterCondition = (values) => (eb) =>
-  eb(
-    'subnets.network_id',
-    'in',
-    eb.selectFrom('networks as shared_n').select('shared_n.id').where('shared_n.shared', 'in', values.map((v) => (v ? 1 : 0))),
-  );
+/** `shared` on subnets is their network's, as the caller sees it (without a caller, '*' alone). */
+function sharedFilter(ctx: RequestContext | undefined): FilterCondition {
+  return (values) => {
+    const wanted = new Set(values.map(Boolean));
+    const shared: Condition = (eb) => eb('subnets.network_id', 'in', networksGranting(eb, ctx === undefined ? ['*'] : targetsOf(ctx), [ACCESS_SHARED]));
+    if (wanted.size === 2) return (eb) => eb.lit(true);
+    return wanted.has(true) ? shared : (eb) => eb.not(shared(eb));
+  };
+}
 
 /** A subnet created or deleted is a change to its network too. */
 async function bumpNetwork(tx: Tx, networkId: string): Promise<void> {

@@ -1,0 +1,56 @@
+/**
+ * RBAC policies (neutron/extensions/rbac.py): an object shared with a
+ * project, or with every project ('*'). Networks can be shared
+ * (access_as_shared: the project sees the network and its subnets and
+ * creates ports on it) or made external to a project (access_as_external).
+ * A network's `shared` is derived from these entries.
+ */
+import { projectId, string255, uuid } from '../attributeTypes.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import type { ExtensionDecl, ResourceDecl } from '../types.js';
+
+/** A wildcard target (`*`) is for admins alone. */
+const NOT_WILDCARD = '(not field:rbac_policy:target_tenant=* and not field:rbac_policy:target_project=*)';
+
+export const rbacPolicies = {
+  collection: 'rbac-policies',
+  member: 'rbac_policy',
+  table: 'networkrbacs',
+  notFound: { type: 'RbacPolicyNotFound', message: (id) => `RBAC policy of type unknown with ID ${id} not found` },
+  quota: {},
+  attributes: {
+    id: { type: uuid, filter: true, sort: true, column: 'id' },
+    tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
+    // Normalized (trimmed, lower case) and checked by the plugin: 'network'.
+    object_type: { type: string255, post: true, required: true, filter: 'plugin' },
+    object_id: { type: uuid, post: true, required: true, filter: true, sort: true, column: 'object_id' },
+    // '*' or a project id (UUID-like), checked by the plugin; the only attribute an update changes.
+    target_tenant: { type: projectId, post: true, put: true, required: true, filter: true, sort: true, column: 'target_project' },
+    // The same value under its newer name; shown, never set.
+    target_project: { type: projectId, filter: 'plugin' },
+    // Depends on the object type (access_as_shared, access_as_external for networks): checked by the plugin.
+    action: { type: string255, post: true, required: true, filter: true, sort: true, column: 'action' },
+  },
+  // neutron/conf/policies/rbac.py
+  policy: {
+    rules: {
+      restrict_wildcard: or(NOT_WILDCARD, 'rule:admin_only'),
+      create_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
+      'create_rbac_policy:target_tenant': or(ADMIN, NOT_WILDCARD),
+      'create_rbac_policy:target_project': or(ADMIN, 'not field:rbac_policy:target_project=*'),
+      update_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
+      'update_rbac_policy:target_tenant': or(ADMIN, NOT_WILDCARD),
+      'update_rbac_policy:target_project': or(ADMIN, 'not field:rbac_policy:target_project=*'),
+      get_rbac_policy: ADMIN_OR_PROJECT_READER,
+      delete_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
+    },
+  },
+} as const satisfies ResourceDecl;
+
+export const rbac = {
+  alias: 'rbac-policies',
+  name: 'RBAC Policies',
+  description: 'Sharing objects with other projects: an entry gives one project, or every project (*), access to a network.',
+  updated: '2015-06-17T12:15:12-00:00',
+  resources: [rbacPolicies],
+} as const satisfies ExtensionDecl;
