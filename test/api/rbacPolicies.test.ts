@@ -24,7 +24,7 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      api = await startTestApi(database.url);
+      api = await startTestApi(database.url, { DEFAULT: { service_plugins: ['router'] } });
     });
     after(async () => {
       await api?.close();
@@ -207,6 +207,33 @@ for (const dialect of testDialects()) {
       await call('PUT', `/v2.0/networks/${ext.id}`, { network: { 'router:external': false } }, ADMIN, 200);
       assert.deepEqual((await call('GET', `/v2.0/rbac-policies?object_id=${ext.id}`, undefined, ADMIN, 200)).rbac_policies, []);
       await errorOf('GET', `/v2.0/networks/${ext.id}`, undefined, h1, 404);
+    });
+
+    test('an access_as_external entry stays while a project\'s router has its gateway on the network and no other entry lets it', async () => {
+      const p2 = projectId();
+      const h2 = asProject(p2);
+      const net = await network(ADMIN);
+      await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '172.24.4.0/24', ip_version: 4, enable_dhcp: false } }, ADMIN, 201);
+      const wildcard = await share(ADMIN, net.id, '*', 'access_as_external');
+      const router = (await call('POST', '/v2.0/routers', { router: { name: 'r', external_gateway_info: { network_id: net.id } } }, h2, 201)).router as Json;
+      const inUse = await errorOf('DELETE', `/v2.0/rbac-policies/${wildcard.id}`, undefined, ADMIN, 409);
+      assert.deepEqual(inUse, {
+        type: 'RbacPolicyInUse',
+        message: `RBAC policy on object ${net.id} cannot be removed because other objects depend on it.\nDetails: There are routers attached to this network that depend on this policy for access.`,
+        detail: '',
+      });
+      const own = await share(ADMIN, net.id, p2, 'access_as_external');
+      await call('DELETE', `/v2.0/rbac-policies/${wildcard.id}`, undefined, ADMIN, 204);
+      assert.equal((await errorOf('DELETE', `/v2.0/rbac-policies/${own.id}`, undefined, ADMIN, 409)).type, 'RbacPolicyInUse');
+      assert.equal((await errorOf('PUT', `/v2.0/rbac-policies/${own.id}`, { rbac_policy: { target_tenant: projectId() } }, ADMIN, 409)).type, 'RbacPolicyInUse');
+      const again = await share(ADMIN, net.id, '*', 'access_as_external');
+      await call('DELETE', `/v2.0/rbac-policies/${own.id}`, undefined, ADMIN, 204);
+      // The '*' entry may become p2's alone: p2's router keeps its access.
+      const narrowed = (await call('PUT', `/v2.0/rbac-policies/${again.id}`, { rbac_policy: { target_tenant: p2 } }, ADMIN, 200)).rbac_policy as Json;
+      assert.equal(narrowed.target_tenant, p2);
+      await call('DELETE', `/v2.0/routers/${router.id}`, undefined, h2, 204);
+      await call('DELETE', `/v2.0/rbac-policies/${again.id}`, undefined, ADMIN, 204);
+      assert.equal(((await call('GET', `/v2.0/networks/${net.id}`, undefined, ADMIN, 200)).network as Json)['router:external'], false);
     });
 
     test('rbac_policy counts against its project\'s quota', async () => {

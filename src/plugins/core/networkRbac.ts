@@ -45,13 +45,13 @@ export async function grantToAll(tx: Tx, network: NetworkRef, action: NetworkRba
     .execute();
 }
 
-/** The projects the network is shared with by name (its access_as_shared entries other than '*'). */
-async function sharedWithProjects(tx: Tx, networkId: string): Promise<string[]> {
+/** The projects the network's entries of this action name (all but '*'). */
+export async function namedTargets(tx: Tx, networkId: string, action: NetworkRbacAction): Promise<string[]> {
   const entries = await tx
     .selectFrom('networkrbacs')
     .select('target_project')
     .where('object_id', '=', networkId)
-    .where('action', '=', ACCESS_SHARED)
+    .where('action', '=', action)
     .where('target_project', '!=', '*')
     .execute();
   return entries.map((e) => e.target_project);
@@ -74,7 +74,7 @@ export async function unshare(tx: Tx, network: NetworkRef): Promise<void> {
   const subnets = await tx.selectFrom('subnets').select('project_id').distinct().where('network_id', '=', network.id).execute();
   const projects = new Set([...ports, ...subnets].map((r) => r.project_id));
   if (projects.size > 1 || (projects.size === 1 && !projects.has(network.project_id))) {
-    const allowed = new Set([network.project_id, ...(await sharedWithProjects(tx, network.id))]);
+    const allowed = new Set([network.project_id, ...(await namedTargets(tx, network.id, ACCESS_SHARED))]);
     if ([...projects].some((p) => !allowed.has(p))) throw new InvalidSharedSetting(network.name);
   }
   await tx.deleteFrom('networkrbacs').where('object_id', '=', network.id).where('action', '=', ACCESS_SHARED).where('target_project', '=', '*').execute();
@@ -89,7 +89,7 @@ export async function projectPortsDependOn(tx: Tx, network: NetworkRef, project:
   let ports = tx.selectFrom('ports').select('id').where('network_id', '=', network.id);
   if (project === '*') {
     // Ports without a project (router gateways, floating IPs) belong to no one who could lose access.
-    ports = ports.where('project_id', 'not in', [network.project_id, '', ...(await sharedWithProjects(tx, network.id))]);
+    ports = ports.where('project_id', 'not in', [network.project_id, '', ...(await namedTargets(tx, network.id, ACCESS_SHARED))]);
   } else {
     if ((await wildcardEntry(tx, network.id, ACCESS_SHARED)) !== undefined) return false;
     ports = ports.where('project_id', '=', project);

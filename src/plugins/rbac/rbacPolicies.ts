@@ -10,9 +10,10 @@
 import type { RequestContext } from '../../common/context.js';
 import { InvalidInput, InvalidSharedSetting, NeutronError } from '../../common/errors.js';
 import type { Tx } from '../../db/schema.js';
+import type { ApiObject } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { FilterCondition } from '../core/listRows.js';
-import { makeInternal, projectPortsDependOn } from '../core/networkRbac.js';
+import { makeInternal, namedTargets, projectPortsDependOn, wildcardEntry } from '../core/networkRbac.js';
 import { nextRevision } from '../core/revision.js';
 import { StoredCollection } from '../core/storedCollection.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, owns } from '../core/visibility.js';
@@ -82,6 +83,33 @@ async function checkNotInUse(tx: Tx, network: NetworkOwner, target: string): Pro
   if (await projectPortsDependOn(tx, network, target)) throw new RbacPolicyInUse(network.id, new InvalidSharedSetting(network.id).message);
 }
 
+/**
+ * An access_as_external entry that routers' gateways still need stays
+ * (external_net_db.py _validate_ext_not_in_use_by_project): for one project,
+ * unless a '*' entry remains, its routers on the network; for '*', the
+ * routers of projects without an entry of their own (nor `newTarget`, the
+ * project an update gives the entry to).
+ */
+async function checkExternalNotInUse(tx: Tx, current: ApiObject, newTarget?: string): Promise<void> {
+  const networkId = String(current.object_id);
+  const target = String(current.target_tenant);
+  let routers = tx
+    .selectFrom('routers')
+    .innerJoin('ports', 'ports.id', 'routers.gw_port_id')
+    .select('routers.id')
+    .where('ports.network_id', '=', networkId);
+  if (target !== '*') {
+    if ((await wildcardEntry(tx, networkId, ACCESS_EXTERNAL)) !== undefined) return;
+    routers = routers.where('routers.project_id', '=', target);
+  } else {
+    const allowed = [...(await namedTargets(tx, networkId, ACCESS_EXTERNAL)), ...(newTarget === undefined ? [] : [newTarget])];
+    if (allowed.length > 0) routers = routers.where('routers.project_id', 'not in', allowed);
+  }
+  if ((await routers.limit(1).executeTakeFirst()) !== undefined) {
+    throw new RbacPolicyInUse(networkId, 'There are routers attached to this network that depend on this policy for access.');
+  }
+}
+
 const bumpNetwork = (tx: Tx, networkId: string) => tx.updateTable('networks').set(nextRevision()).where('id', '=', networkId).execute();
 
 export function rbacPolicyService(deps: CoreDeps): StoredCollection {
@@ -111,6 +139,7 @@ export function rbacPolicyService(deps: CoreDeps): StoredCollection {
       const network = await ownedNetwork(tx, ctx, String(current.object_id));
       await checkUnique(tx, network.id, String(current.action), String(changes.target_tenant));
       if (current.action === ACCESS_SHARED) await checkNotInUse(tx, network, String(current.target_tenant));
+      if (current.action === ACCESS_EXTERNAL) await checkExternalNotInUse(tx, current, String(changes.target_tenant));
       await bumpNetwork(tx, network.id);
     },
     async checkDelete(tx, _ctx, current) {
@@ -118,6 +147,7 @@ export function rbacPolicyService(deps: CoreDeps): StoredCollection {
       const network = await tx.selectFrom('networks').select(['id', 'project_id', 'name']).where('id', '=', networkId).executeTakeFirstOrThrow();
       if (current.action === ACCESS_SHARED) await checkNotInUse(tx, network, String(current.target_tenant));
       if (current.action === ACCESS_EXTERNAL) {
+        await checkExternalNotInUse(tx, current);
         // The network's last access_as_external entry going makes it internal again.
         const other = await tx
           .selectFrom('networkrbacs')
