@@ -1,0 +1,73 @@
+/**
+ * Migration 0010 on every backend: shared and external networks of an older
+ * schema get their '*' RBAC entries, networks.shared goes; down brings the
+ * column back from the '*' access_as_shared entries.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { type Kysely, Migrator, sql } from 'kysely';
+
+import { openDatabase, type OpenDatabase } from '../../src/db/connect.js';
+import { StaticMigrationProvider } from '../../src/db/migrations/index.js';
+import { createTestDatabase, testDialects, type TestDatabase } from './databases.js';
+
+const PROJECT = 'b7a1c2d3e4f54a6b8c9d0e1f2a3b4c5d';
+const network = (id: string, shared: number, external: number) => ({
+  id,
+  project_id: PROJECT,
+  name: id.slice(0, 4),
+  description: '',
+  revision_number: 0,
+  created_at: '2026-12-01T00:00:00Z',
+  updated_at: '2026-12-01T00:00:00Z',
+  admin_state_up: 1,
+  status: 'ACTIVE',
+  shared,
+  mtu: 0,
+  router_external: external,
+  port_security_enabled: 1,
+  dns_domain: '',
+  availability_zone_hints: '[]',
+});
+
+for (const dialect of testDialects()) {
+  describe(`migration 0010_network_rbac on ${dialect}`, () => {
+    let database: TestDatabase;
+    let open: OpenDatabase;
+
+    before(async () => {
+      database = await createTestDatabase(dialect);
+      open = await openDatabase(database.url, { poolSize: 2 });
+    });
+    after(async () => {
+      await open?.close();
+      await database?.drop();
+    });
+
+    test('shared and external networks become * entries, and back', async () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema of an older revision
+      const db = open.db as unknown as Kysely<any>;
+      const migrator = new Migrator({ db, provider: new StaticMigrationProvider(), migrationTableName: 'rbac_test_migrations', migrationLockTableName: 'rbac_test_lock' });
+      assert.equal((await migrator.migrateTo('0009_routers')).error, undefined);
+      const [plain, shared, external, both] = ['1', '2', '3', '4'].map((d) => `${d.repeat(8)}-1111-4111-8111-111111111111`);
+      await db.insertInto('networks').values([network(plain!, 0, 0), network(shared!, 1, 0), network(external!, 0, 1), network(both!, 1, 1)]).execute();
+
+      assert.equal((await migrator.migrateTo('0010_network_rbac')).error, undefined);
+      const entries = await db.selectFrom('networkrbacs').select(['object_id', 'action', 'target_project', 'project_id']).orderBy('object_id').orderBy('action').execute();
+      assert.deepEqual(entries, [
+        { object_id: shared, action: 'access_as_shared', target_project: '*', project_id: PROJECT },
+        { object_id: external, action: 'access_as_external', target_project: '*', project_id: PROJECT },
+        { object_id: both, action: 'access_as_external', target_project: '*', project_id: PROJECT },
+        { object_id: both, action: 'access_as_shared', target_project: '*', project_id: PROJECT },
+      ]);
+      await assert.rejects(sql`select shared from networks`.execute(db));
+      // One entry per target, object and action.
+      await assert.rejects(db.insertInto('networkrbacs').values({ id: 'x', project_id: PROJECT, target_project: '*', action: 'access_as_shared', object_id: shared }).execute());
+
+      assert.equal((await migrator.migrateTo('0009_routers')).error, undefined);
+      const rows = await db.selectFrom('networks').select(['id', 'shared']).orderBy('id').execute();
+      assert.deepEqual(rows.map((r: { shared: number }) => Number(r.shared)), [0, 1, 0, 1]);
+    });
+  });
+}
