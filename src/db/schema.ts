@@ -219,7 +219,6 @@ export interface AddressScopesTable {
   id: string;
   project_id: string;
   name: string;
-  shared: Bool;
   ip_version: number;
 }
 
@@ -245,11 +244,12 @@ export interface SubnetPoolsTable {
 }
 
 /**
- * A network shared with a project (access_as_shared) or external to it
- * (access_as_external); target_project '*' is every project. A network's
+ * An RBAC entry (one table per object type, as Neutron's): the object shared
+ * with a project (access_as_shared) or, for a network, external to it
+ * (access_as_external); target_project '*' is every project. An object's
  * `shared` is derived from these.
  */
-export interface NetworkRbacsTable {
+export interface RbacEntriesTable {
   id: string;
   /** Who created the entry (and may change it). */
   project_id: string;
@@ -310,7 +310,8 @@ export interface Database {
   address_scopes: AddressScopesTable;
   subnetpools: SubnetPoolsTable;
   subnetpoolprefixes: SubnetPoolPrefixesTable;
-  networkrbacs: NetworkRbacsTable;
+  networkrbacs: RbacEntriesTable;
+  addressscoperbacs: RbacEntriesTable;
   routers: RoutersTable;
   routerports: RouterPortsTable;
   routerroutes: RouterRoutesTable;

@@ -13,7 +13,7 @@ import { PortService } from '../plugins/core/ports.js';
 import { SubnetService } from '../plugins/core/subnets.js';
 import { TagService } from '../plugins/core/tags.js';
 import { QuotaService } from '../plugins/quotas/quotaService.js';
-import { rbacPolicyService } from '../plugins/rbac/rbacPolicies.js';
+import { RbacPolicyService } from '../plugins/rbac/rbacPolicies.js';
 import type { QuotaLimits } from '../plugins/quotas/storage.js';
 import { SecurityGroupService } from '../plugins/securitygroups/groups.js';
 import { SubnetPoolService } from '../plugins/subnetpools/subnetPools.js';
@@ -108,7 +108,7 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     ['security-group-rules', securityGroupRules],
     ['address-scopes', addressScopeService(deps)],
     ['subnetpools', new SubnetPoolService(deps)],
-    ['rbac-policies', rbacPolicyService(deps)],
+    ['rbac-policies', new RbacPolicyService(deps)],
   ]);
   return { deps, networks, subnets, ports, tags: new TagService(deps), quotas, collections };
 }

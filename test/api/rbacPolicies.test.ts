@@ -236,6 +236,77 @@ for (const dialect of testDialects()) {
       assert.equal(((await call('GET', `/v2.0/networks/${net.id}`, undefined, ADMIN, 200)).network as Json)['router:external'], false);
     });
 
+    test('address scopes are shared through their own entries: shared derived per caller, an entry its target\'s subnet pools need stays', async () => {
+      const [p1, p2, p3] = [projectId(), projectId(), projectId()];
+      const [h1, h2, h3] = [asProject(p1), asProject(p2), asProject(p3)];
+      const scope = (await call('POST', '/v2.0/address-scopes', { address_scope: { name: 's', ip_version: 4 } }, h1, 201)).address_scope as Json;
+      await errorOf('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h2, 404);
+      const post = (body: Json, headers: Json, status: number) =>
+        call('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: p2, ...body } }, headers, status);
+      assert.deepEqual((await post({ action: 'access_as_external' }, h1, 400)).NeutronError, {
+        type: 'InvalidActionForType',
+        message: "Invalid action 'access_as_external' for object type 'address_scope'. Valid actions: ('access_as_shared')",
+        detail: '',
+      });
+      const entry = (await post({}, h1, 201)).rbac_policy as Json;
+      assert.deepEqual({ ...entry, id: undefined }, {
+        id: undefined, object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: p2, target_project: p2, tenant_id: p1, project_id: p1,
+      });
+      assert.equal((await post({}, h1, 409)).NeutronError.type, 'DuplicateRbacPolicy');
+      assert.equal((await post({ target_tenant: p3 }, h2, 400)).NeutronError.message, 'Invalid input for operation: Only admins can manipulate policies on objects they do not own.');
+      assert.equal(((await call('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h2, 200)).address_scope as Json).shared, true);
+      assert.equal(((await call('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h1, 200)).address_scope as Json).shared, false);
+      assert.deepEqual(ids((await call('GET', '/v2.0/address-scopes?shared=true', undefined, h2, 200)).address_scopes), [scope.id]);
+      await errorOf('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h3, 404);
+      assert.deepEqual((await call('GET', `/v2.0/rbac-policies/${entry.id}`, undefined, h1, 200)).rbac_policy, entry);
+      assert.deepEqual(ids((await call('GET', '/v2.0/rbac-policies?object_type=address_scope', undefined, h1, 200)).rbac_policies), [entry.id]);
+
+      const pool = (await call('POST', '/v2.0/subnetpools', { subnetpool: { name: 'p', prefixes: ['10.10.0.0/16'], address_scope_id: scope.id } }, h2, 201)).subnetpool as Json;
+      const inUse = await errorOf('DELETE', `/v2.0/rbac-policies/${entry.id}`, undefined, h1, 409);
+      assert.deepEqual(inUse, {
+        type: 'RbacPolicyInUse',
+        message: `RBAC policy on object ${scope.id} cannot be removed because other objects depend on it.\nDetails: project_id=${p2}`,
+        detail: '',
+      });
+      assert.equal((await errorOf('PUT', `/v2.0/rbac-policies/${entry.id}`, { rbac_policy: { target_tenant: p3 } }, h1, 409)).type, 'RbacPolicyInUse');
+      await call('DELETE', `/v2.0/subnetpools/${pool.id}`, undefined, h2, 204);
+      const moved = (await call('PUT', `/v2.0/rbac-policies/${entry.id}`, { rbac_policy: { target_tenant: p3 } }, h1, 200)).rbac_policy as Json;
+      assert.deepEqual(moved, { ...entry, target_tenant: p3, target_project: p3 });
+      await errorOf('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h2, 404);
+      await call('DELETE', `/v2.0/rbac-policies/${entry.id}`, undefined, h1, 204);
+      await errorOf('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h3, 404);
+
+      // shared=true is a '*' entry in the name of who asks.
+      const everyone = (await call('POST', '/v2.0/address-scopes', { address_scope: { name: 'all', ip_version: 6, shared: true, tenant_id: p1 } }, ADMIN, 201)).address_scope as Json;
+      assert.equal(everyone.shared, true);
+      const wildcard = (await call('GET', `/v2.0/rbac-policies?object_id=${everyone.id}`, undefined, ADMIN, 200)).rbac_policies as Json[];
+      assert.deepEqual(wildcard.map((e) => [e.object_type, e.target_tenant, e.action]), [['address_scope', '*', 'access_as_shared']]);
+      assert.equal(((await call('GET', `/v2.0/address-scopes/${everyone.id}`, undefined, h3, 200)).address_scope as Json).shared, true);
+    });
+
+    test('entries of several object types: a bulk create in the order asked, one list with limit and marker over them all', async () => {
+      const p1 = projectId();
+      const h1 = asProject(p1);
+      const net = await network(h1);
+      const scope = (await call('POST', '/v2.0/address-scopes', { address_scope: { name: 's', ip_version: 4 } }, h1, 201)).address_scope as Json;
+      const [target1, target2] = [projectId(), projectId()];
+      const entry = (type: string, id: string, target: string) => ({ object_type: type, object_id: id, action: 'access_as_shared', target_tenant: target });
+      const bulk = (await call('POST', '/v2.0/rbac-policies', {
+        rbac_policies: [entry('address_scope', scope.id, target1), entry('network', net.id, target1), entry('address_scope', scope.id, target2)],
+      }, h1, 201)).rbac_policies as Json[];
+      assert.deepEqual(bulk.map((e) => [e.object_type, e.target_tenant]), [['address_scope', target1], ['network', target1], ['address_scope', target2]]);
+      // A failing entry undoes the others.
+      await call('POST', '/v2.0/rbac-policies', { rbac_policies: [entry('network', net.id, projectId()), entry('address_scope', scope.id, target1)] }, h1, 409);
+      assert.equal((await call('GET', '/v2.0/rbac-policies', undefined, h1, 200)).rbac_policies.length, 3);
+
+      const first = await call('GET', '/v2.0/rbac-policies?limit=2', undefined, h1, 200);
+      assert.equal(first.rbac_policies.length, 2);
+      const next = await call('GET', `/v2.0/rbac-policies?limit=2&marker=${first.rbac_policies[1].id}`, undefined, h1, 200);
+      assert.equal(next.rbac_policies.length, 1);
+      assert.deepEqual(new Set([...ids(first.rbac_policies), ...ids(next.rbac_policies)]), new Set(ids(bulk)));
+      assert.equal((await errorOf('GET', `/v2.0/rbac-policies?limit=1&marker=${randomUUID()}`, undefined, h1, 404)).type, 'RbacPolicyNotFound');
+    });
+
     test('rbac_policy counts against its project\'s quota', async () => {
       const p1 = projectId();
       const h1 = asProject(p1);

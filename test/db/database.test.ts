@@ -69,7 +69,7 @@ const COLUMNS = {
   networkdhcpagentbindings: ['network_id', 'dhcp_agent_id'],
   quotas: ['project_id', 'resource', 'limit'],
   quota_locks: ['project_id', 'resource', 'generation'],
-  address_scopes: ['id', 'project_id', 'name', 'shared', 'ip_version'],
+  address_scopes: ['id', 'project_id', 'name', 'ip_version'],
   subnetpools: [
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'ip_version',
     'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota', 'hash',
@@ -77,6 +77,7 @@ const COLUMNS = {
   ],
   subnetpoolprefixes: ['cidr', 'subnetpool_id'],
   networkrbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
+  addressscoperbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
   routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat'],
   routerports: ['router_id', 'port_id', 'port_type'],
   routerroutes: ['destination', 'nexthop', 'router_id'],

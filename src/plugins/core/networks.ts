@@ -7,12 +7,12 @@ import type { Selectable, Updateable } from 'kysely';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { type Condition, type FilterCondition, listRows } from './listRows.js';
+import { type FilterCondition, listRows } from './listRows.js';
 import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { grantToAll, makeExternal, makeInternal, unshare } from './networkRbac.js';
-import { ACCESS_SHARED, networkAccess, networksGranting, owns, sharedWith, targetsOf, visibleNetworks } from './visibility.js';
+import { ACCESS_SHARED, booleanFilter, networkAccess, networksGranting, owns, sharedWith, targetsOf, visibleNetworks } from './visibility.js';
 
 type NetworkRow = Selectable<NetworksTable>;
 
@@ -164,11 +164,5 @@ export class NetworkService implements Collection {
  * model_query apply_filters). Without a caller, '*' alone.
  */
 function sharedFilter(ctx: RequestContext | undefined): FilterCondition {
-  return (values) => {
-    const condition: Condition = (eb) =>
-      eb('networks.id', 'in', networksGranting(eb, ctx === undefined ? ['*'] : targetsOf(ctx), [ACCESS_SHARED]));
-    const wanted = new Set(values.map(Boolean));
-    if (wanted.size === 2) return (eb) => eb.lit(true);
-    return wanted.has(true) ? condition : (eb) => eb.not(condition(eb));
-  };
+  return booleanFilter((eb) => eb('networks.id', 'in', networksGranting(eb, ctx === undefined ? ['*'] : targetsOf(ctx), [ACCESS_SHARED])));
 }

@@ -29,7 +29,11 @@ type DynamicDb = Kysely<Record<string, Row>>;
 /** What a plugin adds to a stored collection; every hook is optional. */
 export interface StoredBehaviour {
   /** Rows a non-admin caller sees, besides its project's (default: those with `shared` set, when the resource stores it). */
-  visibleToAll?(table: string): Condition | undefined;
+  visibleToAll?(table: string, ctx: RequestContext): Condition | undefined;
+  /** Completes the objects with what depends on who asks (`shared` from RBAC entries), in a few queries for all of them. */
+  derive?(db: Db, ctx: RequestContext, objects: ApiObject[]): Promise<void>;
+  /** The conditions of plugin filters that depend on who asks, for this caller (over `pluginFilters`). */
+  filtersFor?(ctx: RequestContext): ReadonlyMap<string, FilterCondition>;
   /** Before the row is inserted: throw to refuse. */
   checkCreate?(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<void>;
   /** Before the row changes: throw to refuse. */
@@ -43,7 +47,7 @@ export interface StoredBehaviour {
   /** The changes to store for an update, completed likewise from the object as it is. Default: the changes. */
   completeUpdate?(tx: Tx, ctx: RequestContext, current: ApiObject, changes: ApiObject): Promise<ApiObject>;
   /** After the row is written with these values (a create's, an update's changes): store what lives in other tables. */
-  storeRelated?(tx: Tx, id: string, values: ApiObject): Promise<void>;
+  storeRelated?(tx: Tx, id: string, values: ApiObject, ctx: RequestContext): Promise<void>;
   /** Before the row goes (something still uses it): throw to refuse. */
   checkDelete?(tx: Tx, ctx: RequestContext, current: ApiObject): Promise<void>;
   readonly pluginFilters?: ReadonlyMap<string, FilterCondition>;
@@ -68,12 +72,13 @@ export class StoredCollection implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = await listRows(this.deps.db, this.stored.spec, query, this.visible(ctx), this.pluginFilters);
-    return this.present(this.deps.db, rows);
+    const filters = this.behaviour.filtersFor ? new Map([...this.pluginFilters, ...this.behaviour.filtersFor(ctx)]) : this.pluginFilters;
+    const rows = await listRows(this.deps.db, this.stored.spec, query, this.visible(ctx), filters);
+    return this.present(this.deps.db, ctx, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    const [object] = await this.present(this.deps.db, [await this.visibleRow(this.deps.db, ctx, id)]);
+    const [object] = await this.present(this.deps.db, ctx, [await this.visibleRow(this.deps.db, ctx, id)]);
     return object!;
   }
 
@@ -88,8 +93,8 @@ export class StoredCollection implements Collection {
         ...(this.resource.standardAttributes ? { revision_number: 0, created_at: now, updated_at: now } : {}),
       };
       await this.db(tx).insertInto(this.table).values(row).execute();
-      await this.behaviour.storeRelated?.(tx, String(row.id), values);
-      const [created] = await this.present(tx, [row]);
+      await this.behaviour.storeRelated?.(tx, String(row.id), values, ctx);
+      const [created] = await this.present(tx, ctx, [row]);
       return created!;
     });
   }
@@ -98,13 +103,13 @@ export class StoredCollection implements Collection {
     return updateOne(this.deps, ctx, this.member, changes, async (tx) => {
       const row = await this.ownedRow(tx, ctx, id, 'update');
       if (expectedRevision !== undefined) checkRevision(Number(row.revision_number), expectedRevision);
-      const [original] = await this.present(tx, [row]);
+      const [original] = await this.present(tx, ctx, [row]);
       await this.behaviour.checkUpdate?.(tx, ctx, original!, changes);
       const values = (await this.behaviour.completeUpdate?.(tx, ctx, original!, changes)) ?? changes;
       const patch = { ...this.stored.toColumns(values), ...(this.resource.standardAttributes ? nextRevision() : {}) };
       if (Object.keys(patch).length > 0) await this.db(tx).updateTable(this.table).set(patch).where('id', '=', id).execute();
-      await this.behaviour.storeRelated?.(tx, id, values);
-      const [current] = await this.present(tx, [await this.visibleRow(tx, ctx, id)]);
+      await this.behaviour.storeRelated?.(tx, id, values, ctx);
+      const [current] = await this.present(tx, ctx, [await this.visibleRow(tx, ctx, id)]);
       return { original: original!, current: current! };
     });
   }
@@ -117,7 +122,7 @@ export class StoredCollection implements Collection {
       async (tx) => {
         const row = await this.ownedRow(tx, ctx, id, 'delete');
         if (expectedRevision !== undefined) checkRevision(Number(row.revision_number), expectedRevision);
-        const [current] = await this.present(tx, [row]);
+        const [current] = await this.present(tx, ctx, [row]);
         await this.behaviour.checkDelete?.(tx, ctx, current!);
         return current!;
       },
@@ -136,7 +141,7 @@ export class StoredCollection implements Collection {
     if (ctx.isAdmin) return [];
     const own: Condition = (eb) => eb(`${this.table}.project_id`, '=', ctx.projectId);
     const shared = this.behaviour.visibleToAll
-      ? this.behaviour.visibleToAll(this.table)
+      ? this.behaviour.visibleToAll(this.table, ctx)
       : this.resource.attributes.shared?.column !== undefined
         ? (eb: Parameters<Condition>[0]) => eb(`${this.table}.${this.resource.attributes.shared!.column!}`, '=', 1)
         : undefined;
@@ -160,13 +165,14 @@ export class StoredCollection implements Collection {
     return row;
   }
 
-  private async present(db: Db, rows: readonly Row[]): Promise<ApiObject[]> {
+  private async present(db: Db, ctx: RequestContext, rows: readonly Row[]): Promise<ApiObject[]> {
     const tags = this.resource.taggable ? await loadTags(db, rows.map((r) => String(r.id))) : undefined;
     const objects = rows.map((row) => {
       const object = this.stored.toObject(row);
       if (tags) object.tags = tags.get(String(row.id)) ?? [];
       return object;
     });
+    await this.behaviour.derive?.(db, ctx, objects);
     return extend(this.deps, this.member, db, objects);
   }
 }

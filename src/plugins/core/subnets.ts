@@ -20,11 +20,11 @@ import type { AllocationPool, HostRoute, IpVersion, Ipv6Mode } from '../ipam/typ
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
-import { type Condition, type FilterCondition, listRows } from './listRows.js';
+import { type FilterCondition, listRows } from './listRows.js';
 import { type StoredRows, storedRows } from './storedRows.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
-import { ACCESS_SHARED, networkAccess, networksGranting, owns, targetsOf, visibleSubnets } from './visibility.js';
+import { ACCESS_SHARED, booleanFilter, networkAccess, networksGranting, owns, targetsOf, visibleSubnets } from './visibility.js';
 
 type SubnetRow = Selectable<SubnetsTable>;
 
@@ -361,12 +361,7 @@ async function checkNetworkPoolAffinity(
 
 /** `shared` on subnets is their network's, as the caller sees it (without a caller, '*' alone). */
 function sharedFilter(ctx: RequestContext | undefined): FilterCondition {
-  return (values) => {
-    const wanted = new Set(values.map(Boolean));
-    const shared: Condition = (eb) => eb('subnets.network_id', 'in', networksGranting(eb, ctx === undefined ? ['*'] : targetsOf(ctx), [ACCESS_SHARED]));
-    if (wanted.size === 2) return (eb) => eb.lit(true);
-    return wanted.has(true) ? shared : (eb) => eb.not(shared(eb));
-  };
+  return booleanFilter((eb) => eb('subnets.network_id', 'in', networksGranting(eb, ctx === undefined ? ['*'] : targetsOf(ctx), [ACCESS_SHARED])));
 }
 
 /** A subnet created or deleted is a change to its network too. */

@@ -12,7 +12,7 @@
 import type { RequestContext } from '../../common/context.js';
 import type { Db } from '../../db/schema.js';
 import { groupByParent } from './children.js';
-import type { Condition } from './listRows.js';
+import type { Condition, FilterCondition } from './listRows.js';
 
 export const ACCESS_SHARED = 'access_as_shared';
 export const ACCESS_EXTERNAL = 'access_as_external';
@@ -75,6 +75,18 @@ export async function sharedWith(db: Db, ctx: RequestContext, networkIds: readon
     (row) => row.object_id,
   );
   return new Set(entries.keys());
+}
+
+/**
+ * A boolean filter (`shared=True`, `shared=False`, both) on a condition:
+ * the rows it holds for, those it does not, or all of them.
+ */
+export function booleanFilter(condition: Condition): FilterCondition {
+  return (values) => {
+    const wanted = new Set(values.map(Boolean));
+    if (wanted.size === 2) return (eb) => eb.lit(true);
+    return wanted.has(true) ? condition : (eb) => eb.not(condition(eb));
+  };
 }
 
 /** Whether the caller owns the row (and so may change it) rather than only seeing it. */

@@ -1,21 +1,23 @@
 /**
- * The `rbac-policies` collection (neutron/db/rbac_db_mixin.py) for networks
- * (neutron/db/db_base_plugin_v2.py, neutron/db/external_net_db.py): entries
- * of the networkrbacs table, created by the network's owner or an admin.
+ * The `rbac-policies` collection (neutron/db/rbac_db_mixin.py): one table
+ * of entries per object type, created by the object's owner or an admin.
+ * Networks (neutron/db/db_base_plugin_v2.py, external_net_db.py):
  * access_as_shared lets the target project see the network and its subnets
- * and put ports on it; access_as_external makes the network external to it.
- * An entry the target's ports still need stays (RbacPolicyInUse). Every
- * change is a change to the network too (its revision_number moves).
+ * and put ports on it, access_as_external makes the network external to it;
+ * an entry the target's ports or routers still need stays (RbacPolicyInUse),
+ * and every change is a change to the network too (its revision_number
+ * moves). Address scopes (neutron/objects/rbac_db.py): access_as_shared; an
+ * entry the target's subnet pools still need stays.
  */
 import type { RequestContext } from '../../common/context.js';
-import { InvalidInput, InvalidSharedSetting, NeutronError } from '../../common/errors.js';
+import { InvalidInput, InvalidSharedSetting, NeutronError, resourceNotFound } from '../../common/errors.js';
 import type { Tx } from '../../db/schema.js';
-import type { ApiObject } from '../collection.js';
+import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
-import type { FilterCondition } from '../core/listRows.js';
+import { type FilterCondition, MarkerNotFound } from '../core/listRows.js';
 import { makeInternal, namedTargets, projectPortsDependOn, wildcardEntry } from '../core/networkRbac.js';
 import { nextRevision } from '../core/revision.js';
-import { StoredCollection } from '../core/storedCollection.js';
+import { type StoredBehaviour, StoredCollection } from '../core/storedCollection.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, owns } from '../core/visibility.js';
 import { isUuidLike } from '../notifiers/novaNotifier.js';
 
@@ -37,14 +39,12 @@ export class InvalidActionForType extends NeutronError {
   }
 }
 
-/** The object types this build shares, with the actions each accepts. */
-const VALID_ACTIONS: Readonly<Record<string, readonly string[]>> = { network: [ACCESS_SHARED, ACCESS_EXTERNAL] };
+type RbacTable = 'networkrbacs' | 'addressscoperbacs';
 
-/** neutron/extensions/rbac.py convert_valid_object_type. */
-function objectTypeOf(value: unknown): string {
-  const normalized = String(value).trim().toLowerCase();
-  if (!Object.hasOwn(VALID_ACTIONS, normalized)) throw new InvalidInput(`'${String(value)}' is not a valid RBAC object type`);
-  return normalized;
+/** An object type that can be shared: the table of its entries and its own checks. */
+interface ObjectType {
+  readonly table: RbacTable;
+  readonly behaviour: Pick<StoredBehaviour, 'checkCreate' | 'checkUpdate' | 'checkDelete'>;
 }
 
 /** neutron/extensions/rbac.py _validate_valid_target_project: '*' or UUID-like. */
@@ -58,6 +58,11 @@ interface NetworkOwner {
   readonly name: string;
 }
 
+/** The entry's action must be one its object type accepts. */
+function checkAction(objectType: string, action: unknown, valid: readonly string[]): void {
+  if (!valid.includes(String(action))) throw new InvalidActionForType(String(action), objectType, valid);
+}
+
 /** The network an entry is about, which a caller other than an admin must own. */
 async function ownedNetwork(tx: Tx, ctx: RequestContext, networkId: string): Promise<NetworkOwner> {
   const network = await tx.selectFrom('networks').select(['id', 'project_id', 'name']).where('id', '=', networkId).executeTakeFirst();
@@ -66,9 +71,9 @@ async function ownedNetwork(tx: Tx, ctx: RequestContext, networkId: string): Pro
   return network;
 }
 
-async function checkUnique(tx: Tx, objectId: string, action: string, target: string): Promise<void> {
+async function checkUnique(tx: Tx, table: RbacTable, objectId: string, action: string, target: string): Promise<void> {
   const same = await tx
-    .selectFrom('networkrbacs')
+    .selectFrom(table)
     .select('id')
     .where('object_id', '=', objectId)
     .where('action', '=', action)
@@ -112,53 +117,222 @@ async function checkExternalNotInUse(tx: Tx, current: ApiObject, newTarget?: str
 
 const bumpNetwork = (tx: Tx, networkId: string) => tx.updateTable('networks').set(nextRevision()).where('id', '=', networkId).execute();
 
-export function rbacPolicyService(deps: CoreDeps): StoredCollection {
-  // Every entry of networkrbacs is about a network; target_project is target_tenant's newer name.
-  deps.extenders.of('rbac_policy').push(async (_db, objects) => new Map(objects.map((o) => [String(o.id), { object_type: 'network', target_project: o.target_tenant }])));
-  const pluginFilters = new Map<string, FilterCondition>([
-    ['object_type', (values) => (eb) => eb.lit(values.some((v) => String(v).trim().toLowerCase() === 'network'))],
-    ['target_project', (values) => (eb) => eb('networkrbacs.target_project', 'in', values.map(String))],
-  ]);
-  return new StoredCollection(deps, deps.api.resource('rbac-policies'), {
-    pluginFilters,
+/** Networks: shared with a project, or external to it. */
+const networks: ObjectType = {
+  table: 'networkrbacs',
+  behaviour: {
+      async checkCreate(tx, ctx, item) {
+        checkTarget(item.target_tenant);
+        const network = await ownedNetwork(tx, ctx, String(item.object_id));
+        const action = String(item.action);
+        checkAction('network', action, [ACCESS_SHARED, ACCESS_EXTERNAL]);
+        await checkUnique(tx, 'networkrbacs', network.id, action, String(item.target_tenant));
+        // An entry external to a project makes the network external (without a '*' entry).
+        if (action === ACCESS_EXTERNAL) await tx.updateTable('networks').set({ router_external: 1 }).where('id', '=', network.id).execute();
+        await bumpNetwork(tx, network.id);
+      },
+      async checkUpdate(tx, ctx, current, changes) {
+        if (!('target_tenant' in changes) || changes.target_tenant === current.target_tenant) return;
+        checkTarget(changes.target_tenant);
+        const network = await ownedNetwork(tx, ctx, String(current.object_id));
+        await checkUnique(tx, 'networkrbacs', network.id, String(current.action), String(changes.target_tenant));
+        if (current.action === ACCESS_SHARED) await checkNotInUse(tx, network, String(current.target_tenant));
+        if (current.action === ACCESS_EXTERNAL) await checkExternalNotInUse(tx, current, String(changes.target_tenant));
+        await bumpNetwork(tx, network.id);
+      },
+      async checkDelete(tx, _ctx, current) {
+        const networkId = String(current.object_id);
+        const network = await tx.selectFrom('networks').select(['id', 'project_id', 'name']).where('id', '=', networkId).executeTakeFirstOrThrow();
+        if (current.action === ACCESS_SHARED) await checkNotInUse(tx, network, String(current.target_tenant));
+        if (current.action === ACCESS_EXTERNAL) {
+          await checkExternalNotInUse(tx, current);
+          // The network's last access_as_external entry going makes it internal again.
+          const other = await tx
+            .selectFrom('networkrbacs')
+            .select('id')
+            .where('object_id', '=', networkId)
+            .where('action', '=', ACCESS_EXTERNAL)
+            .where('id', '!=', String(current.id))
+            .executeTakeFirst();
+          if (other === undefined) await makeInternal(tx, networkId);
+        }
+        await bumpNetwork(tx, networkId);
+      },
+  },
+};
+
+/** The address scope an entry is about, which a caller other than an admin must own. */
+async function ownedScope(tx: Tx, ctx: RequestContext, scopeId: string): Promise<{ id: string; project_id: string }> {
+  const scope = await tx.selectFrom('address_scopes').select(['id', 'project_id']).where('id', '=', scopeId).executeTakeFirst();
+  if (scope === undefined) throw new InvalidInput(`Address scope ${scopeId} could not be found`);
+  if (!owns(ctx, scope)) throw new InvalidInput('Only admins can manipulate policies on objects they do not own');
+  return scope;
+}
+
+/**
+ * An entry the subnet pools of its target still need stays
+ * (rbac_db.py _validate_rbac_policy_delete over AddressScope.get_bound_project_ids):
+ * a project's, unless a '*' entry remains; the '*' one, while projects
+ * without an entry of their own have pools in the scope. The owner's own
+ * pools need no entry.
+ */
+async function checkScopeNotInUse(tx: Tx, scope: { id: string; project_id: string }, target: string): Promise<void> {
+  if (target === scope.project_id) return;
+  const pools = await tx.selectFrom('subnetpools').select('project_id').distinct().where('address_scope_id', '=', scope.id).execute();
+  const bound = new Set(pools.map((p) => p.project_id).filter((p) => p !== scope.project_id));
+  const entries = await tx.selectFrom('addressscoperbacs').select('target_project').where('object_id', '=', scope.id).where('action', '=', ACCESS_SHARED).execute();
+  const targets = new Set(entries.map((e) => e.target_project));
+  const inUse = target === '*' ? [...bound].some((p) => !targets.has(p)) : !targets.has('*') && bound.has(target);
+  if (inUse) throw new RbacPolicyInUse(scope.id, `project_id=${target}`);
+}
+
+/** Address scopes: shared with a project (its subnet pools may then use the scope). */
+const addressScopes: ObjectType = {
+  table: 'addressscoperbacs',
+  behaviour: {
     async checkCreate(tx, ctx, item) {
-      const objectType = objectTypeOf(item.object_type);
       checkTarget(item.target_tenant);
-      const network = await ownedNetwork(tx, ctx, String(item.object_id));
-      const action = String(item.action);
-      const valid = VALID_ACTIONS[objectType]!;
-      if (!valid.includes(action)) throw new InvalidActionForType(action, objectType, valid);
-      await checkUnique(tx, network.id, action, String(item.target_tenant));
-      // An entry external to a project makes the network external (without a '*' entry).
-      if (action === ACCESS_EXTERNAL) await tx.updateTable('networks').set({ router_external: 1 }).where('id', '=', network.id).execute();
-      await bumpNetwork(tx, network.id);
+      const scope = await ownedScope(tx, ctx, String(item.object_id));
+      checkAction('address_scope', item.action, [ACCESS_SHARED]);
+      await checkUnique(tx, 'addressscoperbacs', scope.id, String(item.action), String(item.target_tenant));
     },
     async checkUpdate(tx, ctx, current, changes) {
       if (!('target_tenant' in changes) || changes.target_tenant === current.target_tenant) return;
       checkTarget(changes.target_tenant);
-      const network = await ownedNetwork(tx, ctx, String(current.object_id));
-      await checkUnique(tx, network.id, String(current.action), String(changes.target_tenant));
-      if (current.action === ACCESS_SHARED) await checkNotInUse(tx, network, String(current.target_tenant));
-      if (current.action === ACCESS_EXTERNAL) await checkExternalNotInUse(tx, current, String(changes.target_tenant));
-      await bumpNetwork(tx, network.id);
+      const scope = await ownedScope(tx, ctx, String(current.object_id));
+      await checkUnique(tx, 'addressscoperbacs', scope.id, String(current.action), String(changes.target_tenant));
+      // Widening the entry to '*' takes access from no one (validate_rbac_policy_update).
+      if (changes.target_tenant !== '*') await checkScopeNotInUse(tx, scope, String(current.target_tenant));
     },
     async checkDelete(tx, _ctx, current) {
-      const networkId = String(current.object_id);
-      const network = await tx.selectFrom('networks').select(['id', 'project_id', 'name']).where('id', '=', networkId).executeTakeFirstOrThrow();
-      if (current.action === ACCESS_SHARED) await checkNotInUse(tx, network, String(current.target_tenant));
-      if (current.action === ACCESS_EXTERNAL) {
-        await checkExternalNotInUse(tx, current);
-        // The network's last access_as_external entry going makes it internal again.
-        const other = await tx
-          .selectFrom('networkrbacs')
-          .select('id')
-          .where('object_id', '=', networkId)
-          .where('action', '=', ACCESS_EXTERNAL)
-          .where('id', '!=', String(current.id))
-          .executeTakeFirst();
-        if (other === undefined) await makeInternal(tx, networkId);
-      }
-      await bumpNetwork(tx, networkId);
+      const scope = await tx.selectFrom('address_scopes').select(['id', 'project_id']).where('id', '=', String(current.object_id)).executeTakeFirstOrThrow();
+      await checkScopeNotInUse(tx, scope, String(current.target_tenant));
     },
-  });
+  },
+};
+
+/** The object types this build shares (neutron/db/rbac_db_models.py), by their name in `object_type`. */
+const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = { network: networks, address_scope: addressScopes };
+
+/** neutron/extensions/rbac.py convert_valid_object_type. */
+function objectTypeOf(value: unknown): string {
+  const normalized = String(value).trim().toLowerCase();
+  if (!Object.hasOwn(OBJECT_TYPES, normalized)) throw new InvalidInput(`'${String(value)}' is not a valid RBAC object type`);
+  return normalized;
+}
+
+interface TypeCollection {
+  readonly table: RbacTable;
+  readonly collection: StoredCollection;
+}
+
+/**
+ * `/v2.0/rbac-policies` (neutron/db/rbac_db_mixin.py): one table of entries
+ * per object type, each served by a StoredCollection; a list is theirs one
+ * after the other (limit and marker apply to the whole), an entry is found in
+ * the table that holds its id. Entries show their `object_type`, and
+ * `target_project` next to `target_tenant`.
+ */
+export class RbacPolicyService implements Collection {
+  readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
+  private readonly types: ReadonlyMap<string, TypeCollection>;
+
+  constructor(private readonly deps: CoreDeps) {
+    const declaration = deps.api.resource('rbac-policies');
+    this.types = new Map(
+      Object.entries(OBJECT_TYPES).map(([name, type]) => {
+        const filters = new Map<string, FilterCondition>([
+          ['object_type', (values) => (eb) => eb.lit(values.some((v) => String(v).trim().toLowerCase() === name))],
+          ['target_project', (values) => (eb) => eb(`${type.table}.target_project`, 'in', values.map(String))],
+        ]);
+        const collection = new StoredCollection(deps, { ...declaration, table: type.table }, { ...type.behaviour, pluginFilters: filters });
+        return [name, { table: type.table, collection }];
+      }),
+    );
+    this.pluginFilters = this.types.get('network')!.collection.pluginFilters;
+  }
+
+  async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
+    const all: ApiObject[] = [];
+    for (const [name, type] of this.types) {
+      all.push(...withType(name, await type.collection.list(ctx, { ...query, limit: undefined, marker: undefined, pageReverse: false })));
+    }
+    return page(all, query);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const [name, type] = await this.typeOf(id);
+    return withType(name, [await type.collection.show(ctx, id)])[0]!;
+  }
+
+  async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    const names = items.map((item) => objectTypeOf(item.object_type));
+    const created: ApiObject[] = [];
+    try {
+      // A bulk request of one object type is one transaction; of several, the entries made are undone when a later type fails.
+      for (const name of new Set(names)) {
+        const ofType = items.filter((_, i) => names[i] === name).map((item) => ({ ...item, object_type: name }));
+        created.push(...withType(name, await this.types.get(name)!.collection.create(ctx, ofType)));
+      }
+    } catch (err) {
+      for (const entry of created) await this.delete(ctx, String(entry.id)).catch(() => undefined);
+      throw err;
+    }
+    return orderLike(names, created);
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
+    const [name, type] = await this.typeOf(id);
+    return withType(name, [await type.collection.update(ctx, id, changes, expectedRevision)])[0]!;
+  }
+
+  async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
+    const [, type] = await this.typeOf(id);
+    await type.collection.delete(ctx, id, expectedRevision);
+  }
+
+  /** The object type whose table holds the entry (Neutron's _get_object_type); RbacPolicyNotFound when none does. */
+  private async typeOf(id: string): Promise<[string, TypeCollection]> {
+    for (const [name, type] of this.types) {
+      const row = await this.deps.db.selectFrom(type.table).select('id').where('id', '=', id).executeTakeFirst();
+      if (row !== undefined) return [name, type];
+    }
+    throw resourceNotFound(this.deps.api.resource('rbac-policies'), id);
+  }
+}
+
+function withType(name: string, entries: ApiObject[]): ApiObject[] {
+  for (const entry of entries) {
+    entry.object_type = name;
+    entry.target_project = entry.target_tenant;
+  }
+  return entries;
+}
+
+/** A bulk create's entries in the order they were asked for (they are created type by type). */
+function orderLike(names: readonly string[], created: readonly ApiObject[]): ApiObject[] {
+  const queues = new Map<string, ApiObject[]>();
+  for (const entry of created) {
+    const queue = queues.get(String(entry.object_type)) ?? [];
+    queue.push(entry);
+    queues.set(String(entry.object_type), queue);
+  }
+  return names.map((name) => queues.get(name)!.shift()!);
+}
+
+/** limit, marker and page_reverse over the entries of every type together. */
+function page(all: ApiObject[], query: ListRequest): ApiObject[] {
+  let from = 0;
+  let to = all.length;
+  if (query.marker !== undefined) {
+    const at = all.findIndex((entry) => entry.id === query.marker);
+    if (at < 0) throw new MarkerNotFound(query.marker);
+    if (query.pageReverse) to = at;
+    else from = at + 1;
+  }
+  if (query.limit !== undefined && query.limit > 0) {
+    if (query.pageReverse) from = Math.max(from, to - query.limit);
+    else to = Math.min(to, from + query.limit);
+  }
+  return all.slice(from, to);
 }

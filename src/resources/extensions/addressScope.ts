@@ -17,7 +17,8 @@ export const addressScopes = {
     id: { type: uuid, filter: true, sort: true, column: 'id' },
     name: { type: name, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
     tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
-    shared: { type: bool, post: true, put: true, default: false, filter: true, sort: true, column: 'shared' },
+    // Derived for the caller from the RBAC entries (rbac-policies): a '*' access_as_shared entry or one for its project.
+    shared: { type: bool, post: true, put: true, default: false, filter: 'plugin' },
     ip_version: { type: { kind: 'enum', values: [4, 6] }, post: true, required: true, filter: true, sort: true, column: 'ip_version' },
   },
   // neutron/conf/policies/address_scope.py

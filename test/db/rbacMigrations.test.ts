@@ -1,7 +1,8 @@
 /**
- * Migration 0010 on every backend: shared and external networks of an older
- * schema get their '*' RBAC entries, networks.shared goes; down brings the
- * column back from the '*' access_as_shared entries.
+ * Migrations 0010 and 0011 on every backend: shared and external networks,
+ * and shared address scopes, of an older schema get their '*' RBAC entries,
+ * the shared columns go; down brings them back from the '*' access_as_shared
+ * entries.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -32,13 +33,18 @@ const network = (id: string, shared: number, external: number) => ({
 });
 
 for (const dialect of testDialects()) {
-  describe(`migration 0010_network_rbac on ${dialect}`, () => {
+  describe(`migrations 0010_network_rbac and 0011_address_scope_rbac on ${dialect}`, () => {
     let database: TestDatabase;
     let open: OpenDatabase;
+    let migrator: Migrator;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema of an older revision
+    let db: Kysely<any>;
 
     before(async () => {
       database = await createTestDatabase(dialect);
       open = await openDatabase(database.url, { poolSize: 2 });
+      db = open.db;
+      migrator = new Migrator({ db, provider: new StaticMigrationProvider(), migrationTableName: 'rbac_test_migrations', migrationLockTableName: 'rbac_test_lock' });
     });
     after(async () => {
       await open?.close();
@@ -46,9 +52,6 @@ for (const dialect of testDialects()) {
     });
 
     test('shared and external networks become * entries, and back', async () => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema of an older revision
-      const db = open.db as unknown as Kysely<any>;
-      const migrator = new Migrator({ db, provider: new StaticMigrationProvider(), migrationTableName: 'rbac_test_migrations', migrationLockTableName: 'rbac_test_lock' });
       assert.equal((await migrator.migrateTo('0009_routers')).error, undefined);
       const [plain, shared, external, both] = ['1', '2', '3', '4'].map((d) => `${d.repeat(8)}-1111-4111-8111-111111111111`);
       await db.insertInto('networks').values([network(plain!, 0, 0), network(shared!, 1, 0), network(external!, 0, 1), network(both!, 1, 1)]).execute();
@@ -68,6 +71,20 @@ for (const dialect of testDialects()) {
       assert.equal((await migrator.migrateTo('0009_routers')).error, undefined);
       const rows = await db.selectFrom('networks').select(['id', 'shared']).orderBy('id').execute();
       assert.deepEqual(rows.map((r: { shared: number }) => Number(r.shared)), [0, 1, 0, 1]);
+    });
+
+    test('shared address scopes become * entries, and back', async () => {
+      assert.equal((await migrator.migrateTo('0010_network_rbac')).error, undefined);
+      const scope = (id: string, shared: number) => ({ id, project_id: PROJECT, name: id.slice(0, 4), shared, ip_version: 4 });
+      const [own, shared] = ['5', '6'].map((d) => `${d.repeat(8)}-1111-4111-8111-111111111111`);
+      await db.insertInto('address_scopes').values([scope(own!, 0), scope(shared!, 1)]).execute();
+      assert.equal((await migrator.migrateTo('0011_address_scope_rbac')).error, undefined);
+      const entries = await db.selectFrom('addressscoperbacs').select(['object_id', 'action', 'target_project', 'project_id']).execute();
+      assert.deepEqual(entries, [{ object_id: shared, action: 'access_as_shared', target_project: '*', project_id: PROJECT }]);
+      await assert.rejects(sql`select shared from address_scopes`.execute(db));
+      assert.equal((await migrator.migrateTo('0010_network_rbac')).error, undefined);
+      const rows = await db.selectFrom('address_scopes').select(['id', 'shared']).orderBy('id').execute();
+      assert.deepEqual(rows.map((r: { shared: number }) => Number(r.shared)), [0, 1]);
     });
   });
 }
