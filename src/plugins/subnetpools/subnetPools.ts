@@ -15,7 +15,7 @@
 import type { RequestContext } from '../../common/context.js';
 import { BadRequest, InvalidInput, resourceNotFound } from '../../common/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
-import { scopeSharedWith } from '../addressscopes/addressScopes.js';
+import { addressScopeSharing } from '../addressscopes/addressScopes.js';
 import { formatCidr } from '../ipam/cidr.js';
 import { cidrsOf, compactCidrs, difference, intersects, rangeSetOf } from '../ipam/cidrSet.js';
 import type { ApiObject, Collection, ListRequest, MemberAction } from '../collection.js';
@@ -144,7 +144,7 @@ export class SubnetPoolService implements Collection {
 
   private async visibleScope(tx: Tx, ctx: RequestContext, scopeId: string) {
     const scope = await tx.selectFrom('address_scopes').selectAll().where('id', '=', scopeId).executeTakeFirst();
-    if (scope === undefined || !(ctx.isAdmin || scope.project_id === ctx.projectId || (await scopeSharedWith(tx, ctx, scopeId)))) {
+    if (scope === undefined || !(ctx.isAdmin || scope.project_id === ctx.projectId || (await addressScopeSharing.sharedWith(tx, ctx, scopeId)))) {
       throw resourceNotFound(this.deps.api.resource('address-scopes'), scopeId);
     }
     return scope;
