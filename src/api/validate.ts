@@ -438,8 +438,9 @@ function convertList(type: Extract<AttrType, { kind: 'list' }>, value: unknown):
   return out;
 }
 
-function convertObject(type: Extract<AttrType, { kind: 'object' }>, value: unknown): JsonObject {
+function convertObject(type: Extract<AttrType, { kind: 'object' }>, value: unknown): JsonObject | null {
   if (!isJsonObject(value)) throw invalid(`'${pyStr(value)}' is not a dictionary`);
+  if (type.emptyIsNull === true && Object.keys(value).length === 0) return null;
   const required = Object.entries(type.fields)
     .filter(([, f]) => f.required === true)
     .map(([k]) => k);

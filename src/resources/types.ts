@@ -19,7 +19,8 @@ export type AttrType =
   | { readonly kind: 'cidr' }
   | { readonly kind: 'enum'; readonly values: readonly (string | number)[] }
   | { readonly kind: 'list'; readonly of: AttrType; readonly unique?: boolean; readonly maxItems?: number }
-  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, FieldDecl>> }
+  /** `emptyIsNull`: neutron-lib's dict_or_nodata, where `{}` says "none" as null does (a router's external_gateway_info). */
+  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, FieldDecl>>; readonly emptyIsNull?: boolean }
   /** Any JSON object, stored as given (binding:profile). */
   | { readonly kind: 'dict' }
   /** A DNS host name label or FQDN (dns_name, dns_domain). */

@@ -174,6 +174,14 @@ for (const dialect of testDialects()) {
       assert.equal(missing.status, 404);
       assert.equal(error(missing).type, 'NetworkNotFound');
 
+      // {} says "no gateway" as null does (dict_or_nodata): on create, and on update it removes one.
+      const empty = await router({ external_gateway_info: {} });
+      assert.equal(empty.external_gateway_info, null);
+      ok(await api.request('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: net.id } } }, p1));
+      const emptied = ok(await api.request('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: {} } }, p1)).body.router;
+      assert.equal(emptied.external_gateway_info, null);
+      assert.deepEqual(ok(await api.request('GET', `/v2.0/ports?device_id=${r.id}`, undefined, admin)).body.ports, []);
+
       // Deleting a router deletes its gateway port.
       const other = await router({ external_gateway_info: { network_id: net.id } });
       ok(await api.request('DELETE', `/v2.0/routers/${other.id}`, undefined, p1), 204);

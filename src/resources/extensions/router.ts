@@ -24,6 +24,8 @@ const routeList = {
  */
 const externalGatewayInfo = {
   kind: 'object',
+  // {} removes the gateway, as null does (Neutron's dict_or_nodata).
+  emptyIsNull: true,
   fields: {
     network_id: { type: uuid, required: true },
     enable_snat: { type: bool },
