@@ -234,7 +234,6 @@ export interface SubnetPoolsTable {
   default_prefixlen: number;
   min_prefixlen: number;
   max_prefixlen: number;
-  shared: Bool;
   is_default: Bool;
   /** Addresses per project (/32s of IPv4, /64s of IPv6); null: none. */
   default_quota: number | null;
@@ -312,6 +311,7 @@ export interface Database {
   subnetpoolprefixes: SubnetPoolPrefixesTable;
   networkrbacs: RbacEntriesTable;
   addressscoperbacs: RbacEntriesTable;
+  subnetpoolrbacs: RbacEntriesTable;
   routers: RoutersTable;
   routerports: RouterPortsTable;
   routerroutes: RouterRoutesTable;

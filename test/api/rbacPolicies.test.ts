@@ -284,6 +284,52 @@ for (const dialect of testDialects()) {
       assert.equal(((await call('GET', `/v2.0/address-scopes/${everyone.id}`, undefined, h3, 200)).address_scope as Json).shared, true);
     });
 
+    test('subnet pools are shared through their own entries: subnets of the target take blocks from them; a scope the target cannot see blocks the entry', async () => {
+      const [p1, p2, p3] = [projectId(), projectId(), projectId()];
+      const [h1, h2, h3] = [asProject(p1), asProject(p2), asProject(p3)];
+      const pool = (await call('POST', '/v2.0/subnetpools', { subnetpool: { name: 'p', prefixes: ['10.50.0.0/16'] } }, h1, 201)).subnetpool as Json;
+      await errorOf('GET', `/v2.0/subnetpools/${pool.id}`, undefined, h2, 404);
+      const asNetwork = { object_type: 'network', object_id: pool.id, action: 'access_as_shared', target_tenant: p2 };
+      assert.equal((await errorOf('POST', '/v2.0/rbac-policies', { rbac_policy: asNetwork }, h1, 400)).type, 'InvalidInput');
+      const post = (body: Json, headers: Json, status: number) =>
+        call('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'subnetpool', object_id: pool.id, action: 'access_as_shared', target_tenant: p2, ...body } }, headers, status);
+      const shared = (await post({}, h1, 201)).rbac_policy as Json;
+      assert.deepEqual([shared.object_type, shared.target_tenant], ['subnetpool', p2]);
+      assert.equal(((await call('GET', `/v2.0/subnetpools/${pool.id}`, undefined, h2, 200)).subnetpool as Json).shared, true);
+      assert.equal(((await call('GET', `/v2.0/subnetpools/${pool.id}`, undefined, h1, 200)).subnetpool as Json).shared, false);
+      assert.deepEqual(ids((await call('GET', '/v2.0/subnetpools?shared=true', undefined, h2, 200)).subnetpools), [pool.id]);
+      await errorOf('GET', `/v2.0/subnetpools/${pool.id}`, undefined, h3, 404);
+
+      const net = await network(h2);
+      const subnet = (await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: pool.id, prefixlen: 24 } }, h2, 201)).subnet as Json;
+      assert.deepEqual(await errorOf('DELETE', `/v2.0/rbac-policies/${shared.id}`, undefined, h1, 409), {
+        type: 'RbacPolicyInUse',
+        message: `RBAC policy on object ${pool.id} cannot be removed because other objects depend on it.\nDetails: project_id=${p2}`,
+        detail: '',
+      });
+      await call('DELETE', `/v2.0/subnets/${subnet.id}`, undefined, h2, 204);
+      await call('DELETE', `/v2.0/rbac-policies/${shared.id}`, undefined, h1, 204);
+      await errorOf('GET', `/v2.0/subnetpools/${pool.id}`, undefined, h2, 404);
+      const fromHidden = await errorOf('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: pool.id, prefixlen: 24 } }, h2, 404);
+      assert.equal(fromHidden.type, 'SubnetPoolNotFound');
+
+      // A pool in an address scope is shared only with projects that see the scope.
+      const scope = (await call('POST', '/v2.0/address-scopes', { address_scope: { name: 's', ip_version: 4 } }, h1, 201)).address_scope as Json;
+      const scoped = (await call('POST', '/v2.0/subnetpools', { subnetpool: { name: 'q', prefixes: ['10.60.0.0/16'], address_scope_id: scope.id } }, h1, 201)).subnetpool as Json;
+      const refused = (await call('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'subnetpool', object_id: scoped.id, action: 'access_as_shared', target_tenant: p3 } }, h1, 400)).NeutronError;
+      assert.equal(refused.message, `Invalid input for operation: Failed to create RBAC policy on object ${scoped.id} because target project doesn't have access to associated address scope..`);
+      await call('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: p3 } }, h1, 201);
+      await call('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'subnetpool', object_id: scoped.id, action: 'access_as_shared', target_tenant: p3 } }, h1, 201);
+      await call('GET', `/v2.0/subnetpools/${scoped.id}`, undefined, h3, 200);
+
+      // shared=true (admins) is a '*' entry.
+      const everyone = (await call('POST', '/v2.0/subnetpools', { subnetpool: { name: 'all', prefixes: ['10.70.0.0/16'], shared: true, tenant_id: p1 } }, ADMIN, 201)).subnetpool as Json;
+      assert.equal(everyone.shared, true);
+      const wildcard = (await call('GET', `/v2.0/rbac-policies?object_id=${everyone.id}`, undefined, ADMIN, 200)).rbac_policies as Json[];
+      assert.deepEqual(wildcard.map((e) => [e.object_type, e.target_tenant]), [['subnetpool', '*']]);
+      assert.equal(((await call('GET', `/v2.0/subnetpools/${everyone.id}`, undefined, h3, 200)).subnetpool as Json).shared, true);
+    });
+
     test('entries of several object types: a bulk create in the order asked, one list with limit and marker over them all', async () => {
       const p1 = projectId();
       const h1 = asProject(p1);

@@ -1,6 +1,6 @@
 /**
- * Migrations 0010 and 0011 on every backend: shared and external networks,
- * and shared address scopes, of an older schema get their '*' RBAC entries,
+ * Migrations 0010 to 0012 on every backend: shared and external networks,
+ * shared address scopes and subnet pools of an older schema get their '*' RBAC entries,
  * the shared columns go; down brings them back from the '*' access_as_shared
  * entries.
  */
@@ -33,7 +33,7 @@ const network = (id: string, shared: number, external: number) => ({
 });
 
 for (const dialect of testDialects()) {
-  describe(`migrations 0010_network_rbac and 0011_address_scope_rbac on ${dialect}`, () => {
+  describe(`migrations 0010_network_rbac to 0012_subnet_pool_rbac on ${dialect}`, () => {
     let database: TestDatabase;
     let open: OpenDatabase;
     let migrator: Migrator;
@@ -84,6 +84,23 @@ for (const dialect of testDialects()) {
       await assert.rejects(sql`select shared from address_scopes`.execute(db));
       assert.equal((await migrator.migrateTo('0010_network_rbac')).error, undefined);
       const rows = await db.selectFrom('address_scopes').select(['id', 'shared']).orderBy('id').execute();
+      assert.deepEqual(rows.map((r: { shared: number }) => Number(r.shared)), [0, 1]);
+    });
+
+    test('shared subnet pools become * entries, and back', async () => {
+      assert.equal((await migrator.migrateTo('0011_address_scope_rbac')).error, undefined);
+      const pool = (id: string, shared: number) => ({
+        id, project_id: PROJECT, name: 'p', description: '', revision_number: 0, created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z',
+        ip_version: 4, default_prefixlen: 8, min_prefixlen: 8, max_prefixlen: 32, shared, is_default: 0, default_quota: null, hash: '', address_scope_id: null,
+      });
+      const [own, shared] = ['7', '8'].map((d) => `${d.repeat(8)}-1111-4111-8111-111111111111`);
+      await db.insertInto('subnetpools').values([pool(own!, 0), pool(shared!, 1)]).execute();
+      assert.equal((await migrator.migrateTo('0012_subnet_pool_rbac')).error, undefined);
+      const entries = await db.selectFrom('subnetpoolrbacs').select(['object_id', 'action', 'target_project', 'project_id']).execute();
+      assert.deepEqual(entries, [{ object_id: shared, action: 'access_as_shared', target_project: '*', project_id: PROJECT }]);
+      await assert.rejects(sql`select shared from subnetpools`.execute(db));
+      assert.equal((await migrator.migrateTo('0011_address_scope_rbac')).error, undefined);
+      const rows = await db.selectFrom('subnetpools').select(['id', 'shared']).orderBy('id').execute();
       assert.deepEqual(rows.map((r: { shared: number }) => Number(r.shared)), [0, 1]);
     });
   });

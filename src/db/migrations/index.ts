@@ -15,6 +15,7 @@ import * as m0008 from './0008_subnet_pools.js';
 import * as m0009 from './0009_routers.js';
 import * as m0010 from './0010_network_rbac.js';
 import * as m0011 from './0011_address_scope_rbac.js';
+import * as m0012 from './0012_subnet_pool_rbac.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009_routers': m0009,
   '0010_network_rbac': m0010,
   '0011_address_scope_rbac': m0011,
+  '0012_subnet_pool_rbac': m0012,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

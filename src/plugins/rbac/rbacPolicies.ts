@@ -16,6 +16,7 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
 import { type FilterCondition, MarkerNotFound } from '../core/listRows.js';
 import { makeInternal, namedTargets, projectPortsDependOn, wildcardEntry } from '../core/networkRbac.js';
+import type { SharedRbacTable } from '../core/rbacSharing.js';
 import { nextRevision } from '../core/revision.js';
 import { type StoredBehaviour, StoredCollection } from '../core/storedCollection.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, owns } from '../core/visibility.js';
@@ -39,7 +40,7 @@ export class InvalidActionForType extends NeutronError {
   }
 }
 
-type RbacTable = 'networkrbacs' | 'addressscoperbacs';
+type RbacTable = 'networkrbacs' | SharedRbacTable;
 
 /** An object type that can be shared: the table of its entries and its own checks. */
 interface ObjectType {
@@ -161,58 +162,100 @@ const networks: ObjectType = {
   },
 };
 
-/** The address scope an entry is about, which a caller other than an admin must own. */
-async function ownedScope(tx: Tx, ctx: RequestContext, scopeId: string): Promise<{ id: string; project_id: string }> {
-  const scope = await tx.selectFrom('address_scopes').select(['id', 'project_id']).where('id', '=', scopeId).executeTakeFirst();
-  if (scope === undefined) throw new InvalidInput(`Address scope ${scopeId} could not be found`);
-  if (!owns(ctx, scope)) throw new InvalidInput('Only admins can manipulate policies on objects they do not own');
-  return scope;
+/** An object type shared through a StoredCollection (neutron/objects/rbac_db.py NeutronRbacObject). */
+interface SharedObjectSpec {
+  /** Its `object_type`. */
+  readonly name: string;
+  readonly table: SharedRbacTable;
+  readonly objectTable: 'address_scopes' | 'subnetpools';
+  readonly notFound: (id: string) => string;
+  /** The projects whose objects use it (get_bound_project_ids): an address scope's pools', a pool's subnets'. */
+  boundProjects(tx: Tx, id: string): Promise<string[]>;
+  /** What else a new entry needs (a pool's address scope shared with the target). */
+  checkCreate?(tx: Tx, id: string, target: string): Promise<void>;
 }
 
-/**
- * An entry the subnet pools of its target still need stays
- * (rbac_db.py _validate_rbac_policy_delete over AddressScope.get_bound_project_ids):
- * a project's, unless a '*' entry remains; the '*' one, while projects
- * without an entry of their own have pools in the scope. The owner's own
- * pools need no entry.
- */
-async function checkScopeNotInUse(tx: Tx, scope: { id: string; project_id: string }, target: string): Promise<void> {
-  if (target === scope.project_id) return;
-  const pools = await tx.selectFrom('subnetpools').select('project_id').distinct().where('address_scope_id', '=', scope.id).execute();
-  const bound = new Set(pools.map((p) => p.project_id).filter((p) => p !== scope.project_id));
-  const entries = await tx.selectFrom('addressscoperbacs').select('target_project').where('object_id', '=', scope.id).where('action', '=', ACCESS_SHARED).execute();
-  const targets = new Set(entries.map((e) => e.target_project));
-  const inUse = target === '*' ? [...bound].some((p) => !targets.has(p)) : !targets.has('*') && bound.has(target);
-  if (inUse) throw new RbacPolicyInUse(scope.id, `project_id=${target}`);
+function sharedObjectType(spec: SharedObjectSpec): ObjectType {
+  /** The object an entry is about, which a caller other than an admin must own. */
+  const owned = async (tx: Tx, ctx: RequestContext, id: string): Promise<{ id: string; project_id: string }> => {
+    const object = await tx.selectFrom(spec.objectTable).select(['id', 'project_id']).where('id', '=', id).executeTakeFirst();
+    if (object === undefined) throw new InvalidInput(spec.notFound(id));
+    if (!owns(ctx, object)) throw new InvalidInput('Only admins can manipulate policies on objects they do not own');
+    return object;
+  };
+  /**
+   * An entry the objects of its target still need stays (_validate_rbac_policy_delete):
+   * a project's, unless a '*' entry remains; the '*' one, while projects
+   * without an entry of their own use the object. The owner needs no entry.
+   */
+  const checkNotInUse = async (tx: Tx, object: { id: string; project_id: string }, target: string): Promise<void> => {
+    if (target === object.project_id) return;
+    const bound = new Set((await spec.boundProjects(tx, object.id)).filter((p) => p !== object.project_id));
+    const entries = await tx.selectFrom(spec.table).select('target_project').where('object_id', '=', object.id).where('action', '=', ACCESS_SHARED).execute();
+    const targets = new Set(entries.map((e) => e.target_project));
+    const inUse = target === '*' ? [...bound].some((p) => !targets.has(p)) : !targets.has('*') && bound.has(target);
+    if (inUse) throw new RbacPolicyInUse(object.id, `project_id=${target}`);
+  };
+  return {
+    table: spec.table,
+    behaviour: {
+      async checkCreate(tx, ctx, item) {
+        checkTarget(item.target_tenant);
+        const object = await owned(tx, ctx, String(item.object_id));
+        checkAction(spec.name, item.action, [ACCESS_SHARED]);
+        await checkUnique(tx, spec.table, object.id, String(item.action), String(item.target_tenant));
+        await spec.checkCreate?.(tx, object.id, String(item.target_tenant));
+      },
+      async checkUpdate(tx, ctx, current, changes) {
+        if (!('target_tenant' in changes) || changes.target_tenant === current.target_tenant) return;
+        checkTarget(changes.target_tenant);
+        const object = await owned(tx, ctx, String(current.object_id));
+        await checkUnique(tx, spec.table, object.id, String(current.action), String(changes.target_tenant));
+        // Widening the entry to '*' takes access from no one (validate_rbac_policy_update).
+        if (changes.target_tenant !== '*') await checkNotInUse(tx, object, String(current.target_tenant));
+      },
+      async checkDelete(tx, _ctx, current) {
+        const object = await tx.selectFrom(spec.objectTable).select(['id', 'project_id']).where('id', '=', String(current.object_id)).executeTakeFirstOrThrow();
+        await checkNotInUse(tx, object, String(current.target_tenant));
+      },
+    },
+  };
 }
 
-/** Address scopes: shared with a project (its subnet pools may then use the scope). */
-const addressScopes: ObjectType = {
+/** Address scopes: shared with a project, its subnet pools may use the scope. */
+const addressScopes = sharedObjectType({
+  name: 'address_scope',
   table: 'addressscoperbacs',
-  behaviour: {
-    async checkCreate(tx, ctx, item) {
-      checkTarget(item.target_tenant);
-      const scope = await ownedScope(tx, ctx, String(item.object_id));
-      checkAction('address_scope', item.action, [ACCESS_SHARED]);
-      await checkUnique(tx, 'addressscoperbacs', scope.id, String(item.action), String(item.target_tenant));
-    },
-    async checkUpdate(tx, ctx, current, changes) {
-      if (!('target_tenant' in changes) || changes.target_tenant === current.target_tenant) return;
-      checkTarget(changes.target_tenant);
-      const scope = await ownedScope(tx, ctx, String(current.object_id));
-      await checkUnique(tx, 'addressscoperbacs', scope.id, String(current.action), String(changes.target_tenant));
-      // Widening the entry to '*' takes access from no one (validate_rbac_policy_update).
-      if (changes.target_tenant !== '*') await checkScopeNotInUse(tx, scope, String(current.target_tenant));
-    },
-    async checkDelete(tx, _ctx, current) {
-      const scope = await tx.selectFrom('address_scopes').select(['id', 'project_id']).where('id', '=', String(current.object_id)).executeTakeFirstOrThrow();
-      await checkScopeNotInUse(tx, scope, String(current.target_tenant));
-    },
+  objectTable: 'address_scopes',
+  notFound: (id) => `Address scope ${id} could not be found`,
+  boundProjects: async (tx, id) =>
+    (await tx.selectFrom('subnetpools').select('project_id').distinct().where('address_scope_id', '=', id).execute()).map((p) => p.project_id),
+});
+
+/** Subnet pools: shared with a project, its subnets may take blocks from the pool (which it must see the address scope of). */
+const subnetPools = sharedObjectType({
+  name: 'subnetpool',
+  table: 'subnetpoolrbacs',
+  objectTable: 'subnetpools',
+  notFound: (id) => `Subnet pool ${id} could not be found.`,
+  boundProjects: async (tx, id) => (await tx.selectFrom('subnets').select('project_id').distinct().where('subnetpool_id', '=', id).execute()).map((s) => s.project_id),
+  async checkCreate(tx, id, target) {
+    const pool = await tx.selectFrom('subnetpools').select('address_scope_id').where('id', '=', id).executeTakeFirstOrThrow();
+    if (pool.address_scope_id === null) return;
+    const access = await tx
+      .selectFrom('addressscoperbacs')
+      .select('id')
+      .where('object_id', '=', pool.address_scope_id)
+      .where('target_project', 'in', ['*', target])
+      .executeTakeFirst();
+    if (access === undefined) {
+      throw new InvalidInput(`Failed to create RBAC policy on object ${id} because target project doesn't have access to associated address scope.`);
+    }
   },
-};
+});
 
 /** The object types this build shares (neutron/db/rbac_db_models.py), by their name in `object_type`. */
-const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = { network: networks, address_scope: addressScopes };
+const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = { network: networks, address_scope: addressScopes, subnetpool: subnetPools };
 
 /** neutron/extensions/rbac.py convert_valid_object_type. */
 function objectTypeOf(value: unknown): string {

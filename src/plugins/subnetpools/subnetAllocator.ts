@@ -36,6 +36,7 @@ import {
   SubnetPoolQuotaExceeded,
 } from './errors.js';
 import { parsePrefixes } from './poolValues.js';
+import { sharedPools, subnetPoolSharing } from './sharing.js';
 
 /** What a subnet create asks of a pool. */
 export interface PoolSubnetRequest {
@@ -81,7 +82,7 @@ export class SubnetAllocator {
       .select('id')
       .where('is_default', '=', 1)
       .where('ip_version', '=', ipVersion)
-      .$if(!ctx.isAdmin, (q) => q.where((eb) => eb.or([eb('project_id', '=', ctx.projectId), eb('shared', '=', 1)])))
+      .$if(!ctx.isAdmin, (q) => q.where((eb) => eb.or([eb('project_id', '=', ctx.projectId), eb('id', 'in', sharedPools(eb, ctx))])))
       .executeTakeFirst();
     if (pool === undefined) throw new ResourceBadRequest('subnets', `No default subnetpool found for IPv${ipVersion}`);
     return pool.id;
@@ -90,7 +91,7 @@ export class SubnetAllocator {
   /** Takes the subnet's CIDR from the pool, inside the subnet's transaction. */
   async allocate(tx: Tx, ctx: RequestContext, poolId: string, request: PoolSubnetRequest): Promise<PoolSubnet> {
     const pool = await tx.selectFrom('subnetpools').selectAll().where('id', '=', poolId).executeTakeFirst();
-    if (pool === undefined || !(ctx.isAdmin || pool.project_id === ctx.projectId || pool.shared === 1)) {
+    if (pool === undefined || !(ctx.isAdmin || pool.project_id === ctx.projectId || (await subnetPoolSharing.sharedWith(tx, ctx, poolId)))) {
       throw resourceNotFound(this.pools, poolId);
     }
     const version = pool.ip_version as IpVersion;

@@ -21,6 +21,7 @@ import { cidrsOf, compactCidrs, difference, intersects, rangeSetOf } from '../ip
 import type { ApiObject, Collection, ListRequest, MemberAction } from '../collection.js';
 import { groupByParent } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
+import type { FilterCondition } from '../core/listRows.js';
 import { StoredCollection } from '../core/storedCollection.js';
 import {
   AddressScopePrefixConflict,
@@ -31,6 +32,7 @@ import {
   SubnetPoolDeleteError,
 } from './errors.js';
 import { checkPrefixesGrow, parsePrefixes, type PoolValues, resolvePool } from './poolValues.js';
+import { subnetPoolSharing } from './sharing.js';
 
 const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixlen'] as const;
 
@@ -41,17 +43,23 @@ export class SubnetPoolService implements Collection {
   /** Changes made by remove_prefixes: the one update whose prefixes may shrink. */
   private readonly removals = new WeakSet<ApiObject>();
   readonly actions: Readonly<Record<string, MemberAction>>;
+  readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
 
   constructor(private readonly deps: CoreDeps) {
     this.stored = new StoredCollection(deps, deps.api.resource('subnetpools'), {
       completeCreate: (tx, ctx, item) => this.completeCreate(tx, ctx, item),
       completeUpdate: (tx, ctx, current, changes) => this.completeUpdate(tx, ctx, current, changes),
-      storeRelated: storePrefixes,
+      ...subnetPoolSharing.behaviour,
+      storeRelated: async (tx, id, values, ctx) => {
+        await storePrefixes(tx, id, values);
+        if (values.shared === true) await subnetPoolSharing.share(tx, ctx, id);
+      },
       checkDelete: async (tx, _ctx, current) => {
         const used = await tx.selectFrom('subnets').select('id').where('subnetpool_id', '=', String(current.id)).executeTakeFirst();
         if (used !== undefined) throw new SubnetPoolDeleteError('Subnet pool has existing allocations');
       },
     });
+    this.pluginFilters = this.stored.pluginFilters;
     deps.extenders.of('subnetpool').push(presentPools);
     this.actions = {
       add_prefixes: (ctx, id, body) => this.addPrefixes(ctx, id, body),

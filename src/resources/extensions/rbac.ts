@@ -3,7 +3,8 @@
  * project, or with every project ('*'). Networks can be shared
  * (access_as_shared: the project sees the network and its subnets and
  * creates ports on it) or made external to a project (access_as_external).
- * Address scopes can be shared too. An object's `shared` is derived from its entries.
+ * Address scopes and subnet pools can be shared too. An object's `shared` is
+ * derived from its entries.
  */
 import { projectId, string255, uuid } from '../attributeTypes.js';
 import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
@@ -50,7 +51,7 @@ export const rbacPolicies = {
 export const rbac = {
   alias: 'rbac-policies',
   name: 'RBAC Policies',
-  description: 'Sharing objects with other projects: an entry gives one project, or every project (*), access to a network or an address scope.',
+  description: 'Sharing objects with other projects: an entry gives one project, or every project (*), access to a network, an address scope or a subnet pool.',
   updated: '2015-06-17T12:15:12-00:00',
   resources: [rbacPolicies],
 } as const satisfies ExtensionDecl;

@@ -43,8 +43,8 @@ export const subnetpools = {
     min_prefixlen: { type: nonNegative, post: true, put: true, filter: true, sort: true, column: 'min_prefixlen' },
     max_prefixlen: { type: nonNegative, post: true, put: true, filter: true, sort: true, column: 'max_prefixlen' },
     is_default: { type: bool, post: true, put: true, default: false, filter: true, sort: true, column: 'is_default' },
-    // Set once, by an admin: a PUT of shared is refused.
-    shared: { type: bool, post: true, default: false, filter: true, sort: true, column: 'shared' },
+    // Set once, by an admin: a PUT of shared is refused. Derived for the caller from the RBAC entries (rbac-policies).
+    shared: { type: bool, post: true, default: false, filter: 'plugin' },
   },
   actions: {
     // subnetpool-prefix-ops: {"prefixes": [...]} in, {"prefixes": [...]} (the pool's, after) out.
