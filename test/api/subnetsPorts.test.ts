@@ -298,6 +298,17 @@ for (const dialect of testDialects()) {
       assert.equal(update.status, 403, 'address pairs on a shared network are for its owner');
       const subnetOnShared = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: shared.id, cidr: '10.83.0.0/24', ip_version: 4 } }, bob);
       assert.equal(subnetOnShared.status, 403);
+
+      // The network's owner deletes another project's port on its network (tempest test_tenant_can_delete_port_on_own_network),
+      // but may not change it; a reader of the network's project may not delete it.
+      const aliceShared = await network({ name: 'alice-shared', shared: true, tenant_id: 'alice' });
+      await subnet({ network_id: aliceShared.id, cidr: '10.84.0.0/24' }, alice);
+      const bobsPort = await port({ network_id: aliceShared.id }, bob);
+      assert.equal((await api.request('PUT', `/v2.0/ports/${bobsPort.id}`, { port: { name: 'x' } }, alice)).status, 403);
+      const reader = { 'x-project-id': 'alice', 'x-roles': 'reader' };
+      assert.equal((await api.request('DELETE', `/v2.0/ports/${bobsPort.id}`, undefined, reader)).status, 403);
+      assert.equal((await api.request('DELETE', `/v2.0/ports/${bobsPort.id}`, undefined, alice)).status, 204);
+      assert.equal((await api.request('GET', `/v2.0/ports/${bobsPort.id}`, undefined, bob)).status, 404);
     });
   });
 }

@@ -247,7 +247,8 @@ export class PortService implements Collection {
       ctx,
       'port',
       async (tx) => {
-        const row = await this.ownedRow(ctx, id, 'delete_port', tx);
+        // The network's owner may delete other projects' ports on it (delete_port's rule decides, as upstream).
+        const row = await this.visibleRow(ctx, id, tx);
         checkRevision(row.revision_number, expectedRevision);
         const [current] = await this.present([row], tx);
         for (const guard of this.guards.delete) await guard(tx, current!);
