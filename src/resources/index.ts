@@ -14,7 +14,7 @@ import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
 import { quotaDetails, quotas } from './extensions/quotas.js';
 import { multiProvider, provider } from './extensions/provider.js';
-import { rbac } from './extensions/rbac.js';
+import { rbac, rbacAddressScope, rbacSubnetpool } from './extensions/rbac.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
 import {
   extGwMode,
@@ -83,6 +83,8 @@ export const coreExtensions = [
   defaultSubnetpools,
   subnetpoolPrefixOps,
   rbac,
+  rbacAddressScope,
+  rbacSubnetpool,
 ] as const satisfies readonly ExtensionDecl[];
 
 /**

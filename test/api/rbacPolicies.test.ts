@@ -57,7 +57,7 @@ for (const dialect of testDialects()) {
 
       const policy = await share(h1, net.id, p2);
       assert.deepEqual({ ...policy, id: undefined }, {
-        id: undefined, object_type: 'network', object_id: net.id, action: 'access_as_shared', target_tenant: p2, target_project: p2, tenant_id: p1, project_id: p1,
+        id: undefined, object_type: 'network', object_id: net.id, action: 'access_as_shared', target_tenant: p2, tenant_id: p1, project_id: p1,
       });
       const seen = (await call('GET', `/v2.0/networks/${net.id}`, undefined, h2, 200)).network as Json;
       assert.equal(seen.shared, true);
@@ -86,7 +86,7 @@ for (const dialect of testDialects()) {
       assert.equal((await errorOf('PUT', `/v2.0/rbac-policies/${policy.id}`, { rbac_policy: { target_tenant: p3 } }, h1, 409)).type, 'RbacPolicyInUse');
       await call('DELETE', `/v2.0/ports/${port.id}`, undefined, h2, 204);
       const moved = (await call('PUT', `/v2.0/rbac-policies/${policy.id}`, { rbac_policy: { target_tenant: p3 } }, h1, 200)).rbac_policy as Json;
-      assert.deepEqual(moved, { ...policy, target_tenant: p3, target_project: p3 });
+      assert.deepEqual(moved, { ...policy, target_tenant: p3 });
       await errorOf('GET', `/v2.0/networks/${net.id}`, undefined, h2, 404);
       await call('GET', `/v2.0/networks/${net.id}`, undefined, h3, 200);
       await call('DELETE', `/v2.0/rbac-policies/${policy.id}`, undefined, h1, 204);
@@ -129,7 +129,7 @@ for (const dialect of testDialects()) {
       const self = await share(h1, net.id, p1);
       assert.deepEqual(ids((await call('GET', `/v2.0/rbac-policies?id=${self.id}`, undefined, h1, 200)).rbac_policies), [self.id]);
       assert.deepEqual(ids((await call('GET', `/v2.0/rbac-policies?target_tenant=${p2}`, undefined, h1, 200)).rbac_policies), [policy.id]);
-      assert.deepEqual(ids((await call('GET', `/v2.0/rbac-policies?target_project=${p1}`, undefined, h1, 200)).rbac_policies), [self.id]);
+      assert.deepEqual(ids((await call('GET', `/v2.0/rbac-policies?target_tenant=${p1}`, undefined, h1, 200)).rbac_policies), [self.id]);
       assert.equal((await call('GET', '/v2.0/rbac-policies?object_type=network', undefined, h1, 200)).rbac_policies.length, 2);
       assert.equal((await call('GET', '/v2.0/rbac-policies?object_type=qos_policy', undefined, h1, 200)).rbac_policies.length, 0);
       const fields = (await call('GET', '/v2.0/rbac-policies?fields=object_type&fields=object_id', undefined, h1, 200)).rbac_policies as Json[];
@@ -250,7 +250,7 @@ for (const dialect of testDialects()) {
       });
       const entry = (await post({}, h1, 201)).rbac_policy as Json;
       assert.deepEqual({ ...entry, id: undefined }, {
-        id: undefined, object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: p2, target_project: p2, tenant_id: p1, project_id: p1,
+        id: undefined, object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: p2, tenant_id: p1, project_id: p1,
       });
       assert.equal((await post({}, h1, 409)).NeutronError.type, 'DuplicateRbacPolicy');
       assert.equal((await post({ target_tenant: p3 }, h2, 400)).NeutronError.message, 'Invalid input for operation: Only admins can manipulate policies on objects they do not own.');
@@ -271,7 +271,7 @@ for (const dialect of testDialects()) {
       assert.equal((await errorOf('PUT', `/v2.0/rbac-policies/${entry.id}`, { rbac_policy: { target_tenant: p3 } }, h1, 409)).type, 'RbacPolicyInUse');
       await call('DELETE', `/v2.0/subnetpools/${pool.id}`, undefined, h2, 204);
       const moved = (await call('PUT', `/v2.0/rbac-policies/${entry.id}`, { rbac_policy: { target_tenant: p3 } }, h1, 200)).rbac_policy as Json;
-      assert.deepEqual(moved, { ...entry, target_tenant: p3, target_project: p3 });
+      assert.deepEqual(moved, { ...entry, target_tenant: p3 });
       await errorOf('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h2, 404);
       await call('DELETE', `/v2.0/rbac-policies/${entry.id}`, undefined, h1, 204);
       await errorOf('GET', `/v2.0/address-scopes/${scope.id}`, undefined, h3, 404);

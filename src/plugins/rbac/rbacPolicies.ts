@@ -273,8 +273,7 @@ interface TypeCollection {
  * `/v2.0/rbac-policies` (neutron/db/rbac_db_mixin.py): one table of entries
  * per object type, each served by a StoredCollection; a list is theirs one
  * after the other (limit and marker apply to the whole), an entry is found in
- * the table that holds its id. Entries show their `object_type`, and
- * `target_project` next to `target_tenant`.
+ * the table that holds its id. Entries show their `object_type`.
  */
 export class RbacPolicyService implements Collection {
   readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
@@ -286,7 +285,6 @@ export class RbacPolicyService implements Collection {
       Object.entries(OBJECT_TYPES).map(([name, type]) => {
         const filters = new Map<string, FilterCondition>([
           ['object_type', (values) => (eb) => eb.lit(values.some((v) => String(v).trim().toLowerCase() === name))],
-          ['target_project', (values) => (eb) => eb(`${type.table}.target_project`, 'in', values.map(String))],
         ]);
         const collection = new StoredCollection(deps, { ...declaration, table: type.table }, { ...type.behaviour, pluginFilters: filters });
         return [name, { table: type.table, collection }];
@@ -345,10 +343,7 @@ export class RbacPolicyService implements Collection {
 }
 
 function withType(name: string, entries: ApiObject[]): ApiObject[] {
-  for (const entry of entries) {
-    entry.object_type = name;
-    entry.target_project = entry.target_tenant;
-  }
+  for (const entry of entries) entry.object_type = name;
   return entries;
 }
 

@@ -4,14 +4,15 @@
  * (access_as_shared: the project sees the network and its subnets and
  * creates ports on it) or made external to a project (access_as_external).
  * Address scopes and subnet pools can be shared too. An object's `shared` is
- * derived from its entries.
+ * derived from its entries. As in Zed, entries name their target
+ * `target_tenant` only (`target_project` came later).
  */
 import { projectId, string255, uuid } from '../attributeTypes.js';
 import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 /** A wildcard target (`*`) is for admins alone. */
-const NOT_WILDCARD = '(not field:rbac_policy:target_tenant=* and not field:rbac_policy:target_project=*)';
+const NOT_WILDCARD = 'not field:rbac_policy:target_tenant=*';
 
 export const rbacPolicies = {
   collection: 'rbac-policies',
@@ -27,8 +28,6 @@ export const rbacPolicies = {
     object_id: { type: uuid, post: true, required: true, filter: true, sort: true, column: 'object_id' },
     // '*' or a project id (UUID-like), checked by the plugin; the only attribute an update changes.
     target_tenant: { type: projectId, post: true, put: true, required: true, filter: true, sort: true, column: 'target_project' },
-    // The same value under its newer name; shown, never set.
-    target_project: { type: projectId, filter: 'plugin' },
     // Depends on the object type (access_as_shared, access_as_external for networks): checked by the plugin.
     action: { type: string255, post: true, required: true, filter: true, sort: true, column: 'action' },
   },
@@ -38,10 +37,8 @@ export const rbacPolicies = {
       restrict_wildcard: or(NOT_WILDCARD, 'rule:admin_only'),
       create_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
       'create_rbac_policy:target_tenant': or(ADMIN, NOT_WILDCARD),
-      'create_rbac_policy:target_project': or(ADMIN, 'not field:rbac_policy:target_project=*'),
       update_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
       'update_rbac_policy:target_tenant': or(ADMIN, NOT_WILDCARD),
-      'update_rbac_policy:target_project': or(ADMIN, 'not field:rbac_policy:target_project=*'),
       get_rbac_policy: ADMIN_OR_PROJECT_READER,
       delete_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
     },
@@ -54,4 +51,20 @@ export const rbac = {
   description: 'Sharing objects with other projects: an entry gives one project, or every project (*), access to a network, an address scope or a subnet pool.',
   updated: '2015-06-17T12:15:12-00:00',
   resources: [rbacPolicies],
+} as const satisfies ExtensionDecl;
+
+/** Behaviour only: address scopes can be shared through access_as_shared entries. */
+export const rbacAddressScope = {
+  alias: 'rbac-address-scope',
+  name: 'Add address_scope type to RBAC',
+  description: 'RBAC entries may share address scopes (object_type address_scope).',
+  updated: '2020-02-12T00:00:00-00:00',
+} as const satisfies ExtensionDecl;
+
+/** Behaviour only: subnet pools can be shared through access_as_shared entries. */
+export const rbacSubnetpool = {
+  alias: 'rbac-subnetpool',
+  name: 'Add subnetpool type to RBAC',
+  description: 'RBAC entries may share subnet pools (object_type subnetpool).',
+  updated: '2020-02-05T00:00:00-00:00',
 } as const satisfies ExtensionDecl;
