@@ -9,8 +9,6 @@ import type { ResourceDecl } from '../resources/types.js';
 import { type ContextOf, type PolicyOf, pathParam, route } from './collectionRoutes.js';
 import type { TagOperation } from './policy/requestPolicy.js';
 
-type TaggedTable = Parameters<TagService['replace']>[0];
-
 function tagsInBody(body: unknown): unknown[] {
   const tags = (body as { tags?: unknown } | null | undefined)?.tags;
   if (!Array.isArray(tags)) throw new BadRequest("Invalid input for tags. Reason: the body must be {\"tags\": [...]}.");
@@ -19,14 +17,14 @@ function tagsInBody(body: unknown): unknown[] {
 
 export function registerTags(
   app: FastifyInstance,
-  resource: ResourceDecl & { collection: TaggedTable },
+  resource: ResourceDecl,
   collection: Collection,
   tags: TagService,
   contextOf: ContextOf,
   policyOf: PolicyOf,
 ): void {
   const base = `/v2.0/${resource.collection}/:id/tags`;
-  const table = resource.collection;
+  const name = resource.collection;
 
   /**
    * The resource must be visible (else its NotFound), and the caller pass
@@ -45,15 +43,15 @@ export function registerTags(
     GET: async (request) => ({ tags: await tags.list((await target(request, 'get')).id) }),
     PUT: async (request) => {
       const { id } = await target(request, 'update');
-      return { tags: await tags.replace(table, id, tagsInBody(request.body)) };
+      return { tags: await tags.replace(name, id, tagsInBody(request.body)) };
     },
     POST: async (request) => {
       const { id } = await target(request, 'create');
-      return { tags: await tags.add(table, id, tagsInBody(request.body)) };
+      return { tags: await tags.add(name, id, tagsInBody(request.body)) };
     },
     DELETE: async (request, reply) => {
       const { id } = await target(request, 'delete');
-      await tags.clear(table, id);
+      await tags.clear(name, id);
       return reply.code(204).send();
     },
   });
@@ -66,12 +64,12 @@ export function registerTags(
     },
     PUT: async (request, reply) => {
       const { id } = await target(request, 'update');
-      await tags.add(table, id, [pathParam(request, 'tag')]);
+      await tags.add(name, id, [pathParam(request, 'tag')]);
       return reply.code(201).send();
     },
     DELETE: async (request, reply) => {
       const { id } = await target(request, 'delete');
-      await tags.remove(resource.collection, table, id, pathParam(request, 'tag'));
+      await tags.remove(name, id, pathParam(request, 'tag'));
       return reply.code(204).send();
     },
   });

@@ -4,27 +4,18 @@
  * shared scope cannot be unshared).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { createTestDatabase, testDialects, type TestDatabase } from '../db/databases.js';
-import { asProject, type TestApi, startTestApi } from '../helpers/testApi.js';
+import { testDialects } from '../db/databases.js';
+import { suiteApi } from '../helpers/suiteApi.js';
+import { asProject } from '../helpers/testApi.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
 type Json = Record<string, any>;
 
 for (const dialect of testDialects()) {
   describe(`address scopes on ${dialect}`, () => {
-    let database: TestDatabase;
-    let api: TestApi;
-
-    before(async () => {
-      database = await createTestDatabase(dialect);
-      api = await startTestApi(database.url);
-    });
-    after(async () => {
-      await api?.close();
-      await database?.drop();
-    });
+    const api = suiteApi(dialect);
 
     const p1 = asProject('p1');
     const p2 = asProject('p2');

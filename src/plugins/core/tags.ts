@@ -1,4 +1,4 @@
-/** The tags sub-resource (standard-attr-tag) for every taggable collection. A change bumps the resource's revision. */
+/** The tags sub-resource (standard-attr-tag) for every taggable collection. A change bumps the revision in the collection's declared table. */
 import type { Kysely } from 'kysely';
 
 import { InvalidTag, TagNotFound } from '../../common/errors.js';
@@ -9,8 +9,6 @@ import { nextRevision } from './revision.js';
 export const MAX_TAGS = 50;
 const MAX_TAG_LENGTH = 255;
 
-/** A taggable collection's name; a tag change bumps the revision in its declared table. */
-type TaggedTable = string;
 
 export class TagService {
   constructor(private readonly deps: CoreDeps) {}
@@ -30,15 +28,15 @@ export class TagService {
     if (!row) throw new TagNotFound(collection, resourceId, tag);
   }
 
-  replace(table: TaggedTable, resourceId: string, tags: readonly unknown[]): Promise<string[]> {
-    return this.change(table, resourceId, async (tx) => {
+  replace(collection: string, resourceId: string, tags: readonly unknown[]): Promise<string[]> {
+    return this.change(collection, resourceId, async (tx) => {
       await tx.deleteFrom('tags').where('resource_id', '=', resourceId).execute();
       return validTags(tags);
     });
   }
 
-  add(table: TaggedTable, resourceId: string, tags: readonly unknown[]): Promise<string[]> {
-    return this.change(table, resourceId, async (tx) => {
+  add(collection: string, resourceId: string, tags: readonly unknown[]): Promise<string[]> {
+    return this.change(collection, resourceId, async (tx) => {
       const existing = new Set(await this.list(resourceId, tx));
       const added = validTags(tags).filter((t) => !existing.has(t));
       if (existing.size + added.length > MAX_TAGS) throw tooMany();
@@ -46,30 +44,30 @@ export class TagService {
     });
   }
 
-  async remove(collection: string, table: TaggedTable, resourceId: string, tag: string): Promise<void> {
-    await this.change(table, resourceId, async (tx) => {
+  async remove(collection: string, resourceId: string, tag: string): Promise<void> {
+    await this.change(collection, resourceId, async (tx) => {
       const result = await tx.deleteFrom('tags').where('resource_id', '=', resourceId).where('tag', '=', tag).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new TagNotFound(collection, resourceId, tag);
       return [];
     });
   }
 
-  async clear(table: TaggedTable, resourceId: string): Promise<void> {
-    await this.change(table, resourceId, async (tx) => {
+  async clear(collection: string, resourceId: string): Promise<void> {
+    await this.change(collection, resourceId, async (tx) => {
       await tx.deleteFrom('tags').where('resource_id', '=', resourceId).execute();
       return [];
     });
   }
 
   /** Runs a tag change; `work` returns the tags to insert. Returns the resulting tags. */
-  private change(table: TaggedTable, resourceId: string, work: (tx: Tx) => Promise<string[]>): Promise<string[]> {
+  private change(collection: string, resourceId: string, work: (tx: Tx) => Promise<string[]>): Promise<string[]> {
     return this.deps.transaction(async (tx) => {
       const insert = await work(tx);
       if (insert.length > 0) {
         await tx.insertInto('tags').values(insert.map((tag) => ({ resource_id: resourceId, tag }))).execute();
       }
-      const tableName = this.deps.api.resource(table).table;
-      if (tableName === undefined) throw new Error(`${table} has tags but no table`);
+      const tableName = this.deps.api.resource(collection).table;
+      if (tableName === undefined) throw new Error(`${collection} has tags but no table`);
       await (tx as unknown as Kysely<Record<string, { id: string; revision_number: number; updated_at: string }>>)
         .updateTable(tableName)
         .set(nextRevision())
