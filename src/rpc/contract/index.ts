@@ -12,6 +12,8 @@
  *   dhcpAgentApi         DhcpAgentNotifyAPI             dhcp_agent[.<host>]
  *   l2AgentApi           AgentNotifierApi               q-agent-notifier-{port,network}-{update,delete}
  *   l2populationApi      L2populationAgentNotifyAPI     q-agent-notifier-l2population-update[.<host>]
+ *   l3PluginApi          L3PluginApi                    q-l3-plugin
+ *   l3AgentApi           L3AgentNotifyAPI               l3_agent.<host>
  *
  * serveContract / serveEndpoints serve them (arguments checked first),
  * clientOf sends through them (answers checked on receipt).
@@ -28,3 +30,5 @@ export * from './metadata.js';
 export * from './dhcpAgent.js';
 export * from './l2Agent.js';
 export * from './l2population.js';
+export * from './l3Plugin.js';
+export * from './l3Agent.js';
