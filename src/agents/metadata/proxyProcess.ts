@@ -5,10 +5,11 @@
  * socket path crosses network namespaces, which is why one agent in the root
  * namespace can serve every namespace's proxy.
  *
- * The DHCP agent (and later the L3 agent) calls ensureMetadataProxy on every
- * reconcile pass, so it is idempotent: a proxy already running with the same
- * configuration is left alone (VMs keep their connections across agent
- * restarts); one whose configuration changed is restarted.
+ * The DHCP agent calls ensureMetadataProxy on every reconcile pass, so it is
+ * idempotent: a proxy already running with the same configuration is left
+ * alone (VMs keep their connections across agent restarts); one whose
+ * configuration changed is restarted. The L3 agent asks metadataProxyState
+ * first, so its passes with nothing to do plan nothing.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,15 +48,24 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
+const wantedConfig = (spec: MetadataProxySpec): string =>
+  haproxyConfig({ owner: spec.owner, bindAddress: spec.bindAddress, bindPort: spec.bindPort, socketPath: spec.socketPath, pidFile: pidPath(spec) });
+
+/**
+ * Whether ensureMetadataProxy would change anything, without changing it:
+ * `current` when the proxy runs with `spec`'s configuration, `stale` when
+ * files (or a process) of another one are there, `absent` when nothing is.
+ * `spec` undefined asks only whether anything of `owner`'s proxy is left.
+ */
+export async function metadataProxyState(files: ProxyFiles, spec?: MetadataProxySpec): Promise<'current' | 'stale' | 'absent'> {
+  const [pid, config] = await Promise.all([runningPid(daemonOf(files)), readText(configPath(files))]);
+  if (pid === undefined && config === undefined) return 'absent';
+  return pid !== undefined && spec !== undefined && config === wantedConfig(spec) ? 'current' : 'stale';
+}
+
 /** Starts the proxy, or leaves a running one with the same configuration alone. */
 export async function ensureMetadataProxy(spec: MetadataProxySpec): Promise<'started' | 'running'> {
-  const wanted = haproxyConfig({
-    owner: spec.owner,
-    bindAddress: spec.bindAddress,
-    bindPort: spec.bindPort,
-    socketPath: spec.socketPath,
-    pidFile: pidPath(spec),
-  });
+  const wanted = wantedConfig(spec);
   const daemon = daemonOf(spec, spec.netns);
   const pid = await runningPid(daemon);
   if (pid !== undefined) {

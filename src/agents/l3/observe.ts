@@ -1,0 +1,60 @@
+/**
+ * What this host has for a router, read through host/: the qrouter
+ * namespace's devices, addresses and routes, its forwarding sysctls, its NAT
+ * table as nft lists it, and the metadata proxy.
+ */
+import { IpRoute, listNamespaces, type Link } from '../../host/ip.js';
+import { listNftTable } from '../../host/nftables.js';
+import { listRoutes } from '../../host/routeTable.js';
+import { readSysctls } from '../../host/sysctl.js';
+import { metadataProxyState } from '../metadata/proxyProcess.js';
+import { routerNamespace } from './names.js';
+import { NAT_TABLE } from './natTable.js';
+import { FORWARDING_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, type ObservedLeftover, type ObservedRouter, type RouterPlanSettings } from './routerPlan.js';
+
+export async function hostSnapshot(host: IpRoute): Promise<HostSnapshot> {
+  const [namespaces, links] = await Promise.all([listNamespaces(), host.links()]);
+  return { namespaces: new Set(namespaces), hostLinks: new Set(links.map((link) => link.ifname)) };
+}
+
+const FORWARDING_KEYS = FORWARDING_SYSCTLS.map((setting) => setting.slice(0, setting.indexOf('=')));
+
+export async function observeRouter(settings: RouterPlanSettings, snapshot: HostSnapshot, routerId: string): Promise<ObservedRouter> {
+  const namespace = routerNamespace(routerId, settings.namespacePrefix);
+  const proxyFiles = { stateDir: settings.metadataStateDir, owner: metadataOwner(routerId) };
+  const wantedProxy = settings.metadataProxy ? metadataProxySpec(settings.metadataProxy, settings.metadataStateDir, routerId, namespace) : undefined;
+  const metadataProxy = await metadataProxyState(proxyFiles, wantedProxy);
+  if (!snapshot.namespaces.has(namespace)) {
+    return { namespaceExists: false, links: [], cidrs: new Map(), routes: [], forwarding: false, natTable: undefined, metadataProxy };
+  }
+  const ip = new IpRoute(namespace);
+  const [links, addresses, routes, forwarding, natTable] = await Promise.all([
+    ip.links(),
+    ip.addresses(),
+    listRoutes(namespace),
+    readSysctls(namespace, FORWARDING_KEYS),
+    listNftTable(namespace, NAT_TABLE),
+  ]);
+  const cidrs = new Map(
+    addresses.map((entry) => [
+      entry.ifname,
+      entry.addr_info.filter((info) => info.scope !== 'link' && info.scope !== 'host').map((info) => `${info.local}/${info.prefixlen}`),
+    ]),
+  );
+  return { namespaceExists: true, links, cidrs, routes, forwarding: forwarding.every((value) => value === '1'), natTable, metadataProxy };
+}
+
+/** The router namespaces (by the settings' prefix) that are not among `hosted` router ids. */
+export function leftoverNamespaces(settings: Pick<RouterPlanSettings, 'namespacePrefix'>, snapshot: HostSnapshot, hosted: ReadonlySet<string>): string[] {
+  return [...snapshot.namespaces].filter((name) => name.startsWith(settings.namespacePrefix) && !hosted.has(name.slice(settings.namespacePrefix.length))).sort();
+}
+
+export async function observeLeftover(settings: Pick<RouterPlanSettings, 'namespacePrefix'>, namespace: string): Promise<ObservedLeftover> {
+  let links: Link[] = [];
+  try {
+    links = await new IpRoute(namespace).links();
+  } catch {
+    // Deleted meanwhile: nothing left to unplug.
+  }
+  return { namespace, routerId: namespace.slice(settings.namespacePrefix.length), links };
+}

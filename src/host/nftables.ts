@@ -1,0 +1,37 @@
+/**
+ * nftables tables of a namespace: read back as `nft list table` prints them
+ * (nft's own canonical text, which an agent can compare with what it
+ * renders), and replaced whole in one `nft -f` transaction. The script
+ * first declares the table (a no-op when it exists), deletes it and adds it
+ * again with its chains and rules; nft applies the file atomically, so
+ * packets never meet a half-written table and a failing rule leaves the old
+ * table in place.
+ */
+import { HostCommandFailed } from './command.js';
+import { execInNamespace } from './ip.js';
+
+export interface NftTableRef {
+  readonly family: 'ip' | 'ip6' | 'inet';
+  readonly name: string;
+}
+
+/** The table as `nft list table` prints it, or undefined when the namespace has no such table. */
+export async function listNftTable(netns: string, table: NftTableRef): Promise<string | undefined> {
+  try {
+    return await execInNamespace(netns, 'nft', ['list', 'table', table.family, table.name]);
+  } catch (err) {
+    if (err instanceof HostCommandFailed && /No such file or directory/i.test(err.stderr)) return undefined;
+    throw err;
+  }
+}
+
+/** The `nft -f` script that replaces `table` by `definition` (a full `table ... { ... }` block) atomically. */
+export function replaceTableScript(table: NftTableRef, definition: string): string {
+  const ref = `${table.family} ${table.name}`;
+  return `table ${ref}\ndelete table ${ref}\n${definition}`;
+}
+
+/** Replaces the table by `definition` in one transaction. */
+export async function replaceNftTable(netns: string, table: NftTableRef, definition: string): Promise<void> {
+  await execInNamespace(netns, 'nft', ['-f', '-'], replaceTableScript(table, definition));
+}
