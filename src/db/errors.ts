@@ -111,6 +111,11 @@ export const UNIQUE_KEYS = {
     primary: true,
   },
   extra_dhcp_opts_pkey: { table: 'extra_dhcp_opts', columns: ['port_id', 'opt_name', 'ip_version'], primary: true },
+  uniq_floatingips0floatingnetworkid0fixedportid0fixedipaddress: {
+    table: 'floatingips',
+    columns: ['floating_network_id', 'fixed_port_id', 'fixed_ip_address'],
+    primary: false,
+  },
 } as const satisfies Record<string, { table: string; columns: readonly string[]; primary: boolean }>;
 
 export type UniqueKey = keyof typeof UNIQUE_KEYS;

@@ -278,6 +278,26 @@ export interface RouterPortsTable {
   port_type: string;
 }
 
+/** A floating IP: an address of an external network (held by its floating_port_id port), and the fixed address it forwards to. */
+export interface FloatingIpsTable extends Omit<StandardColumns, 'name'> {
+  id: string;
+  floating_ip_address: string;
+  floating_network_id: string;
+  floating_port_id: string;
+  fixed_port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  /** The router it was associated through before its last change: the agent of that router takes its address down. */
+  last_known_router_id: string | null;
+  status: string;
+}
+
+/** Which L3 agent hosts which router. */
+export interface RouterL3AgentBindingsTable {
+  router_id: string;
+  l3_agent_id: string;
+}
+
 /** A router's extra routes. */
 export interface RouterRoutesTable {
   destination: string;
@@ -315,6 +335,8 @@ export interface Database {
   routers: RoutersTable;
   routerports: RouterPortsTable;
   routerroutes: RouterRoutesTable;
+  floatingips: FloatingIpsTable;
+  routerl3agentbindings: RouterL3AgentBindingsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -24,6 +24,7 @@ import {
   router,
   routerAdminStateDownBeforeUpdate,
 } from './extensions/router.js';
+import { fipPortDetails, fipPortForwardingDetail, floatingipPools } from './extensions/floatingIp.js';
 import { segment, standardAttrSegment } from './extensions/segment.js';
 import {
   portSecurityGroupsFiltering,
@@ -96,6 +97,9 @@ export const routerExtensions = [
   extGwMode,
   extraroute,
   extrarouteAtomic,
+  fipPortDetails,
+  fipPortForwardingDetail,
+  floatingipPools,
   l3PortIpChangeNotAllowed,
   routerAdminStateDownBeforeUpdate,
 ] as const satisfies readonly ExtensionDecl[];

@@ -19,7 +19,7 @@ import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
 import { metadataEndpoint } from '../plugins/metadata/metadataRpc.js';
 import { SegmentService } from '../plugins/ml2/segmentsApi.js';
-import { RouterService } from '../plugins/l3/routers.js';
+import { buildL3 } from './l3.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
@@ -106,12 +106,10 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
   });
   const segments = new SegmentService(core.deps, types);
-  const routers = servicePlugins.has('router')
-    ? new RouterService(core.deps, core.ports, core.subnets, { enableSnatByDefault: config.DEFAULT.enable_snat_by_default })
-    : undefined;
+  const l3 = servicePlugins.has('router') ? buildL3(core, { enableSnatByDefault: config.DEFAULT.enable_snat_by_default }) : undefined;
   const app = buildApp({
     api,
-    collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...(routers ? [['routers', routers] as const] : [])]),
+    collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...(l3?.collections ?? [])]),
     tags: core.tags,
     policy,
     authenticate: keystone ? keystone.authenticate : (request, requestId) => noauthContext(request.headers, requestId),

@@ -82,6 +82,23 @@ const COLUMNS = {
   routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat'],
   routerports: ['router_id', 'port_id', 'port_type'],
   routerroutes: ['destination', 'nexthop', 'router_id'],
+  floatingips: [
+    'id',
+    'project_id',
+    'description',
+    'revision_number',
+    'created_at',
+    'updated_at',
+    'floating_ip_address',
+    'floating_network_id',
+    'floating_port_id',
+    'fixed_port_id',
+    'fixed_ip_address',
+    'router_id',
+    'last_known_router_id',
+    'status',
+  ],
+  routerl3agentbindings: ['router_id', 'l3_agent_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;

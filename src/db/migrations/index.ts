@@ -16,6 +16,8 @@ import * as m0009 from './0009_routers.js';
 import * as m0010 from './0010_network_rbac.js';
 import * as m0011 from './0011_address_scope_rbac.js';
 import * as m0012 from './0012_subnet_pool_rbac.js';
+import * as m0013 from './0013_floating_ips.js';
+import * as m0014 from './0014_router_l3_agent_bindings.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -30,6 +32,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0010_network_rbac': m0010,
   '0011_address_scope_rbac': m0011,
   '0012_subnet_pool_rbac': m0012,
+  '0013_floating_ips': m0013,
+  '0014_router_l3_agent_bindings': m0014,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

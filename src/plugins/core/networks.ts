@@ -2,7 +2,7 @@ import type { RequestContext } from '../../common/context.js';
 import { NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
-import type { NetworksTable } from '../../db/schema.js';
+import type { NetworksTable, Tx } from '../../db/schema.js';
 import type { Selectable, Updateable } from 'kysely';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { groupByParent, loadTags } from './children.js';
@@ -31,6 +31,12 @@ const AUTO_DELETED_OWNERS = ['network:dhcp', 'network:distributed', 'network:flo
 
 export class NetworkService implements Collection {
   private readonly stored: StoredRows;
+  /**
+   * What service plugins remove of theirs before a network goes, inside the
+   * deletion's transaction and before its ports are checked (the L3 plugin's
+   * unassociated floating IPs, whose ports would otherwise keep it in use).
+   */
+  readonly beforeDelete: ((tx: Tx, networkId: string) => Promise<void>)[] = [];
 
   constructor(private readonly deps: CoreDeps) {
     this.stored = storedRows(deps.api.resource('networks'));
@@ -100,6 +106,7 @@ export class NetworkService implements Collection {
       async (tx) => {
         const row = await this.ownedRow(ctx, id, 'delete_network', tx);
         checkRevision(row.revision_number, expectedRevision);
+        for (const cleanup of this.beforeDelete) await cleanup(tx, id);
         const ports = await tx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', id).execute();
         const blocking = ports.filter((p) => !AUTO_DELETED_OWNERS.includes(p.device_owner)).map((p) => p.id);
         if (blocking.length > 0) throw new NetworkInUse(id, blocking);

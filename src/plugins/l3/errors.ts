@@ -75,3 +75,56 @@ export class IPAddressChangeNotAllowed extends NeutronError {
     super(400, 'IPAddressChangeNotAllowed', `IP updates for port ${portId} are not allowed`);
   }
 }
+
+export class RouterInterfaceInUseByFloatingIP extends NeutronError {
+  constructor(routerId: string, subnetId: string) {
+    super(
+      409,
+      'RouterInterfaceInUseByFloatingIP',
+      `Router interface for subnet ${subnetId} on router ${routerId} cannot be deleted, as it is required by one or more floating IPs.`,
+    );
+  }
+}
+
+export class RouterExternalGatewayInUseByFloatingIp extends NeutronError {
+  constructor(routerId: string, networkId: string) {
+    super(
+      409,
+      'RouterExternalGatewayInUseByFloatingIp',
+      `Gateway cannot be updated for router ${routerId}, since a gateway to external network ${networkId} is required by one or more floating IPs.`,
+    );
+  }
+}
+
+export class ExternalGatewayForFloatingIPNotFound extends NeutronError {
+  constructor(subnetId: string, networkId: string, portId: string) {
+    super(
+      404,
+      'ExternalGatewayForFloatingIPNotFound',
+      `External network ${networkId} is not reachable from subnet ${subnetId}.  Therefore, cannot associate Port ${portId} with a Floating IP.`,
+    );
+  }
+}
+
+export class FloatingIPPortAlreadyAssociated extends NeutronError {
+  constructor(floatingIpAddress: string, fipId: string, portId: string, fixedIp: string, networkId: string) {
+    super(
+      409,
+      'FloatingIPPortAlreadyAssociated',
+      `Cannot associate floating IP ${floatingIpAddress} (${fipId}) with port ${portId} using fixed IP ${fixedIp}, as that fixed IP already has a floating IP on external network ${networkId}.`,
+    );
+  }
+}
+
+export class FipAssociated extends NeutronError {
+  constructor(portId: string) {
+    super(409, 'FipAssociated', `Unable to complete the operation on port ${portId} because the port still has an associated floating IP.`);
+  }
+}
+
+/** The floating IP's port got no IPv4 address on the external network. */
+export class ExternalIpAddressExhausted extends NeutronError {
+  constructor(networkId: string) {
+    super(400, 'ExternalIpAddressExhausted', `Unable to find any IP address on external network ${networkId}.`);
+  }
+}

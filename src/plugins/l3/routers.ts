@@ -26,6 +26,7 @@ import { checkRevision, nextRevision } from '../core/revision.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { parseIp } from '../ipam/address.js';
 import { PortInUse, RouterBadRequest, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound, RouterInterfaceNotFoundForSubnet, SubnetMismatchForPort } from './errors.js';
+import { checkGatewayNotInUse, checkInterfaceNotInUse } from './floatingIps.js';
 import { addExtraRoutes, checkNoDuplicateRoutes, diffRoutes, removeExtraRoutes, type Route, routeUsesSubnet, validateRoutes } from './extraRoutes.js';
 import {
   checkForDupRouterSubnets,
@@ -267,6 +268,7 @@ export class RouterService implements Collection {
       return;
     }
     if (gateway && gateway.networkId !== networkId) {
+      await checkGatewayNotInUse(tx, router.id, gateway.networkId);
       await tx.updateTable('routers').set({ gw_port_id: null }).where('id', '=', router.id).execute();
       await tx.deleteFrom('routerports').where('port_id', '=', gateway.id).execute();
       changes.push({ op: 'delete', current: await this.ports.deleteWithin(tx, SYSTEM, gateway.id) });
@@ -420,7 +422,8 @@ export class RouterService implements Collection {
       await this.lockedRouter(tx, ctx, id);
       const interfaces = (await routerPorts(tx, id)).filter((p) => p.portType === ROUTER_INTERFACE);
       const routes = await this.routes(tx, id);
-      const confirmNotInUse = (subnet: SubnetInfo) => {
+      const confirmNotInUse = async (subnet: SubnetInfo) => {
+        await checkInterfaceNotInUse(tx, id, subnet.id);
         if (routes.some((route) => routeUsesSubnet(route, subnet.cidr))) throw new RouterInterfaceInUseByRoute(id, subnet.id);
       };
       if (portId !== undefined) {
@@ -429,7 +432,7 @@ export class RouterService implements Collection {
         const portSubnets = port.fixedIps.map((ip) => ip.subnet_id);
         if (subnetId !== undefined && !portSubnets.includes(subnetId)) throw new SubnetMismatchForPort(portId, subnetId);
         const subnets = await subnetsWhere(tx, 'id', portSubnets);
-        subnets.forEach(confirmNotInUse);
+        for (const subnet of subnets) await confirmNotInUse(subnet);
         await tx.deleteFrom('routerports').where('port_id', '=', portId).execute();
         const deleted = await this.ports.deleteWithin(tx, SYSTEM, portId);
         changes.push({ op: 'delete', current: deleted });
@@ -437,7 +440,7 @@ export class RouterService implements Collection {
       }
       const subnet = await this.subnet(tx, subnetId!);
       const onNetwork = interfaces.filter((p) => p.networkId === subnet.networkId);
-      if (onNetwork.length > 0) confirmNotInUse(subnet);
+      if (onNetwork.length > 0) await confirmNotInUse(subnet);
       for (const port of onNetwork) {
         if (!port.fixedIps.some((ip) => ip.subnet_id === subnet.id)) continue;
         if (port.fixedIps.length > 1) {

@@ -11,6 +11,7 @@
 import { bool, cidr, ipAddress, name, projectId, uuid } from '../attributeTypes.js';
 import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER } from '../policyRules.js';
 import type { AttrType, ExtensionDecl, ResourceDecl } from '../types.js';
+import { floatingips } from './floatingIp.js';
 
 /** A list of {destination, nexthop}: neutron-lib's type:hostroutes (extra routes). */
 const routeList = {
@@ -91,7 +92,7 @@ export const router = {
   name: 'Neutron L3 Router',
   description: 'Routers: forward between a project\'s networks and reach an external network through a NAT gateway.',
   updated: '2012-07-20T10:00:00-00:00',
-  resources: [routers],
+  resources: [routers, floatingips],
 } as const satisfies ExtensionDecl;
 
 export const extGwMode = {
