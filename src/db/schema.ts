@@ -298,6 +298,22 @@ export interface RouterL3AgentBindingsTable {
   l3_agent_id: string;
 }
 
+/** A router's dvr, l3-ha and availability zone attributes (booleans as 0/1, the hints as a JSON list). */
+export interface RouterExtraAttributesTable {
+  router_id: string;
+  distributed: Bool;
+  ha: Bool;
+  /** The VRRP id of an HA router; 0 until an L3 agent hosts it. */
+  ha_vr_id: number;
+  availability_zone_hints: string;
+}
+
+/** The network a project's HA routers share. */
+export interface HaRouterNetworksTable {
+  project_id: string;
+  network_id: string;
+}
+
 /** A router's extra routes. */
 export interface RouterRoutesTable {
   destination: string;
@@ -335,6 +351,8 @@ export interface Database {
   routers: RoutersTable;
   routerports: RouterPortsTable;
   routerroutes: RouterRoutesTable;
+  router_extra_attributes: RouterExtraAttributesTable;
+  ha_router_networks: HaRouterNetworksTable;
   floatingips: FloatingIpsTable;
   routerl3agentbindings: RouterL3AgentBindingsTable;
 }

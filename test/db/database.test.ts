@@ -99,6 +99,8 @@ const COLUMNS = {
     'status',
   ],
   routerl3agentbindings: ['router_id', 'l3_agent_id'],
+  router_extra_attributes: ['router_id', 'distributed', 'ha', 'ha_vr_id', 'availability_zone_hints'],
+  ha_router_networks: ['project_id', 'network_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;

@@ -18,6 +18,7 @@ import * as m0011 from './0011_address_scope_rbac.js';
 import * as m0012 from './0012_subnet_pool_rbac.js';
 import * as m0013 from './0013_floating_ips.js';
 import * as m0014 from './0014_router_l3_agent_bindings.js';
+import * as m0015 from './0015_router_attributes.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -34,6 +35,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0012_subnet_pool_rbac': m0012,
   '0013_floating_ips': m0013,
   '0014_router_l3_agent_bindings': m0014,
+  '0015_router_attributes': m0015,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {
