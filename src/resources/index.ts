@@ -17,12 +17,15 @@ import { multiProvider, provider } from './extensions/provider.js';
 import { rbac, rbacAddressScope, rbacSubnetpool } from './extensions/rbac.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
 import {
+  dvr,
   extGwMode,
   extraroute,
   extrarouteAtomic,
+  l3Ha,
   l3PortIpChangeNotAllowed,
   router,
   routerAdminStateDownBeforeUpdate,
+  routerAvailabilityZone,
 } from './extensions/router.js';
 import { fipPortDetails, fipPortForwardingDetail, floatingipPools } from './extensions/floatingIp.js';
 import { segment, standardAttrSegment } from './extensions/segment.js';
@@ -102,6 +105,9 @@ export const routerExtensions = [
   floatingipPools,
   l3PortIpChangeNotAllowed,
   routerAdminStateDownBeforeUpdate,
+  dvr,
+  l3Ha,
+  routerAvailabilityZone,
 ] as const satisfies readonly ExtensionDecl[];
 
 /** Every extension this build declares, loaded or not: the object types (resources/objectTypes.ts) cover them all. */

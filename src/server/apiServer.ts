@@ -29,7 +29,7 @@ import { buildTypeManager, mechanismDrivers } from './ml2.js';
 import { l2AgentEndpoint } from './l2Agents.js';
 import { novaNotifierFrom } from './novaNotifier.js';
 import { startRpcServer } from './rpcServer.js';
-import { serviceExtensions, servicePluginsFrom } from './servicePlugins.js';
+import { routerOptions, serviceExtensions, servicePluginsFrom } from './servicePlugins.js';
 import type { Logger } from './logger.js';
 
 export interface RunningApi {
@@ -71,7 +71,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const mechanisms = mechanismDrivers(loaded);
   const servicePlugins = servicePluginsFrom(loaded);
   // Only the loaded plugins' extensions: without the router plugin there is no `router` extension and no /v2.0/routers.
-  const api = composeApi(coreResources, [...coreExtensions, ...serviceExtensions(servicePlugins)]);
+  const api = composeApi(coreResources, [...coreExtensions, ...serviceExtensions(servicePlugins, config.DEFAULT)]);
   const policy = loadPolicy(
     policyFileSetting(
       config.oslo_policy.policy_file,
@@ -106,7 +106,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
   });
   const segments = new SegmentService(core.deps, types);
-  const l3 = servicePlugins.has('router') ? buildL3(core, { enableSnatByDefault: config.DEFAULT.enable_snat_by_default }) : undefined;
+  const l3 = servicePlugins.has('router') ? buildL3(core, routerOptions(config.DEFAULT, core, api)) : undefined;
   const app = buildApp({
     api,
     collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...(l3?.collections ?? [])]),

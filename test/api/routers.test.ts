@@ -12,7 +12,17 @@ import { asProject, type TestApi, startTestApi } from '../helpers/testApi.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
 type Json = Record<string, any>;
 
-const ROUTER_ALIASES = ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3-port-ip-change-not-allowed', 'router-admin-state-down-before-update'];
+const ROUTER_ALIASES = [
+  'router',
+  'ext-gw-mode',
+  'extraroute',
+  'extraroute-atomic',
+  'l3-port-ip-change-not-allowed',
+  'router-admin-state-down-before-update',
+  'dvr',
+  'l3-ha',
+  'router_availability_zone',
+];
 
 for (const dialect of testDialects()) {
   describe(`routers on ${dialect}`, () => {
@@ -86,6 +96,9 @@ for (const dialect of testDialects()) {
           external_gateway_info: null,
           routes: [],
           tags: [],
+          // router_availability_zone's; dvr's and l3-ha's are the admin's only.
+          availability_zone_hints: [],
+          availability_zones: [],
           revision_number: 0,
           created_at: undefined,
           updated_at: undefined,

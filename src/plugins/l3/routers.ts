@@ -26,6 +26,7 @@ import { checkRevision, nextRevision } from '../core/revision.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { parseIp } from '../ipam/address.js';
 import { PortInUse, RouterBadRequest, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound, RouterInterfaceNotFoundForSubnet, SubnetMismatchForPort } from './errors.js';
+import type { RouterHooks } from './routerAttributes.js';
 import { checkGatewayNotInUse, checkInterfaceNotInUse } from './floatingIps.js';
 import { addExtraRoutes, checkNoDuplicateRoutes, diffRoutes, removeExtraRoutes, type Route, routeUsesSubnet, validateRoutes } from './extraRoutes.js';
 import {
@@ -61,6 +62,8 @@ interface GatewayInfo {
 export interface RouterOptions {
   /** [DEFAULT] enable_snat_by_default: a gateway's enable_snat when the request does not say. */
   readonly enableSnatByDefault: boolean;
+  /** The dvr / l3-ha / availability zone attributes' work before a create's transaction (routerAttributes.ts). */
+  readonly hooks?: RouterHooks;
 }
 
 /**
@@ -121,6 +124,7 @@ export class RouterService implements Collection {
   }
 
   async create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
+    await this.options.hooks?.beforeCreate(ctx, items);
     const pending = new PendingPorts();
     const created = await createAll(this.deps, ctx, 'router', items, async (tx, item) => {
       const now = utcNow();

@@ -133,3 +133,43 @@ export const routerAdminStateDownBeforeUpdate = {
   description: 'A router must be administratively down before its distributed attribute changes.',
   updated: '2019-07-02T15:56:00',
 } as const satisfies ExtensionDecl;
+
+/**
+ * dvr, l3-ha: whether a router is distributed or highly available. Unset on
+ * create, [DEFAULT] router_distributed and l3_ha decide; null on update
+ * changes nothing. Only admins set or see them (create_router:distributed,
+ * get_router:ha, ... are rule:admin_only). Nucleon's data plane runs every
+ * router as a legacy one, whatever they say.
+ */
+const routerType = { type: bool, post: true, put: true, nullable: true, policy: 'admin', adminOnlyVisible: true } as const;
+
+export const dvr = {
+  alias: 'dvr',
+  name: 'Distributed Virtual Router',
+  description: 'distributed: a router routes on every compute host instead of on one network node.',
+  updated: '2014-06-1T10:00:00-00:00',
+  extends: { routers: { distributed: routerType } },
+} as const satisfies ExtensionDecl;
+
+export const l3Ha = {
+  alias: 'l3-ha',
+  name: 'HA Router extension',
+  description: 'ha: a router runs on several L3 agents at once, one of them active.',
+  updated: '2014-04-26T00:00:00-00:00',
+  extends: { routers: { ha: routerType } },
+} as const satisfies ExtensionDecl;
+
+export const routerAvailabilityZone = {
+  alias: 'router_availability_zone',
+  name: 'Router Availability Zone',
+  description: 'availability_zone_hints: the zones a router should be hosted in; availability_zones: the zones it is.',
+  updated: '2015-01-01T10:00:00-00:00',
+  extends: {
+    routers: {
+      // The zones of the L3 agents hosting the router.
+      availability_zones: { type: { kind: 'list', of: { kind: 'string' } } },
+      // Zone names L3 agents report (neutron-lib's type:availability_zone_hint_list); none: [DEFAULT] default_availability_zones.
+      availability_zone_hints: { type: { kind: 'list', of: { kind: 'string' }, unique: true }, post: true, default: () => [] },
+    },
+  },
+} as const satisfies ExtensionDecl;
