@@ -16,18 +16,23 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { parseRouter, type Router } from '../../../src/agents/l3/model.js';
 import { describeStep } from '../../../src/agents/l3/plan.js';
 import type { RouterPlanSettings } from '../../../src/agents/l3/routerPlan.js';
 import { reconcileRouters, type PassResult } from '../../../src/agents/l3/routerPass.js';
+import { stopMetadataProxy } from '../../../src/agents/metadata/proxyProcess.js';
 import { IpRoute, listNamespaces } from '../../../src/host/ip.js';
 import { eventually } from '../../helpers/eventually.js';
 import { kernelSkip } from '../../helpers/kernel.js';
 import { deleteNamespaces, LAB_PROGRAMS, labPrefix, sh } from '../lab.js';
 
-const skip = await kernelSkip([...LAB_PROGRAMS, 'nft', 'conntrack', 'arping', 'sysctl', 'curl']);
+const skip = await kernelSkip([...LAB_PROGRAMS, 'nft', 'conntrack', 'arping', 'sysctl', 'curl', 'haproxy']);
 
 const ROUTER = '5e7a0000-0000-4000-8000-000000000001';
 const GW_PORT = '6a7e0000-0001-4000-8000-000000000000';
@@ -41,7 +46,14 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
   const extNs = `${prefix}ext`;
   const vm1 = `${prefix}vm1`;
   const vm2 = `${prefix}vm2`;
-  const settings: RouterPlanSettings = { hostNetns: hostNs, namespacePrefix: `${prefix}qr-`, metadataStateDir: `/tmp/${prefix}-md` };
+  const state = join(tmpdir(), `nucleon-${prefix}`);
+  const settings: RouterPlanSettings = {
+    hostNetns: hostNs,
+    namespacePrefix: `${prefix}qr-`,
+    metadataProxy: { port: 9697, socketPath: join(state, 'metadata_proxy') },
+    metadataStateDir: join(state, 'ns-metadata-proxy'),
+  };
+  let metadataAgent: Server | undefined;
   const routerNs = `${settings.namespacePrefix}${ROUTER}`;
   const n = 10 + (process.pid % 200);
   const internal = (host: number) => `10.236.${n}.${host}`;
@@ -121,6 +133,13 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
 
   before(async () => {
     await deleteNamespaces(prefix);
+    await rm(state, { recursive: true, force: true });
+    await mkdir(state, { recursive: true });
+    // What the metadata agent would receive from the router's proxy: the headers haproxy sets.
+    metadataAgent = createServer((req, res) => {
+      res.end(JSON.stringify({ router: req.headers['x-neutron-router-id'], network: req.headers['x-neutron-network-id'] ?? null, forwardedFor: req.headers['x-forwarded-for'] }));
+    });
+    await new Promise<void>((resolve) => metadataAgent!.listen(settings.metadataProxy!.socketPath, resolve));
     await sh('ip', 'netns', 'add', hostNs);
     await sh('ip', '-n', hostNs, 'link', 'set', 'lo', 'up');
     for (const bridge of ['brint', 'brext']) {
@@ -141,9 +160,28 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
 
   after(async () => {
     for (const server of servers) server.kill('SIGKILL');
+    // By its pid file: a proxy whose namespace lost its name would escape deleteNamespaces.
+    await stopMetadataProxy({ stateDir: settings.metadataStateDir, owner: { kind: 'router', id: ROUTER } });
+    // deleteNamespaces kills what runs inside them, the router's haproxy included.
     await deleteNamespaces(prefix);
-    await sh('rm', '-rf', settings.metadataStateDir);
+    await new Promise((resolve) => metadataAgent?.close(resolve));
+    await rm(state, { recursive: true, force: true });
   });
+
+  const haproxyPid = async (): Promise<number | undefined> => {
+    const text = await readFile(join(settings.metadataStateDir, `${ROUTER}.pid`), 'utf8').catch(() => '');
+    return text.trim() === '' ? undefined : Number(text.trim());
+  };
+
+  /** A VM's request to 169.254.169.254, as the metadata agent saw it; undefined when nothing answers. */
+  const metadata = async (vm: string, address = '169.254.169.254', port = 80): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const out = await sh('ip', 'netns', 'exec', vm, 'curl', '--noproxy', '*', '-s', '-f', '--connect-timeout', '1', '-m', '2', `http://${address}:${port}/latest/meta-data/`);
+      return JSON.parse(out) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
 
   it('builds the router: VMs reach the outside through SNAT, the outside reaches a VM on its floating IP', async () => {
     const started = performance.now();
@@ -168,6 +206,11 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
     assert.ok(performance.now() - started < 1_000);
   });
 
+  it('VMs reach the metadata proxy in the router namespace, which names the router; its port is closed otherwise', async () => {
+    assert.deepEqual(await eventually('metadata through the router', () => metadata(vm1)), { router: ROUTER, network: null, forwardedFor: internal(11) });
+    assert.equal(await metadata(vm1, internal(1), 9697), undefined, 'the proxy port itself is not open to the VMs');
+  });
+
   it('a flushed table and a removed floating address are restored by the next pass', async () => {
     await sh('ip', 'netns', 'exec', routerNs, 'nft', 'flush', 'table', 'ip', 'neutron-l3-agent');
     await sh('ip', '-n', routerNs, 'addr', 'del', `${external(20)}/32`, 'dev', `qg-${GW_PORT.slice(0, 11)}`);
@@ -185,13 +228,17 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
   });
 
   it('a deleted router namespace is rebuilt by the next pass', async () => {
+    // The proxy inside keeps the unnamed namespace (and so its devices) alive: the pass must replace both.
+    const oldProxy = await haproxyPid();
     await sh('ip', 'netns', 'delete', routerNs);
-    await eventually('the taps gone with it', async () => !(await host.links()).some((link) => link.ifname.startsWith(`tap${GW_PORT.slice(0, 8)}`)));
-    assert.equal(await fetch(vm1, external(1)), undefined);
     const result = await pass([syncRouter(true)]);
     assert.equal(result.routers[0]!.steps[0]?.kind, 'add-namespace');
+    assert.ok((await listNamespaces()).includes(routerNs));
     assert.equal(await eventually('vm1 -> outside', () => fetch(vm1, external(1))), `ext ${external(10)}`);
     assert.equal(await fetch(extNs, external(20)), `vm2-${VM_TAG} ${external(1)}`);
+    assert.notEqual(await haproxyPid(), oldProxy, 'the proxy now runs in the new namespace');
+    assert.equal((await eventually('metadata again', () => metadata(vm2)))['router'], ROUTER);
+    assert.deepEqual(stepsOf(await pass([syncRouter(true)])), [], 'and the pass after that has nothing to do');
   });
 
   it('a router no longer hosted: its namespace and taps go', async () => {
@@ -199,6 +246,7 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
     assert.deepEqual([...result.removed.keys()], [ROUTER]);
     assert.ok(!(await listNamespaces()).includes(routerNs));
     await eventually('the taps gone', async () => !(await host.links()).some((link) => link.ifname.startsWith('tap')));
+    assert.equal(await haproxyPid(), undefined, 'the proxy stopped and its files removed');
     assert.deepEqual(warnings, []);
   });
 });
