@@ -204,6 +204,10 @@ for (const dialect of testDialects()) {
       const r = await create({ availability_zone_hints: ['az2', 'az1'] }, p1);
       assert.deepEqual(r.availability_zone_hints, ['az2', 'az1']);
       assert.deepEqual(r.availability_zones, []);
+      // availability_zones: the zones of the L3 agents hosting it, as a scheduler binds them.
+      const l3Agents = await agentsDb.db.selectFrom('agents').select(['id', 'host']).where('agent_type', '=', 'L3 agent').orderBy('host').execute();
+      for (const agent of l3Agents) await agentsDb.db.insertInto('routerl3agentbindings').values({ router_id: r.id, l3_agent_id: agent.id }).execute();
+      assert.deepEqual((await calls().show(r.id, p1)).availability_zones, ['az1', 'az2']);
       const readOnly = await update(r.id, { availability_zone_hints: [] }, p1);
       assert.equal(readOnly.status, 400);
       assert.equal(error(readOnly).message, 'Cannot update read-only attribute availability_zone_hints');

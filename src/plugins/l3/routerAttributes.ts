@@ -11,8 +11,8 @@
  *   Nucleon's data plane runs every router as a legacy one.
  * - availability_zone_hints: names L3 agents report (else 404
  *   AvailabilityZoneNotFound), [DEFAULT] default_availability_zones when
- *   none; availability_zones: the zones of the L3 agents hosting the router,
- *   none until routers are scheduled.
+ *   none; availability_zones: the zones of the L3 agents hosting the router
+ *   (routerl3agentbindings), none while no agent does.
  * - Each project with HA routers has one HA network ("HA network tenant
  *   <project>", no project of its own, a subnet of [DEFAULT] l3_ha_net_cidr
  *   without DHCP or gateway), made before its first HA router's transaction
@@ -48,6 +48,17 @@ export interface HaNetworkDeps {
   readonly networks: Collection;
   readonly subnets: Collection;
   readonly checkCreate: (collection: 'networks' | 'subnets', body: ApiObject, ctx: RequestContext) => ApiObject;
+}
+
+/**
+ * An HA router whose project's HA network went between beforeCreate and
+ * its transaction (the project's last HA router deleted meanwhile): Neutron
+ * retries the create; here the client does, and the network is made again.
+ */
+export class HANetworkConcurrentDeletion extends NeutronError {
+  constructor(projectId: string) {
+    super(409, 'HANetworkConcurrentDeletion', `Network for tenant ${projectId} concurrently deleted.`);
+  }
 }
 
 /** The hooks RouterService calls itself: the rest rides on the router's events. */
@@ -92,7 +103,7 @@ export class RouterAttributes implements RouterHooks {
   ) {
     deps.extenders.of('router').push((db, routers) => this.attributesOf(db, routers));
     const { events } = deps;
-    events.on('router.precommit_create', ({ tx, current, request }) => this.store(tx, String(current.id), request ?? {}));
+    events.on('router.precommit_create', ({ tx, current, request }) => this.store(tx, current, request ?? {}));
     events.on('router.precommit_update', ({ tx, current, original, request }) => this.migrate(tx, original ?? current, current, request ?? {}));
     events.on('router.precommit_delete', async ({ tx, current }) => {
       await tx.deleteFrom('router_extra_attributes').where('router_id', '=', String(current.id)).execute();
@@ -131,15 +142,18 @@ export class RouterAttributes implements RouterHooks {
   }
 
   /** A new router's row (_set_distributed_flag, _precommit_router_create, _process_az_request). */
-  private async store(tx: Tx, routerId: string, request: ApiObject): Promise<void> {
+  private async store(tx: Tx, router: ApiObject, request: ApiObject): Promise<void> {
     const hints = this.hintsOf(request);
     await checkZones(tx, hints);
+    const ha = this.isHa(request);
+    const projectId = String(router.tenant_id);
+    if (ha && (await this.haNetworkOf(projectId, tx)) === undefined) throw new HANetworkConcurrentDeletion(projectId);
     await tx
       .insertInto('router_extra_attributes')
       .values({
-        router_id: routerId,
+        router_id: String(router.id),
         distributed: this.isDistributed(request) ? 1 : 0,
-        ha: this.isHa(request) ? 1 : 0,
+        ha: ha ? 1 : 0,
         ha_vr_id: 0,
         availability_zone_hints: azHintsJson(hints),
       })
@@ -178,7 +192,11 @@ export class RouterAttributes implements RouterHooks {
   /** The attributes of these routers; a router whose row is not written yet shows what it will get by default. */
   private async attributesOf(db: Db, routers: readonly ApiObject[]): Promise<ReadonlyMap<string, ApiObject>> {
     const ids = routers.map((r) => String(r.id));
-    const rows = await db.selectFrom('router_extra_attributes').selectAll().where('router_id', 'in', ids).execute();
+    if (ids.length === 0) return new Map();
+    const [rows, zones] = await Promise.all([
+      db.selectFrom('router_extra_attributes').selectAll().where('router_id', 'in', ids).execute(),
+      zonesHosting(db, ids),
+    ]);
     const byId = new Map(rows.map((row) => [row.router_id, row]));
     const declared = this.deps.api.resource('routers').attributes;
     return new Map(
@@ -188,8 +206,7 @@ export class RouterAttributes implements RouterHooks {
           distributed: row ? row.distributed === 1 : this.options.routerDistributed,
           ha: row ? row.ha === 1 : this.options.l3Ha,
           availability_zone_hints: row ? (JSON.parse(row.availability_zone_hints) as string[]) : [...this.options.defaultAvailabilityZones],
-          // The zones of the L3 agents hosting it: none schedules routers yet.
-          availability_zones: [],
+          availability_zones: zones.get(id) ?? [],
         };
         // Only the loaded extensions' (enable_dvr = false leaves `distributed` out), as Neutron shows only its attribute map.
         return [id, Object.fromEntries(Object.entries(attributes).filter(([name]) => name in declared))];
@@ -257,10 +274,27 @@ export class RouterAttributes implements RouterHooks {
     }
   }
 
-  private async haNetworkOf(projectId: string): Promise<string | undefined> {
-    const row = await this.deps.db.selectFrom('ha_router_networks').select('network_id').where('project_id', '=', projectId).executeTakeFirst();
+  private async haNetworkOf(projectId: string, db: Db = this.deps.db): Promise<string | undefined> {
+    const row = await db.selectFrom('ha_router_networks').select('network_id').where('project_id', '=', projectId).executeTakeFirst();
     return row?.network_id;
   }
+}
+
+/** The zones of the L3 agents hosting each router (get_router_availability_zones), sorted; agents without a zone add none. */
+async function zonesHosting(db: Db, routerIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await db
+    .selectFrom('routerl3agentbindings')
+    .innerJoin('agents', 'agents.id', 'routerl3agentbindings.l3_agent_id')
+    .select(['routerl3agentbindings.router_id as router_id', 'agents.availability_zone as zone'])
+    .where('routerl3agentbindings.router_id', 'in', [...routerIds])
+    .where('agents.availability_zone', 'is not', null)
+    .execute();
+  const zones = new Map<string, Set<string>>();
+  for (const { router_id: routerId, zone } of rows) {
+    const set = zones.get(routerId) ?? new Set<string>();
+    zones.set(routerId, set.add(zone ?? ''));
+  }
+  return new Map([...zones].map(([routerId, set]) => [routerId, [...set].sort()]));
 }
 
 /** Every hint must be a zone some L3 agent reports (validate_availability_zones). */
