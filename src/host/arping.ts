@@ -11,5 +11,9 @@ import { spawn } from 'node:child_process';
 export function announceAddress(netns: string, device: string, address: string, count: number, onError: (err: Error) => void): void {
   const child = spawn('ip', ['netns', 'exec', netns, 'arping', '-U', '-I', device, '-c', String(count), address], { stdio: 'ignore' });
   child.on('error', onError);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && code !== null) onError(new Error(`arping -U -I ${device} ${address} in ${netns} exited with ${code}`));
+    else if (signal !== null) onError(new Error(`arping -U -I ${device} ${address} in ${netns} ended by ${signal}`));
+  });
   child.unref();
 }

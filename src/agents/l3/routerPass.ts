@@ -68,16 +68,16 @@ export async function reconcileRouters(settings: RouterPlanSettings, host: IpRou
     }
   });
   const removed = new Map<string, Step[]>();
-  for (const namespace of leftoverNamespaces(settings, snapshot, new Set(routers.map((router) => router.id)))) {
+  await forEachLimited(leftoverNamespaces(settings, snapshot, new Set(routers.map((router) => router.id))), PARALLEL_ROUTERS, async (namespace) => {
     const leftover = await observeLeftover(settings, namespace);
     const steps = teardownPlan(settings, leftover);
     removed.set(leftover.routerId, steps);
-    if (options.dryRun) continue;
+    if (options.dryRun) return;
     try {
       await applySteps(context, steps);
     } catch (err) {
       options.warn({ err, namespace }, 'cannot remove a router namespace; the next pass retries');
     }
-  }
+  });
   return { routers: routers.map((router) => outcomes.get(router.id)!), removed };
 }

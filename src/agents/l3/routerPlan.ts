@@ -113,7 +113,9 @@ function defaultRoutes(router: Router): WantedRoute[] {
     if (!subnet?.gatewayIp) continue;
     const [range, prefix] = ipaddr.parseCIDR(subnet.cidr);
     const address = ipaddr.parse(subnet.gatewayIp);
-    const onlink = address.kind() !== range.kind() || !address.match(range, prefix);
+    // A link-local IPv6 gateway is reachable through the device as it is; any other outside the subnet needs onlink.
+    const linkLocal = address.kind() === 'ipv6' && address.range() === 'linkLocal';
+    const onlink = !linkLocal && (address.kind() !== range.kind() || !address.match(range, prefix));
     routes.push({ destination: 'default', via: subnet.gatewayIp, device: externalDeviceName(gateway.id), onlink });
   }
   return routes;

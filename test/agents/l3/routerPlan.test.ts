@@ -197,6 +197,22 @@ describe('router plan', () => {
     assert.deepEqual(steps[1], { kind: 'ip', netns: NS, lines: ['route replace 10.8.0.0/16 via 10.252.0.254'] });
   });
 
+  test('IPv6 on the gateway: its address, and a default route of that family too', () => {
+    const dualStack = parseRouter(
+      syncRouter({
+        gw_port: {
+          ...syncRouter().gw_port,
+          fixed_ips: [...syncRouter().gw_port.fixed_ips, { subnet_id: 'ext-v6', ip_address: '2001:db8::10', prefixlen: 64 }],
+          subnets: [...syncRouter().gw_port.subnets, { id: 'ext-v6', cidr: '2001:db8::/64', gateway_ip: 'fe80::1' }],
+        },
+      }),
+    );
+    const lines = routerPlan(settings, dualStack, nothing, emptyHost).flatMap(describeStep);
+    assert.ok(lines.includes(`ip -n ${NS} addr add 2001:db8::10/64 dev qg-bbbbbbbb-00`));
+    assert.ok(lines.includes(`ip -n ${NS} route replace default via fe80::1 dev qg-bbbbbbbb-00`), lines.join('\n'));
+    assert.ok(!lines.some((line) => line.includes('arping') && line.includes('2001:db8')), 'no ARP for IPv6');
+  });
+
   test('enable_snat false keeps the floating IPs but not the general SNAT; no gateway: no NAT at all', () => {
     const noSnat = renderNatTable({}, parseRouter(syncRouter({ external_gateway_info: { network_id: 'ext-net', enable_snat: false } })));
     assert.doesNotMatch(noSnat, /oifname "qg-bbbbbbbb-00" snat/);
