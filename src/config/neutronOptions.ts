@@ -267,7 +267,7 @@ export const defaultOptions = [
     name: 'default_availability_zones',
     type: list,
     default: [],
-    help: "The availability zone hints of networks and routers created without any.",
+    help: 'The availability zone hints of routers created without any (networks have none here yet).',
   },
   {
     section: 'DEFAULT',
