@@ -44,9 +44,18 @@ export async function observeRouter(settings: RouterPlanSettings, snapshot: Host
   return { namespaceExists: true, links, cidrs, routes, forwarding: forwarding.every((value) => value === '1'), natTable, metadataProxy };
 }
 
-/** The router namespaces (by the settings' prefix) that are not among `hosted` router ids. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The router namespaces (the settings' prefix and a router id) that are not
+ * among `hosted` router ids. A name that merely starts with the prefix
+ * (`qrouter-lab`) is someone else's and stays.
+ */
 export function leftoverNamespaces(settings: Pick<RouterPlanSettings, 'namespacePrefix'>, snapshot: HostSnapshot, hosted: ReadonlySet<string>): string[] {
-  return [...snapshot.namespaces].filter((name) => name.startsWith(settings.namespacePrefix) && !hosted.has(name.slice(settings.namespacePrefix.length))).sort();
+  return [...snapshot.namespaces]
+    .filter((name) => name.startsWith(settings.namespacePrefix))
+    .filter((name) => UUID.test(name.slice(settings.namespacePrefix.length)) && !hosted.has(name.slice(settings.namespacePrefix.length)))
+    .sort();
 }
 
 export async function observeLeftover(settings: Pick<RouterPlanSettings, 'namespacePrefix'>, namespace: string): Promise<ObservedLeftover> {

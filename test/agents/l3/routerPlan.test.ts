@@ -9,7 +9,9 @@ import { describe, test } from 'node:test';
 import { fipStatusUpdate } from '../../../src/agents/l3/fipStatus.js';
 import { parseRouter, type Router } from '../../../src/agents/l3/model.js';
 import { floatingMappings, renderNatTable } from '../../../src/agents/l3/natTable.js';
+import { leftoverNamespaces } from '../../../src/agents/l3/observe.js';
 import { describeStep } from '../../../src/agents/l3/plan.js';
+import { hostedRouters } from '../../../src/agents/l3/routerPass.js';
 import { routerPlan, teardownPlan, type HostSnapshot, type ObservedRouter, type RouterPlanSettings } from '../../../src/agents/l3/routerPlan.js';
 
 const ROUTER = 'aaaaaaaa-1111-2222-3333-444444444444';
@@ -249,6 +251,21 @@ describe('router plan', () => {
         { kind: 'delete-namespace', name: NS },
       ],
     );
+  });
+});
+
+describe('which routers and namespaces', () => {
+  test('routers that are down are not hosted; internal-only ones only with handle_internal_only_routers', () => {
+    const down = parseRouter(syncRouter({ id: 'down', admin_state_up: false }));
+    const internalOnly = parseRouter(syncRouter({ id: 'internal', external_gateway_info: null, gw_port: null }));
+    assert.deepEqual(hostedRouters([router, down, internalOnly], true).map((r) => r.id), [ROUTER, 'internal']);
+    assert.deepEqual(hostedRouters([router, down, internalOnly], false).map((r) => r.id), [ROUTER]);
+  });
+
+  test("leftovers: router namespaces of routers not hosted, never a name that only shares the prefix", () => {
+    const other = 'bbbbbbbb-1111-2222-3333-444444444444';
+    const snapshot: HostSnapshot = { namespaces: new Set([NS, `qrouter-${other}`, 'qrouter-lab', 'qdhcp-x', 'lab-qrouter']), hostLinks: new Set() };
+    assert.deepEqual(leftoverNamespaces(settings, snapshot, new Set([ROUTER])), [`qrouter-${other}`]);
   });
 });
 
