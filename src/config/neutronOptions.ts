@@ -278,6 +278,36 @@ export const defaultOptions = [
   },
   {
     section: 'DEFAULT',
+    name: 'router_scheduler_driver',
+    type: {
+      kind: 'enum',
+      choices: [
+        'neutron.scheduler.l3_agent_scheduler.LeastRoutersScheduler',
+        'neutron.scheduler.l3_agent_scheduler.ChanceScheduler',
+        'neutron.scheduler.l3_agent_scheduler.AZLeastRoutersScheduler',
+        'least_routers',
+        'chance',
+      ],
+    },
+    default: 'neutron.scheduler.l3_agent_scheduler.LeastRoutersScheduler',
+    help: 'How routers are spread over L3 agents: the agent hosting fewest routers, or one at random.',
+  },
+  {
+    section: 'DEFAULT',
+    name: 'router_auto_schedule',
+    type: boolean,
+    default: true,
+    help: 'Give routers no L3 agent hosts to an agent that asks for its routers.',
+  },
+  {
+    section: 'DEFAULT',
+    name: 'allow_automatic_l3agent_failover',
+    type: boolean,
+    default: false,
+    help: 'Move the routers of an L3 agent that stopped reporting (2 x agent_down_time) to a live one.',
+  },
+  {
+    section: 'DEFAULT',
     name: 'host',
     type: string,
     default: () => hostname(),

@@ -28,6 +28,7 @@ import {
   routerAvailabilityZone,
 } from './extensions/router.js';
 import { fipPortDetails, fipPortForwardingDetail, floatingipPools } from './extensions/floatingIp.js';
+import { l3AgentScheduler } from './extensions/l3AgentScheduler.js';
 import { segment, standardAttrSegment } from './extensions/segment.js';
 import {
   portSecurityGroupsFiltering,
@@ -100,6 +101,7 @@ export const routerExtensions = [
   extGwMode,
   extraroute,
   extrarouteAtomic,
+  l3AgentScheduler,
   fipPortDetails,
   fipPortForwardingDetail,
   floatingipPools,

@@ -97,16 +97,17 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   nova?.install(core.deps.events);
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
+  const l3 = servicePlugins.has('router') ? buildL3(loaded, core, agents, routerOptions(config.DEFAULT, core, api), log) : undefined;
   const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
   // q-plugin has one consumer: every agent's API on it goes in this one call.
-  await rpc.serve([dhcp.endpoint, l2AgentEndpoint(loaded, core, rpc.bus, log), metadataEndpoint(core.ports)]);
+  await rpc.serve([dhcp.endpoint, l2AgentEndpoint(loaded, core, rpc.bus, log), metadataEndpoint(core.ports), ...(l3 ? [l3.endpoint] : [])]);
+  const l3OnBus = l3?.start(rpc.bus);
   const dhcpOnBus = dhcp.start(rpc.bus);
   installMl2(core.deps, types, mechanisms, {
     aliveAgents: async (tx, agentType, host) =>
       (await agents.aliveAgents(agentType, host, tx)).map((agent) => ({ configurations: agent.configurations as Record<string, unknown> })),
   });
   const segments = new SegmentService(core.deps, types);
-  const l3 = servicePlugins.has('router') ? buildL3(core, routerOptions(config.DEFAULT, core, api)) : undefined;
   const app = buildApp({
     api,
     collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...(l3?.collections ?? [])]),
@@ -125,6 +126,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf),
       (app, contextOf, policyOf) => registerQuotaRoutes(app, core.quotas, contextOf, policyOf),
       (app, contextOf) => dhcpOnBus.registerRoutes(app, contextOf),
+      (app, contextOf) => l3OnBus?.registerRoutes(app, contextOf),
     ],
   });
   keystone?.register(app);
@@ -132,6 +134,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
   } catch (err) {
     await nova?.close();
+    l3OnBus?.close();
     await dhcpOnBus.close();
     await rpc.close();
     await database.close();
@@ -146,6 +149,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     close: async () => {
       await app.close();
       await nova?.close();
+      l3OnBus?.close();
       await dhcpOnBus.close();
       await rpc.close();
       await database.close();
