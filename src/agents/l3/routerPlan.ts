@@ -148,7 +148,9 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
   const removedAddresses: string[] = [];
 
   // Routes first, while their devices still exist: deleting one after its device went would fail the batch.
-  const wantedRoutes = [...defaultRoutes(router), ...router.routes.map((r) => ({ destination: normalizeDestination(r.destination), via: r.nexthop }))];
+  const gatewayRoutes = defaultRoutes(router);
+  const extraRoutes = router.routes.map((r) => ({ destination: normalizeDestination(r.destination), via: r.nexthop }));
+  const wantedRoutes = [...gatewayRoutes, ...extraRoutes];
   const observedRoutes = (exists ? observed.routes : []).filter((r) => r.gateway !== undefined);
   const observedKey = (r: RouteEntry) => `${r.dst === 'default' ? 'default' : normalizeDestination(r.dst)} ${r.gateway}`;
   const wantedKeys = new Set(wantedRoutes.map((r) => `${r.destination} ${r.via}`));
@@ -201,9 +203,10 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
 
   // A new device or address change drops the routes through it: set them all again then (replace is idempotent).
   const observedKeys = new Set(observedRoutes.map(observedKey));
-  for (const route of wantedRoutes) {
-    if (devicesChanged || !observedKeys.has(`${route.destination} ${route.via}`)) after.push(routeLine('replace', route));
-  }
+  const missing = (route: WantedRoute) => devicesChanged || !observedKeys.has(`${route.destination} ${route.via}`);
+  for (const route of gatewayRoutes.filter(missing)) after.push(routeLine('replace', route));
+  // Extra routes go in a batch of their own, after the NAT: a nexthop the kernel refuses must not cost the router its NAT.
+  const extraLines = extraRoutes.filter(missing).map((route) => routeLine('replace', route));
 
   if (before.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: before });
   if (host.length > 0) steps.push({ kind: 'ip', netns: settings.hostNetns, lines: host });
@@ -214,6 +217,7 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
   const definition = renderNatTable(metadataPort === undefined ? {} : { metadataPort }, router);
   const natTable = exists ? observed.natTable : undefined;
   if (!sameTable(natTable, definition)) steps.push({ kind: 'nft', netns: namespace, table: NAT_TABLE, definition });
+  if (extraLines.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: extraLines });
 
   // Connections NATed for a floating IP that went away, or now points elsewhere, must not live on in conntrack.
   const previousMappings = floatingMappings(natTable);

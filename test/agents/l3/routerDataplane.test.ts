@@ -28,6 +28,7 @@ import type { RouterPlanSettings } from '../../../src/agents/l3/routerPlan.js';
 import { reconcileRouters, type PassResult } from '../../../src/agents/l3/routerPass.js';
 import { stopMetadataProxy } from '../../../src/agents/metadata/proxyProcess.js';
 import { IpRoute, listNamespaces } from '../../../src/host/ip.js';
+import { listRoutes } from '../../../src/host/routeTable.js';
 import { eventually } from '../../helpers/eventually.js';
 import { kernelSkip } from '../../helpers/kernel.js';
 import { deleteNamespaces, LAB_PROGRAMS, labPrefix, sh } from '../lab.js';
@@ -67,6 +68,8 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
       id: ROUTER,
       admin_state_up: true,
       external_gateway_info: { network_id: 'ext', enable_snat: true },
+      // A network behind vm1 (an extra route): the kernel must take it, and the next pass must find it in place.
+      routes: [{ destination: `10.232.${n}.0/24`, nexthop: internal(11) }],
       gw_port: {
         id: GW_PORT,
         network_id: 'ext',
@@ -195,6 +198,8 @@ describe('L3 router dataplane: SNAT, floating IPs, drift repair', { skip, timeou
     assert.equal(await fetch(vm2, external(1)), `ext ${external(20)}`, 'the VM with a floating IP leaves with it');
     assert.equal(await fetch(vm1, external(20)), `vm2-${VM_TAG} ${external(10)}`, 'a VM reaches another on its floating IP (through the router)');
     assert.equal(await fetch(vm1, internal(12)), `vm2-${VM_TAG} ${internal(11)}`, 'inside the network nothing is translated');
+    const routes = await listRoutes(routerNs);
+    assert.ok(routes.some((route) => route.dst === `10.232.${n}.0/24` && route.gateway === internal(11)), JSON.stringify(routes));
     assert.ok(ms < 3_000, `first pass took ${Math.round(ms)} ms`);
   });
 
