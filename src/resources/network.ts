@@ -17,7 +17,8 @@ export const network = {
   standardAttributes: true,
   taggable: true,
   notFound: { type: 'NetworkNotFound', message: (id) => `Network ${id} could not be found.` },
-  quota: {},
+  // The server's own networks (an HA network of no project) are counted but never refused.
+  quota: { exempt: (object) => object.tenant_id === '' },
   attributes: {
     id: { type: uuid, filter: true, sort: true, column: 'id' },
     name: { type: name, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },

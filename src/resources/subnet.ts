@@ -12,7 +12,8 @@ export const subnet = {
   standardAttributes: true,
   taggable: true,
   notFound: { type: 'SubnetNotFound', message: (id) => `Subnet ${id} could not be found.` },
-  quota: {},
+  // The server's own subnets (an HA network of no project) are counted but never refused.
+  quota: { exempt: (object) => object.tenant_id === '' },
   attributes: {
     id: { type: uuid, filter: true, sort: true, column: 'id' },
     name: { type: name, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
