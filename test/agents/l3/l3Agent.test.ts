@@ -177,6 +177,24 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
     assert.equal(statusUpdates.length, 1);
   });
 
+  it('a restarted agent observes first and changes nothing: same table, same devices, no status sent again', async () => {
+    /** The table's handle changes when it is deleted and added again; the devices' indexes when they are recreated. */
+    const fingerprint = async () => {
+      const listed = JSON.parse(await sh('ip', 'netns', 'exec', routerNs, 'nft', '-j', 'list', 'table', 'ip', 'neutron-l3-agent')) as { nftables: { table?: { handle: number } }[] };
+      const links = await new IpRoute(routerNs).links();
+      return { table: listed.nftables.find((entry) => entry.table)?.table?.handle, links: links.map((link) => `${link.ifname}:${link.ifindex}`) };
+    };
+    const before = await fingerprint();
+    const updates = statusUpdates.length;
+    await agent!.stop();
+    agent = new L3Agent(settings, await newBus(), log, new IpRoute(hostNs));
+    await agent.start();
+    await agent.sync();
+    assert.deepEqual(await fingerprint(), before);
+    assert.equal(statusUpdates.length, updates);
+    assert.deepEqual(agent.hostedCounts, { routers: 1, ex_gw_ports: 1, interfaces: 1, floating_ips: 1 });
+  });
+
   it('routers_updated fetches that router only; a floating IP gone is reported DOWN', async () => {
     syncCalls.length = 0;
     routers = [router(false)];
