@@ -206,6 +206,8 @@ for (const dialect of testDialects()) {
       assert.deepEqual(r.availability_zones, []);
       // availability_zones: the zones of the L3 agents hosting it, as a scheduler binds them.
       const l3Agents = await agentsDb.db.selectFrom('agents').select(['id', 'host']).where('agent_type', '=', 'L3 agent').orderBy('host').execute();
+      // The scheduler gave it one agent when it was created; bind it to both.
+      await agentsDb.db.deleteFrom('routerl3agentbindings').where('router_id', '=', r.id).execute();
       for (const agent of l3Agents) await agentsDb.db.insertInto('routerl3agentbindings').values({ router_id: r.id, l3_agent_id: agent.id }).execute();
       assert.deepEqual((await calls().show(r.id, p1)).availability_zones, ['az1', 'az2']);
       const readOnly = await update(r.id, { availability_zone_hints: [] }, p1);
