@@ -30,7 +30,7 @@ export function describeStep(step: Step): string[] {
     case 'sysctl':
       return [`ip netns exec ${step.netns} sysctl -w ${step.settings.join(' ')}`];
     case 'nft':
-      return [`ip netns exec ${step.netns} nft -f - (replaces table ${step.table.family} ${step.table.name}):`, ...step.definition.trimEnd().split('\n').map((line) => `    ${line}`)];
+      return [`ip netns exec ${step.netns} nft -f - (replaces table ${step.table.family} ${step.table.name}):`, ...step.definition.trimEnd().split('\n').map((line) => (line === '' ? '' : `    ${line}`))];
     case 'flush-conntrack':
       return [`ip netns exec ${step.netns} conntrack -D --orig-dst ${step.address}; conntrack -D --reply-dst ${step.address}`];
     case 'announce':
