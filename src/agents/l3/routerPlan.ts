@@ -82,12 +82,13 @@ const isRouterDevice = (name: string): boolean => name.startsWith(INTERNAL_DEVIC
 
 const portCidrs = (port: RouterPort): string[] => port.addresses.map((a) => `${a.address}/${a.prefixlen}`);
 
-/** The canonical network/prefix of a route destination as ip prints it (a host route without its /32 or /128). */
+/** The canonical network/prefix of a route destination, as ip prints it back (a host route gets its /32 or /128). */
 function normalizeDestination(destination: string): string {
   if (destination === 'default') return destination;
   try {
-    const [address, prefix] = destination.includes('/') ? ipaddr.parseCIDR(destination) : [ipaddr.parse(destination), ipaddr.parse(destination).kind() === 'ipv6' ? 128 : 32];
-    const network = ipaddr.parse(address.kind() === 'ipv6' ? ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${prefix}`).toString() : ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${prefix}`).toString());
+    const cidr = destination.includes('/') ? destination : `${destination}/${ipaddr.parse(destination).kind() === 'ipv6' ? 128 : 32}`;
+    const [address, prefix] = ipaddr.parseCIDR(cidr);
+    const network = address.kind() === 'ipv6' ? ipaddr.IPv6.networkAddressFromCIDR(cidr) : ipaddr.IPv4.networkAddressFromCIDR(cidr);
     return `${network.toString()}/${prefix}`;
   } catch {
     return destination;

@@ -199,6 +199,23 @@ describe('router plan', () => {
     assert.deepEqual(steps[1], { kind: 'ip', netns: NS, lines: ['route replace 10.8.0.0/16 via 10.252.0.254'] });
   });
 
+  test('extra routes as the kernel lists them (a host route without /32, a network by its address) are in place', () => {
+    const { observed, snapshot } = inPlace();
+    const listed: ObservedRouter = {
+      ...observed,
+      routes: [...observed.routes, { dst: '10.7.0.5', gateway: '10.251.0.254', dev: 'qr-cccccccc-00' }, { dst: '10.8.0.0/16', gateway: '10.252.0.254', dev: 'qg-bbbbbbbb-00' }],
+    };
+    const withRoutes = parseRouter(
+      syncRouter({
+        routes: [
+          { destination: '10.7.0.5/32', nexthop: '10.251.0.254' },
+          { destination: '10.8.1.0/16', nexthop: '10.252.0.254' },
+        ],
+      }),
+    );
+    assert.deepEqual(routerPlan(settings, withRoutes, listed, snapshot), []);
+  });
+
   test('IPv6 on the gateway: its address, and a default route of that family too', () => {
     const dualStack = parseRouter(
       syncRouter({
