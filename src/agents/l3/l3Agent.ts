@@ -28,6 +28,7 @@ import type { Router } from './model.js';
 import { describeStep } from './plan.js';
 import { L3PluginApi } from './pluginApi.js';
 import { hostedRouters, reconcileRouters, type PassResult } from './routerPass.js';
+import type { NatListing } from './routerPlan.js';
 import type { L3AgentSettings } from './settings.js';
 
 /** What the agent reports in its state (Neutron's L3 agent counts the same). */
@@ -71,6 +72,7 @@ export class L3Agent {
   /** Per router, the floating IPs in place after the last pass (for DOWN when one goes). */
   private readonly fipsInPlace = new Map<string, ReadonlySet<string>>();
   private hosted: HostedCounts = { routers: 0, ex_gw_ports: 0, interfaces: 0, floating_ips: 0 };
+  private readonly natListings = new Map<string, NatListing>();
 
   constructor(
     private readonly settings: L3AgentSettings,
@@ -207,7 +209,7 @@ export class L3Agent {
 
   private reconcile(routers: readonly Router[], dryRun: boolean): Promise<PassResult> {
     const planSettings = { ...this.settings, hostNetns: this.host.netns };
-    return reconcileRouters(planSettings, this.host, routers, { dryRun, warn: (obj, msg) => this.log.warn(obj, msg) });
+    return reconcileRouters(planSettings, this.host, routers, { dryRun, warn: (obj, msg) => this.log.warn(obj, msg), natListings: this.natListings });
   }
 
   private async pass(): Promise<void> {

@@ -7,11 +7,13 @@
  * with sync_routers and the floating IP statuses; tests call it directly.
  */
 import type { IpRoute } from '../../host/ip.js';
+import { listNftTable } from '../../host/nftables.js';
 import { applySteps } from './applyPlan.js';
 import type { Router } from './model.js';
 import { hostSnapshot, leftoverNamespaces, observeLeftover, observeRouter } from './observe.js';
 import type { Step } from './plan.js';
-import { routerPlan, teardownPlan, type RouterPlanSettings } from './routerPlan.js';
+import { sameTable } from './natTable.js';
+import { routerPlan, teardownPlan, type NatListing, type RouterPlanSettings } from './routerPlan.js';
 
 /** Routers configured at once. */
 const PARALLEL_ROUTERS = 4;
@@ -33,6 +35,12 @@ export interface PassResult {
 export interface PassOptions {
   readonly dryRun: boolean;
   readonly warn: (obj: object, msg: string) => void;
+  /**
+   * By router id, how nft listed the table the agent last wrote: kept by the
+   * caller across passes, so a host whose nft words our rules differently
+   * replaces a table once, not on every pass.
+   */
+  readonly natListings?: Map<string, NatListing>;
 }
 
 /**
@@ -53,6 +61,14 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   );
 }
 
+async function learnListing(listings: Map<string, NatListing> | undefined, routerId: string, steps: readonly Step[]): Promise<void> {
+  const written = steps.find((step) => step.kind === 'nft');
+  if (!listings || !written || written.kind !== 'nft') return;
+  const listed = await listNftTable(written.netns, written.table);
+  if (listed === undefined || sameTable(listed, written.definition)) listings.delete(routerId);
+  else listings.set(routerId, { definition: written.definition, listed });
+}
+
 export async function reconcileRouters(settings: RouterPlanSettings, host: IpRoute, routers: readonly Router[], options: PassOptions): Promise<PassResult> {
   const snapshot = await hostSnapshot(host);
   const context = { host, warn: options.warn };
@@ -60,8 +76,11 @@ export async function reconcileRouters(settings: RouterPlanSettings, host: IpRou
   await forEachLimited(routers, PARALLEL_ROUTERS, async (router) => {
     let steps: Step[] = [];
     try {
-      steps = routerPlan(settings, router, await observeRouter(settings, snapshot, router.id), snapshot);
-      if (!options.dryRun) await applySteps(context, steps);
+      steps = routerPlan(settings, router, await observeRouter(settings, snapshot, router.id), snapshot, options.natListings?.get(router.id));
+      if (!options.dryRun) {
+        await applySteps(context, steps);
+        await learnListing(options.natListings, router.id, steps);
+      }
       outcomes.set(router.id, { router, steps, ok: true });
     } catch (error) {
       outcomes.set(router.id, { router, steps, ok: false, error });
@@ -72,6 +91,7 @@ export async function reconcileRouters(settings: RouterPlanSettings, host: IpRou
     const leftover = await observeLeftover(settings, namespace);
     const steps = teardownPlan(settings, leftover);
     removed.set(leftover.routerId, steps);
+    options.natListings?.delete(leftover.routerId);
     if (options.dryRun) return;
     try {
       await applySteps(context, steps);

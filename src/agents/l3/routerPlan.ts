@@ -42,6 +42,12 @@ export interface RouterPlanSettings {
   readonly metadataStateDir: string;
 }
 
+/** A definition the agent applied, and the table nft listed right after. */
+export interface NatListing {
+  readonly definition: string;
+  readonly listed: string;
+}
+
 /** What this host has for a router (observe.ts). */
 export interface ObservedRouter {
   readonly namespaceExists: boolean;
@@ -126,7 +132,13 @@ const routeLine = (verb: 'replace' | 'del', route: WantedRoute): string =>
   `route ${verb} ${route.destination} via ${route.via}${route.device === undefined ? '' : ` dev ${route.device}`}${route.onlink ? ' onlink' : ''}`;
 
 /** The steps for a router this agent hosts. */
-export function routerPlan(settings: RouterPlanSettings, router: Router, observed: ObservedRouter, snapshot: HostSnapshot): Step[] {
+/**
+ * `listedAs`: how this host's nft printed a table the agent wrote before,
+ * by the definition it wrote (NatListings). Where nft prints our rules in
+ * other words than renderNatTable (another nft version), that listing still
+ * counts as in place instead of costing a replace on every pass.
+ */
+export function routerPlan(settings: RouterPlanSettings, router: Router, observed: ObservedRouter, snapshot: HostSnapshot, listedAs?: NatListing): Step[] {
   const namespace = routerNamespace(router.id, settings.namespacePrefix);
   const steps: Step[] = [];
   const exists = observed.namespaceExists;
@@ -217,7 +229,8 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
   const metadataPort = settings.metadataProxy?.port;
   const definition = renderNatTable(metadataPort === undefined ? {} : { metadataPort }, router);
   const natTable = exists ? observed.natTable : undefined;
-  if (!sameTable(natTable, definition)) steps.push({ kind: 'nft', netns: namespace, table: NAT_TABLE, definition });
+  const natInPlace = sameTable(natTable, definition) || (natTable !== undefined && listedAs?.definition === definition && listedAs.listed === natTable);
+  if (!natInPlace) steps.push({ kind: 'nft', netns: namespace, table: NAT_TABLE, definition });
   if (extraLines.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: extraLines });
 
   // Connections NATed for a floating IP that went away, or now points elsewhere, must not live on in conntrack.

@@ -173,6 +173,16 @@ describe('router plan', () => {
     );
   });
 
+  test("a table this host's nft lists in other words than ours, as it listed it after the agent wrote it, is in place", () => {
+    const definition = renderNatTable({}, router);
+    const otherWords = definition.replace('ct status ! dnat', 'ct status & dnat == 0');
+    const { observed, snapshot } = inPlace(router, otherWords);
+    assert.equal(routerPlan(settings, router, observed, snapshot)[0]?.kind, 'nft');
+    assert.deepEqual(routerPlan(settings, router, observed, snapshot, { definition, listed: otherWords }), []);
+    const changed = parseRouter(syncRouter({ external_gateway_info: { network_id: 'ext-net', enable_snat: false } }));
+    assert.equal(routerPlan(settings, changed, observed, snapshot, { definition, listed: otherWords })[0]?.kind, 'nft', 'a new definition is written');
+  });
+
   test('drift: a flushed table, a removed address, forwarding off, a lost tap', () => {
     const { observed, snapshot } = inPlace();
     const flushed = observed.natTable!.replace(/\t\tip daddr.*\n/g, '');
