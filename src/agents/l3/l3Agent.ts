@@ -39,6 +39,9 @@ export interface HostedCounts {
   readonly floating_ips: number;
 }
 
+/** The first retry after a failed pass; each further failure doubles it. */
+const FIRST_RETRY_MS = 1_000;
+
 /** A periodic pass a little early still counts as due: the timer and a kick may be a few ms apart. */
 const FULL_SYNC_SLACK = 0.9;
 
@@ -73,6 +76,8 @@ export class L3Agent {
   private readonly fipsInPlace = new Map<string, ReadonlySet<string>>();
   private hosted: HostedCounts = { routers: 0, ex_gw_ports: 0, interfaces: 0, floating_ips: 0 };
   private readonly natListings = new Map<string, NatListing>();
+  private retryDelayMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: L3AgentSettings,
@@ -136,6 +141,7 @@ export class L3Agent {
 
   /** Stops listening and reporting; the routers keep forwarding. */
   async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
     this.reporter.stop();
     await this.serving?.stop();
     await this.reconciler.stop();
@@ -212,7 +218,21 @@ export class L3Agent {
     return reconcileRouters(planSettings, this.host, routers, { dryRun, warn: (obj, msg) => this.log.warn(obj, msg), natListings: this.natListings });
   }
 
+  /** A failed pass is retried soon, then less and less often, up to the periodic interval (Neutron's resync queue). */
   private async pass(): Promise<void> {
+    try {
+      await this.passOnce();
+      this.retryDelayMs = 0;
+    } catch (err) {
+      this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, FIRST_RETRY_MS), this.settings.periodicIntervalMs);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.reconciler.kick(), this.retryDelayMs);
+      this.retryTimer.unref();
+      throw err;
+    }
+  }
+
+  private async passOnce(): Promise<void> {
     await this.refreshCache();
     const routers = hostedRouters([...this.cache.values()], this.settings.handleInternalOnlyRouters);
     const result = await this.reconcile(routers, false);

@@ -59,6 +59,7 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
   const syncCalls: (string[] | null)[] = [];
   const statusUpdates: { router_id: string; fip_statuses: Record<string, string> }[] = [];
   const reports: AgentState[] = [];
+  let failSyncs = 0;
 
   const router = (withFip: boolean, fipStatus = 'DOWN'): SyncRouter => ({
     id: ROUTER,
@@ -107,6 +108,10 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
           get_router_ids: async () => routers.map((r) => r.id),
           sync_routers: async ({ router_ids: ids }) => {
             syncCalls.push(ids ?? null);
+            if (failSyncs > 0) {
+              failSyncs--;
+              throw new Error('the database went away');
+            }
             return routers.filter((r) => !ids || ids.includes(r.id));
           },
           update_floatingip_statuses: async (args) => {
@@ -214,5 +219,15 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
     await eventually('the namespace gone', async () => !(await listNamespaces()).includes(routerNs));
     await agent!.sync();
     assert.deepEqual(agent!.hostedCounts, { routers: 0, ex_gw_ports: 0, interfaces: 0, floating_ips: 0 });
+  });
+
+  it('a sync_routers that fails is retried soon, without waiting for the periodic pass', async () => {
+    routers = [router(false)];
+    failSyncs = 1;
+    const started = Date.now();
+    await clientOf(server, l3AgentApi).cast('router_added_to_agent', { payload: [ROUTER] }, { server: agentHost });
+    await eventually('the router built after the retry', async () => (await listNamespaces()).includes(routerNs), 5_000);
+    assert.equal(failSyncs, 0);
+    assert.ok(Date.now() - started < settings.periodicIntervalMs);
   });
 });
