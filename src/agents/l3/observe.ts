@@ -1,6 +1,6 @@
 /**
  * What this host has for a router, read through host/: the qrouter
- * namespace's devices, addresses and routes, its forwarding sysctls, its NAT
+ * namespace's devices, addresses and routes, its sysctls, its NAT
  * table as nft lists it, and the metadata proxy.
  */
 import { IpRoute, listNamespaces, type Link } from '../../host/ip.js';
@@ -10,14 +10,15 @@ import { readSysctls } from '../../host/sysctl.js';
 import { metadataProxyState } from '../metadata/proxyProcess.js';
 import { routerNamespace } from './names.js';
 import { NAT_TABLE } from './natTable.js';
-import { FORWARDING_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, type ObservedLeftover, type ObservedRouter, type RouterPlanSettings } from './routerPlan.js';
+import { ROUTER_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, type ObservedLeftover, type ObservedRouter, type RouterPlanSettings } from './routerPlan.js';
 
 export async function hostSnapshot(host: IpRoute): Promise<HostSnapshot> {
   const [namespaces, links] = await Promise.all([listNamespaces(), host.links()]);
   return { namespaces: new Set(namespaces), hostLinks: new Set(links.map((link) => link.ifname)) };
 }
 
-const FORWARDING_KEYS = FORWARDING_SYSCTLS.map((setting) => setting.slice(0, setting.indexOf('=')));
+const SYSCTL_KEYS = ROUTER_SYSCTLS.map((setting) => setting.slice(0, setting.indexOf('=')));
+const SYSCTL_VALUES = ROUTER_SYSCTLS.map((setting) => setting.slice(setting.indexOf('=') + 1));
 
 export async function observeRouter(settings: RouterPlanSettings, snapshot: HostSnapshot, routerId: string): Promise<ObservedRouter> {
   const namespace = routerNamespace(routerId, settings.namespacePrefix);
@@ -25,14 +26,14 @@ export async function observeRouter(settings: RouterPlanSettings, snapshot: Host
   const wantedProxy = settings.metadataProxy ? metadataProxySpec(settings.metadataProxy, settings.metadataStateDir, routerId, namespace) : undefined;
   const metadataProxy = await metadataProxyState(proxyFiles, wantedProxy);
   if (!snapshot.namespaces.has(namespace)) {
-    return { namespaceExists: false, links: [], cidrs: new Map(), routes: [], forwarding: false, natTable: undefined, metadataProxy };
+    return { namespaceExists: false, links: [], cidrs: new Map(), routes: [], sysctlsInPlace: false, natTable: undefined, metadataProxy };
   }
   const ip = new IpRoute(namespace);
-  const [links, addresses, routes, forwarding, natTable] = await Promise.all([
+  const [links, addresses, routes, sysctls, natTable] = await Promise.all([
     ip.links(),
     ip.addresses(),
     listRoutes(namespace),
-    readSysctls(namespace, FORWARDING_KEYS),
+    readSysctls(namespace, SYSCTL_KEYS),
     listNftTable(namespace, NAT_TABLE),
   ]);
   const cidrs = new Map(
@@ -41,7 +42,7 @@ export async function observeRouter(settings: RouterPlanSettings, snapshot: Host
       entry.addr_info.filter((info) => info.scope !== 'link' && info.scope !== 'host').map((info) => `${info.local}/${info.prefixlen}`),
     ]),
   );
-  return { namespaceExists: true, links, cidrs, routes, forwarding: forwarding.every((value) => value === '1'), natTable, metadataProxy };
+  return { namespaceExists: true, links, cidrs, routes, sysctlsInPlace: SYSCTL_VALUES.every((value, i) => sysctls[i] === value), natTable, metadataProxy };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
 /**
  * The diff for one router: from the router the server sends and what this
- * host has (namespace, devices, addresses, routes, forwarding, the NAT
+ * host has (namespace, devices, addresses, routes, sysctls, the NAT
  * table, the metadata proxy), the steps that make them agree. Pure;
  * observe.ts gathers the observation and the agent applies the steps.
  *
@@ -21,8 +21,13 @@ import { EXTERNAL_DEVICE_PREFIX, externalDeviceName, INTERNAL_DEVICE_PREFIX, int
 import { floatingMappings, NAT_TABLE, renderNatTable, sameTable } from './natTable.js';
 import type { Step } from './plan.js';
 
-/** Neutron turns forwarding on in every router namespace, for both families. */
-export const FORWARDING_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'] as const;
+/**
+ * What Neutron sets in every router namespace (namespaces.py): forwarding
+ * for both families; and ARP answered only for addresses of the interface it
+ * arrives on, announced from the best local address, so the router does not
+ * answer on a qr- device for a floating IP that lives on qg-.
+ */
+export const ROUTER_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2', 'net.ipv6.conf.all.forwarding=1'] as const;
 
 export interface MetadataProxySettings {
   /** metadata_port: where haproxy listens in the namespace (0.0.0.0). */
@@ -57,8 +62,8 @@ export interface ObservedRouter {
   readonly cidrs: ReadonlyMap<string, readonly string[]>;
   /** The main table's routes, both families. */
   readonly routes: readonly RouteEntry[];
-  /** Both forwarding sysctls are 1. */
-  readonly forwarding: boolean;
+  /** Every ROUTER_SYSCTLS value is set. */
+  readonly sysctlsInPlace: boolean;
   /** The NAT table as nft lists it; undefined when absent. */
   readonly natTable: string | undefined;
   /** current: running with the configuration wanted now; stale: files (or a process) of another; absent: nothing. */
@@ -224,7 +229,7 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
   if (before.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: before });
   if (host.length > 0) steps.push({ kind: 'ip', netns: settings.hostNetns, lines: host });
   if (after.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: after });
-  if (!exists || !observed.forwarding) steps.push({ kind: 'sysctl', netns: namespace, settings: FORWARDING_SYSCTLS });
+  if (!exists || !observed.sysctlsInPlace) steps.push({ kind: 'sysctl', netns: namespace, settings: ROUTER_SYSCTLS });
 
   const metadataPort = settings.metadataProxy?.port;
   const definition = renderNatTable(metadataPort === undefined ? {} : { metadataPort }, router);

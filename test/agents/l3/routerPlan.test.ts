@@ -1,6 +1,6 @@
 /**
  * The per-router diff without root: the exact steps (devices, addresses,
- * routes, forwarding, the nft table) a pass plans for what it observes, and
+ * routes, sysctls, the nft table) a pass plans for what it observes, and
  * none when everything is in place.
  */
 import assert from 'node:assert/strict';
@@ -54,7 +54,7 @@ const syncRouter = (overrides: Record<string, unknown> = {}) => ({
 
 const router = parseRouter(syncRouter());
 
-const nothing: ObservedRouter = { namespaceExists: false, links: [], cidrs: new Map(), routes: [], forwarding: false, natTable: undefined, metadataProxy: 'absent' };
+const nothing: ObservedRouter = { namespaceExists: false, links: [], cidrs: new Map(), routes: [], sysctlsInPlace: false, natTable: undefined, metadataProxy: 'absent' };
 const emptyHost: HostSnapshot = { namespaces: new Set(), hostLinks: new Set() };
 
 const EXPECTED_TABLE = `table ip neutron-l3-agent {
@@ -98,7 +98,7 @@ function inPlace(r: Router = router, table = renderNatTable({}, r)): { observed:
         { dst: '10.251.0.0/24', dev: 'qr-cccccccc-00', protocol: 'kernel' },
         { dst: '10.252.0.0/24', dev: 'qg-bbbbbbbb-00', protocol: 'kernel' },
       ],
-      forwarding: true,
+      sysctlsInPlace: true,
       natTable: table,
       metadataProxy: 'absent',
     },
@@ -107,7 +107,7 @@ function inPlace(r: Router = router, table = renderNatTable({}, r)): { observed:
 }
 
 describe('router plan', () => {
-  test('a new router: namespace, veth pairs, addresses, default route, forwarding, the NAT table, gratuitous ARP', () => {
+  test('a new router: namespace, veth pairs, addresses, default route, sysctls, the NAT table, gratuitous ARP', () => {
     const steps = routerPlan(settings, router, nothing, emptyHost);
     assert.deepEqual(steps.slice(0, 4), [
       { kind: 'add-namespace', name: NS },
@@ -133,7 +133,7 @@ describe('router plan', () => {
           'route replace default via 10.252.0.1 dev qg-bbbbbbbb-00',
         ],
       },
-      { kind: 'sysctl', netns: NS, settings: ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'] },
+      { kind: 'sysctl', netns: NS, settings: ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2', 'net.ipv6.conf.all.forwarding=1'] },
     ]);
     assert.deepEqual(steps[4], { kind: 'nft', netns: NS, table: { family: 'ip', name: 'neutron-l3-agent' }, definition: EXPECTED_TABLE });
     assert.deepEqual(steps.slice(5), [
@@ -183,15 +183,15 @@ describe('router plan', () => {
     assert.equal(routerPlan(settings, changed, observed, snapshot, { definition, listed: otherWords })[0]?.kind, 'nft', 'a new definition is written');
   });
 
-  test('drift: a flushed table, a removed address, forwarding off, a lost tap', () => {
+  test('drift: a flushed table, a removed address, a sysctl reset, a lost tap', () => {
     const { observed, snapshot } = inPlace();
     const flushed = observed.natTable!.replace(/\t\tip daddr.*\n/g, '');
-    const drifted: ObservedRouter = { ...observed, natTable: flushed, forwarding: false, cidrs: new Map([...observed.cidrs, ['qr-cccccccc-00', []]]) };
+    const drifted: ObservedRouter = { ...observed, natTable: flushed, sysctlsInPlace: false, cidrs: new Map([...observed.cidrs, ['qr-cccccccc-00', []]]) };
     const steps = routerPlan(settings, router, drifted, snapshot);
     assert.deepEqual(steps.map(describeStep).flat().slice(0, 3), [
       `ip -n ${NS} addr add 10.251.0.1/24 dev qr-cccccccc-00`,
       `ip -n ${NS} route replace default via 10.252.0.1 dev qg-bbbbbbbb-00`,
-      `ip netns exec ${NS} sysctl -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1`,
+      `ip netns exec ${NS} sysctl -w net.ipv4.ip_forward=1 net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv6.conf.all.forwarding=1`,
     ]);
     assert.equal(steps[2]?.kind, 'nft');
 
