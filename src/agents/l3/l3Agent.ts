@@ -7,10 +7,10 @@
  *
  * What the server is asked: the periodic pass (periodic_interval) fetches
  * everything (get_router_ids, then sync_routers of those ids: the first also
- * schedules unhosted routers to us); a pass kicked by the server's casts on
- * `l3_agent.<host>` fetches only the routers they named since the last pass
- * and works from the cache for the rest. Every pass observes the whole host,
- * so a deleted namespace or a flushed table is repaired on the next one.
+ * schedules unhosted routers to us) and observes the whole host, so a
+ * deleted namespace or a flushed table is repaired then; a pass kicked by the
+ * server's casts on `l3_agent.<host>` fetches, observes and changes only the
+ * routers they named since the last pass.
  *
  * Stopping the agent leaves the routers forwarding and the metadata proxies
  * running; a restarted agent observes first and changes only what differs.
@@ -182,8 +182,13 @@ export class L3Agent {
     return ids.length === 0 ? [] : this.api.syncRouters(ids);
   }
 
-  /** Brings the cache up to date: everything when due, else the routers named since the last pass. */
-  private async refreshCache(): Promise<void> {
+  /**
+   * Brings the cache up to date: everything when due, else the routers named
+   * since the last pass. Returns the routers this pass must look at on the
+   * host: those named, or all (after a full fetch, and on a pass nobody
+   * named anything for, such as a retry).
+   */
+  private async refreshCache(): Promise<ReadonlySet<string> | 'all'> {
     const fullDue = this.fullRequested || Date.now() - this.lastFullAt >= this.settings.periodicIntervalMs * FULL_SYNC_SLACK;
     const named = this.named;
     this.named = new Set();
@@ -195,7 +200,9 @@ export class L3Agent {
         this.lastFullAt = Date.now();
         this.cache.clear();
         for (const router of routers) this.cache.set(router.id, router);
-      } else if (named.size > 0) {
+        return 'all';
+      }
+      if (named.size > 0) {
         const routers = await this.api.syncRouters([...named]);
         this.fetches.named++;
         const returned = new Map(routers.map((router) => [router.id, router]));
@@ -204,7 +211,9 @@ export class L3Agent {
           if (router) this.cache.set(id, router);
           else this.cache.delete(id);
         }
+        return named;
       }
+      return 'all';
     } catch (err) {
       // Nothing was learnt: ask again next pass.
       if (fullDue) this.fullRequested = true;
@@ -213,9 +222,15 @@ export class L3Agent {
     }
   }
 
-  private reconcile(routers: readonly Router[], dryRun: boolean): Promise<PassResult> {
+  private reconcile(routers: readonly Router[], dryRun: boolean, scope: ReadonlySet<string> | 'all' = 'all'): Promise<PassResult> {
     const planSettings = { ...this.settings, hostNetns: this.host.netns };
-    return reconcileRouters(planSettings, this.host, routers, { dryRun, warn: (obj, msg) => this.log.warn(obj, msg), natListings: this.natListings });
+    const inScope = scope === 'all' ? routers : routers.filter((router) => scope.has(router.id));
+    return reconcileRouters(planSettings, this.host, inScope, {
+      dryRun,
+      warn: (obj, msg) => this.log.warn(obj, msg),
+      natListings: this.natListings,
+      ...(scope === 'all' ? {} : { scope }),
+    });
   }
 
   /** A failed pass is retried soon, then less and less often, up to the periodic interval (Neutron's resync queue). */
@@ -232,10 +247,11 @@ export class L3Agent {
     }
   }
 
+  /** A pass after notifications observes and changes only the routers they named: its cost does not grow with the routers hosted. */
   private async passOnce(): Promise<void> {
-    await this.refreshCache();
+    const scope = await this.refreshCache();
     const routers = hostedRouters([...this.cache.values()], this.settings.handleInternalOnlyRouters);
-    const result = await this.reconcile(routers, false);
+    const result = await this.reconcile(routers, false, scope);
     for (const routerId of result.removed.keys()) {
       this.fipsInPlace.delete(routerId);
       this.log.info({ router: routerId }, 'router no longer hosted here: its namespace is gone');
@@ -249,7 +265,7 @@ export class L3Agent {
       await this.reportFloatingIps(outcome.router, outcome.ok);
     }
     this.hosted = countsOf(routers);
-    if (failed > 0) throw new Error(`${failed} of ${routers.length} routers could not be configured`);
+    if (failed > 0) throw new Error(`${failed} of ${result.routers.length} routers could not be configured`);
   }
 
   private async reportFloatingIps(router: Router, applied: boolean): Promise<void> {

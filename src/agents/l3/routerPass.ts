@@ -41,6 +41,8 @@ export interface PassOptions {
    * replaces a table once, not on every pass.
    */
   readonly natListings?: Map<string, NatListing>;
+  /** Only these routers' namespaces may be torn down (a pass for a few named routers); unset: any leftover. */
+  readonly scope?: ReadonlySet<string>;
 }
 
 /**
@@ -87,7 +89,11 @@ export async function reconcileRouters(settings: RouterPlanSettings, host: IpRou
     }
   });
   const removed = new Map<string, Step[]>();
-  await forEachLimited(leftoverNamespaces(settings, snapshot, new Set(routers.map((router) => router.id))), PARALLEL_ROUTERS, async (namespace) => {
+  const scope = options.scope;
+  const leftovers = leftoverNamespaces(settings, snapshot, new Set(routers.map((router) => router.id))).filter(
+    (namespace) => scope === undefined || scope.has(namespace.slice(settings.namespacePrefix.length)),
+  );
+  await forEachLimited(leftovers, PARALLEL_ROUTERS, async (namespace) => {
     const leftover = await observeLeftover(settings, namespace);
     const steps = teardownPlan(settings, leftover);
     removed.set(leftover.routerId, steps);

@@ -200,13 +200,18 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
     assert.deepEqual(agent.hostedCounts, { routers: 1, ex_gw_ports: 1, interfaces: 1, floating_ips: 1 });
   });
 
-  it('routers_updated fetches that router only; a floating IP gone is reported DOWN', async () => {
+  it('routers_updated fetches and changes that router only; a floating IP gone is reported DOWN', async () => {
     syncCalls.length = 0;
     routers = [router(false)];
+    // A router namespace nobody hosts: a pass for the named router leaves it, the next pass over everything removes it.
+    const stray = `${settings.namespacePrefix}00000000-0000-4000-8000-00000000beef`;
+    await sh('ip', 'netns', 'add', stray);
     const passes = agent!.passes;
     await clientOf(server, l3AgentApi).cast('routers_updated', { routers: [ROUTER] }, { server: agentHost });
     await eventually('a pass after the cast', () => agent!.passes > passes);
+    assert.ok((await listNamespaces()).includes(stray));
     await agent!.sync();
+    assert.ok(!(await listNamespaces()).includes(stray));
     assert.deepEqual(syncCalls, [[ROUTER]]);
     assert.equal(agent!.fetches.named >= 1, true);
     assert.ok(!(await addresses()).includes('10.234.0.20/32'));
