@@ -45,7 +45,7 @@ async function allInOne(argv: string[]): Promise<number> {
   process.stdout.write(`Nucleon all-in-one: Networking API at ${running.url} (state in ${stateDir})\n`);
   process.stdout.write(
     running.agentsOff === undefined
-      ? 'agents: linuxbridge, dhcp, metadata (in this process)\n'
+      ? 'agents: linuxbridge, dhcp, metadata, l3 (in this process)\n'
       : `API only, no agents: ${running.agentsOff}\n`,
   );
   process.stdout.write(`ready in ${Math.round(performance.now() - started)} ms\n`);

@@ -230,7 +230,8 @@ export class Lab {
     if (ours.length > 0) await sh('ip', ['-force', '-batch', '-'], `${ours.map((ns) => `netns delete ${ns}`).join('\n')}\n`).catch(() => undefined);
   }
 
-  private spawnIn(ns: string, name: string, command: string, args: readonly string[]): AgentProcess {
+  /** A process in a namespace, ended with the lab. */
+  spawnIn(ns: string, name: string, command: string, args: readonly string[]): AgentProcess {
     return this.track(name, spawn('ip', ['netns', 'exec', ns, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
