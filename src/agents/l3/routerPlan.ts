@@ -136,8 +136,8 @@ function defaultRoutes(router: Router): WantedRoute[] {
 const routeLine = (verb: 'replace' | 'del', route: WantedRoute): string =>
   `route ${verb} ${route.destination} via ${route.via}${route.device === undefined ? '' : ` dev ${route.device}`}${route.onlink ? ' onlink' : ''}`;
 
-/** The steps for a router this agent hosts. */
 /**
+ * The steps for a router this agent hosts, in the order they must run.
  * `listedAs`: how this host's nft printed a table the agent wrote before,
  * by the definition it wrote (NatListings). Where nft prints our rules in
  * other words than renderNatTable (another nft version), that listing still
