@@ -160,9 +160,13 @@ export class L3Agent {
     return this.hosted;
   }
 
-  /** What one pass would change, as printable lines; nothing is changed. */
+  /**
+   * What one pass would change, as printable lines; nothing is changed, on
+   * the server either: sync_routers alone, since get_router_ids would
+   * schedule unhosted routers to this agent.
+   */
   async plan(): Promise<string[]> {
-    const routers = hostedRouters(await this.fetchAll(), this.settings.handleInternalOnlyRouters);
+    const routers = hostedRouters(await this.api.syncRouters(), this.settings.handleInternalOnlyRouters);
     const result = await this.reconcile(routers, true);
     const failed = result.routers.filter((outcome) => !outcome.ok);
     if (failed.length > 0) throw failed[0]!.error;

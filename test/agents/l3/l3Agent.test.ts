@@ -150,6 +150,7 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
     assert.ok(plan.some((line) => line.includes('ip daddr 10.234.0.20 dnat to 10.233.0.12')));
     assert.ok(!(await listNamespaces()).includes(routerNs));
     assert.deepEqual(statusUpdates, []);
+    assert.deepEqual(syncCalls, [null], 'sync_routers without get_router_ids, which would schedule routers');
   });
 
   it('reports its state as an L3 agent, builds the router and reports the floating IP ACTIVE once', async () => {
