@@ -112,12 +112,20 @@ export function registerCollection(
 ): void {
   const { member } = resource;
   const base = collectionUrl(resource, parents);
+  // Neutron finds a collection under either spelling (NeutronManager.get_controller_for_resource):
+  // /v2.0/floatingip-pools as /v2.0/floatingip_pools, /v2.0/security_groups as /v2.0/security-groups.
+  const own = resource.path ?? resource.collection;
+  const respelled = own.includes('-') ? own.replaceAll('-', '_') : own.replaceAll('_', '-');
+  const bases = resource.parent === undefined && respelled !== own ? [base, `/v2.0/${respelled}`] : [base];
+  const serve = (suffix: string, handlers: Parameters<typeof route>[2]) => {
+    for (const url of bases) route(app, `${url}${suffix}`, handlers);
+  };
   const collectionFor = (request: FastifyRequest): Collection =>
     'within' in plugin ? plugin.within(pathParam(request, 'parent_id')) : plugin;
   // Body keys use underscores where the URL has hyphens: /v2.0/security-groups -> {"security_groups": [...]}.
   const plural = bulkKeyOf(resource);
 
-  route(app, base, {
+  serve('', {
     GET: async (request, reply) => {
       const collection = collectionFor(request);
       const ctx = contextOf(request);
@@ -163,7 +171,7 @@ export function registerCollection(
     },
   });
 
-  route(app, `${base}/:id`, {
+  serve('/:id', {
     GET: async (request) => {
       const collection = collectionFor(request);
       const ctx = contextOf(request);
@@ -208,7 +216,7 @@ export function registerCollection(
     // The body is a bare object checked against the action's declared keys (Neutron's member actions take no envelope).
     const keys = Object.fromEntries(Object.entries(action.body ?? {}).map(([key, decl]) => [key, { ...decl, put: true }]));
     const bodyDecl: ResourceDecl = { collection: name, member: name, attributes: keys };
-    route(app, `${base}/:id/${name}`, {
+    serve(`/:id/${name}`, {
       [action.method]: async (request: FastifyRequest) => {
         const collection = collectionFor(request);
         const run = collection.actions?.[name];

@@ -226,6 +226,8 @@ for (const dialect of testDialects()) {
       const v4 = await post('subnets', 'subnet', { network_id: ext.id, cidr: '172.30.4.0/24', ip_version: 4, name: 'pool-v4' }, admin);
       await post('subnets', 'subnet', { network_id: ext.id, cidr: '2001:db8:30:4::/64', ip_version: 6 }, admin);
       const pools = ok(await api.request('GET', '/v2.0/floatingip_pools', undefined, p2)).body.floatingip_pools as Json[];
+      // Neutron serves every collection under both spellings; tempest's client asks for this one.
+      assert.deepEqual(ok(await api.request('GET', '/v2.0/floatingip-pools', undefined, p2)).body.floatingip_pools, pools);
       assert.deepEqual(
         pools.filter((p) => p.network_id === ext.id),
         [{ subnet_id: v4.id, subnet_name: 'pool-v4', network_id: ext.id, cidr: '172.30.4.0/24', project_id: 'fake_project_id' }],
