@@ -135,6 +135,20 @@ for (const dialect of testDialects()) {
       const refused = await api.request('POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: internal.id } } }, p1);
       assert.equal(refused.status, 400);
       assert.deepEqual(error(refused), { type: 'BadRequest', message: `Bad router request: Network ${internal.id} is not an external network.` });
+      // Another project's network exists for p1 only once it is external (or shared) to it.
+      const theirs = await network({ name: 'theirs' }, admin);
+      await subnet(theirs.id, '172.24.9.0/24', {}, admin);
+      const unseen = await api.request('POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: theirs.id } } }, p1);
+      assert.deepEqual([unseen.status, error(unseen).type], [404, 'NetworkNotFound']);
+      const rbac = ok(
+        await api.request('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'network', object_id: theirs.id, action: 'access_as_external', target_tenant: '*' } }, admin),
+        201,
+      ).body.rbac_policy as Json;
+      const viaRbac = await router({ external_gateway_info: { network_id: theirs.id } });
+      ok(await api.request('DELETE', `/v2.0/routers/${viaRbac.id}`, undefined, p1), 204);
+      ok(await api.request('DELETE', `/v2.0/rbac-policies/${rbac.id}`, undefined, admin), 204);
+      const gone = await api.request('POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: theirs.id } } }, p1);
+      assert.deepEqual([gone.status, error(gone).type], [404, 'NetworkNotFound']);
 
       const r = await router({ external_gateway_info: { network_id: net.id } });
       const gw = r.external_gateway_info as Json;

@@ -24,6 +24,7 @@ import { type Condition, type FilterCondition, listRows } from '../core/listRows
 import type { PortChange, PortService } from '../core/ports.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
+import { networkAccess } from '../core/visibility.js';
 import { parseIp } from '../ipam/address.js';
 import { PortInUse, RouterBadRequest, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound, RouterInterfaceNotFoundForSubnet, SubnetMismatchForPort } from './errors.js';
 import type { RouterHooks } from './routerAttributes.js';
@@ -140,7 +141,7 @@ export class RouterService implements Collection {
       } as RouterRow;
       await tx.insertInto('routers').values(row).execute();
       const info = item.external_gateway_info as GatewayInfo | null | undefined;
-      if (info) await this.updateGateway(tx, row, info, pending.in(tx));
+      if (info) await this.updateGateway(tx, ctx, row, info, pending.in(tx));
       const [router] = await this.present(tx, [await this.row(tx, row.id)]);
       return router!;
     });
@@ -201,7 +202,7 @@ export class RouterService implements Collection {
         await this.replaceRoutes(tx, id, routes);
       }
       if ('external_gateway_info' in changes) {
-        await this.updateGateway(tx, await this.row(tx, id), changes.external_gateway_info as GatewayInfo | null, pending.in(tx));
+        await this.updateGateway(tx, ctx, await this.row(tx, id), changes.external_gateway_info as GatewayInfo | null, pending.in(tx));
       }
       const patch = this.stored.toColumns(changes);
       if (Object.keys(patch).length > 0) await tx.updateTable('routers').set(patch).where('id', '=', id).execute();
@@ -258,11 +259,11 @@ export class RouterService implements Collection {
 
   // --- external gateway (_update_router_gw_info) ---
 
-  private async updateGateway(tx: Tx, router: RouterRow, info: GatewayInfo | null, changes: PortChange[]): Promise<void> {
+  private async updateGateway(tx: Tx, ctx: RequestContext, router: RouterRow, info: GatewayInfo | null, changes: PortChange[]): Promise<void> {
     const ports = await routerPorts(tx, router.id);
     const gateway = ports.find((p) => p.id === router.gw_port_id);
     const externalIps = info?.external_fixed_ips ?? [];
-    const networkId = await this.validateGateway(tx, router, info, externalIps, ports);
+    const networkId = await this.validateGateway(tx, ctx, router, info, externalIps, ports);
     const enableSnat = info && info.enable_snat !== undefined ? info.enable_snat : this.options.enableSnatByDefault;
     await tx.updateTable('routers').set({ enable_snat: enableSnat ? 1 : 0 }).where('id', '=', router.id).execute();
 
@@ -303,6 +304,7 @@ export class RouterService implements Collection {
   /** The gateway's network, external; no address of it a subnet's gateway; the routes still reachable (_validate_gw_info). */
   private async validateGateway(
     tx: Tx,
+    ctx: RequestContext,
     router: RouterRow,
     info: GatewayInfo | null,
     externalIps: readonly FixedIp[],
@@ -311,8 +313,9 @@ export class RouterService implements Collection {
     const networkId = info?.network_id;
     const gatewayCidrs: string[] = [];
     if (networkId !== undefined) {
-      const network = await tx.selectFrom('networks').select(['id', 'router_external']).where('id', '=', networkId).executeTakeFirst();
-      if (!network) throw new NetworkNotFound(networkId);
+      const network = await tx.selectFrom('networks').select(['id', 'project_id', 'router_external']).where('id', '=', networkId).executeTakeFirst();
+      // A network the caller cannot see (not its own, nor shared or external to it) does not exist for it.
+      if (!network || !(ctx.isAdmin || network.project_id === ctx.projectId || (await networkAccess(tx, ctx, networkId)).size > 0)) throw new NetworkNotFound(networkId);
       if (network.router_external !== 1) throw new RouterBadRequest(`Network ${networkId} is not an external network`);
       const subnets = await subnetsWhere(tx, 'network_id', [networkId]);
       for (const ip of externalIps) {
