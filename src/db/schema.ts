@@ -33,6 +33,8 @@ export interface NetworksTable extends StandardColumns {
   dns_domain: string;
   /** JSON list of availability zone names. */
   availability_zone_hints: string;
+  /** The default external network auto-allocation uplinks to (auto-allocated-topology); 0 on every other network. */
+  is_default: Generated<Bool>;
 }
 
 export interface SubnetsTable extends StandardColumns {
@@ -314,6 +316,13 @@ export interface HaRouterNetworksTable {
   network_id: string;
 }
 
+/** The network and router auto-allocated to a project (get-me-a-network); router_id null once the router is gone. */
+export interface AutoAllocatedTopologiesTable {
+  project_id: string;
+  network_id: string;
+  router_id: string | null;
+}
+
 /** A router's extra routes. */
 export interface RouterRoutesTable {
   destination: string;
@@ -355,6 +364,7 @@ export interface Database {
   ha_router_networks: HaRouterNetworksTable;
   floatingips: FloatingIpsTable;
   routerl3agentbindings: RouterL3AgentBindingsTable;
+  auto_allocated_topologies: AutoAllocatedTopologiesTable;
 }
 
 export type Db = Kysely<Database>;

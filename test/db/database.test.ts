@@ -29,7 +29,7 @@ import { createTestDatabase, testDialects, withTestDatabase, type TestDatabase }
 const COLUMNS = {
   networks: [
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'admin_state_up',
-    'status', 'mtu', 'router_external', 'port_security_enabled', 'dns_domain', 'availability_zone_hints',
+    'status', 'mtu', 'router_external', 'port_security_enabled', 'dns_domain', 'availability_zone_hints', 'is_default',
   ],
   subnets: [
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'network_id',
@@ -101,6 +101,7 @@ const COLUMNS = {
   routerl3agentbindings: ['router_id', 'l3_agent_id'],
   router_extra_attributes: ['router_id', 'distributed', 'ha', 'ha_vr_id', 'availability_zone_hints'],
   ha_router_networks: ['project_id', 'network_id'],
+  auto_allocated_topologies: ['project_id', 'network_id', 'router_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;
@@ -143,6 +144,7 @@ function networkRow(id: string, name = 'net'): Insertable<NetworksTable> {
     port_security_enabled: 1,
     dns_domain: '',
     availability_zone_hints: '["nova"]',
+    is_default: 0,
   };
 }
 

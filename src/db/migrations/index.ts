@@ -19,6 +19,7 @@ import * as m0012 from './0012_subnet_pool_rbac.js';
 import * as m0013 from './0013_floating_ips.js';
 import * as m0014 from './0014_router_l3_agent_bindings.js';
 import * as m0015 from './0015_router_attributes.js';
+import * as m0016 from './0016_auto_allocated_topology.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -36,6 +37,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0013_floating_ips': m0013,
   '0014_router_l3_agent_bindings': m0014,
   '0015_router_attributes': m0015,
+  '0016_auto_allocated_topology': m0016,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {
