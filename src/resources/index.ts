@@ -2,6 +2,7 @@
 import { addressScope } from './extensions/addressScope.js';
 import { agent, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
+import { autoAllocatedTopology } from './extensions/autoAllocatedTopology.js';
 import { dhcpAgentScheduler } from './extensions/dhcpAgentScheduler.js';
 import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
@@ -110,6 +111,8 @@ export const routerExtensions = [
   dvr,
   l3Ha,
   routerAvailabilityZone,
+  // Neutron's auto_allocate service plugin; this build serves it with the router plugin it needs.
+  autoAllocatedTopology,
 ] as const satisfies readonly ExtensionDecl[];
 
 /** Every extension this build declares, loaded or not: the object types (resources/objectTypes.ts) cover them all. */

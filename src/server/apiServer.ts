@@ -126,7 +126,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf),
       (app, contextOf, policyOf) => registerQuotaRoutes(app, core.quotas, contextOf, policyOf),
       (app, contextOf) => dhcpOnBus.registerRoutes(app, contextOf),
-      (app, contextOf) => l3OnBus?.registerRoutes(app, contextOf),
+      (app, contextOf, policyOf) => l3OnBus?.registerRoutes(app, contextOf, policyOf),
     ],
   });
   keystone?.register(app);

@@ -7,10 +7,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
+import { registerAutoAllocatedTopologyRoutes } from '../api/autoAllocatedTopologyRoutes.js';
+import { checkCreate } from '../api/body.js';
+import type { PolicyOf } from '../api/collectionRoutes.js';
 import { registerL3AgentRoutes } from '../api/l3AgentRoutes.js';
 import { adminContext, type RequestContext } from '../common/context.js';
 import type { AgentService } from '../plugins/agents/agentService.js';
 import type { Collection } from '../plugins/collection.js';
+import { AutoAllocateService } from '../plugins/l3/autoAllocate.js';
 import { FloatingIpPoolService } from '../plugins/l3/floatingipPools.js';
 import { FloatingIpService } from '../plugins/l3/floatingIps.js';
 import { L3AgentNotifier, l3RpcHandlers } from '../plugins/l3/l3Agents.js';
@@ -23,7 +27,7 @@ import type { Core } from './core.js';
 import type { Logger } from './logger.js';
 
 export interface L3OnBus {
-  registerRoutes(app: FastifyInstance, contextOf: (request: FastifyRequest) => RequestContext): void;
+  registerRoutes(app: FastifyInstance, contextOf: (request: FastifyRequest) => RequestContext, policyOf: PolicyOf): void;
   /** Stops the failover check. */
   close(): void;
 }
@@ -49,6 +53,15 @@ export function buildL3(loaded: LoadedNeutronConfig, core: Core, agents: AgentSe
   core.networks.beforeDelete.push((tx, networkId) => floatingIps.deleteUnassociated(tx, networkId));
   const scheduler = new L3Scheduler(core.deps.db, { driver: schedulerDriver(d.router_scheduler_driver), downTime: d.agent_down_time }, core.deps.transaction);
   const handlers = l3RpcHandlers(core.deps.db, scheduler, routers, core.ports, floatingIps, { autoSchedule: d.router_auto_schedule });
+  // auto-allocated-topology comes with the router plugin in this build (Neutron loads it as a plugin of its own).
+  const autoAllocate = core.deps.api.resources.has('auto-allocated-topology')
+    ? new AutoAllocateService(core.deps, {
+        networks: core.networks,
+        subnets: core.subnets,
+        routers,
+        checkCreate: (collection, body, ctx) => checkCreate(core.deps.api.resource(collection), body, ctx, { allowBulk: false }).items[0]!,
+      })
+    : undefined;
   const byIds = (ids: readonly string[]) => (ids.length === 0 ? Promise.resolve([]) : routers.list(SYSTEM, { filters: new Map([['id', [...ids]]]), sorts: [] }));
   return {
     routers,
@@ -74,7 +87,8 @@ export function buildL3(loaded: LoadedNeutronConfig, core: Core, agents: AgentSe
         : undefined;
       failover?.unref();
       return {
-        registerRoutes: (app, contextOf) =>
+        registerRoutes: (app, contextOf, policyOf) => {
+          if (autoAllocate) registerAutoAllocatedTopologyRoutes(app, autoAllocate, core.deps.api.resource('auto-allocated-topology'), contextOf, policyOf);
           registerL3AgentRoutes(
             app,
             {
@@ -99,7 +113,8 @@ export function buildL3(loaded: LoadedNeutronConfig, core: Core, agents: AgentSe
             },
             { routers: core.deps.api.resource('routers'), agents: core.deps.api.resource('agents') },
             contextOf,
-          ),
+          );
+        },
         close: () => clearInterval(failover),
       };
     },

@@ -100,7 +100,7 @@ export async function projectPortsDependOn(tx: Tx, network: NetworkRef, project:
 /** `router:external` set to true: every project may use the network as external. */
 export const makeExternal = (tx: Tx, network: NetworkRef): Promise<void> => grantToAll(tx, network, ACCESS_EXTERNAL);
 
-/** `router:external` set to false: refused while routers have their gateway on it; its access_as_external entries go. */
+/** `router:external` set to false: refused while routers have their gateway on it; its access_as_external entries go, and so does is_default. */
 export async function makeInternal(tx: Tx, networkId: string): Promise<void> {
   const gateway = await tx
     .selectFrom('ports')
@@ -110,5 +110,5 @@ export async function makeInternal(tx: Tx, networkId: string): Promise<void> {
     .executeTakeFirst();
   if (gateway !== undefined) throw new ExternalNetworkInUse(networkId);
   await tx.deleteFrom('networkrbacs').where('object_id', '=', networkId).where('action', '=', ACCESS_EXTERNAL).execute();
-  await tx.updateTable('networks').set({ router_external: 0 }).where('id', '=', networkId).execute();
+  await tx.updateTable('networks').set({ router_external: 0, is_default: 0 }).where('id', '=', networkId).execute();
 }

@@ -93,8 +93,9 @@ async function checkNotInUse(tx: Tx, network: NetworkOwner, target: string): Pro
  * An access_as_external entry that routers' gateways still need stays
  * (external_net_db.py _validate_ext_not_in_use_by_project): for one project,
  * unless a '*' entry remains, its routers on the network; for '*', the
- * routers of projects without an entry of their own (nor `newTarget`, the
- * project an update gives the entry to).
+ * default external network's always, else the routers of projects without
+ * an entry of their own (nor `newTarget`, the project an update gives the
+ * entry to).
  */
 async function checkExternalNotInUse(tx: Tx, current: ApiObject, newTarget?: string): Promise<void> {
   const networkId = String(current.object_id);
@@ -108,6 +109,9 @@ async function checkExternalNotInUse(tx: Tx, current: ApiObject, newTarget?: str
     if ((await wildcardEntry(tx, networkId, ACCESS_EXTERNAL)) !== undefined) return;
     routers = routers.where('routers.project_id', '=', target);
   } else {
+    // Every project's auto-allocated router uplinks to the default external network: it stays everyone's.
+    const network = await tx.selectFrom('networks').select('is_default').where('id', '=', networkId).executeTakeFirst();
+    if (network?.is_default === 1) throw new RbacPolicyInUse(networkId, 'Default external networks must be shared to everyone.');
     const allowed = [...(await namedTargets(tx, networkId, ACCESS_EXTERNAL)), ...(newTarget === undefined ? [] : [newTarget])];
     if (allowed.length > 0) routers = routers.where('routers.project_id', 'not in', allowed);
   }
