@@ -1,6 +1,7 @@
 /**
  * The unmodified `openstack` command (Debian's python3-openstackclient, which
- * .ci/run installs) against `nucleon all-in-one`, with noauth:
+ * .ci/run installs) against `nucleon all-in-one`, with noauth: networks,
+ * subnets and ports, then routers and floating IPs:
  *
  *   openstack --os-auth-type none --os-endpoint http://127.0.0.1:9696 network list
  *
@@ -251,5 +252,72 @@ describe('openstack CLI against nucleon all-in-one (noauth)', () => {
     assert.equal(gone.code, 1, show(args, gone));
     assert.match(gone.stderr, /No Network found for n1/);
     assert.deepEqual(await okJson<unknown[]>('network', 'list'), []);
+  });
+});
+
+describe('openstack router and floating ip commands against nucleon all-in-one (noauth)', () => {
+  interface Router {
+    id: string;
+    external_gateway_info: { network_id: string; enable_snat: boolean; external_fixed_ips: FixedIp[] } | null;
+    interfaces_info?: { port_id: string; subnet_id: string; ip_address: string }[];
+  }
+  interface FloatingIp {
+    id: string;
+    floating_ip_address: string;
+    floating_network_id: string;
+    port_id: string | null;
+    fixed_ip_address: string | null;
+    router_id: string | null;
+    status: string;
+  }
+  const ids: { publicNet?: string; subnet?: string; port?: string; router?: string; fip?: string } = {};
+
+  it('openstack network create --external public, subnet create --no-dhcp public-v4, and a tenant network n2 with s2', async () => {
+    ids.publicNet = (await okJson<Network>('network', 'create', '--external', 'public')).id;
+    await okJson<Subnet>('subnet', 'create', '--network', 'public', '--subnet-range', '172.24.4.0/24', '--no-dhcp', 'public-v4');
+    await okJson<Network>('network', 'create', 'n2');
+    ids.subnet = (await okJson<Subnet>('subnet', 'create', '--network', 'n2', '--subnet-range', '10.1.0.0/24', 's2')).id;
+  });
+
+  it('openstack router create r1, router set --external-gateway public r1, router add subnet r1 s2', async () => {
+    ids.router = (await okJson<Router>('router', 'create', 'r1')).id;
+    assert.equal(await ok('router', 'set', '--external-gateway', 'public', 'r1'), '');
+    assert.equal(await ok('router', 'add', 'subnet', 'r1', 's2'), '');
+    const router = await okJson<Router>('router', 'show', 'r1');
+    assert.equal(router.external_gateway_info?.network_id, ids.publicNet);
+    assert.equal(router.external_gateway_info?.enable_snat, true);
+    assert.match(router.external_gateway_info?.external_fixed_ips[0]?.ip_address ?? '', /^172\.24\.4\./);
+    assert.deepEqual(
+      router.interfaces_info?.map((i) => [i.subnet_id, i.ip_address]),
+      [[ids.subnet, '10.1.0.1']],
+    );
+  });
+
+  it('openstack floating ip create --port p2 public, list, unset --port', async () => {
+    ids.port = (await okJson<Port>('port', 'create', '--network', 'n2', 'p2')).id;
+    const fip = await okJson<FloatingIp>('floating', 'ip', 'create', '--port', 'p2', 'public');
+    ids.fip = fip.id;
+    assert.match(fip.floating_ip_address, /^172\.24\.4\./);
+    assert.deepEqual([fip.port_id, fip.router_id, fip.status], [ids.port, ids.router, 'DOWN']);
+    const listed = await okJson<{ ID: string; 'Floating IP Address': string; Port: string }[]>('floating', 'ip', 'list');
+    assert.deepEqual(
+      listed.map((row) => [row.ID, row['Floating IP Address'], row.Port]),
+      [[fip.id, fip.floating_ip_address, ids.port]],
+    );
+    const args = ['router', 'remove', 'subnet', 'r1', 's2'];
+    const inUse = await openstack(...args);
+    assert.equal(inUse.code, 1, show(args, inUse));
+    assert.match(inUse.stderr, /cannot be deleted, as it is required by one or more floating IPs/);
+    assert.equal(await ok('floating', 'ip', 'unset', '--port', fip.id), '');
+    const unset = await okJson<FloatingIp>('floating', 'ip', 'show', fip.id);
+    assert.deepEqual([unset.port_id, unset.fixed_ip_address, unset.router_id], [null, null, null]);
+  });
+
+  it('openstack floating ip delete, router remove subnet, router delete', async () => {
+    assert.equal(await ok('floating', 'ip', 'delete', ids.fip!), '');
+    assert.equal((await get(`/v2.0/floatingips/${ids.fip}`)).status, 404);
+    assert.equal(await ok('router', 'remove', 'subnet', 'r1', 's2'), '');
+    assert.equal(await ok('router', 'delete', 'r1'), '');
+    assert.equal((await get(`/v2.0/routers/${ids.router}`)).status, 404);
   });
 });
