@@ -5,14 +5,15 @@
  * default external network's '*' access_as_external entry, then a
  * project's topology made on GET (network, a subnet per default pool,
  * router with its gateway and interfaces), the same one on the next GET
- * and on concurrent ones, dry-run, DELETE, and a build failing midway.
+ * and on concurrent ones (also through two servers), dry-run, DELETE, and
+ * a build failing midway.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { testDialects } from '../db/databases.js';
+import { createTestDatabase, testDialects, type TestDatabase } from '../db/databases.js';
 import { suiteApi } from '../helpers/suiteApi.js';
-import { asProject } from '../helpers/testApi.js';
+import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
 type Json = Record<string, any>;
@@ -213,6 +214,42 @@ for (const dialect of testDialects()) {
       assert.equal(response.status, 409);
       assert.equal(error(response).type, 'OverQuota');
       assert.deepEqual(await made('p5'), [0, 0, 0]);
+    });
+  });
+}
+
+for (const dialect of testDialects()) {
+  describe(`auto-allocated topology through two servers on ${dialect}`, () => {
+    let database: TestDatabase | undefined;
+    const servers: TestApi[] = [];
+    before(async () => {
+      database = await createTestDatabase(dialect);
+      for (let i = 0; i < 2; i++) servers.push(await startTestApi(database.url, { DEFAULT: { service_plugins: ['router'] } }));
+    });
+    after(async () => {
+      for (const server of servers) await server.close();
+      await database?.drop();
+    });
+
+    test("concurrent GETs on two servers record one topology; the other server's is removed", async () => {
+      const [one, two] = servers as [TestApi, TestApi];
+      const created = async (path: string, body: Json) => {
+        const response = await one.request('POST', path, body);
+        assert.equal(response.status, 201, JSON.stringify(response.body));
+        return response.body as Json;
+      };
+      const ext = (await created('/v2.0/networks', { network: { name: 'public', 'router:external': true, is_default: true } })).network as Json;
+      await created('/v2.0/subnets', { subnet: { network_id: ext.id, cidr: '172.31.0.0/24', ip_version: 4 } });
+      await created('/v2.0/subnetpools', { subnetpool: { name: 'v4', prefixes: ['10.100.0.0/16'], default_prefixlen: 26, is_default: true, shared: true } });
+      const p1 = asProject('p1');
+      const answers = await Promise.all([one, two, one, two].map((server) => server.request('GET', `${TOPOLOGY}/p1`, undefined, p1)));
+      for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const ids = new Set(answers.map((a) => a.body.auto_allocated_topology.id as string));
+      assert.equal(ids.size, 1);
+      const networks = (await one.request('GET', '/v2.0/networks?name=auto_allocated_network')).body.networks as Json[];
+      const routers = (await one.request('GET', '/v2.0/routers?name=auto_allocated_router')).body.routers as Json[];
+      assert.deepEqual(networks.map((n) => n.id), [...ids]);
+      assert.equal(routers.length, 1);
     });
   });
 }
