@@ -6,7 +6,7 @@
  *
  * In-process servers over SQLite, MariaDB and PostgreSQL; then two
  * `nucleon-server` processes sharing one MariaDB database, the clients spread
- * over both.
+ * over both, for ports and then for floating IPs.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +37,7 @@ interface Body {
   subnet?: { id: string; allocation_pools: { start: string; end: string }[] };
   port?: Port;
   ports?: Port[];
+  floatingip?: { floating_ip_address: string };
   NeutronError?: { type: string; message: string; detail: string };
 }
 
@@ -244,7 +245,7 @@ async function waitServing(proc: Process, base: string): Promise<void> {
   assert.fail(`the server did not serve ${base} within 20 s:\n${proc.output()}`);
 }
 
-describe('16 clients exhausting a /24 through two nucleon-server processes on one MariaDB database', () => {
+describe('16 clients exhausting a /24 and an external /27 through two nucleon-server processes on one MariaDB database', () => {
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -265,6 +266,7 @@ describe('16 clients exhausting a /24 through two nucleon-server processes on on
           [
             '[DEFAULT]',
             'auth_strategy = noauth',
+            'service_plugins = router',
             'bind_host = 127.0.0.1',
             `bind_port = ${port}`,
             '',
@@ -290,6 +292,31 @@ describe('16 clients exhausting a /24 through two nucleon-server processes on on
     const result = await exhaust(bases, networkId);
     t.diagnostic(`two servers: exhausted in ${Math.round(performance.now() - started)} ms`);
     await checkExhausted(t, bases, networkId, result);
+
+    // Floating IPs from one external /27 through both servers: each address once, the whole pool, then 409s.
+    const external = await httpRequest<Body>(bases[0]!, 'POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true } });
+    assert.equal(external.status, 201, JSON.stringify(external.body));
+    const externalId = external.body.network!.id;
+    const externalSubnet = await httpRequest<Body>(bases[1]!, 'POST', '/v2.0/subnets', {
+      subnet: { network_id: externalId, ip_version: 4, cidr: '172.30.0.0/27', enable_dhcp: false },
+    });
+    assert.equal(externalSubnet.status, 201, JSON.stringify(externalSubnet.body));
+    const addresses: string[] = [];
+    const unexpected: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, i) => {
+        for (;;) {
+          const response = await httpRequest<Body>(bases[i % bases.length]!, 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: externalId } });
+          if (response.status === 201) addresses.push(response.body.floatingip!.floating_ip_address);
+          else if (response.status === 409 && response.body?.NeutronError?.type === 'IpAddressGenerationFailure') return;
+          else return void unexpected.push(response.body);
+        }
+      }),
+    );
+    assert.deepEqual(unexpected, [], 'every floating IP answer is 201 or 409 IpAddressGenerationFailure');
+    assert.deepEqual(duplicatesOf(addresses), [], 'no floating IP address handed out twice');
+    assert.equal(addresses.length, 29, 'the whole /27 but the network, gateway and broadcast addresses');
+    t.diagnostic(`${addresses.length} floating IPs created by ${CLIENTS} clients on two servers`);
 
     for (const server of servers) {
       assert.doesNotMatch(server.output(), /"level":50/, 'no error logged by either server');
