@@ -111,45 +111,45 @@ export class FloatingIpService implements Collection {
     }
     const pending = new PendingPorts();
     const created = await createAll(this.deps, ctx, 'floatingip', items, async (tx, item) => {
-        const id = newId();
-        const projectId = String(item.tenant_id ?? ctx.projectId);
-        const networkId = String(item.floating_network_id);
-        await this.checkExternal(tx, networkId);
-        const fixedIp = { ...(item.subnet_id ? { subnet_id: item.subnet_id } : {}), ...(item.floating_ip_address ? { ip_address: item.floating_ip_address } : {}) };
-        const port = await this.ports.createWithin(tx, SYSTEM, {
-          network_id: networkId,
-          tenant_id: '',
-          name: '',
-          description: '',
-          admin_state_up: true,
-          device_id: id,
-          device_owner: DEVICE_OWNER_FLOATINGIP,
-          ...(Object.keys(fixedIp).length > 0 ? { fixed_ips: [fixedIp] } : {}),
-        });
-        pending.in(tx).push({ op: 'create', current: port });
-        const address = (port.fixed_ips as { ip_address: string }[]).find((ip) => parseIp(ip.ip_address)?.version === 4)?.ip_address;
-        if (address === undefined) throw new ExternalIpAddressExhausted(networkId);
-        const association = await this.association(tx, ctx, item, { projectId, networkId, current: NONE, hasBody: true });
-        const now = utcNow();
-        const row: FloatingIpRow = {
-          id,
-          project_id: projectId,
-          description: String(item.description ?? ''),
-          revision_number: 0,
-          created_at: now,
-          updated_at: now,
-          floating_ip_address: address,
-          floating_network_id: networkId,
-          floating_port_id: String(port.id),
-          fixed_port_id: association.portId,
-          fixed_ip_address: association.fixedIp,
-          router_id: association.routerId,
-          last_known_router_id: null,
-          status: 'DOWN',
-        };
-        await tx.insertInto('floatingips').values(row).execute();
-        const [fip] = await this.present(tx, [row]);
-        return fip!;
+      const id = newId();
+      const projectId = String(item.tenant_id ?? ctx.projectId);
+      const networkId = String(item.floating_network_id);
+      await this.checkExternal(tx, networkId);
+      const fixedIp = { ...(item.subnet_id ? { subnet_id: item.subnet_id } : {}), ...(item.floating_ip_address ? { ip_address: item.floating_ip_address } : {}) };
+      const port = await this.ports.createWithin(tx, SYSTEM, {
+        network_id: networkId,
+        tenant_id: '',
+        name: '',
+        description: '',
+        admin_state_up: true,
+        device_id: id,
+        device_owner: DEVICE_OWNER_FLOATINGIP,
+        ...(Object.keys(fixedIp).length > 0 ? { fixed_ips: [fixedIp] } : {}),
+      });
+      pending.in(tx).push({ op: 'create', current: port });
+      const address = (port.fixed_ips as { ip_address: string }[]).find((ip) => parseIp(ip.ip_address)?.version === 4)?.ip_address;
+      if (address === undefined) throw new ExternalIpAddressExhausted(networkId);
+      const association = await this.association(tx, ctx, item, { projectId, networkId, current: NONE, hasBody: true });
+      const now = utcNow();
+      const row: FloatingIpRow = {
+        id,
+        project_id: projectId,
+        description: String(item.description ?? ''),
+        revision_number: 0,
+        created_at: now,
+        updated_at: now,
+        floating_ip_address: address,
+        floating_network_id: networkId,
+        floating_port_id: String(port.id),
+        fixed_port_id: association.portId,
+        fixed_ip_address: association.fixedIp,
+        router_id: association.routerId,
+        last_known_router_id: null,
+        status: 'DOWN',
+      };
+      await tx.insertInto('floatingips').values(row).execute();
+      const [fip] = await this.present(tx, [row]);
+      return fip!;
     });
     await this.ports.notify(ctx, pending.committed);
     await this.announce(ctx, created.map((fip) => fip.router_id));
@@ -160,33 +160,33 @@ export class FloatingIpService implements Collection {
     if (changes.port_id) await this.ports.show(ctx, String(changes.port_id));
     let routers: (string | null)[] = [];
     const updated = await updateOne(this.deps, ctx, 'floatingip', changes, async (tx) => {
-        const row = await this.ownedRow(tx, ctx, id, 'update');
-        checkRevision(Number(row.revision_number), expectedRevision);
-        const [original] = await this.present(tx, [row]);
-        const current = { portId: row.fixed_port_id, fixedIp: row.fixed_ip_address, routerId: row.router_id };
-        const association = await this.association(tx, ctx, changes, {
-          projectId: row.project_id,
-          networkId: row.floating_network_id,
-          current,
-          hasBody: Object.keys(changes).length > 0,
-          floatingIpAddress: row.floating_ip_address,
-          id,
-        });
-        await tx
-          .updateTable('floatingips')
-          .set({
-            ...nextRevision(),
-            fixed_port_id: association.portId,
-            fixed_ip_address: association.fixedIp,
-            router_id: association.routerId,
-            last_known_router_id: row.router_id,
-            ...(changes.description !== undefined ? { description: String(changes.description) } : {}),
-          })
-          .where('id', '=', id)
-          .execute();
-        routers = [row.router_id, association.routerId];
-        const [fip] = await this.present(tx, [await this.row(tx, id)]);
-        return { original: original!, current: fip! };
+      const row = await this.ownedRow(tx, ctx, id, 'update');
+      checkRevision(Number(row.revision_number), expectedRevision);
+      const [original] = await this.present(tx, [row]);
+      const current = { portId: row.fixed_port_id, fixedIp: row.fixed_ip_address, routerId: row.router_id };
+      const association = await this.association(tx, ctx, changes, {
+        projectId: row.project_id,
+        networkId: row.floating_network_id,
+        current,
+        hasBody: Object.keys(changes).length > 0,
+        floatingIpAddress: row.floating_ip_address,
+        id,
+      });
+      await tx
+        .updateTable('floatingips')
+        .set({
+          ...nextRevision(),
+          fixed_port_id: association.portId,
+          fixed_ip_address: association.fixedIp,
+          router_id: association.routerId,
+          last_known_router_id: row.router_id,
+          ...(changes.description !== undefined ? { description: String(changes.description) } : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+      routers = [row.router_id, association.routerId];
+      const [fip] = await this.present(tx, [await this.row(tx, id)]);
+      return { original: original!, current: fip! };
     });
     await this.announce(ctx, routers);
     return updated;

@@ -29,6 +29,7 @@ import { parseIp } from '../ipam/address.js';
 import { PortInUse, RouterBadRequest, RouterInUse, RouterInterfaceInUseByRoute, RouterInterfaceNotFound, RouterInterfaceNotFoundForSubnet, SubnetMismatchForPort } from './errors.js';
 import type { RouterHooks } from './routerAttributes.js';
 import { checkGatewayNotInUse, checkInterfaceNotInUse } from './floatingIps.js';
+import { PendingPorts } from './pendingPorts.js';
 import { addExtraRoutes, checkNoDuplicateRoutes, diffRoutes, removeExtraRoutes, type Route, routeUsesSubnet, validateRoutes } from './extraRoutes.js';
 import {
   checkForDupRouterSubnets,
@@ -65,27 +66,6 @@ export interface RouterOptions {
   readonly enableSnatByDefault: boolean;
   /** The dvr / l3-ha / availability zone attributes' work before a create's transaction (routerAttributes.ts). */
   readonly hooks?: RouterHooks;
-}
-
-/**
- * The port changes of one request, kept from the transaction attempt that
- * runs last (a retried transaction starts over), announced after commit.
- */
-class PendingPorts {
-  private tx: Tx | undefined;
-  private changes: PortChange[] = [];
-
-  in(tx: Tx): PortChange[] {
-    if (this.tx !== tx) {
-      this.tx = tx;
-      this.changes = [];
-    }
-    return this.changes;
-  }
-
-  get committed(): readonly PortChange[] {
-    return this.changes;
-  }
 }
 
 const SYSTEM = adminContext('req-l3');
