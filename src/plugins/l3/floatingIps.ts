@@ -16,7 +16,7 @@
 import type { Selectable } from 'kysely';
 
 import { adminContext, type RequestContext } from '../../common/context.js';
-import { NetworkNotFound, PolicyNotAuthorized, PortNotFound, resourceNotFound } from '../../common/errors.js';
+import { NetworkNotFound, PortNotFound } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, FloatingIpsTable, Tx } from '../../db/schema.js';
@@ -25,9 +25,10 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { loadTags } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
 import { createAll, deleteOne, extend, updateOne } from '../core/lifecycle.js';
-import { type Condition, type FilterCondition, listRows } from '../core/listRows.js';
+import { type FilterCondition, listRows } from '../core/listRows.js';
 import type { PortChange, PortService } from '../core/ports.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
+import { type ProjectRows, projectRows } from '../core/projectRows.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, networkAccess } from '../core/visibility.js';
 import { parseIp } from '../ipam/address.js';
@@ -71,6 +72,7 @@ export interface FloatingIpChange {
 
 export class FloatingIpService implements Collection {
   private readonly stored: StoredRows;
+  private readonly rows: ProjectRows<'floatingips'>;
   private readonly resource: ResourceDecl;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition> = new Map();
   /** Called after commit with the routers a change concerns (the L3 agent notifier subscribes). */
@@ -84,6 +86,7 @@ export class FloatingIpService implements Collection {
   ) {
     this.resource = deps.api.resource('floatingips');
     this.stored = storedRows(this.resource);
+    this.rows = projectRows('floatingips', this.resource);
     ports.guards.delete.push((tx, port) => this.preventFloatingPortDeletion(tx, port));
     ports.guards.update.push((tx, port, changes) => this.preventFixedIpChange(tx, port, changes));
     deps.events.on('port.precommit_delete', ({ ctx, tx, current }) => this.disassociatePort(tx, ctx, String(current.id)));
@@ -95,12 +98,12 @@ export class FloatingIpService implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, this.stored.spec, query, this.visible(ctx), this.pluginFilters)) as unknown as FloatingIpRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, this.rows.visible(ctx), this.pluginFilters)) as unknown as FloatingIpRow[];
     return this.present(this.deps.db, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    const [fip] = await this.present(this.deps.db, [await this.visibleRow(this.deps.db, ctx, id)]);
+    const [fip] = await this.present(this.deps.db, [await this.rows.visibleRow(this.deps.db, ctx, id)]);
     return fip!;
   }
 
@@ -160,7 +163,7 @@ export class FloatingIpService implements Collection {
     if (changes.port_id) await this.ports.show(ctx, String(changes.port_id));
     let routers: (string | null)[] = [];
     const updated = await updateOne(this.deps, ctx, 'floatingip', changes, async (tx) => {
-      const row = await this.ownedRow(tx, ctx, id, 'update');
+      const row = await this.rows.visibleRow(tx, ctx, id);
       checkRevision(Number(row.revision_number), expectedRevision);
       const [original] = await this.present(tx, [row]);
       const current = { portId: row.fixed_port_id, fixedIp: row.fixed_ip_address, routerId: row.router_id };
@@ -185,7 +188,7 @@ export class FloatingIpService implements Collection {
         .where('id', '=', id)
         .execute();
       routers = [row.router_id, association.routerId];
-      const [fip] = await this.present(tx, [await this.row(tx, id)]);
+      const [fip] = await this.present(tx, [await this.rows.row(tx, id)]);
       return { original: original!, current: fip! };
     });
     await this.announce(ctx, routers);
@@ -200,7 +203,7 @@ export class FloatingIpService implements Collection {
       ctx,
       'floatingip',
       async (tx) => {
-        const row = await this.ownedRow(tx, ctx, id, 'delete');
+        const row = await this.rows.visibleRow(tx, ctx, id);
         checkRevision(Number(row.revision_number), expectedRevision);
         routerId = row.router_id;
         const [current] = await this.present(tx, [row]);
@@ -208,7 +211,7 @@ export class FloatingIpService implements Collection {
       },
       async (tx) => {
         changes.length = 0;
-        const row = await this.row(tx, id);
+        const row = await this.rows.row(tx, id);
         await this.remove(tx, row, changes);
       },
     );
@@ -365,28 +368,6 @@ export class FloatingIpService implements Collection {
     if (network.router_external !== 1) throw fipBadRequest(`Network ${networkId} is not a valid external network`);
     const v4 = await tx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('ip_version', '=', 4).executeTakeFirst();
     if (!v4) throw fipBadRequest(`Network ${networkId} does not contain any IPv4 subnet`);
-  }
-
-  private visible(ctx: RequestContext): Condition[] {
-    return ctx.isAdmin ? [] : [(eb) => eb('floatingips.project_id', '=', ctx.projectId)];
-  }
-
-  private async row(db: Db, id: string): Promise<FloatingIpRow> {
-    const row = await db.selectFrom('floatingips').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw resourceNotFound(this.resource, id);
-    return row;
-  }
-
-  private async visibleRow(db: Db, ctx: RequestContext, id: string): Promise<FloatingIpRow> {
-    const row = await this.row(db, id);
-    if (!ctx.isAdmin && row.project_id !== ctx.projectId) throw resourceNotFound(this.resource, id);
-    return row;
-  }
-
-  private async ownedRow(db: Db, ctx: RequestContext, id: string, op: 'update' | 'delete'): Promise<FloatingIpRow> {
-    const row = await this.visibleRow(db, ctx, id);
-    if (!ctx.isAdmin && row.project_id !== ctx.projectId) throw new PolicyNotAuthorized(`${op}_floatingip`);
-    return row;
   }
 
   private async present(db: Db, rows: readonly FloatingIpRow[]): Promise<ApiObject[]> {

@@ -11,7 +11,7 @@
 import type { Selectable } from 'kysely';
 
 import { adminContext, type RequestContext } from '../../common/context.js';
-import { NetworkNotFound, PolicyNotAuthorized, PortNotFound, resourceNotFound, SubnetNotFound } from '../../common/errors.js';
+import { NetworkNotFound, PortNotFound, SubnetNotFound } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, RoutersTable, Tx } from '../../db/schema.js';
@@ -20,9 +20,10 @@ import type { ApiObject, Collection, ListRequest, MemberAction } from '../collec
 import { groupByParent, loadTags } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
 import { createAll, deleteOne, extend, updateOne } from '../core/lifecycle.js';
-import { type Condition, type FilterCondition, listRows } from '../core/listRows.js';
+import { type FilterCondition, listRows } from '../core/listRows.js';
 import type { PortChange, PortService } from '../core/ports.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
+import { type ProjectRows, projectRows } from '../core/projectRows.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { networkAccess } from '../core/visibility.js';
 import { parseIp } from '../ipam/address.js';
@@ -72,6 +73,7 @@ const SYSTEM = adminContext('req-l3');
 
 export class RouterService implements Collection {
   private readonly stored: StoredRows;
+  private readonly rows: ProjectRows<'routers'>;
   private readonly resource: ResourceDecl;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition> = new Map();
   readonly actions: Readonly<Record<string, MemberAction>>;
@@ -84,6 +86,7 @@ export class RouterService implements Collection {
   ) {
     this.resource = deps.api.resource('routers');
     this.stored = storedRows(this.resource);
+    this.rows = projectRows('routers', this.resource);
     ports.guards.delete.push(preventRouterPortDeletion);
     ports.guards.update.push(preventRouterInterfaceIpChange);
     this.actions = {
@@ -95,12 +98,12 @@ export class RouterService implements Collection {
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    const rows = (await listRows(this.deps.db, this.stored.spec, query, this.visible(ctx), this.pluginFilters)) as unknown as RouterRow[];
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, this.rows.visible(ctx), this.pluginFilters)) as unknown as RouterRow[];
     return this.present(this.deps.db, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    const [router] = await this.present(this.deps.db, [await this.visibleRow(this.deps.db, ctx, id)]);
+    const [router] = await this.present(this.deps.db, [await this.rows.visibleRow(this.deps.db, ctx, id)]);
     return router!;
   }
 
@@ -122,7 +125,7 @@ export class RouterService implements Collection {
       await tx.insertInto('routers').values(row).execute();
       const info = item.external_gateway_info as GatewayInfo | null | undefined;
       if (info) await this.updateGateway(tx, ctx, row, info, pending.in(tx));
-      const [router] = await this.present(tx, [await this.row(tx, row.id)]);
+      const [router] = await this.present(tx, [await this.rows.row(tx, row.id)]);
       return router!;
     });
     await this.ports.notify(ctx, pending.committed);
@@ -140,7 +143,7 @@ export class RouterService implements Collection {
       ctx,
       'router',
       async (tx) => {
-        const row = await this.ownedRow(tx, ctx, id, 'delete');
+        const row = await this.rows.visibleRow(tx, ctx, id);
         checkRevision(Number(row.revision_number), expectedRevision);
         const attached = (await routerPorts(tx, id)).filter((p) => p.portType === ROUTER_INTERFACE);
         if (attached.length > 0) throw new RouterInUse(id, `has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
@@ -172,7 +175,7 @@ export class RouterService implements Collection {
   ): Promise<ApiObject> {
     const pending = new PendingPorts();
     const updated = await updateOne(this.deps, ctx, 'router', changes, async (tx) => {
-      const row = await this.ownedRow(tx, ctx, id, 'update');
+      const row = await this.rows.visibleRow(tx, ctx, id);
       checkRevision(Number(row.revision_number), expectedRevision);
       // The revision first: it locks the router's row, so changes to one router happen one after the other.
       await tx.updateTable('routers').set(nextRevision()).where('id', '=', id).execute();
@@ -182,11 +185,11 @@ export class RouterService implements Collection {
         await this.replaceRoutes(tx, id, routes);
       }
       if ('external_gateway_info' in changes) {
-        await this.updateGateway(tx, ctx, await this.row(tx, id), changes.external_gateway_info as GatewayInfo | null, pending.in(tx));
+        await this.updateGateway(tx, ctx, await this.rows.row(tx, id), changes.external_gateway_info as GatewayInfo | null, pending.in(tx));
       }
       const patch = this.stored.toColumns(changes);
       if (Object.keys(patch).length > 0) await tx.updateTable('routers').set(patch).where('id', '=', id).execute();
-      const [current] = await this.present(tx, [await this.row(tx, id)]);
+      const [current] = await this.present(tx, [await this.rows.row(tx, id)]);
       return { original: original!, current: current! };
     });
     await this.ports.notify(ctx, pending.committed);
@@ -319,7 +322,7 @@ export class RouterService implements Collection {
 
   private async addInterface(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
     const { portId, subnetId } = interfaceInfo(body, false);
-    await this.visibleRow(this.deps.db, ctx, id);
+    await this.rows.visibleRow(this.deps.db, ctx, id);
     await this.checkVisible(ctx, portId, subnetId);
     const pending = new PendingPorts();
     const result = await this.deps.transaction(async (tx) => {
@@ -401,7 +404,7 @@ export class RouterService implements Collection {
 
   private async removeInterface(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
     const { portId, subnetId } = interfaceInfo(body, true);
-    await this.visibleRow(this.deps.db, ctx, id);
+    await this.rows.visibleRow(this.deps.db, ctx, id);
     if (portId === undefined) await this.checkVisible(ctx, undefined, subnetId);
     const pending = new PendingPorts();
     const result = await this.deps.transaction(async (tx) => {
@@ -467,31 +470,9 @@ export class RouterService implements Collection {
 
   /** The router a member action changes, its revision bumped (which locks its row until the transaction ends). */
   private async lockedRouter(tx: Tx, ctx: RequestContext, id: string): Promise<RouterRow> {
-    await this.visibleRow(tx, ctx, id);
+    await this.rows.visibleRow(tx, ctx, id);
     await tx.updateTable('routers').set(nextRevision()).where('id', '=', id).execute();
-    return this.row(tx, id);
-  }
-
-  private visible(ctx: RequestContext): Condition[] {
-    return ctx.isAdmin ? [] : [(eb) => eb('routers.project_id', '=', ctx.projectId)];
-  }
-
-  private async row(db: Db, id: string): Promise<RouterRow> {
-    const row = await db.selectFrom('routers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw resourceNotFound(this.resource, id);
-    return row;
-  }
-
-  private async visibleRow(db: Db, ctx: RequestContext, id: string): Promise<RouterRow> {
-    const row = await this.row(db, id);
-    if (!ctx.isAdmin && row.project_id !== ctx.projectId) throw resourceNotFound(this.resource, id);
-    return row;
-  }
-
-  private async ownedRow(db: Db, ctx: RequestContext, id: string, op: 'update' | 'delete'): Promise<RouterRow> {
-    const row = await this.visibleRow(db, ctx, id);
-    if (!ctx.isAdmin && row.project_id !== ctx.projectId) throw new PolicyNotAuthorized(`${op}_router`);
-    return row;
+    return this.rows.row(tx, id);
   }
 
   private async present(db: Db, rows: readonly RouterRow[]): Promise<ApiObject[]> {
