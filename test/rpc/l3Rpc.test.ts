@@ -14,6 +14,7 @@ import type { Bus, RpcArgs } from '../../src/rpc/bus.js';
 import { openBus } from '../../src/rpc/connect.js';
 import { L3_AGENT, L3PLUGIN, REPORTS } from '../../src/rpc/topics.js';
 import { createTestDatabase, type TestDatabase } from '../db/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import { type TestApi, startTestApi } from '../helpers/testApi.js';
 import { createTestVhost, recordingLogger, sleep, type TestVhost, waitFor } from './helpers.js';
 
@@ -178,5 +179,43 @@ describe('L3 agents over RabbitMQ', () => {
     assert.equal(other.heard('router_deleted', r2.id), false);
     const members = await api.request('GET', `/v2.0/agents/${await agentId(owner)}/l3-routers`, undefined, { 'X-Roles': 'member', 'X-Project-Id': 'p1' });
     assert.equal(members.status, 403);
+  });
+});
+
+describe('L3 agent failover (allow_automatic_l3agent_failover)', () => {
+  let vhost: TestVhost;
+  let database: TestDatabase;
+  let api: TestApi;
+  let silent: FakeL3Agent;
+  let alive: FakeL3Agent;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  before(async () => {
+    vhost = await createTestVhost();
+    database = await createTestDatabase('sqlite');
+    api = await startTestApi(database.url, {
+      DEFAULT: { transport_url: vhost.url, agent_down_time: 2, service_plugins: ['router'], allow_automatic_l3agent_failover: true },
+    });
+    silent = await FakeL3Agent.start(vhost.url, 'l3-silent');
+    assert.equal(await silent.report(true), 'new');
+  });
+  after(async () => {
+    clearInterval(heartbeat);
+    await silent?.close();
+    await alive?.close();
+    await api?.close();
+    await database?.drop();
+    await vhost?.drop();
+  });
+
+  test("the routers of an agent silent for 2 x agent_down_time move to a live one, which hears of them", async () => {
+    const router = (await api.request('POST', '/v2.0/routers', { router: { name: 'moving' } })).body.router as Json;
+    const hosts = async () => ((await api.request('GET', `/v2.0/routers/${router.id}/l3-agents`)).body.agents as Json[]).map((a) => a.host);
+    assert.deepEqual(await hosts(), ['l3-silent']);
+    alive = await FakeL3Agent.start(vhost.url, 'l3-alive');
+    assert.equal(await alive.report(true), 'new');
+    heartbeat = setInterval(() => void alive.report().catch(() => undefined), 500);
+    await eventually('the router on the live agent', async () => (await hosts()).join() === 'l3-alive', 15_000);
+    await waitFor('routers_updated to the live agent', () => alive.heard('routers_updated', router.id), 5_000);
   });
 });
