@@ -2,8 +2,9 @@
  * The agents end to end, on real kernel devices in network namespaces
  * (lab.ts): a controller (the API server, RabbitMQ as the bus, a Nova
  * metadata double), two simulated hosts each running the Linux bridge agent,
- * the DHCP agent on h1, the metadata agent beside the controller, and VMs
- * plugged into ports with `nucleon plug`. Runs as root; skipped otherwise.
+ * the DHCP agent on h1, the L3 agent on h2, the metadata agent beside the
+ * controller, and VMs plugged into ports with `nucleon plug`. Runs as root;
+ * skipped otherwise.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -69,7 +70,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     vhost = await createTestVhost();
     nova = await startNovaDouble(SECRET);
     api = await startTestApi(`sqlite:///${lab.dir}/server.sqlite`, {
-      DEFAULT: { transport_url: vhost.url, agent_down_time: AGENT_DOWN_TIME },
+      DEFAULT: { transport_url: vhost.url, agent_down_time: AGENT_DOWN_TIME, service_plugins: ['router'] },
       ml2: { type_drivers: ['local', 'flat', 'vlan', 'vxlan'], tenant_network_types: ['vxlan'], mechanism_drivers: ['linuxbridge', 'l2population'] },
       ml2_type_vxlan: { vni_ranges: ['1001:1100'] },
     });
@@ -90,6 +91,8 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     }
     const dhcpIni = write(join(h1.dir, 'dhcp_agent.ini'), '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = true\nresync_interval = 2\n');
     configs.set('dhcp@h1', [join(h1.dir, 'neutron.conf'), dhcpIni]);
+    const l3Ini = write(join(h2.dir, 'l3_agent.ini'), '[DEFAULT]\ninterface_driver = linuxbridge\nperiodic_interval = 2\n');
+    configs.set('l3@h2', [join(h2.dir, 'neutron.conf'), l3Ini]);
     const controllerDir = join(lab.dir, 'controller');
     await sh('mkdir', ['-p', controllerDir]);
     const metadataIni = write(
@@ -101,6 +104,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     start('l2@h1', h1, 'nucleon-linuxbridge-agent.js');
     start('l2@h2', h2, 'nucleon-linuxbridge-agent.js');
     start('dhcp@h1', h1, 'nucleon-dhcp-agent.js');
+    start('l3@h2', h2, 'nucleon-l3-agent.js');
     start('metadata', undefined, 'nucleon-metadata-agent.js');
   });
 
@@ -113,8 +117,8 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
   });
 
   it('shows every agent alive', async () => {
-    const expected = ['Linux bridge agent@h1', 'Linux bridge agent@h2', 'DHCP agent@h1', 'Metadata agent@controller'];
-    await eventually('all four agents alive', async () => {
+    const expected = ['Linux bridge agent@h1', 'Linux bridge agent@h2', 'DHCP agent@h1', 'L3 agent@h2', 'Metadata agent@controller'];
+    await eventually('all five agents alive', async () => {
       const alive = await aliveAgents();
       return expected.every((agent) => alive.includes(agent));
     }, 30_000);
@@ -171,6 +175,36 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     assert.equal(String(seen[0]!.headers['x-forwarded-for']).split(',').at(-1)!.trim(), ipOf(p1));
   });
 
+  it('answers metadata through a router: its proxy in qrouter on h2 names the router, and Nova sees the instance signed', async () => {
+    const router = await api.request('POST', '/v2.0/routers', { router: { name: 'e2e-router' } }, asProject(PROJECT));
+    assert.equal(router.status, 201, JSON.stringify(router.body));
+    const routerId = router.body.router.id as string;
+    const added = await api.request('PUT', `/v2.0/routers/${routerId}/add_router_interface`, { subnet_id: p1.fixed_ips[0]!.subnet_id }, asProject(PROJECT));
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    await eventually('the router interface ACTIVE (wired by the L2 agent of h2)', async () => (await portOf(added.body.port_id)).status === 'ACTIVE', 30_000);
+    assert.match(await lab.onHost(h2, 'ip', 'netns', 'list'), new RegExp(`qrouter-${routerId}`));
+    // vm1 sends its metadata requests to its gateway, as an instance on a routed network does.
+    const metadataRoute = (await inNs(vm1, 'ip', 'route', 'show', '169.254.169.254')).trim();
+    await inNs(vm1, 'ip', 'route', 'replace', '169.254.169.254', 'via', '10.244.0.1');
+    try {
+      const before = nova.requests.length;
+      const fetchInstance = () => inNs(vm1, 'curl', '--noproxy', '*', '-s', '-m', '5', 'http://169.254.169.254/latest/meta-data/instance-id').catch(() => '');
+      assert.equal(await eventually('metadata through the router', async () => (await fetchInstance()) || undefined, 20_000), p1.device_id);
+      const seen = nova.requests.slice(before).at(-1)!;
+      assert.equal(seen.signatureValid, true);
+      assert.equal(seen.headers['x-instance-id'], p1.device_id);
+      assert.equal(seen.headers['x-tenant-id'], PROJECT);
+      assert.equal(String(seen.headers['x-forwarded-for']).split(',').at(-1)!.trim(), ipOf(p1));
+    } finally {
+      if (metadataRoute !== '') await inNs(vm1, 'ip', 'route', 'replace', ...metadataRoute.split(/\s+/));
+      else await inNs(vm1, 'ip', 'route', 'del', '169.254.169.254');
+    }
+    const removed = await api.request('PUT', `/v2.0/routers/${routerId}/remove_router_interface`, { subnet_id: p1.fixed_ips[0]!.subnet_id }, asProject(PROJECT));
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.equal((await api.request('DELETE', `/v2.0/routers/${routerId}`, undefined, asProject(PROJECT))).status, 204);
+    await eventually('the router namespace gone from h2', async () => !(await lab.onHost(h2, 'ip', 'netns', 'list')).includes(`qrouter-${routerId}`), 20_000);
+  });
+
   it('black-holes full-size frames from a VM that ignores the network MTU, and the DHCP-pushed MTU fixes it', async () => {
     await inNs(vm1, 'ip', 'link', 'set', 'eth0', 'mtu', '1500');
     await assert.rejects(inNs(vm1, 'ping', '-c', '2', '-W', '1', '-M', 'do', '-s', '1472', ipOf(p2)));
@@ -211,6 +245,7 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     const dnsmasqPid = readFileSync(pidFile, 'utf8');
     await lab.stop(agents.get('dhcp@h1')!);
     start('dhcp@h1', h1, 'nucleon-dhcp-agent.js');
+    start('l3@h2', h2, 'nucleon-l3-agent.js');
     await eventually('the DHCP agent reported again', async () => (await aliveAgents()).includes('DHCP agent@h1'));
     await new Promise((r) => setTimeout(r, 3_000)); // a resync of the restarted agent
     assert.equal(readFileSync(pidFile, 'utf8'), dnsmasqPid, 'dnsmasq kept running');
