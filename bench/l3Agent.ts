@@ -33,7 +33,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -257,6 +257,8 @@ async function main(): Promise<void> {
       }
     };
 
+    // The figures depend on what else runs on the machine: say how busy it was.
+    console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
     await startAgent();
     while (!((await api('GET', '/v2.0/agents?agent_type=L3%20agent')).agents as Json[]).some((a) => a.host === AGENT_HOST && a.alive)) await sleep(10);
     const ext = (await api('POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true } })).network;

@@ -23,7 +23,7 @@
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pino } from 'pino';
@@ -92,6 +92,8 @@ async function main(): Promise<void> {
   const created: { api: Api; network: string; routers: { id: string; subnet: string }[] }[] = [];
   let subnetCount = 0;
   try {
+    // The figures depend on what else runs on the machine: say how busy it was.
+    console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
     const durations: number[] = [];
     let next = 0;
     let listed = 0;
