@@ -357,6 +357,7 @@ export interface Database {
   networkrbacs: RbacEntriesTable;
   addressscoperbacs: RbacEntriesTable;
   subnetpoolrbacs: RbacEntriesTable;
+  securitygrouprbacs: RbacEntriesTable;
   routers: RoutersTable;
   routerports: RouterPortsTable;
   routerroutes: RouterRoutesTable;

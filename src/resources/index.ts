@@ -15,7 +15,7 @@ import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
 import { quotaDetails, quotas } from './extensions/quotas.js';
 import { multiProvider, provider } from './extensions/provider.js';
-import { rbac, rbacAddressScope, rbacSubnetpool } from './extensions/rbac.js';
+import { rbac, rbacAddressScope, rbacSecurityGroups, rbacSubnetpool } from './extensions/rbac.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
 import {
   dvr,
@@ -36,6 +36,7 @@ import {
   securityGroup,
   securityGroupsNormalizedCidr,
   securityGroupsRulesBelongsToDefaultSg,
+  securityGroupsSharedFiltering,
   statefulSecurityGroup,
 } from './extensions/securityGroup.js';
 import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from './extensions/subnetAllocation.js';
@@ -91,6 +92,8 @@ export const coreExtensions = [
   rbac,
   rbacAddressScope,
   rbacSubnetpool,
+  rbacSecurityGroups,
+  securityGroupsSharedFiltering,
 ] as const satisfies readonly ExtensionDecl[];
 
 /**

@@ -272,6 +272,7 @@ describe('OpenAPI document from what is loaded', () => {
       'stateful-security-group',
       'security-groups-normalized-cidr',
       'security-groups-rules-belongs-to-default-sg',
+      'security-groups-shared-filtering',
     ]);
     const document = openApiDocument(composeApi(coreResources, coreExtensions.filter((e) => !dropped.has(e.alias))), { allowBulk: true });
     await assertValidOpenApi(document);

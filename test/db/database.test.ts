@@ -79,6 +79,7 @@ const COLUMNS = {
   networkrbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
   addressscoperbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
   subnetpoolrbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
+  securitygrouprbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
   routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat'],
   routerports: ['router_id', 'port_id', 'port_type'],
   routerroutes: ['destination', 'nexthop', 'router_id'],

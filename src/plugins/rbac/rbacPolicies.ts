@@ -7,7 +7,8 @@
  * an entry the target's ports or routers still need stays (RbacPolicyInUse),
  * and every change is a change to the network too (its revision_number
  * moves). Address scopes (neutron/objects/rbac_db.py): access_as_shared; an
- * entry the target's subnet pools still need stays.
+ * entry the target's subnet pools still need stays. Security groups
+ * likewise, with the target's ports.
  */
 import type { RequestContext } from '../../common/context.js';
 import { InvalidInput, InvalidSharedSetting, NeutronError, resourceNotFound } from '../../common/errors.js';
@@ -171,7 +172,7 @@ interface SharedObjectSpec {
   /** Its `object_type`. */
   readonly name: string;
   readonly table: SharedRbacTable;
-  readonly objectTable: 'address_scopes' | 'subnetpools';
+  readonly objectTable: 'address_scopes' | 'subnetpools' | 'securitygroups';
   readonly notFound: (id: string) => string;
   /** The projects whose objects use it (get_bound_project_ids): an address scope's pools', a pool's subnets'. */
   boundProjects(tx: Tx, id: string): Promise<string[]>;
@@ -258,8 +259,31 @@ const subnetPools = sharedObjectType({
   },
 });
 
+/** Security groups: shared with a project, its ports may use the group. */
+const securityGroups = sharedObjectType({
+  name: 'security_group',
+  table: 'securitygrouprbacs',
+  objectTable: 'securitygroups',
+  notFound: (id) => `Security group ${id} does not exist`,
+  boundProjects: async (tx, id) =>
+    (
+      await tx
+        .selectFrom('securitygroupportbindings')
+        .innerJoin('ports', 'ports.id', 'securitygroupportbindings.port_id')
+        .select('ports.project_id')
+        .distinct()
+        .where('securitygroupportbindings.security_group_id', '=', id)
+        .execute()
+    ).map((p) => p.project_id),
+});
+
 /** The object types this build shares (neutron/db/rbac_db_models.py), by their name in `object_type`. */
-const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = { network: networks, address_scope: addressScopes, subnetpool: subnetPools };
+const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = {
+  network: networks,
+  address_scope: addressScopes,
+  subnetpool: subnetPools,
+  security_group: securityGroups,
+};
 
 /** neutron/extensions/rbac.py convert_valid_object_type. */
 function objectTypeOf(value: unknown): string {

@@ -15,6 +15,7 @@ import {
   SecurityGroupInUse,
   SecurityGroupNotFound,
 } from './errors.js';
+import { securityGroupSharing } from './sharing.js';
 import { DEFAULT_GROUP_NAME, type GroupRow, insertGroup, presentGroups, visibleGroups } from './storage.js';
 
 
@@ -25,8 +26,7 @@ function checkName(name: unknown): void {
 
 export class SecurityGroupService implements Collection {
   private readonly stored: StoredRows;
-  // No group is shared (that takes RBAC policies): `shared=true` matches nothing.
-  readonly pluginFilters = new Map<string, FilterCondition>([['shared', (values) => (eb) => eb.lit(values.includes(false))]]);
+  readonly pluginFilters: ReadonlyMap<string, FilterCondition> = securityGroupSharing.behaviour.pluginFilters;
 
   constructor(private readonly deps: SecurityGroupDeps) {
     this.stored = storedRows(deps.api.resource('security-groups'));
@@ -36,12 +36,14 @@ export class SecurityGroupService implements Collection {
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
     const project = query.filters.get('project_id')?.[0];
     await ensureDefaultGroup(this.deps, ctx, typeof project === 'string' ? project : ctx.projectId);
-    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleGroups(ctx), this.pluginFilters)) as unknown as GroupRow[];
-    return presentGroups(this.deps.db, rows);
+    // `shared=True` is about the caller: shared with its project or with every project.
+    const filters = new Map([...this.pluginFilters, ...securityGroupSharing.behaviour.filtersFor(ctx)]);
+    const rows = (await listRows(this.deps.db, this.stored.spec, query, visibleGroups(ctx), filters)) as unknown as GroupRow[];
+    return present(this.deps.db, ctx, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    const [group] = await presentGroups(this.deps.db, [await this.visibleRow(ctx, id)]);
+    const [group] = await present(this.deps.db, ctx, [await this.visibleRow(ctx, id)]);
     return group!;
   }
 
@@ -67,14 +69,14 @@ export class SecurityGroupService implements Collection {
       return out;
     });
     const rows = await this.deps.db.selectFrom('securitygroups').selectAll().where('id', 'in', ids).execute();
-    const byId = new Map((await presentGroups(this.deps.db, rows)).map((g) => [String(g.id), g]));
+    const byId = new Map((await present(this.deps.db, ctx, rows)).map((g) => [String(g.id), g]));
     return ids.map((id) => byId.get(id)!);
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
     checkName(changes.name);
     return this.deps.transaction(async (tx) => {
-      const row = await this.visibleRow(ctx, id, tx);
+      const row = await this.ownedRow(ctx, id, tx);
       checkRevision(row.revision_number, expectedRevision);
       if ('stateful' in changes && (changes.stateful === true ? 1 : 0) !== row.stateful && (await inUse(tx, id))) {
         throw new SecurityGroupInUse(id);
@@ -85,7 +87,7 @@ export class SecurityGroupService implements Collection {
       if ('description' in changes) patch.description = String(changes.description);
       if ('stateful' in changes) patch.stateful = changes.stateful === true ? 1 : 0;
       await tx.updateTable('securitygroups').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
-      const [group] = await presentGroups(tx, [await this.visibleRow(ctx, id, tx)]);
+      const [group] = await present(tx, ctx, [await this.visibleRow(ctx, id, tx)]);
       return group!;
     });
   }
@@ -93,7 +95,7 @@ export class SecurityGroupService implements Collection {
   /** Not while a port uses it; the default group only by an admin. Its rules go with it. */
   async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
     await this.deps.transaction(async (tx) => {
-      const row = await this.visibleRow(ctx, id, tx);
+      const row = await this.ownedRow(ctx, id, tx);
       checkRevision(row.revision_number, expectedRevision);
       if (await inUse(tx, id)) throw new SecurityGroupInUse(id);
       if (row.name === DEFAULT_GROUP_NAME && !ctx.isAdmin) throw new SecurityGroupCannotRemoveDefault();
@@ -103,12 +105,30 @@ export class SecurityGroupService implements Collection {
     });
   }
 
-  /** The group if the caller may see it, else SecurityGroupNotFound. */
+  /** The group if the caller may see it (its own, or shared with it), else SecurityGroupNotFound. */
   async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<GroupRow> {
+    const row = await db.selectFrom('securitygroups').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row && (ctx.isAdmin || row.project_id === ctx.projectId || (await securityGroupSharing.sharedWith(db, ctx, id)))) return row;
+    throw new SecurityGroupNotFound(id);
+  }
+
+  /**
+   * The group if the caller may change it: its owner or an admin. The policy
+   * refuses the others first (403 when they see the group shared); this
+   * keeps a shared group its owner's for any other caller of the service.
+   */
+  private async ownedRow(ctx: RequestContext, id: string, db: Db): Promise<GroupRow> {
     const row = await db.selectFrom('securitygroups').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !(ctx.isAdmin || row.project_id === ctx.projectId)) throw new SecurityGroupNotFound(id);
     return row;
   }
+}
+
+/** Groups as the caller sees them: `shared` is whether they are shared with its project. */
+async function present(db: Db, ctx: RequestContext, rows: readonly GroupRow[]): Promise<ApiObject[]> {
+  const groups = await presentGroups(db, rows);
+  await securityGroupSharing.behaviour.derive(db, ctx, groups);
+  return groups;
 }
 
 async function inUse(db: Db, groupId: string): Promise<boolean> {

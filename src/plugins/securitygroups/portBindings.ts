@@ -6,7 +6,7 @@
  * - a new port (inside its transaction): `security_groups` not given means
  *   the project's default group, `[]` (or null) none; ports owned by
  *   `network:*` (DHCP, routers) get none; the ids must be groups the port's
- *   project may use; port security off allows no groups;
+ *   project may use (its own or shared with it); port security off allows no groups;
  * - an updated port: a new list replaces the old one; turning port security
  *   off needs the groups removed (in the same request or before).
  */
@@ -24,6 +24,7 @@ import {
   SecurityGroupConflict,
   SecurityGroupNotFound,
 } from './errors.js';
+import { groupsSharedWith } from './sharing.js';
 
 type PortPrecommit = CoreEvents['port.precommit_create'];
 type NetworkAfter = CoreEvents['network.after_create'];
@@ -110,13 +111,19 @@ export const portsUsingGroups =
     );
 
 /**
- * The requested groups, if the port's project may use each (its own; any
- * for an admin) and they are all stateful or all stateless.
+ * The requested groups, if the port's project may use each (its own or
+ * shared with it; any for an admin) and they are all stateful or all
+ * stateless.
  */
 async function usableGroups(tx: Tx, ctx: RequestContext, project: string, requested: readonly string[]): Promise<readonly string[]> {
   if (requested.length === 0) return EMPTY;
   const rows = await tx.selectFrom('securitygroups').select(['id', 'project_id', 'stateful']).where('id', 'in', [...requested]).execute();
-  const usable = rows.filter((row) => ctx.isAdmin || row.project_id === project);
+  const shared = await groupsSharedWith(
+    tx,
+    project,
+    rows.filter((row) => row.project_id !== project).map((row) => row.id),
+  );
+  const usable = rows.filter((row) => ctx.isAdmin || row.project_id === project || shared.has(row.id));
   const missing = requested.filter((id) => !usable.some((row) => row.id === id));
   if (missing.length > 0) throw new SecurityGroupNotFound(missing.join(', '));
   if (usable.some((row) => row.stateful === 1) && usable.some((row) => row.stateful !== 1)) {

@@ -13,6 +13,7 @@ import type { ApiObject } from '../collection.js';
 import { groupByParent, loadTags } from '../core/children.js';
 import type { Condition } from '../core/listRows.js';
 import type { Direction, Ethertype } from './ruleInput.js';
+import { securityGroupSharing } from './sharing.js';
 
 export type GroupRow = Selectable<SecurityGroupsTable>;
 export type RuleRow = Selectable<SecurityGroupRulesTable>;
@@ -113,10 +114,11 @@ export async function defaultGroupsAmong(db: Db, groupIds: readonly string[]): P
   return found;
 }
 
-/** A project sees its own groups; admins see all. (Sharing through RBAC is not implemented.) */
+/** A project sees its own groups and those shared with it; admins see all. */
 export function visibleGroups(ctx: RequestContext): Condition[] {
   if (ctx.isAdmin) return [];
-  return [(eb) => eb('securitygroups.project_id', '=', ctx.projectId)];
+  const shared = securityGroupSharing.behaviour.visibleToAll('securitygroups', ctx);
+  return [(eb) => eb.or([eb('securitygroups.project_id', '=', ctx.projectId), ...(shared === undefined ? [] : [shared(eb)])])];
 }
 
 /** A project sees its own rules and every rule of its own groups; admins see all. */
@@ -171,7 +173,7 @@ export async function presentRules(db: Db, rows: readonly RuleRow[]): Promise<Ap
   return rows.map((row) => ruleToApi(row, defaults.has(row.security_group_id)));
 }
 
-/** Groups with their rules (whole rule objects, as upstream returns them) and tags. */
+/** Groups with their rules (whole rule objects, as upstream returns them) and tags; `shared` is the caller's to derive. */
 export async function presentGroups(db: Db, rows: readonly GroupRow[]): Promise<ApiObject[]> {
   const ids = rows.map((r) => r.id);
   const [rules, defaults, tags] = await Promise.all([

@@ -68,3 +68,11 @@ export const rbacSubnetpool = {
   description: 'RBAC entries may share subnet pools (object_type subnetpool).',
   updated: '2020-02-05T00:00:00-00:00',
 } as const satisfies ExtensionDecl;
+
+/** Behaviour only: security groups can be shared through access_as_shared entries. */
+export const rbacSecurityGroups = {
+  alias: 'rbac-security-groups',
+  name: 'Add security_group type to network RBAC',
+  description: 'RBAC entries may share security groups (object_type security_group): the target project sees the group and its rules and puts it on its ports.',
+  updated: '2019-02-14T00:00:00-00:00',
+} as const satisfies ExtensionDecl;

@@ -36,8 +36,6 @@ export const securityGroups = {
     name: { type: string255, post: true, put: true, default: '', filter: true, sort: true, column: 'name' },
     tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
     security_group_rules: { type: { kind: 'list', of: { kind: 'dict' } } },
-    // True when shared through RBAC; without RBAC policies for security groups it is always false.
-    shared: { type: bool, filter: 'plugin' },
   },
   // neutron/conf/policies/security_group.py
   policy: {
@@ -129,6 +127,17 @@ export const securityGroupsNormalizedCidr = {
   updated: '2020-07-28T10:00:00-00:00',
   extends: {
     'security-group-rules': { normalized_cidr: { type: { kind: 'cidr' }, filter: true, sort: true, column: 'normalized_cidr' } },
+  },
+} as const satisfies ExtensionDecl;
+
+/** `shared`: whether the group is shared with the caller (rbac-security-groups entries), a filter too. */
+export const securityGroupsSharedFiltering = {
+  alias: 'security-groups-shared-filtering',
+  name: 'Security group filtering on the shared field',
+  description: 'shared: whether a security group is shared with the caller through RBAC; security groups can be listed by it.',
+  updated: '2021-10-05T09:00:00-00:00',
+  extends: {
+    'security-groups': { shared: { type: bool, filter: 'plugin' } },
   },
 } as const satisfies ExtensionDecl;
 
