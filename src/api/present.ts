@@ -25,8 +25,9 @@ export function presenter(
     .filter(([name, decl]) => decl.visible !== false && !hidden.has(name))
     .map(([name]) => name)
     .filter((name) => fields === undefined || fields.includes(name));
-  // The common case (admin, all fields) needs no copy: plugins return exactly the declared attributes.
-  if (keys.length === Object.keys(resource.attributes).filter((name) => resource.attributes[name]?.visible !== false).length) {
+  // The common case (admin, all fields) needs no copy: plugins return exactly the declared attributes,
+  // unless some are not shown (an address group's `shared`, which its policy reads).
+  if (keys.length === Object.keys(resource.attributes).length) {
     return (object) => object;
   }
   return (object) => {

@@ -330,6 +330,17 @@ export interface RouterRoutesTable {
   router_id: string;
 }
 
+/** An address group (address-group): a named set of CIDRs. */
+export interface AddressGroupsTable extends StandardColumns {
+  id: string;
+}
+
+/** One normalised CIDR of an address group. */
+export interface AddressAssociationsTable {
+  address: string;
+  address_group_id: string;
+}
+
 export interface Database {
   networks: NetworksTable;
   subnets: SubnetsTable;
@@ -357,6 +368,9 @@ export interface Database {
   networkrbacs: RbacEntriesTable;
   addressscoperbacs: RbacEntriesTable;
   subnetpoolrbacs: RbacEntriesTable;
+  address_groups: AddressGroupsTable;
+  address_associations: AddressAssociationsTable;
+  addressgrouprbacs: RbacEntriesTable;
   securitygrouprbacs: RbacEntriesTable;
   routers: RoutersTable;
   routerports: RouterPortsTable;

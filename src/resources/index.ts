@@ -1,4 +1,5 @@
 /** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
+import { addressGroup, rbacAddressGroup, securityGroupsRemoteAddressGroup } from './extensions/addressGroup.js';
 import { addressScope } from './extensions/addressScope.js';
 import { agent, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
@@ -83,6 +84,9 @@ export const coreExtensions = [
   portSecurityGroupsFiltering,
   securityGroupsNormalizedCidr,
   securityGroupsRulesBelongsToDefaultSg,
+  addressGroup,
+  rbacAddressGroup,
+  securityGroupsRemoteAddressGroup,
   quotas,
   quotaDetails,
   addressScope,

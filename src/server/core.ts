@@ -1,4 +1,5 @@
 /** Builds the core plugin (networks, subnets, ports, tags) over an open database. */
+import { AddressGroupService } from '../plugins/addressgroups/addressGroups.js';
 import { addressScopeService } from '../plugins/addressscopes/addressScopes.js';
 import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
 import type { Db } from '../db/schema.js';
@@ -109,6 +110,7 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     ['address-scopes', addressScopeService(deps)],
     ['subnetpools', new SubnetPoolService(deps)],
     ['rbac-policies', new RbacPolicyService(deps)],
+    ['address-groups', new AddressGroupService(deps)],
   ]);
   return { deps, networks, subnets, ports, tags: new TagService(deps), quotas, collections };
 }

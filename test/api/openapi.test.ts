@@ -272,6 +272,9 @@ describe('OpenAPI document from what is loaded', () => {
       'stateful-security-group',
       'security-groups-normalized-cidr',
       'security-groups-rules-belongs-to-default-sg',
+      'address-group',
+      'rbac-address-group',
+      'security-groups-remote-address-group',
       'security-groups-shared-filtering',
     ]);
     const document = openApiDocument(composeApi(coreResources, coreExtensions.filter((e) => !dropped.has(e.alias))), { allowBulk: true });

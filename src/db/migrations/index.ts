@@ -21,6 +21,7 @@ import * as m0014 from './0014_router_l3_agent_bindings.js';
 import * as m0015 from './0015_router_attributes.js';
 import * as m0016 from './0016_auto_allocated_topology.js';
 import * as m0018 from './0018_security_group_rbac.js';
+import * as m0019 from './0019_address_groups.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -40,6 +41,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0015_router_attributes': m0015,
   '0016_auto_allocated_topology': m0016,
   '0018_security_group_rbac': m0018,
+  '0019_address_groups': m0019,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

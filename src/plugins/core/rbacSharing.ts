@@ -18,7 +18,7 @@ import type { StoredBehaviour } from './storedCollection.js';
 import { ACCESS_SHARED, booleanFilter, targetsOf } from './visibility.js';
 
 /** The RBAC tables of the object types shared through StoredCollection. */
-export type SharedRbacTable = 'addressscoperbacs' | 'subnetpoolrbacs' | 'securitygrouprbacs';
+export type SharedRbacTable = 'addressscoperbacs' | 'subnetpoolrbacs' | 'addressgrouprbacs' | 'securitygrouprbacs';
 
 type EntriesDb = Kysely<Record<SharedRbacTable, { id: string; project_id: string; target_project: string; action: string; object_id: string }>>;
 const entries = (db: Db): EntriesDb => db as unknown as EntriesDb;

@@ -7,7 +7,8 @@
  * an entry the target's ports or routers still need stays (RbacPolicyInUse),
  * and every change is a change to the network too (its revision_number
  * moves). Address scopes (neutron/objects/rbac_db.py): access_as_shared; an
- * entry the target's subnet pools still need stays. Security groups
+ * entry the target's subnet pools still need stays. Address groups
+ * likewise, with the target's security group rules. Security groups
  * likewise, with the target's ports.
  */
 import type { RequestContext } from '../../common/context.js';
@@ -172,7 +173,7 @@ interface SharedObjectSpec {
   /** Its `object_type`. */
   readonly name: string;
   readonly table: SharedRbacTable;
-  readonly objectTable: 'address_scopes' | 'subnetpools' | 'securitygroups';
+  readonly objectTable: 'address_scopes' | 'subnetpools' | 'address_groups' | 'securitygroups';
   readonly notFound: (id: string) => string;
   /** The projects whose objects use it (get_bound_project_ids): an address scope's pools', a pool's subnets'. */
   boundProjects(tx: Tx, id: string): Promise<string[]>;
@@ -277,11 +278,22 @@ const securityGroups = sharedObjectType({
     ).map((p) => p.project_id),
 });
 
+/** Address groups: shared with a project, its security group rules may name the group as their remote end. */
+const addressGroups = sharedObjectType({
+  name: 'address_group',
+  table: 'addressgrouprbacs',
+  objectTable: 'address_groups',
+  notFound: (id) => `Address group ${id} could not be found.`,
+  boundProjects: async (tx, id) =>
+    (await tx.selectFrom('securitygrouprules').select('project_id').distinct().where('remote_address_group_id', '=', id).execute()).map((r) => r.project_id),
+});
+
 /** The object types this build shares (neutron/db/rbac_db_models.py), by their name in `object_type`. */
 const OBJECT_TYPES: Readonly<Record<string, ObjectType>> = {
   network: networks,
   address_scope: addressScopes,
   subnetpool: subnetPools,
+  address_group: addressGroups,
   security_group: securityGroups,
 };
 

@@ -14,6 +14,7 @@ import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { type Condition, type FilterCondition, listRows } from '../core/listRows.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
+import { addressGroupUsable } from '../addressgroups/addressGroups.js';
 import { ensureDefaultGroup, type SecurityGroupDeps } from './defaultGroup.js';
 import {
   AddressGroupNotFound,
@@ -180,7 +181,7 @@ export class SecurityGroupRuleService implements Collection {
 
   /**
    * The remote group, then the group itself, must exist for the rule's
-   * project (any group for an admin). Address groups do not exist yet.
+   * project (any group for an admin), and so must the remote address group (or be shared with it).
    */
   private async checkReferences(ctx: RequestContext, tx: Tx, rule: RuleRequest): Promise<void> {
     const exists = async (groupId: string) => {
@@ -188,7 +189,9 @@ export class SecurityGroupRuleService implements Collection {
       if (!row || !(ctx.isAdmin || row.project_id === rule.project_id)) throw new SecurityGroupNotFound(groupId);
     };
     if (rule.remote_group_id !== null) await exists(rule.remote_group_id);
-    if (rule.remote_address_group_id !== null) throw new AddressGroupNotFound(rule.remote_address_group_id);
+    if (rule.remote_address_group_id !== null && !(await addressGroupUsable(tx, ctx, rule.remote_address_group_id, rule.project_id))) {
+      throw new AddressGroupNotFound(rule.remote_address_group_id);
+    }
     await exists(rule.security_group_id);
   }
 

@@ -75,8 +75,6 @@ export const securityGroupRules = {
     port_range_max: { type: converted, post: true, default: null, filter: true, sort: true, column: 'port_range_max' },
     ethertype: { type: converted, post: true, default: 'IPv4', filter: true, sort: true, column: 'ethertype' },
     remote_ip_prefix: { type: converted, post: true, default: null, filter: true, sort: true, column: 'remote_ip_prefix' },
-    // Address groups are not implemented: any id given is not found.
-    remote_address_group_id: { type: groupId, post: true, nullable: true, default: null, filter: true, sort: true, column: 'remote_address_group_id' },
     tenant_id: { type: projectId, post: true, filter: true, sort: true, column: 'project_id' },
   },
   policy: {
