@@ -9,7 +9,7 @@ import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
 import { extraDhcpOpt } from './extensions/extraDhcpOpt.js';
 import { filterValidation, ipSubstringFiltering, pagination, sorting } from './extensions/listBehaviour.js';
-import { netMtu } from './extensions/netMtu.js';
+import { netMtu, netMtuWritable } from './extensions/netMtu.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
 import { portSecurity } from './extensions/portSecurity.js';
@@ -65,6 +65,7 @@ export const coreExtensions = [
   filterValidation,
   ipSubstringFiltering,
   netMtu,
+  netMtuWritable,
   networkIpAvailability,
   externalNet,
   portSecurity,

@@ -71,6 +71,48 @@ for (const dialect of testDialects()) {
       }
     });
 
+    test('net-mtu-writable: mtu chosen on create and update, up to what the segments carry, and large enough for the subnets', async () => {
+      const member = asProject('mtuproject');
+      const network = async (body: Json, status = 201, headers: Json = member) => (await create(body, status, headers)) as Json;
+      const put = async (id: string, mtu: number, status: number) => {
+        const response = await api.request('PUT', `/v2.0/networks/${id}`, { network: { mtu } }, member);
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        return response.body as Json;
+      };
+      // As tempest's NetworksMtuTestJSON: 68 on create, 1280 on update.
+      const small = (await network({ name: 'small', mtu: 68 })).network;
+      assert.equal(small.mtu, 68);
+      assert.equal((await api.request('GET', `/v2.0/networks/${small.id}`, undefined, member)).body.network.mtu, 68);
+      assert.equal((await put(small.id, 1280, 200)).network.mtu, 1280);
+      // 0 is the largest the project's VXLAN segment carries; more is refused.
+      assert.equal((await put(small.id, 0, 200)).network.mtu, 1450);
+      const tooBig = (await put(small.id, 1451, 400)).NeutronError;
+      assert.deepEqual([tooBig.type, tooBig.message], ['InvalidInput', 'Invalid input for operation: Requested MTU is too big, maximum is 1450.']);
+      const refused = (await network({ name: 'big', mtu: 1500 }, 400)).NeutronError;
+      assert.equal(refused.message, 'Invalid input for operation: Requested MTU is too big, maximum is 1450.');
+      // physnet1 allows 9000, but global_physnet_mtu caps the VLAN at 1500.
+      assert.equal((await network({ ...provider('vlan', 'physnet1', 3001), mtu: 1501 }, 400, {})).NeutronError.type, 'InvalidInput');
+      const vlan = (await network({ ...provider('vlan', 'physnet1', 3001), mtu: 1500 }, 201, {})).network;
+      assert.equal(vlan.mtu, 1500);
+      await deleteNetwork(vlan.id);
+      const negative = await network({ name: 'negative', mtu: -1 }, 400);
+      assert.equal(negative.NeutronError.type, 'HTTPBadRequest');
+
+      // Subnets: IPv4 needs 68, IPv6 1280 (NetworkMTUSubnetConflict), on the network's update and on the subnet's create.
+      const subnet = async (ipVersion: number, cidr: string, status: number) =>
+        (await api.request('POST', '/v2.0/subnets', { subnet: { network_id: small.id, ip_version: ipVersion, cidr } }, member)).status === status;
+      assert.equal((await put(small.id, 1000, 200)).network.mtu, 1000);
+      assert.ok(await subnet(4, '10.20.0.0/24', 201));
+      const conflict = (await put(small.id, 67, 409)).NeutronError;
+      assert.deepEqual([conflict.type, conflict.message], ['NetworkMTUSubnetConflict', `MTU of ${small.id} is not valid, subnet requires a minimum of 68`]);
+      assert.ok(await subnet(6, 'fd00:20::/64', 409));
+      assert.equal((await put(small.id, 1280, 200)).network.mtu, 1280);
+      assert.ok(await subnet(6, 'fd00:20::/64', 201));
+      assert.equal((await put(small.id, 1279, 409)).NeutronError.message, `MTU of ${small.id} is not valid, subnet requires a minimum of 1280`);
+      // Its VNI goes back for the tests that count them.
+      await deleteNetwork(small.id);
+    });
+
     test("provider attribute errors are Neutron's", async () => {
       const errors: [Json, number, string, RegExp?][] = [
         [{ 'provider:physical_network': 'physnet1' }, 400, 'InvalidInput', /network_type required/],

@@ -45,7 +45,7 @@ for (const dialect of testDialects()) {
     test('extensions: list and show agree, unknown alias is 404', async () => {
       const list = await api.request('GET', '/v2.0/extensions');
       const aliases = list.body.extensions.map((e: { alias: string }) => e.alias);
-      for (const alias of ['external-net', 'standard-attr-tag', 'pagination', 'binding', 'network-ip-availability']) {
+      for (const alias of ['external-net', 'standard-attr-tag', 'pagination', 'binding', 'network-ip-availability', 'net-mtu', 'net-mtu-writable']) {
         assert.ok(aliases.includes(alias), alias);
       }
       assert.ok(!aliases.includes('router'), 'routers are not implemented and must not be advertised');

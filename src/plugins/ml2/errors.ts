@@ -31,3 +31,10 @@ export class InvalidProviderInput extends NeutronError {
     super(400, 'InvalidInput', `Invalid input for operation: ${message}.`);
   }
 }
+
+/** neutron-lib's NetworkMTUSubnetConflict: a subnet needs a larger MTU than its network has. */
+export class NetworkMTUSubnetConflict extends NeutronError {
+  constructor(networkId: string, mtu: number) {
+    super(409, 'NetworkMTUSubnetConflict', `MTU of ${networkId} is not valid, subnet requires a minimum of ${mtu}`);
+  }
+}

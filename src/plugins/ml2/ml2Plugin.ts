@@ -2,8 +2,8 @@
  * ML2 over the core plugin: a new network gets its segments (provider
  * attributes, `segments`, or a project segment from tenant_network_types)
  * inside the create transaction; deleting it releases them. Networks show
- * their segments as provider:* (one) or `segments` (several), and an MTU
- * computed from them. Ports with a host are bound by the first mechanism
+ * their segments as provider:* (one) or `segments` (several), and the MTU
+ * asked for (net-mtu-writable) or else the largest the segments carry. Ports with a host are bound by the first mechanism
  * driver that can (see mechanisms/).
  */
 import { newId } from '../../common/ids.js';
@@ -15,6 +15,7 @@ import { groupByParent } from '../core/children.js';
 import { InvalidProviderInput } from './errors.js';
 import { PROVIDER, type Segment, toProviderAttributes } from './segment.js';
 import { MechanismManager } from './mechanisms/mechanismManager.js';
+import { checkSubnetsFit, chosenMtu } from './networkMtu.js';
 import type { AgentView, MechanismDriver } from './mechanisms/mechanismDriver.js';
 import type { TypeManager } from './typeManager.js';
 
@@ -52,13 +53,31 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
   deps.events.on('network.precommit_create', async ({ tx, current, request }) => {
     const segments = await types.segmentsFor(tx, request ?? {}, deps.random);
     await storeSegments(tx, String(current.id), segments);
-    // Stored too, so that mtu filters and sorts as Neutron's does.
-    await tx.updateTable('networks').set({ mtu: types.mtu(segments) }).where('id', '=', String(current.id)).execute();
+    // Stored, so that mtu filters and sorts as Neutron's does: the one asked for (net-mtu-writable), else the segments' largest.
+    const mtu = chosenMtu(Number(request?.mtu ?? 0), types.mtu(segments));
+    await tx.updateTable('networks').set({ mtu }).where('id', '=', String(current.id)).execute();
+    current.mtu = mtu;
   });
 
-  deps.events.on('network.precommit_update', ({ request }) => {
+  deps.events.on('network.precommit_update', async ({ tx, current, request }) => {
     const changed = [...Object.values(PROVIDER), 'segments'].filter((name) => request?.[name] !== undefined);
     if (changed.length > 0) throw new InvalidProviderInput(`Plugin does not support updating the following provider network attributes: ${changed.join(', ')}`);
+    if (request?.mtu === undefined) return;
+    const id = String(current.id);
+    const requested = Number(request.mtu);
+    const subnets = await tx.selectFrom('subnets').select('ip_version').where('network_id', '=', id).execute();
+    checkSubnetsFit(id, requested, subnets.map((s) => s.ip_version));
+    const mtu = chosenMtu(requested, types.mtu((await loadSegments(tx, [id])).get(id) ?? []));
+    await tx.updateTable('networks').set({ mtu }).where('id', '=', id).execute();
+    // The core presented `current` before this ran.
+    current.mtu = mtu;
+  });
+
+  // A network's MTU set low (net-mtu-writable) keeps out the subnets it cannot carry.
+  deps.events.on('subnet.precommit_create', async ({ tx, current }) => {
+    const networkId = String(current.network_id);
+    const network = await tx.selectFrom('networks').select('mtu').where('id', '=', networkId).executeTakeFirst();
+    if (network !== undefined && network.mtu > 0) checkSubnetsFit(networkId, network.mtu, [Number(current.ip_version)]);
   });
 
   deps.events.on('network.precommit_delete', async ({ tx, current }) => {
@@ -73,7 +92,7 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
         const list = segments.get(String(n.id)) ?? [];
         const shape: ApiObject =
           list.length === 1 ? toProviderAttributes(list[0]!) : list.length === 0 ? NO_PROVIDER : { segments: list.map(toProviderAttributes) };
-        return [String(n.id), { ...shape, mtu: types.mtu(list) }];
+        return [String(n.id), shape];
       }),
     );
   });
