@@ -117,7 +117,7 @@ for (const dialect of testDialects()) {
       assert.equal((await action(randomUUID(), 'add_addresses', ['10.0.0.0/8'])).status, 404);
     });
 
-    test('rbac: shared with one project it is visible to it alone, entries shown, moved and filtered', async () => {
+    test('rbac: shared with one project it is visible to it alone, not changed by it (404 on update, as upstream), entries shown, moved and filtered', async () => {
       const p1 = projectId();
       const p2 = projectId();
       const ag = await group(ADMIN, { tenant_id: projectId() });
@@ -129,6 +129,9 @@ for (const dialect of testDialects()) {
       assert.equal('shared' in (await show(ag.id, asProject(p1))), false);
       assert.deepEqual(((await call('GET', '/v2.0/address-groups', undefined, asProject(p1), 200)).address_groups as Json[]).map((g) => g.id), [ag.id]);
 
+      // test_regular_client_blocked_from_updating_shared_address_group: upstream decides on the group without `shared`
+      await errorOf('PUT', `/v2.0/address-groups/${ag.id}`, { address_group: { name: 'new_name' } }, asProject(p1), 404);
+      assert.equal((await action(ag.id, 'add_addresses', ['10.9.9.9/32'], asProject(p1))).status, 403);
       // test_regular_client_blocked_from_sharing_anothers_policy
       const refused = await errorOf('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'address_group', object_id: ag.id, action: 'access_as_shared', target_tenant: p2 } }, asProject(p1), 400);
       assert.equal(refused.type, 'InvalidInput');

@@ -12,7 +12,8 @@
  * - update and delete: `update_<member>` (on the object with the changes
  *   applied, then per changed attribute) and `delete_<member>`; refused, the
  *   caller gets 403 if it may see the object and its NotFound otherwise (an
- *   object the plugin does not show the caller is the plugin's to answer);
+ *   object the plugin does not show the caller is the plugin's to answer),
+ *   an update deciding on the object as upstream loads it for the check;
  * - responses leave out the attributes whose `get_<member>:<attr>` rule
  *   refuses the caller (checked on the first object, as upstream does);
  * - tags: `<get|create|update|delete>_<member>:tags` on the object.
@@ -34,6 +35,23 @@ type Target = Readonly<Record<string, unknown>>;
 export type ParentLoader = (collection: string, id: string) => Promise<Record<string, unknown> | undefined>;
 
 export type TagOperation = 'get' | 'create' | 'update' | 'delete';
+
+/**
+ * The object as upstream loads it to authorize an update (fetch_resource in
+ * neutron/pecan_wsgi/hooks/policy_enforcement.py asks the plugin only for the
+ * attributes without a default): its id, project and what is required or
+ * computed. A caller refused an update who sees the object only through a
+ * defaulted attribute (a shared network's or address group's `shared`) is
+ * told that it does not exist, not that it may not change it.
+ */
+function loadedForUpdate(resource: ResourceDecl, object: Target): Target {
+  return Object.fromEntries(
+    Object.entries(object).filter(([name]) => {
+      const decl = resource.attributes[name];
+      return decl === undefined ? name === 'project_id' : decl.default === undefined;
+    }),
+  );
+}
 
 /** Parents are loaded in rounds; a rule needs at most a few (network, security group). */
 const MAX_ROUNDS = 8;
@@ -90,7 +108,7 @@ export class RequestPolicy {
     const target = { ...original, ...changes };
     const names = [action, ...attributeRuleNames(this.enforcer, action, target, Object.keys(changes))];
     for (const name of names) {
-      if (!(await this.check(name, target))) await this.refuse(resource, original, name);
+      if (!(await this.check(name, target))) await this.refuse(resource, { ...loadedForUpdate(resource, original), ...changes }, name);
     }
   }
 

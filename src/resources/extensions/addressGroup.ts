@@ -32,7 +32,8 @@ export const addressGroups = {
     // Stored in address_associations; null means none.
     addresses: { type: { kind: 'list', of: cidr }, post: true, nullable: true },
     // Derived for the caller from the RBAC entries; upstream keeps it out of responses (is_visible False) and filters.
-    shared: { type: bool, visible: false },
+    // Its default keeps it out of what an update's refusal is decided on, as upstream: a project it is shared with gets a 404.
+    shared: { type: bool, default: false, visible: false },
   },
   actions: {
     add_addresses: { method: 'PUT', body: { addresses: { type: requestedAddresses } } },
