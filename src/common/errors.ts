@@ -142,6 +142,18 @@ export const MacAddressInUse = neutronError(
   (networkId: string, mac: string) =>
     `Unable to complete operation for network ${networkId}. The mac address ${mac} is in use.`,
 );
+/** A bound port keeps its MAC: the hypervisor plugged it with that one. */
+export const PortBound = neutronError(
+  409,
+  'PortBound',
+  (portId: string, vifType: string, oldMac: string, newMac: string) =>
+    `Unable to complete operation on port ${portId}, port is already bound, port type: ${vifType}, old_mac ${oldMac}, new_mac ${newMac}.`,
+);
+export const UnsupportedPortDeviceOwner = neutronError(
+  409,
+  'UnsupportedPortDeviceOwner',
+  (op: string, deviceOwner: string, portId: string) => `Operation ${op} is not supported for device_owner ${deviceOwner} on port ${portId}.`,
+);
 export const IpAddressInUse = neutronError(
   409,
   'IpAddressInUse',

@@ -12,6 +12,7 @@ import { filterValidation, ipSubstringFiltering, pagination, sorting } from './e
 import { netMtu, netMtuWritable } from './extensions/netMtu.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
+import { portMacAddressRegenerate } from './extensions/portMacAddressRegenerate.js';
 import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
 import { quotaDetails, quotas } from './extensions/quotas.js';
@@ -73,6 +74,7 @@ export const coreExtensions = [
   extraDhcpOpt,
   dnsIntegration,
   portBinding,
+  portMacAddressRegenerate,
   provider,
   multiProvider,
   segment,

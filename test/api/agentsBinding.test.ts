@@ -139,6 +139,19 @@ for (const dialect of testDialects()) {
       assert.equal(ovs['binding:vif_details'].bridge_name, 'br-int');
       assert.equal((await port(flat, 'nowhere'))['binding:vif_type'], 'binding_failed');
 
+      // port-mac-address-regenerate: a bound port keeps its MAC, one no driver bound gets a new one.
+      const kept = await api.request('PUT', `/v2.0/ports/${bridge.id}`, { port: { mac_address: null } });
+      assert.equal(kept.status, 409, JSON.stringify(kept.body));
+      assert.equal(kept.body.NeutronError.type, 'PortBound');
+      assert.match(
+        kept.body.NeutronError.message,
+        new RegExp(`^Unable to complete operation on port ${bridge.id}, port is already bound, port type: bridge, old_mac ${bridge.mac_address}, new_mac fa:16:3e(:[0-9a-f]{2}){3}\\.$`),
+      );
+      const failed = await port(flat, 'elsewhere');
+      const renewed = await api.request('PUT', `/v2.0/ports/${failed.id}`, { port: { mac_address: null } });
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+      assert.notEqual(renewed.body.port.mac_address, failed.mac_address);
+
       const rebound = await api.request('PUT', `/v2.0/ports/${unbound.id}`, { port: { 'binding:host_id': 'compute1' } });
       assert.equal(rebound.body.port['binding:vif_type'], 'bridge');
       const cleared = await api.request('PUT', `/v2.0/ports/${unbound.id}`, { port: { 'binding:host_id': '' } });

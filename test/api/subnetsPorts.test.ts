@@ -145,6 +145,22 @@ for (const dialect of testDialects()) {
       assert.equal(refused.status, 403);
     });
 
+    test('port-mac-address-regenerate: mac_address null gives an unbound port a new MAC; ports the network owns keep theirs', async () => {
+      const extension = await api.request('GET', '/v2.0/extensions/port-mac-address-regenerate');
+      assert.equal(extension.body.extension.name, 'Neutron Port MAC address regenerate');
+      const net = await network({ name: 'regen' });
+      await subnet({ network_id: net.id, cidr: '10.77.0.0/24' });
+      const p = await port({ network_id: net.id });
+      const renewed = await api.request('PUT', `/v2.0/ports/${p.id}`, { port: { mac_address: null } });
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+      assert.match(renewed.body.port.mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+      assert.notEqual(renewed.body.port.mac_address, p.mac_address);
+      assert.equal(renewed.body.port.revision_number, p.revision_number + 1);
+      const dhcp = await port({ network_id: net.id, device_owner: 'network:dhcp' });
+      const refused = await expectError('PUT', `/v2.0/ports/${dhcp.id}`, { port: { mac_address: null } }, 409, 'UnsupportedPortDeviceOwner');
+      assert.equal(refused.message, `Operation mac address update is not supported for device_owner network:dhcp on port ${dhcp.id}.`);
+    });
+
     test('fixed_ips by subnet, by address, both, none; conflicts and limits', async () => {
       const net = await network({ name: 'p-fixed' });
       const s1 = await subnet({ network_id: net.id, cidr: '10.20.0.0/24' });

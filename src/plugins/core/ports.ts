@@ -10,7 +10,9 @@ import {
   MacAddressInUse,
   NetworkNotFound,
   PolicyNotAuthorized,
+  PortBound,
   PortNotFound,
+  UnsupportedPortDeviceOwner,
 } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
@@ -50,6 +52,19 @@ export type PortChange =
 const json = (value: unknown): string => JSON.stringify(value ?? {});
 
 const UNBOUND = { vifType: 'unbound', vifDetails: {} } as const;
+
+/** binding:vif_type of a port nothing has plugged (portbindings.VIF_UNPLUGGED_TYPES). */
+const UNPLUGGED_VIF_TYPES: readonly string[] = ['unbound', 'binding_failed'];
+
+/**
+ * A MAC changes (given, or regenerated from null) only on a port no driver
+ * has bound as it was before the request (ML2's _check_mac_update_allowed),
+ * and never on one the network owns (DHCP, routers).
+ */
+function checkMacChange(row: PortRow, deviceOwner: string, newMac: string): void {
+  if (!UNPLUGGED_VIF_TYPES.includes(row.binding_vif_type)) throw new PortBound(row.id, row.binding_vif_type, row.mac_address, newMac);
+  if (deviceOwner.startsWith('network:')) throw new UnsupportedPortDeviceOwner('mac address update', deviceOwner, row.id);
+}
 
 /** The columns of attributes whose extensions may not be loaded, as a port without them has them. */
 const NEW_PORT = { description: '', dns_name: '', binding_host_id: '', binding_vnic_type: 'normal', binding_profile: '{}' };
@@ -206,8 +221,10 @@ export class PortService implements Collection {
       if (typeof changes.mac_address === 'string' && changes.mac_address !== row.mac_address) {
         mac = await this.claimMac(tx, row.network_id, changes.mac_address);
       } else if (changes.mac_address === null) {
+        // port-mac-address-regenerate: null asks for a fresh one from base_mac.
         mac = await this.newMac(tx, row.network_id);
       }
+      if (mac !== row.mac_address) checkMacChange(row, 'device_owner' in changes ? String(changes.device_owner) : row.device_owner, mac);
       patch.mac_address = mac;
       const portSecurity =
         typeof changes.port_security_enabled === 'boolean' ? changes.port_security_enabled : row.port_security_enabled === 1;
