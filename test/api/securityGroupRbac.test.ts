@@ -96,6 +96,16 @@ for (const dialect of testDialects()) {
       assert.equal(refused.message, 'Invalid input for operation: Only admins can manipulate policies on objects they do not own.');
       await errorOf('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'security_group', object_id: sg.id, action: 'access_as_external', target_tenant: other } }, asProject(owner), 400);
 
+      // The target's own rules may name it as their remote group; rules in it are its owner's to add.
+      const own = await group(asProject(target), 'own-sg');
+      const remote = { security_group_rule: { security_group_id: own.id, direction: 'ingress', remote_group_id: sg.id } };
+      await call('POST', '/v2.0/security-group-rules', remote, asProject(target), 201);
+      const inShared = { security_group_rule: { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp' } };
+      assert.equal((await errorOf('POST', '/v2.0/security-group-rules', inShared, asProject(target), 403)).type, 'PolicyNotAuthorized');
+      const others = await group(asProject(other), 'others-sg');
+      const notShared = { security_group_rule: { security_group_id: others.id, direction: 'ingress', remote_group_id: sg.id } };
+      assert.equal((await errorOf('POST', '/v2.0/security-group-rules', notShared, asProject(other), 404)).type, 'SecurityGroupNotFound');
+
       const net = (await call('POST', '/v2.0/networks', { network: { name: 'n' } }, asProject(target), 201)).network as Json;
       const port = (await call('POST', '/v2.0/ports', { port: { network_id: net.id, security_groups: [sg.id] } }, asProject(target), 201)).port as Json;
       assert.deepEqual(port.security_groups, [sg.id]);

@@ -36,6 +36,7 @@ import {
   type RuleAttributes,
   ruleKey,
 } from './ruleInput.js';
+import { groupsSharedWith } from './sharing.js';
 import { presentRules, type RuleRow, visibleRules } from './storage.js';
 
 
@@ -181,12 +182,15 @@ export class SecurityGroupRuleService implements Collection {
 
   /**
    * The remote group, then the group itself, must exist for the rule's
-   * project (any group for an admin), and so must the remote address group (or be shared with it).
+   * project (its own or shared with it; any group for an admin), and so
+   * must the remote address group (or be shared with it). Rules in a group
+   * shared with it are the policy's to refuse (only the group's owner adds them).
    */
   private async checkReferences(ctx: RequestContext, tx: Tx, rule: RuleRequest): Promise<void> {
     const exists = async (groupId: string) => {
       const row = await tx.selectFrom('securitygroups').select('project_id').where('id', '=', groupId).executeTakeFirst();
-      if (!row || !(ctx.isAdmin || row.project_id === rule.project_id)) throw new SecurityGroupNotFound(groupId);
+      const usable = row !== undefined && (ctx.isAdmin || row.project_id === rule.project_id || (await groupsSharedWith(tx, rule.project_id, [groupId])).has(groupId));
+      if (!usable) throw new SecurityGroupNotFound(groupId);
     };
     if (rule.remote_group_id !== null) await exists(rule.remote_group_id);
     if (rule.remote_address_group_id !== null && !(await addressGroupUsable(tx, ctx, rule.remote_address_group_id, rule.project_id))) {
