@@ -271,6 +271,8 @@ export interface RoutersTable extends StandardColumns {
   /** The network:router_gateway port; null without a gateway. */
   gw_port_id: string | null;
   enable_snat: Bool;
+  /** The flavor it was created with (l3-flavors); null without. */
+  flavor_id: string | null;
 }
 
 /** The ports a router uses, with their role (network:router_interface, network:router_gateway). */
@@ -330,6 +332,29 @@ export interface RouterRoutesTable {
   router_id: string;
 }
 
+/** A flavor of a service (flavors): bound to service profiles, it names the provider of what is created with it. */
+export interface FlavorsTable {
+  id: string;
+  name: string | null;
+  description: string | null;
+  enabled: Bool;
+  service_type: string | null;
+}
+
+/** A service profile: a provider driver (or '' and metainfo). */
+export interface ServiceProfilesTable {
+  id: string;
+  description: string | null;
+  driver: string;
+  enabled: Bool;
+  metainfo: string | null;
+}
+
+export interface FlavorServiceProfileBindingsTable {
+  flavor_id: string;
+  service_profile_id: string;
+}
+
 /** An address group (address-group): a named set of CIDRs. */
 export interface AddressGroupsTable extends StandardColumns {
   id: string;
@@ -380,6 +405,9 @@ export interface Database {
   floatingips: FloatingIpsTable;
   routerl3agentbindings: RouterL3AgentBindingsTable;
   auto_allocated_topologies: AutoAllocatedTopologiesTable;
+  flavors: FlavorsTable;
+  serviceprofiles: ServiceProfilesTable;
+  flavorserviceprofilebindings: FlavorServiceProfileBindingsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -83,7 +83,7 @@ const COLUMNS = {
   address_groups: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at'],
   address_associations: ['address', 'address_group_id'],
   addressgrouprbacs: ['id', 'project_id', 'target_project', 'action', 'object_id'],
-  routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat'],
+  routers: ['id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'status', 'admin_state_up', 'gw_port_id', 'enable_snat', 'flavor_id'],
   routerports: ['router_id', 'port_id', 'port_type'],
   routerroutes: ['destination', 'nexthop', 'router_id'],
   floatingips: [
@@ -106,6 +106,9 @@ const COLUMNS = {
   router_extra_attributes: ['router_id', 'distributed', 'ha', 'ha_vr_id', 'availability_zone_hints'],
   ha_router_networks: ['project_id', 'network_id'],
   auto_allocated_topologies: ['project_id', 'network_id', 'router_id'],
+  flavors: ['id', 'name', 'description', 'enabled', 'service_type'],
+  serviceprofiles: ['id', 'description', 'driver', 'enabled', 'metainfo'],
+  flavorserviceprofilebindings: ['flavor_id', 'service_profile_id'],
 } as const satisfies { [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };
 type Missing = { [T in keyof Database]: Exclude<keyof Database[T], (typeof COLUMNS)[T][number]> }[keyof Database];
 const everyColumnListed: [Missing] extends [never] ? true : false = true;
