@@ -148,7 +148,9 @@ function extractResources(
 
 /** The body key of a bulk request: the collection with underscores (`security_groups`). */
 export function bulkKeyOf(resource: ResourceDecl): string {
-  return resource.collection.replaceAll('-', '_');
+  // A nested collection is named by its path under the parent (a flavor's `service_profiles`); its collection name only keeps it apart.
+  const name = resource.parent !== undefined && resource.path !== undefined ? (resource.path.split('/').pop() ?? resource.path) : resource.collection;
+  return name.replaceAll('-', '_');
 }
 
 function isPythonFalsy(value: unknown): boolean {

@@ -366,6 +366,13 @@ class DocumentBuilder {
     };
   }
 
+  /** A member's schema name, prefixed with the parent's member when another collection already has it (a flavor's service_profile bindings). */
+  private schemaName(resource: ResourceDecl): string {
+    const plain = pascal(resource.member);
+    if (!(plain in this.schemas) || resource.parent === undefined) return plain;
+    return `${pascal(this.api.resources.get(resource.parent)?.member ?? resource.parent)}${plain}`;
+  }
+
   /** An operationId, prefixed with the parent's member when a sibling already has it. */
   private id(resource: ResourceDecl, verb: string, noun: string): string {
     const plain = `${verb}${pascal(noun)}`;
@@ -376,7 +383,7 @@ class DocumentBuilder {
 
   private collection(resource: ResourceDecl): void {
     const { path, parameters: parentParameters } = this.locate(resource);
-    const Member = pascal(resource.member);
+    const Member = this.schemaName(resource);
     const tag = resource.collection;
     this.tags.push({ name: tag, description: `${resource.collection} (${path}).` });
     const attributes = [...attributesOf(resource)];

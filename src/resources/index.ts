@@ -8,6 +8,7 @@ import { dhcpAgentScheduler } from './extensions/dhcpAgentScheduler.js';
 import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
 import { extraDhcpOpt } from './extensions/extraDhcpOpt.js';
+import { flavorsExtension, l3Flavors, serviceType } from './extensions/flavors.js';
 import { filterValidation, ipSubstringFiltering, pagination, sorting } from './extensions/listBehaviour.js';
 import { netMtu, netMtuWritable } from './extensions/netMtu.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
@@ -101,6 +102,9 @@ export const coreExtensions = [
   rbacSubnetpool,
   rbacSecurityGroups,
   securityGroupsSharedFiltering,
+  // Neutron's flavors service plugin, a default one: loaded whatever service_plugins says.
+  flavorsExtension,
+  serviceType,
 ] as const satisfies readonly ExtensionDecl[];
 
 /**
@@ -121,6 +125,7 @@ export const routerExtensions = [
   dvr,
   l3Ha,
   routerAvailabilityZone,
+  l3Flavors,
   // Neutron's auto_allocate service plugin; this build serves it with the router plugin it needs.
   autoAllocatedTopology,
 ] as const satisfies readonly ExtensionDecl[];

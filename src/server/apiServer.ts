@@ -19,6 +19,7 @@ import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
 import { metadataEndpoint } from '../plugins/metadata/metadataRpc.js';
 import { SegmentService } from '../plugins/ml2/segmentsApi.js';
+import { buildFlavors } from './flavors.js';
 import { buildL3 } from './l3.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
@@ -110,7 +111,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const segments = new SegmentService(core.deps, types);
   const app = buildApp({
     api,
-    collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...(l3?.collections ?? [])]),
+    collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...buildFlavors(core, servicePlugins), ...(l3?.collections ?? [])]),
     tags: core.tags,
     policy,
     authenticate: keystone ? keystone.authenticate : (request, requestId) => noauthContext(request.headers, requestId),

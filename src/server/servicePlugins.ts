@@ -6,7 +6,8 @@
  * Neutron's L3 plugin refuses at start.
  */
 import { checkCreate } from '../api/body.js';
-import { RouterAttributes } from '../plugins/l3/routerAttributes.js';
+import { RouterAttributes, type RouterHooks } from '../plugins/l3/routerAttributes.js';
+import { RouterFlavors } from '../plugins/l3/routerFlavors.js';
 import type { RouterOptions } from '../plugins/l3/routers.js';
 import { parseCidr, formatCidr } from '../plugins/ipam/cidr.js';
 import { routerAdminStateDownBeforeUpdate, dvr } from '../resources/extensions/router.js';
@@ -62,9 +63,9 @@ export function serviceExtensions(plugins: ReadonlySet<ServicePlugin>, config: P
   return config.enable_dvr ? routerExtensions : routerExtensions.filter((extension) => !withoutDvr.has(extension.alias));
 }
 
-/** The router plugin's options, with the dvr / l3-ha / availability zone attributes subscribed to the core's router events. */
+/** The router plugin's options, with the dvr / l3-ha / availability zone attributes and flavors subscribed to the core's router events. */
 export function routerOptions(config: DefaultSection, core: Core, api: ComposedApi): RouterOptions {
-  const hooks = new RouterAttributes(
+  const attributes = new RouterAttributes(
     core.deps,
     {
       routerDistributed: config.router_distributed,
@@ -80,5 +81,13 @@ export function routerOptions(config: DefaultSection, core: Core, api: ComposedA
       checkCreate: (collection, body, ctx) => checkCreate(api.resource(collection), body, ctx, { allowBulk: false }).items[0]!,
     },
   );
+  // The flavor's provider is checked first, as upstream's driver controller: a refused request makes no HA network.
+  const flavors = new RouterFlavors(core.deps);
+  const hooks: RouterHooks = {
+    beforeCreate: async (ctx, items) => {
+      await flavors.beforeCreate(ctx, items);
+      await attributes.beforeCreate(ctx, items);
+    },
+  };
   return { enableSnatByDefault: config.enable_snat_by_default, hooks };
 }

@@ -22,6 +22,7 @@ const ROUTER_ALIASES = [
   'dvr',
   'l3-ha',
   'router_availability_zone',
+  'l3-flavors',
 ];
 
 for (const dialect of testDialects()) {
@@ -99,6 +100,8 @@ for (const dialect of testDialects()) {
           // router_availability_zone's; dvr's and l3-ha's are the admin's only.
           availability_zone_hints: [],
           availability_zones: [],
+          // l3-flavors': null without a flavor.
+          flavor_id: null,
           revision_number: 0,
           created_at: undefined,
           updated_at: undefined,
@@ -365,6 +368,8 @@ describe('without the router service plugin', () => {
     try {
       const aliases = ((await api.request('GET', '/v2.0/extensions')).body.extensions as Json[]).map((e) => e.alias);
       for (const alias of ROUTER_ALIASES) assert.ok(!aliases.includes(alias), alias);
+      // Neutron's flavors plugin is a default service plugin: loaded without the router plugin too.
+      for (const alias of ['flavors', 'service-type']) assert.ok(aliases.includes(alias), alias);
       assert.equal((await api.request('GET', '/v2.0/routers')).status, 404);
     } finally {
       await api.close();

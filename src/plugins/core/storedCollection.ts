@@ -133,12 +133,18 @@ export class StoredCollection implements Collection {
     );
   }
 
+  /** Whether its objects belong to projects (it declares tenant_id). */
+  private get owned(): boolean {
+    return this.resource.attributes.tenant_id !== undefined;
+  }
+
   private db(db: Db): DynamicDb {
     return db as unknown as DynamicDb;
   }
 
   private visible(ctx: RequestContext): Condition[] {
-    if (ctx.isAdmin) return [];
+    // Objects of no project (flavors) are everyone's to see; policy decides who does.
+    if (ctx.isAdmin || !this.owned) return [];
     const own: Condition = (eb) => eb(`${this.table}.project_id`, '=', ctx.projectId);
     const shared = this.behaviour.visibleToAll
       ? this.behaviour.visibleToAll(this.table, ctx)
@@ -161,7 +167,7 @@ export class StoredCollection implements Collection {
   /** The row if the caller may change it; 403 when it only sees it (shared), its NotFound when not even that. */
   private async ownedRow(db: Db, ctx: RequestContext, id: string, op: 'update' | 'delete'): Promise<Row> {
     const row = await this.visibleRow(db, ctx, id);
-    if (!ctx.isAdmin && row.project_id !== ctx.projectId) throw new PolicyNotAuthorized(`${op}_${this.member}`);
+    if (!ctx.isAdmin && this.owned && row.project_id !== ctx.projectId) throw new PolicyNotAuthorized(`${op}_${this.member}`);
     return row;
   }
 
