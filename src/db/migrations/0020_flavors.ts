@@ -9,7 +9,7 @@
  * Frozen in time: this file imports nothing from the application, and once
  * released it never changes.
  */
-import type { ColumnDefinitionBuilder } from 'kysely';
+import { type ColumnDefinitionBuilder, MysqlAdapter, sql } from 'kysely';
 
 import { type AnyDb, portable } from './portable.js';
 
@@ -45,7 +45,16 @@ export async function up(db: AnyDb): Promise<void> {
 }
 
 export async function down(db: AnyDb): Promise<void> {
-  await db.schema.dropIndex('ix_routers_flavor_id').on('routers').execute();
+  // MySQL and MariaDB refuse to drop a column a foreign key uses, and name the inline one themselves (routers_ibfk_N).
+  const mysql = db.getExecutor().adapter instanceof MysqlAdapter;
+  if (mysql) {
+    const found = await sql<{ name: string }>`select constraint_name as name from information_schema.key_column_usage
+      where table_schema = database() and table_name = 'routers' and column_name = 'flavor_id' and referenced_table_name is not null`.execute(db);
+    for (const { name } of found.rows) await sql`alter table routers drop foreign key ${sql.id(name)}`.execute(db);
+  }
+  const index = db.schema.dropIndex('ix_routers_flavor_id');
+  // Only MySQL names an index's table (DROP INDEX ... ON).
+  await (mysql ? index.on('routers') : index).execute();
   await db.schema.alterTable('routers').dropColumn('flavor_id').execute();
   await db.schema.dropTable('flavorserviceprofilebindings').execute();
   await db.schema.dropTable('serviceprofiles').execute();
