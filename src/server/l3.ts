@@ -52,7 +52,7 @@ export function buildL3(loaded: LoadedNeutronConfig, core: Core, agents: AgentSe
   const floatingIps = new FloatingIpService(core.deps, core.ports);
   core.networks.beforeDelete.push((tx, networkId) => floatingIps.deleteUnassociated(tx, networkId));
   const scheduler = new L3Scheduler(core.deps.db, { driver: schedulerDriver(d.router_scheduler_driver), downTime: d.agent_down_time }, core.deps.transaction);
-  const handlers = l3RpcHandlers(core.deps.db, scheduler, routers, core.ports, floatingIps, { autoSchedule: d.router_auto_schedule });
+  const handlers = l3RpcHandlers(core.deps.db, core.deps.transaction, scheduler, routers, core.ports, floatingIps, { autoSchedule: d.router_auto_schedule });
   // auto-allocated-topology comes with the router plugin in this build (Neutron loads it as a plugin of its own).
   const autoAllocate = core.deps.api.resources.has('auto-allocated-topology')
     ? new AutoAllocateService(core.deps, {

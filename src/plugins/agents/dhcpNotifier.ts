@@ -36,6 +36,7 @@
 import type { RequestContext } from '../../common/context.js';
 import type { Db } from '../../db/schema.js';
 import type { Bus, RpcContext, RpcLogger } from '../../rpc/bus.js';
+import { agentTopic, rpcContext } from './agentCasts.js';
 import { type ArgsOf, clientOf, type ContractClient, conform, dhcpAgentApi, type DhcpAgentMethod } from '../../rpc/contract/index.js';
 import { DHCP_AGENT } from '../../rpc/topics.js';
 import type { ApiObject } from '../collection.js';
@@ -61,14 +62,6 @@ export interface DhcpNotifierOptions {
   /** `[DEFAULT] network_auto_schedule`: events schedule networks that have no agents yet. */
   readonly autoSchedule: boolean;
 }
-
-const rpcContext = (ctx: RequestContext): RpcContext => ({
-  requestId: ctx.requestId,
-  projectId: ctx.projectId,
-  userId: ctx.userId,
-  roles: ctx.roles,
-  isAdmin: ctx.isAdmin,
-});
 
 type DhcpAgentMethods = typeof dhcpAgentApi.methods;
 
@@ -301,7 +294,7 @@ export class DhcpAgentNotifier {
     if (agents.length === 0) return;
     const args = argsOf(method, payload);
     for (const agent of agents) {
-      const topic = agent.topic !== '' && agent.topic !== 'N/A' ? agent.topic : DHCP_AGENT;
+      const topic = agentTopic(agent, DHCP_AGENT);
       try {
         await this.agents.cast(method, args, { topic, server: agent.host, context });
       } catch (err) {

@@ -10,9 +10,12 @@
 import type { Logger } from 'pino';
 
 import { adminContext, type RequestContext } from '../../common/context.js';
+import { NeutronError } from '../../common/errors.js';
 import type { Db } from '../../db/schema.js';
 import type { Bus } from '../../rpc/bus.js';
-import { clientOf, type ContractClient, type HandlersOf, l3AgentApi, l3PluginApi } from '../../rpc/contract/index.js';
+import type { MethodsBy } from '../../rpc/contract/define.js';
+import { type ArgsOf, clientOf, type ContractClient, type HandlersOf, l3AgentApi, l3PluginApi } from '../../rpc/contract/index.js';
+import { agentTopic, rpcContext } from '../agents/agentCasts.js';
 import { L3_AGENT } from '../../rpc/topics.js';
 import type { Collection } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
@@ -23,6 +26,8 @@ import { ROUTER_GATEWAY, ROUTER_INTERFACE } from './routerPorts.js';
 import { syncRouters } from './routerSync.js';
 
 const SYSTEM = adminContext('req-l3-rpc');
+
+type L3AgentMethods = typeof l3AgentApi.methods;
 const ROUTER_OWNERS: ReadonlySet<string> = new Set([ROUTER_INTERFACE, ROUTER_GATEWAY]);
 
 export interface L3RpcOptions {
@@ -33,6 +38,7 @@ export interface L3RpcOptions {
 /** The handlers of q-l3-plugin. */
 export function l3RpcHandlers(
   db: Db,
+  transaction: CoreDeps['transaction'],
   scheduler: L3Scheduler,
   routers: Pick<Collection, 'list'>,
   ports: PortService,
@@ -57,11 +63,16 @@ export function l3RpcHandlers(
       // The router's ports are bound to the agent's host, so that its L2 agent wires them (_ensure_host_set_on_ports).
       const unbound = synced.flatMap((r) => [...(r.gw_port ? [r.gw_port] : []), ...(r._interfaces ?? [])]).filter((p) => p['binding:host_id'] !== host);
       if (unbound.length === 0) return synced;
-      for (const port of unbound) await ports.update(SYSTEM, port.id, { 'binding:host_id': host }).catch(() => undefined);
+      for (const port of unbound) {
+        // A port deleted meanwhile (its router is going) is skipped, as upstream does; anything else fails the call.
+        await ports.update(SYSTEM, port.id, { 'binding:host_id': host }).catch((err: unknown) => {
+          if (!(err instanceof NeutronError && err.type === 'PortNotFound')) throw err;
+        });
+      }
       return syncRouters(db, routers, ids);
     },
     update_floatingip_statuses: async ({ router_id: routerId, fip_statuses: statuses }) => {
-      await db.transaction().execute(async (tx) => {
+      await transaction(async (tx) => {
         for (const [id, status] of Object.entries(statuses)) await floatingIps.setStatus(tx, id, status);
         // The router's former floating IPs the agent no longer reports went down with their association.
         await tx.updateTable('floatingips').set({ status: 'DOWN' }).where('last_known_router_id', '=', routerId).where('router_id', 'is', null).execute();
@@ -77,7 +88,7 @@ export function l3RpcHandlers(
 }
 
 export class L3AgentNotifier {
-  private readonly agents: ContractClient<typeof l3AgentApi.methods>;
+  private readonly agents: ContractClient<L3AgentMethods>;
   /** Who hosted a router being deleted, read before its bindings go with it. */
   private readonly hostsOfDeleted = new Map<string, L3AgentRow[]>();
 
@@ -145,15 +156,9 @@ export class L3AgentNotifier {
     return agents.filter((a) => a.admin_state_up === 1 && this.scheduler.isAlive(a));
   }
 
-  private async cast<K extends 'routers_updated' | 'router_deleted' | 'router_added_to_agent' | 'router_removed_from_agent'>(
-    ctx: RequestContext,
-    agent: L3AgentRow,
-    method: K,
-    args: Parameters<ContractClient<typeof l3AgentApi.methods>['cast']>[1] & object,
-  ): Promise<void> {
-    const topic = agent.topic !== '' && agent.topic !== 'N/A' ? agent.topic : L3_AGENT;
+  private async cast<K extends MethodsBy<L3AgentMethods, 'cast'>>(ctx: RequestContext, agent: L3AgentRow, method: K, args: ArgsOf<L3AgentMethods[K]>): Promise<void> {
     try {
-      await this.agents.cast(method, args as never, { topic, server: agent.host, context: { requestId: ctx.requestId, projectId: ctx.projectId, userId: ctx.userId, roles: ctx.roles, isAdmin: ctx.isAdmin } });
+      await this.agents.cast(method, args, { topic: agentTopic(agent, L3_AGENT), server: agent.host, context: rpcContext(ctx) });
     } catch (err) {
       this.log.error({ err, method, host: agent.host }, 'cannot notify the L3 agent');
     }
