@@ -108,9 +108,9 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     ['security-groups', securityGroups],
     ['security-group-rules', securityGroupRules],
     ['address-scopes', addressScopeService(deps)],
-    ['subnetpools', new SubnetPoolService(deps)],
+    ['subnetpools', new SubnetPoolService(deps).collection],
     ['rbac-policies', new RbacPolicyService(deps)],
-    ['address-groups', new AddressGroupService(deps)],
+    ['address-groups', new AddressGroupService(deps).collection],
   ]);
   return { deps, networks, subnets, ports, tags: new TagService(deps), quotas, collections };
 }

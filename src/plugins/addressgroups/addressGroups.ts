@@ -15,10 +15,9 @@ import type { RequestContext } from '../../common/context.js';
 import { BadRequest, NeutronError } from '../../common/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
 import { cidrOf, formatCidr, parseCidr, parseIpWithPrefix } from '../ipam/cidr.js';
-import type { ApiObject, Collection, ListRequest, MemberAction } from '../collection.js';
+import type { ApiObject } from '../collection.js';
 import { groupByParent } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
-import type { FilterCondition } from '../core/listRows.js';
 import { rbacSharing } from '../core/rbacSharing.js';
 import { StoredCollection } from '../core/storedCollection.js';
 import { ACCESS_SHARED } from '../core/visibility.js';
@@ -124,15 +123,14 @@ export async function addressGroupUsable(db: Db, ctx: RequestContext, id: string
   return row !== undefined;
 }
 
-export class AddressGroupService implements Collection {
-  private readonly stored: StoredCollection;
+/** The address groups collection (`collection`), with its actions' own checks and storage. */
+export class AddressGroupService {
+  readonly collection: StoredCollection;
   /** The checked edit behind each change an action asks of the stored collection. */
   private readonly edits = new WeakMap<ApiObject, AddressEdit>();
-  readonly actions: Readonly<Record<string, MemberAction>>;
-  readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
 
   constructor(deps: CoreDeps) {
-    this.stored = new StoredCollection(deps, deps.api.resource('address-groups'), {
+    this.collection = new StoredCollection(deps, deps.api.resource('address-groups'), {
       ...addressGroupSharing.behaviour,
       completeCreate: async (_tx, _ctx, item) => ({ ...item, addresses: normalizedAddresses((item.addresses as unknown[] | null | undefined) ?? []) }),
       completeUpdate: async (_tx, _ctx, current, changes) => {
@@ -145,40 +143,19 @@ export class AddressGroupService implements Collection {
         const rule = await tx.selectFrom('securitygrouprules').select('id').where('remote_address_group_id', '=', String(current.id)).executeTakeFirst();
         if (rule !== undefined) throw new AddressGroupInUse(String(current.id));
       },
+      actions: {
+        add_addresses: (ctx, id, body) => this.edit(ctx, id, { op: 'add', addresses: requestedAddresses(body) }),
+        remove_addresses: (ctx, id, body) => this.edit(ctx, id, { op: 'remove', addresses: requestedAddresses(body) }),
+      },
     });
-    this.pluginFilters = this.stored.pluginFilters;
     deps.extenders.of('address_group').push(presentGroups);
-    this.actions = {
-      add_addresses: (ctx, id, body) => this.edit(ctx, id, { op: 'add', addresses: requestedAddresses(body) }),
-      remove_addresses: (ctx, id, body) => this.edit(ctx, id, { op: 'remove', addresses: requestedAddresses(body) }),
-    };
-  }
-
-  list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    return this.stored.list(ctx, query);
-  }
-
-  show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    return this.stored.show(ctx, id);
-  }
-
-  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
-    return this.stored.create(ctx, items);
-  }
-
-  update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    return this.stored.update(ctx, id, changes, expectedRevision);
-  }
-
-  delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
-    return this.stored.delete(ctx, id, expectedRevision);
   }
 
   /** An action is an update of the group (its revision moves, its events are published), answered as upstream: the group, `shared` left out. */
   private async edit(ctx: RequestContext, id: string, edit: AddressEdit): Promise<ApiObject> {
     const changes: ApiObject = {};
     this.edits.set(changes, edit);
-    const { shared: _shared, ...group } = await this.stored.update(ctx, id, changes);
+    const { shared: _shared, ...group } = await this.collection.update(ctx, id, changes);
     return { address_group: group };
   }
 

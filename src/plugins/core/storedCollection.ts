@@ -15,7 +15,7 @@ import { utcNow } from '../../common/time.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { ResourceMember } from '../../resources/objectTypes.js';
 import type { ResourceDecl } from '../../resources/types.js';
-import type { ApiObject, Collection, ListRequest } from '../collection.js';
+import type { ApiObject, Collection, ListRequest, MemberAction } from '../collection.js';
 import { loadTags } from './children.js';
 import type { CoreDeps } from './deps.js';
 import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
@@ -51,6 +51,8 @@ export interface StoredBehaviour {
   /** Before the row goes (something still uses it): throw to refuse. */
   checkDelete?(tx: Tx, ctx: RequestContext, current: ApiObject): Promise<void>;
   readonly pluginFilters?: ReadonlyMap<string, FilterCondition>;
+  /** The declaration's member actions (`add_prefixes`); they usually change the object through this collection's update. */
+  readonly actions?: Readonly<Record<string, MemberAction>>;
 }
 
 export class StoredCollection implements Collection {
@@ -58,6 +60,7 @@ export class StoredCollection implements Collection {
   private readonly table: string;
   private readonly member: ResourceMember;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
+  readonly actions: Readonly<Record<string, MemberAction>>;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -69,6 +72,7 @@ export class StoredCollection implements Collection {
     this.table = resource.table;
     this.member = resource.member as ResourceMember;
     this.pluginFilters = behaviour.pluginFilters ?? new Map();
+    this.actions = behaviour.actions ?? {};
   }
 
   async list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {

@@ -18,10 +18,9 @@ import type { Db, Tx } from '../../db/schema.js';
 import { addressScopeSharing } from '../addressscopes/addressScopes.js';
 import { formatCidr } from '../ipam/cidr.js';
 import { cidrsOf, compactCidrs, difference, intersects, rangeSetOf } from '../ipam/cidrSet.js';
-import type { ApiObject, Collection, ListRequest, MemberAction } from '../collection.js';
+import type { ApiObject } from '../collection.js';
 import { groupByParent } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
-import type { FilterCondition } from '../core/listRows.js';
 import { StoredCollection } from '../core/storedCollection.js';
 import {
   AddressScopePrefixConflict,
@@ -38,15 +37,14 @@ const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixl
 
 const optionalNumber = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
 
-export class SubnetPoolService implements Collection {
-  private readonly stored: StoredCollection;
+/** The subnet pools collection (`collection`), with the checks and storage behind it and its prefix actions. */
+export class SubnetPoolService {
+  readonly collection: StoredCollection;
   /** Changes made by remove_prefixes: the one update whose prefixes may shrink. */
   private readonly removals = new WeakSet<ApiObject>();
-  readonly actions: Readonly<Record<string, MemberAction>>;
-  readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
 
   constructor(private readonly deps: CoreDeps) {
-    this.stored = new StoredCollection(deps, deps.api.resource('subnetpools'), {
+    this.collection = new StoredCollection(deps, deps.api.resource('subnetpools'), {
       completeCreate: (tx, ctx, item) => this.completeCreate(tx, ctx, item),
       completeUpdate: (tx, ctx, current, changes) => this.completeUpdate(tx, ctx, current, changes),
       ...subnetPoolSharing.behaviour,
@@ -58,33 +56,12 @@ export class SubnetPoolService implements Collection {
         const used = await tx.selectFrom('subnets').select('id').where('subnetpool_id', '=', String(current.id)).executeTakeFirst();
         if (used !== undefined) throw new SubnetPoolDeleteError('Subnet pool has existing allocations');
       },
+      actions: {
+        add_prefixes: (ctx, id, body) => this.addPrefixes(ctx, id, body),
+        remove_prefixes: (ctx, id, body) => this.removePrefixes(ctx, id, body),
+      },
     });
-    this.pluginFilters = this.stored.pluginFilters;
     deps.extenders.of('subnetpool').push(presentPools);
-    this.actions = {
-      add_prefixes: (ctx, id, body) => this.addPrefixes(ctx, id, body),
-      remove_prefixes: (ctx, id, body) => this.removePrefixes(ctx, id, body),
-    };
-  }
-
-  list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]> {
-    return this.stored.list(ctx, query);
-  }
-
-  show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    return this.stored.show(ctx, id);
-  }
-
-  create(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]> {
-    return this.stored.create(ctx, items);
-  }
-
-  update(ctx: RequestContext, id: string, changes: ApiObject, expectedRevision?: number): Promise<ApiObject> {
-    return this.stored.update(ctx, id, changes, expectedRevision);
-  }
-
-  delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
-    return this.stored.delete(ctx, id, expectedRevision);
   }
 
   private async completeCreate(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<ApiObject> {
@@ -160,19 +137,19 @@ export class SubnetPoolService implements Collection {
 
   private async addPrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
     const added = requestedPrefixes(body);
-    const pool = await this.stored.show(ctx, id);
-    const updated = await this.stored.update(ctx, id, { prefixes: [...(pool.prefixes as string[]), ...added] });
+    const pool = await this.collection.show(ctx, id);
+    const updated = await this.collection.update(ctx, id, { prefixes: [...(pool.prefixes as string[]), ...added] });
     return { prefixes: updated.prefixes };
   }
 
   private async removePrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
     const removed = rangeSetOf(parsePrefixes(requestedPrefixes(body)));
-    const pool = await this.stored.show(ctx, id);
+    const pool = await this.collection.show(ctx, id);
     const had = parsePrefixes(pool.prefixes as string[]);
     if (!intersects(rangeSetOf(had), removed)) return { prefixes: pool.prefixes };
     const changes: ApiObject = { prefixes: cidrsOf(difference(rangeSetOf(had), removed), had[0]!.version).map(formatCidr) };
     this.removals.add(changes);
-    const updated = await this.stored.update(ctx, id, changes);
+    const updated = await this.collection.update(ctx, id, changes);
     return { prefixes: updated.prefixes };
   }
 }
