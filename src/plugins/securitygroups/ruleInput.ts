@@ -7,6 +7,7 @@
  * Pure functions: every error is one of the typed errors in ./errors.ts.
  */
 import ipaddr from 'ipaddr.js';
+import { IP_PROTOCOL_MAP, PORT_PROTOCOLS } from '../../common/ipProtocols.js';
 
 import {
   InvalidCidrPrefix,
@@ -40,42 +41,12 @@ export interface RuleAttributes {
   readonly remote_address_group_id: string | null;
 }
 
-/** neutron-lib's IP_PROTOCOL_MAP, in its order (the error message lists it so). */
-export const IP_PROTOCOL_MAP: ReadonlyMap<string, number> = new Map([
-  ['ah', 51],
-  ['dccp', 33],
-  ['egp', 8],
-  ['esp', 50],
-  ['gre', 47],
-  ['hopopt', 0],
-  ['icmp', 1],
-  ['igmp', 2],
-  ['ip', 0],
-  ['ipip', 4],
-  ['ipv6-encap', 41],
-  ['ipv6-frag', 44],
-  ['ipv6-icmp', 58],
-  ['icmpv6', 58],
-  ['ipv6-nonxt', 59],
-  ['ipv6-opts', 60],
-  ['ipv6-route', 43],
-  ['ospf', 89],
-  ['pgm', 113],
-  ['rsvp', 46],
-  ['sctp', 132],
-  ['tcp', 6],
-  ['udp', 17],
-  ['udplite', 136],
-  ['vrrp', 112],
-]);
 
 /** Number -> name, the legacy `icmpv6` left out; `0` is `ip` (the later of hopopt and ip), as upstream builds it. */
 const PROTOCOL_NUMBER_TO_NAME: ReadonlyMap<string, string> = new Map(
   [...IP_PROTOCOL_MAP].filter(([name]) => name !== 'icmpv6').map(([name, number]) => [String(number), name]),
 );
 
-/** Protocols that have ports (SG_PORT_PROTO_NUMS): dccp, sctp, tcp, udp, udplite. */
-const PORT_PROTOCOLS = new Set([33, 132, 6, 17, 136]);
 const PORT_PROTOCOL_NAMES = 'DCCP, SCTP, TCP, UDP, UDPLITE';
 const ICMP_PROTOCOLS = new Set([1, 58]);
 

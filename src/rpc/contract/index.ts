@@ -14,6 +14,8 @@
  *   l2populationApi      L2populationAgentNotifyAPI     q-agent-notifier-l2population-update[.<host>]
  *   l3PluginApi          L3PluginApi                    q-l3-plugin
  *   l3AgentApi           L3AgentNotifyAPI               l3_agent.<host>
+ *   securityGroupServerApi  SecurityGroupServerRpcApi   q-plugin
+ *   securityGroupAgentApi   SecurityGroupAgentRpcApiMixin  q-agent-notifier-security_group-update
  *
  * serveContract / serveEndpoints serve them (arguments checked first),
  * clientOf sends through them (answers checked on receipt).
@@ -32,3 +34,4 @@ export * from './l2Agent.js';
 export * from './l2population.js';
 export * from './l3Plugin.js';
 export * from './l3Agent.js';
+export * from './securityGroups.js';

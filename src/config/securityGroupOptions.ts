@@ -1,0 +1,59 @@
+/**
+ * [securitygroup], read by the server (ml2_conf.ini) and the L2 agents
+ * (linuxbridge_agent.ini), as Neutron's neutron/conf/agent/securitygroups_rpc.py.
+ *
+ * firewall_driver takes Neutron's names (stevedore aliases or the class
+ * paths the book writes): on the Linux bridge agent `iptables` and
+ * `iptables_hybrid` (and our own name `nftables`) all mean "filter every
+ * port statefully", which Nucleon programs as one nftables transaction;
+ * `noop` (Neutron's default when unset) filters nothing.
+ */
+import type { OptionGroup } from './types.js';
+
+export const securityGroupOptions = [
+  {
+    section: 'securitygroup',
+    name: 'enable_security_group',
+    type: { kind: 'boolean' },
+    default: true,
+    help: 'Security groups are enforced: the server says port_filter in the port binding and the agents filter.',
+  },
+  {
+    section: 'securitygroup',
+    name: 'firewall_driver',
+    type: { kind: 'string' },
+    default: 'noop',
+    help: 'The agent\'s firewall: iptables, iptables_hybrid or nftables (all stateful, programmed with nftables), noop (none); Neutron\'s class paths are accepted.',
+  },
+  {
+    section: 'securitygroup',
+    name: 'enable_ipset',
+    type: { kind: 'boolean' },
+    default: true,
+    help: 'Match remote groups through address sets (always so with nftables; kept for Neutron\'s configuration files).',
+  },
+] as const satisfies OptionGroup;
+
+/** What a firewall_driver value means to the Linux bridge agent. */
+export type FirewallKind = 'noop' | 'stateful';
+
+/** Neutron's aliases and class paths of firewall drivers, by what they mean here. */
+const FIREWALL_DRIVERS: Readonly<Record<string, FirewallKind | 'openvswitch'>> = {
+  noop: 'noop',
+  'neutron.agent.firewall.NoopFirewallDriver': 'noop',
+  iptables: 'stateful',
+  'neutron.agent.linux.iptables_firewall.IptablesFirewallDriver': 'stateful',
+  iptables_hybrid: 'stateful',
+  'neutron.agent.linux.iptables_firewall.OVSHybridIptablesFirewallDriver': 'stateful',
+  nftables: 'stateful',
+  openvswitch: 'openvswitch',
+  'neutron.agent.linux.openvswitch_firewall.OVSFirewallDriver': 'openvswitch',
+};
+
+/** The Linux bridge agent's reading of firewall_driver, or why it cannot use it. */
+export function linuxBridgeFirewall(driver: string): FirewallKind | { readonly error: string } {
+  const kind = FIREWALL_DRIVERS[driver.trim()];
+  if (kind === undefined) return { error: `'${driver}' is not a firewall driver (${Object.keys(FIREWALL_DRIVERS).filter((k) => !k.includes('.')).join(', ')})` };
+  if (kind === 'openvswitch') return { error: `'${driver}' filters with Open vSwitch flows; the Linux bridge agent uses iptables, iptables_hybrid, nftables or noop` };
+  return kind;
+}
