@@ -28,6 +28,7 @@ import { buildCore, coreOptionsFrom, quotaDefaultsFrom } from './core.js';
 import { buildDhcpAgents } from './dhcpAgents.js';
 import { buildTypeManager, mechanismDrivers } from './ml2.js';
 import { l2AgentEndpoint } from './l2Agents.js';
+import { securityGroupEndpoint } from './securityGroupAgents.js';
 import { novaNotifierFrom } from './novaNotifier.js';
 import { startRpcServer } from './rpcServer.js';
 import { routerOptions, serviceExtensions, servicePluginsFrom } from './servicePlugins.js';
@@ -101,7 +102,13 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const l3 = servicePlugins.has('router') ? buildL3(loaded, core, agents, routerOptions(config.DEFAULT, core, api), log) : undefined;
   const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
   // q-plugin has one consumer: every agent's API on it goes in this one call.
-  await rpc.serve([dhcp.endpoint, l2AgentEndpoint(loaded, core, rpc.bus, log), metadataEndpoint(core.ports), ...(l3 ? [l3.endpoint] : [])]);
+  await rpc.serve([
+    dhcp.endpoint,
+    l2AgentEndpoint(loaded, core, rpc.bus, log),
+    securityGroupEndpoint(loaded, core, rpc.bus, log),
+    metadataEndpoint(core.ports),
+    ...(l3 ? [l3.endpoint] : []),
+  ]);
   const l3OnBus = l3?.start(rpc.bus);
   const dhcpOnBus = dhcp.start(rpc.bus);
   installMl2(core.deps, types, mechanisms, {

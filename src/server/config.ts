@@ -4,10 +4,11 @@ import { loadConfig } from '../config/load.js';
 import { ml2Options } from '../config/ml2Options.js';
 import { neutronOptionGroups } from '../config/neutronOptions.js';
 import { rpcOptions } from '../config/rpcOptions.js';
+import { securityGroupOptions } from '../config/securityGroupOptions.js';
 import type { OverridesOf, DeclsOf } from '../config/types.js';
 
-/** Everything the server reads: neutron.conf (with the bus options) and ml2_conf.ini, given as --config-file in any order. */
-export const serverOptionGroups = [...neutronOptionGroups, rpcOptions, ml2Options] as const;
+/** Everything the server reads: neutron.conf (with the bus options) and ml2_conf.ini (with [securitygroup]), given as --config-file in any order. */
+export const serverOptionGroups = [...neutronOptionGroups, rpcOptions, ml2Options, securityGroupOptions] as const;
 
 export type NeutronOverrides = OverridesOf<DeclsOf<typeof serverOptionGroups>>;
 

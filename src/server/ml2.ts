@@ -3,7 +3,7 @@
  * at start-up: a bad one stops the process naming file, section and option.
  */
 import { type IdRange, MAX_GRE_ID, MAX_VXLAN_VNI, parseIdRanges, parsePhysnetMtus, parseVlanRanges } from '../plugins/ml2/segmentRanges.js';
-import { linuxbridge, openvswitch } from '../plugins/ml2/mechanisms/agentMechanism.js';
+import { type AgentBindingOptions, linuxbridge, openvswitch } from '../plugins/ml2/mechanisms/agentMechanism.js';
 import { l2population } from '../plugins/ml2/mechanisms/l2population.js';
 import type { MechanismDriver } from '../plugins/ml2/mechanisms/mechanismDriver.js';
 import { TypeManager } from '../plugins/ml2/typeManager.js';
@@ -15,7 +15,11 @@ import { VlanTypeDriver } from '../plugins/ml2/types/vlan.js';
 import type { LoadedNeutronConfig } from './config.js';
 
 const TYPES = ['local', 'flat', 'vlan', 'gre', 'vxlan', 'geneve'] as const;
-const MECHANISMS: Readonly<Record<string, MechanismDriver>> = { linuxbridge, openvswitch, l2population };
+const MECHANISMS: Readonly<Record<string, (binding: AgentBindingOptions) => MechanismDriver>> = {
+  linuxbridge,
+  openvswitch,
+  l2population: () => l2population,
+};
 
 /** Outer IP header plus each encapsulation's own header (neutron-lib constants). */
 const IP_HEADER = { '4': 20, '6': 40 } as const;
@@ -75,11 +79,12 @@ export function buildTypeManager(loaded: LoadedNeutronConfig): TypeManager {
 
 /** mechanism_drivers, in the order they are tried. */
 export function mechanismDrivers(loaded: LoadedNeutronConfig): MechanismDriver[] {
+  const binding = { portFilter: loaded.config.securitygroup.enable_security_group };
   return loaded.config.ml2.mechanism_drivers.map((name) => {
-    const driver = MECHANISMS[name];
-    if (!driver) {
+    const make = MECHANISMS[name];
+    if (!make) {
       throw loaded.errorFor('ml2', 'mechanism_drivers', `unknown mechanism driver '${name}' (known: ${Object.keys(MECHANISMS).join(', ')})`);
     }
-    return driver;
+    return make(binding);
   });
 }

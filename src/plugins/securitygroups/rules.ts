@@ -153,7 +153,9 @@ export class SecurityGroupRuleService implements Collection {
     });
     const rows = await this.deps.db.selectFrom('securitygrouprules').selectAll().where('id', 'in', ids).execute();
     const byId = new Map((await presentRules(this.deps.db, rows)).map((r) => [String(r.id), r]));
-    return ids.map((id) => byId.get(id)!);
+    const created = ids.map((id) => byId.get(id)!);
+    for (const current of created) await this.deps.events.notify('security_group_rule.after_create', { ctx, current });
+    return created;
   }
 
   /** Unreachable over HTTP (the declaration is immutable): rules are deleted and created instead. */
@@ -162,12 +164,15 @@ export class SecurityGroupRuleService implements Collection {
   }
 
   async delete(ctx: RequestContext, id: string, expectedRevision?: number): Promise<void> {
-    await this.deps.transaction(async (tx) => {
+    const deleted = await this.deps.transaction(async (tx) => {
       const row = await this.visibleRow(ctx, id, tx);
       checkRevision(row.revision_number, expectedRevision);
       await tx.deleteFrom('securitygrouprules').where('id', '=', id).execute();
       await bumpGroup(tx, row.security_group_id);
+      return row;
     });
+    const [current] = await presentRules(this.deps.db, [deleted]);
+    await this.deps.events.notify('security_group_rule.after_delete', { ctx, current: current! });
   }
 
   private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<RuleRow> {

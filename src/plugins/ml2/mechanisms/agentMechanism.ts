@@ -46,26 +46,33 @@ export class AgentMechanismDriver implements MechanismDriver {
   }
 }
 
-export const linuxbridge = new AgentMechanismDriver({
-  name: 'linuxbridge',
-  agentType: 'Linux bridge agent',
-  mappingKeys: ['interface_mappings', 'bridge_mappings'],
-  binding: { vifType: 'bridge', vifDetails: { port_filter: true, connectivity: 'l2' } },
-});
+/** What the agent-based drivers say in binding:vif_details: port_filter is whether the agents filter ([securitygroup] enable_security_group). */
+export interface AgentBindingOptions {
+  readonly portFilter: boolean;
+}
 
-export const openvswitch = new AgentMechanismDriver({
-  name: 'openvswitch',
-  agentType: 'Open vSwitch agent',
-  mappingKeys: ['bridge_mappings'],
-  binding: {
-    vifType: 'ovs',
-    vifDetails: {
-      port_filter: true,
-      connectivity: 'l2',
-      ovs_hybrid_plug: false,
-      datapath_type: 'system',
-      bridge_name: 'br-int',
-      bound_drivers: { '0': 'openvswitch' },
+export const linuxbridge = ({ portFilter }: AgentBindingOptions): AgentMechanismDriver =>
+  new AgentMechanismDriver({
+    name: 'linuxbridge',
+    agentType: 'Linux bridge agent',
+    mappingKeys: ['interface_mappings', 'bridge_mappings'],
+    binding: { vifType: 'bridge', vifDetails: { port_filter: portFilter, connectivity: 'l2' } },
+  });
+
+export const openvswitch = ({ portFilter }: AgentBindingOptions): AgentMechanismDriver =>
+  new AgentMechanismDriver({
+    name: 'openvswitch',
+    agentType: 'Open vSwitch agent',
+    mappingKeys: ['bridge_mappings'],
+    binding: {
+      vifType: 'ovs',
+      vifDetails: {
+        port_filter: portFilter,
+        connectivity: 'l2',
+        ovs_hybrid_plug: false,
+        datapath_type: 'system',
+        bridge_name: 'br-int',
+        bound_drivers: { '0': 'openvswitch' },
+      },
     },
-  },
-});
+  });
