@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       reportIntervalMs: 30_000,
       availabilityZone: 'nova',
       logHeartbeats: false,
+      firewall: 'noop' as const,
     };
     const host = new IpRoute(NS);
     let agent = await startLinuxBridgeAgent(settings, await openBus('memory://', { memoryBroker: broker }, log), log, host);

@@ -120,7 +120,8 @@ export async function namespacePids(name: string): Promise<number[]> {
     .map(Number);
 }
 
-/** Runs a command inside a namespace (`ip netns exec`), returning its output. */
-export function execInNamespace(name: string, command: string, args: readonly string[], input?: string): Promise<string> {
-  return runCommand('ip', ['netns', 'exec', name, command, ...args], input === undefined ? {} : { input });
+/** Runs a command inside a namespace (`ip netns exec`; undefined: this process's own), returning its output. */
+export function execInNamespace(name: string | undefined, command: string, args: readonly string[], input?: string): Promise<string> {
+  const options = input === undefined ? {} : { input };
+  return name === undefined ? runCommand(command, args, options) : runCommand('ip', ['netns', 'exec', name, command, ...args], options);
 }

@@ -11,14 +11,15 @@ import { HostCommandFailed } from './command.js';
 import { execInNamespace } from './ip.js';
 
 export interface NftTableRef {
-  readonly family: 'ip' | 'ip6' | 'inet';
+  readonly family: 'ip' | 'ip6' | 'inet' | 'bridge';
   readonly name: string;
 }
 
 /** The table as `nft list table` prints it, or undefined when the namespace has no such table. */
-export async function listNftTable(netns: string, table: NftTableRef): Promise<string | undefined> {
+export async function listNftTable(netns: string | undefined, table: NftTableRef): Promise<string | undefined> {
   try {
-    return await execInNamespace(netns, 'nft', ['list', 'table', table.family, table.name]);
+    // -s: without counters, so that the text changes only when the table does.
+    return await execInNamespace(netns, 'nft', ['-s', 'list', 'table', table.family, table.name]);
   } catch (err) {
     if (err instanceof HostCommandFailed && /No such file or directory/i.test(err.stderr)) return undefined;
     throw err;
@@ -32,6 +33,11 @@ export function replaceTableScript(table: NftTableRef, definition: string): stri
 }
 
 /** Replaces the table by `definition` in one transaction. */
-export async function replaceNftTable(netns: string, table: NftTableRef, definition: string): Promise<void> {
-  await execInNamespace(netns, 'nft', ['-f', '-'], replaceTableScript(table, definition));
+export async function replaceNftTable(netns: string | undefined, table: NftTableRef, definition: string): Promise<void> {
+  await runNftScript(netns, replaceTableScript(table, definition));
+}
+
+/** Runs an `nft -f` script: one transaction, all of it or nothing. */
+export async function runNftScript(netns: string | undefined, script: string): Promise<void> {
+  await execInNamespace(netns, 'nft', ['-f', '-'], script);
 }

@@ -69,7 +69,7 @@ async function agentsUnavailable(apiOnly: boolean): Promise<string | undefined> 
   return undefined;
 }
 
-/** Files override these defaults; with agents: linuxbridge binding, no VXLAN, isolated metadata, `public` on br-ex. */
+/** Files override these defaults; with agents: linuxbridge binding, no VXLAN, isolated metadata, `public` on br-ex, security groups enforced. */
 function loadAllInOneConfig(stateDir: string, argv: readonly string[], withAgents: boolean) {
   return loadConfig({
     files: configFilesOf(parseCommandLine(argv).configSources),
@@ -84,7 +84,13 @@ function loadAllInOneConfig(stateDir: string, argv: readonly string[], withAgent
       },
       database: { connection: `sqlite:///${join(stateDir, 'nucleon.sqlite')}` },
       ...(withAgents
-        ? { ml2: { mechanism_drivers: ['linuxbridge'] }, vxlan: { enable_vxlan: false }, linux_bridge: { bridge_mappings: { [PUBLIC.physnet]: PUBLIC.bridge } } }
+        ? {
+            ml2: { mechanism_drivers: ['linuxbridge'] },
+            vxlan: { enable_vxlan: false },
+            linux_bridge: { bridge_mappings: { [PUBLIC.physnet]: PUBLIC.bridge } },
+            // Security groups enforced, as a cloud built by the book does.
+            securitygroup: { firewall_driver: 'iptables' },
+          }
         : {}),
     },
   });

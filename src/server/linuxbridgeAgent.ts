@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { type L2Host, LinuxBridgeAgent, type LinuxBridgeAgentOptions } from '../agents/l2/linuxBridgeAgent.js';
 import type { LinuxBridgeAgentSettings } from '../agents/l2/settings.js';
 import { linuxbridgeAgentOptions } from '../config/linuxbridgeAgentOptions.js';
+import { linuxBridgeFirewall, securityGroupOptions } from '../config/securityGroupOptions.js';
 import { IpRoute } from '../host/ip.js';
 import type { Bus } from '../rpc/bus.js';
 import type { ConfigError } from '../common/errors.js';
@@ -21,7 +22,7 @@ import type { ConfigError } from '../common/errors.js';
 export type { LinuxBridgeAgentSettings } from '../agents/l2/settings.js';
 
 /** The option groups the agent adds to agentProcess.ts's base groups. */
-export const linuxbridgeAgentGroups = [linuxbridgeAgentOptions] as const;
+export const linuxbridgeAgentGroups = [linuxbridgeAgentOptions, securityGroupOptions] as const;
 
 /**
  * The values the agent reads, structurally: what loadAgentConfig gives
@@ -51,11 +52,12 @@ export interface LinuxBridgeAgentConfig {
       readonly availability_zone: string;
       readonly log_agent_heartbeats: boolean;
     };
+    readonly securitygroup: { readonly enable_security_group: boolean; readonly firewall_driver: string };
   };
   /** A ConfigError naming the file the option came from. */
   errorFor(
-    section: 'linux_bridge' | 'vxlan',
-    option: 'physical_interface_mappings' | 'bridge_mappings' | 'local_ip' | 'vxlan_group' | 'arp_responder',
+    section: 'linux_bridge' | 'vxlan' | 'securitygroup',
+    option: 'physical_interface_mappings' | 'bridge_mappings' | 'local_ip' | 'vxlan_group' | 'arp_responder' | 'firewall_driver',
     reason: string,
   ): ConfigError;
 }
@@ -110,6 +112,8 @@ export function linuxBridgeAgentSettings(loaded: LinuxBridgeAgentConfig): LinuxB
       dstPort: vx.udp_dstport,
     };
   }
+  const firewall = linuxBridgeFirewall(config.securitygroup.firewall_driver);
+  if (typeof firewall !== 'string') throw loaded.errorFor('securitygroup', 'firewall_driver', firewall.error);
   return {
     host: config.DEFAULT.host,
     interfaceMappings: { ...lb.physical_interface_mappings },
@@ -119,6 +123,8 @@ export function linuxBridgeAgentSettings(loaded: LinuxBridgeAgentConfig): LinuxB
     reportIntervalMs: config.agent.report_interval * 1000,
     availabilityZone: config.agent.availability_zone,
     logHeartbeats: config.agent.log_agent_heartbeats,
+    // As Neutron's agent: with security groups disabled nothing is filtered, whatever the driver.
+    firewall: config.securitygroup.enable_security_group ? firewall : 'noop',
   };
 }
 
@@ -135,7 +141,7 @@ export async function startLinuxBridgeAgent(
   return { agent, sync: () => agent.sync(), stop: () => agent.stop() };
 }
 
-/** One pass's plan, changing nothing (`--dry-run`): the `ip` and `bridge` lines it would run. */
+/** One pass's plan, changing nothing (`--dry-run`): the `nft` script and the `ip` and `bridge` lines it would run. */
 export async function planLinuxBridgeAgent(settings: LinuxBridgeAgentSettings, bus: Bus, log: Logger, host: L2Host = new IpRoute()): Promise<string[]> {
   const agent = new LinuxBridgeAgent(settings, bus, log.child({ agent: 'linuxbridge', host: settings.host }), host, { watchLinks: false });
   return agent.dryRun();

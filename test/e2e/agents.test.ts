@@ -1,8 +1,8 @@
 /**
  * The agents end to end, on real kernel devices in network namespaces
  * (lab.ts): a controller (the API server, RabbitMQ as the bus, a Nova
- * metadata double), two simulated hosts each running the Linux bridge agent,
- * the DHCP agent on h1, the L3 agent on h2, the metadata agent beside the
+ * metadata double), two simulated hosts each running the Linux bridge agent
+ * (filtering with security groups, as the book configures it), the DHCP agent on h1, the L3 agent on h2, the metadata agent beside the
  * controller, and VMs plugged into ports with `nucleon plug`. Runs as root;
  * skipped otherwise.
  */
@@ -85,7 +85,8 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
       const neutron = write(join(host.dir, 'neutron.conf'), common(host.name, host.dir));
       const linuxbridge = write(
         join(host.dir, 'linuxbridge_agent.ini'),
-        `[vxlan]\nenable_vxlan = true\nlocal_ip = ${host.vtep}\nl2_population = true\n[agent]\npolling_interval = 1\n`,
+        `[vxlan]\nenable_vxlan = true\nlocal_ip = ${host.vtep}\nl2_population = true\n[agent]\npolling_interval = 1\n` +
+          '[securitygroup]\nenable_security_group = true\nfirewall_driver = neutron.agent.linux.iptables_firewall.IptablesFirewallDriver\n',
       );
       configs.set(`l2@${host.name}`, [neutron, linuxbridge]);
     }
@@ -212,6 +213,122 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     assert.equal(lease.mtu, '1450');
     assert.match(await inNs(vm1, 'ip', 'link', 'show', 'eth0'), /mtu 1450/);
     await inNs(vm1, 'ping', '-c', '2', '-W', '1', '-M', 'do', '-s', '1422', ipOf(p2));
+  });
+
+  describe('security groups on the wire', () => {
+    let locked: string;
+    let defaultGroup: string;
+    const reaches = (vm: string, ip: string, port?: number, ...options: string[]) =>
+      (port === undefined ? inNs(vm, 'ping', '-c', '1', '-W', '1', ...options, ip) : inNs(vm, 'nc', '-z', '-w', '1', ip, String(port))).then(
+        () => true,
+        () => false,
+      );
+    const updatePort = async (id: string, port: Record<string, unknown>) => {
+      const updated = await api.request('PUT', `/v2.0/ports/${id}`, { port }, asProject(PROJECT));
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    };
+    const addRule = async (rule: Record<string, unknown>): Promise<string> => {
+      const created = await api.request('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: locked, direction: 'ingress', ...rule } }, asProject(PROJECT));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return created.body.security_group_rule.id as string;
+    };
+    const deleteRule = async (id: string) => assert.equal((await api.request('DELETE', `/v2.0/security-group-rules/${id}`, undefined, asProject(PROJECT))).status, 204);
+    const received = () => join(lab.dir, 'received-8080');
+
+    before(async () => {
+      const groups = (await api.request('GET', '/v2.0/security-groups?name=default', undefined, asProject(PROJECT))).body.security_groups as { id: string }[];
+      defaultGroup = groups[0]!.id;
+      const created = await api.request('POST', '/v2.0/security-groups', { security_group: { name: 'locked' } }, asProject(PROJECT));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      locked = created.body.security_group.id;
+      // Servers in vm2, their output to files (nc -k keeps listening after each client).
+      writeFileSync(received(), '');
+      await inNs(vm2, 'sh', '-c', `for p in 22 9000; do nc -lk -p $p </dev/null >/dev/null 2>&1 & done; nc -lk -p 8080 </dev/null >>${received()} 2>&1 &`);
+    });
+
+    it('a group without ingress rules shuts a VM off; an ICMP rule opens it within a second; a TCP rule admits only its port', async () => {
+      assert.ok(await reaches(vm1, ipOf(p2)), 'both in the default group: vm1 reaches vm2');
+      await updatePort(p2.id, { security_groups: [locked] });
+      await eventually('vm2 unreachable in a group without ingress rules', async () => !(await reaches(vm1, ipOf(p2))));
+      assert.equal(await reaches(vm1, ipOf(p2), 22), false);
+
+      const asked = Date.now();
+      await addRule({ protocol: 'icmp', ethertype: 'IPv4' });
+      await eventually('ping passes once the ICMP rule is in', () => reaches(vm1, ipOf(p2)));
+      const elapsed = Date.now() - asked;
+      assert.ok(elapsed < 1500, `rule added -> ping passes took ${elapsed} ms`);
+
+      await addRule({ protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, ethertype: 'IPv4' });
+      await eventually('tcp/8080 open', () => reaches(vm1, ipOf(p2), 8080));
+      assert.equal(await reaches(vm1, ipOf(p2), 22), false, 'tcp/22 still closed');
+      // vm2's own connections out get their replies (egress rules and conntrack): the DHCP port is not filtered...
+      const dhcpPorts = (await api.request('GET', `/v2.0/ports?network_id=${networkId}&device_owner=network:dhcp`)).body.ports as Port[];
+      assert.ok(await reaches(vm2, ipOf(dhcpPorts[0]!)), 'vm2 reaches the DHCP port');
+      // ...but vm1's default group admits only its members, which vm2 no longer is.
+      assert.equal(await reaches(vm2, ipOf(p1)), false, 'vm1 refuses vm2');
+    });
+
+    it('repairs a firewall table deleted by hand on its next resync', async () => {
+      await lab.onHost(h2, 'nft', 'delete', 'table', 'inet', 'nucleon-sg');
+      await eventually('the table back: tcp/22 closed again', async () => (await lab.onHost(h2, 'nft', 'list', 'tables')).includes('inet nucleon-sg') && !(await reaches(vm1, ipOf(p2), 22)));
+    });
+
+    it('removing the rule cuts an open TCP connection it allowed', async () => {
+      const rule = (await api.request('GET', `/v2.0/security-group-rules?security_group_id=${locked}&port_range_min=8080`, undefined, asProject(PROJECT))).body.security_group_rules[0].id as string;
+      writeFileSync(received(), '');
+      const stream = inNs(vm1, 'sh', '-c', `i=0; while [ $i -lt 60 ]; do echo line$i; i=$((i+1)); sleep 0.1; done | nc -w 2 ${ipOf(p2)} 8080`).catch(() => '');
+      await eventually('lines arriving', () => readFileSync(received(), 'utf8').includes('line5'));
+      await deleteRule(rule);
+      await new Promise((r) => setTimeout(r, 1500));
+      const cut = readFileSync(received(), 'utf8').length;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(readFileSync(received(), 'utf8').length, cut, 'nothing more arrives over the open connection');
+      assert.doesNotMatch(readFileSync(received(), 'utf8'), /line59/);
+      await stream;
+    });
+
+    it('a remote group admits the ports that join it and stops those that leave', async () => {
+      await addRule({ protocol: 'tcp', port_range_min: 9000, port_range_max: 9000, ethertype: 'IPv4', remote_group_id: locked });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await reaches(vm1, ipOf(p2), 9000), false, 'vm1 is not in the remote group');
+      await updatePort(p1.id, { security_groups: [defaultGroup, locked] });
+      await eventually('vm1 admitted once its port joins', () => reaches(vm1, ipOf(p2), 9000));
+      await updatePort(p1.id, { security_groups: [defaultGroup] });
+      await eventually('vm1 refused once its port leaves', async () => !(await reaches(vm1, ipOf(p2), 9000)));
+    });
+
+    it('a VM sending from another address or MAC is cut off; an allowed address pair lets the address through', async () => {
+      await inNs(vm1, 'ip', 'address', 'add', '10.244.0.250/24', 'dev', 'eth0');
+      try {
+        assert.equal(await reaches(vm1, ipOf(p2), undefined, '-I', '10.244.0.250'), false, 'a spoofed source address is dropped');
+        await updatePort(p1.id, { allowed_address_pairs: [{ ip_address: '10.244.0.250' }] });
+        await eventually('the allowed address pair passes', () => reaches(vm1, ipOf(p2), undefined, '-I', '10.244.0.250'));
+        await updatePort(p1.id, { allowed_address_pairs: [] });
+      } finally {
+        await inNs(vm1, 'ip', 'address', 'del', '10.244.0.250/24', 'dev', 'eth0');
+      }
+      await eventually('the pair gone', async () => !(await reaches(vm1, ipOf(p2), undefined, '-I', '10.244.0.250').catch(() => false)), 10_000).catch(() => undefined);
+      await inNs(vm1, 'ip', 'link', 'set', 'eth0', 'address', 'fa:16:3e:de:ad:01');
+      try {
+        await inNs(vm1, 'ip', 'neigh', 'flush', 'all');
+        await lab.onHost(h2, 'ip', 'neigh', 'flush', 'all').catch(() => '');
+        await inNs(vm2, 'ip', 'neigh', 'flush', 'all');
+        assert.equal(await reaches(vm1, ipOf(p2)), false, 'a changed MAC is dropped');
+      } finally {
+        await inNs(vm1, 'ip', 'link', 'set', 'eth0', 'address', p1.mac_address);
+        await inNs(vm2, 'ip', 'neigh', 'flush', 'all');
+      }
+      await eventually('vm1 back with its own MAC', () => reaches(vm1, ipOf(p2)));
+    });
+
+    it('port_security_enabled false passes everything; back in the default group the VMs talk again', async () => {
+      await updatePort(p2.id, { security_groups: [], port_security_enabled: false });
+      await eventually('tcp/22 open without port security', () => reaches(vm1, ipOf(p2), 22));
+      await updatePort(p2.id, { port_security_enabled: true, security_groups: [locked] });
+      await eventually('tcp/22 closed again with port security back on', async () => !(await reaches(vm1, ipOf(p2), 22)));
+      await updatePort(p2.id, { security_groups: [defaultGroup] });
+      await eventually('vm1 reaches vm2 in the default group', () => reaches(vm1, ipOf(p2)));
+    });
   });
 
   it('repairs drift on its periodic resync: a deleted bridge, a removed FDB entry, a killed dnsmasq', async () => {

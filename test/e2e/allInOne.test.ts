@@ -116,7 +116,7 @@ describe('nucleon all-in-one runs working tenant networks with no configuration'
     assert.equal(publicNet.name, 'public');
     const router = (await ok('POST', '/routers', { router: { name: 'r', external_gateway_info: { network_id: publicNet.id } } })).router;
     const gateway = router.external_gateway_info.external_fixed_ips[0].ip_address as string;
-    const vms: { ns: string; ip: string; port: string }[] = [];
+    const vms: { ns: string; ip: string; port: string; groups: string[] }[] = [];
     for (const [i, cidr] of ['10.246.1.0/24', '10.246.2.0/24'].entries()) {
       const net = (await ok('POST', '/networks', { network: { name: `t${i}` } })).network;
       const subnet = (await ok('POST', '/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr } })).subnet;
@@ -125,7 +125,7 @@ describe('nucleon all-in-one runs working tenant networks with no configuration'
       const ns = await lab.vm();
       await inNs(host.ns, process.execPath, join(REPO, 'bin/nucleon.js'), 'plug', port.id, '--netns', ns);
       const lease = await eventually(`a lease for ${ns}`, () => lab.dhcp(ns), 20_000);
-      vms.push({ ns, ip: lease.ip!, port: port.id });
+      vms.push({ ns, ip: lease.ip!, port: port.id, groups: port.security_groups });
     }
     const [vm1, vm2] = vms as [(typeof vms)[0], (typeof vms)[0]];
     echo(host.ns, 'host');
@@ -133,6 +133,11 @@ describe('nucleon all-in-one runs working tenant networks with no configuration'
     // East-west through the router; out to the machine with the router's gateway address.
     await eventually('vm1 reaches vm2 through the router', async () => (await fetchFrom(vm1.ns, vm2.ip)) === `vm2 ${vm1.ip}`, 30_000);
     await eventually('vm1 reaches the machine through SNAT', async () => (await fetchFrom(vm1.ns, '172.24.4.1')) === `host ${gateway}`, 30_000);
+
+    // Security groups are enforced: the default group admits its members only, the machine needs a rule to come in.
+    await ok('POST', '/security-group-rules', {
+      security_group_rule: { security_group_id: vm2.groups[0], direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 8080, port_range_max: 8080 },
+    });
 
     // A floating IP: the machine reaches vm2 on it and vm2 sees the machine's address; vm2 goes out as it.
     const fip = (await ok('POST', '/floatingips', { floatingip: { floating_network_id: publicNet.id, port_id: vm2.port } })).floatingip;

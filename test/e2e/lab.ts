@@ -40,7 +40,7 @@ export async function sh(command: string, args: readonly string[], input?: strin
 export const inNs = (ns: string, command: string, ...args: string[]): Promise<string> => sh('ip', ['netns', 'exec', ns, command, ...args]);
 
 /** The programs the lab needs (with root): `kernelSkip(LAB_PROGRAMS)` (test/helpers/kernel.ts). */
-export const LAB_PROGRAMS = ['ip', 'bridge', 'dnsmasq', 'haproxy', 'udhcpc', 'ping', 'unshare', 'nsenter', 'curl', 'nft', 'conntrack', 'arping'] as const;
+export const LAB_PROGRAMS = ['ip', 'bridge', 'dnsmasq', 'haproxy', 'udhcpc', 'ping', 'unshare', 'nsenter', 'curl', 'nft', 'conntrack', 'arping', 'nc'] as const;
 
 export interface LabHost {
   readonly name: string;

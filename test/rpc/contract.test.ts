@@ -294,7 +294,7 @@ describe('an agent loop against a server that answers nonsense', () => {
     const errors: string[] = [];
     const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
     const agent = new LinuxBridgeAgent(
-      { host: 'h1', interfaceMappings: { physnet1: 'eth0' }, bridgeMappings: {}, pollingIntervalMs: 30, reportIntervalMs: 0, availabilityZone: 'nova', logHeartbeats: false },
+      { host: 'h1', interfaceMappings: { physnet1: 'eth0' }, bridgeMappings: {}, pollingIntervalMs: 30, reportIntervalMs: 0, availabilityZone: 'nova', logHeartbeats: false, firewall: 'noop' },
       agentBus,
       log,
       host,

@@ -7,9 +7,14 @@
  *      server (get_devices_details_list_and_failed_devices);
  *   2. builds the desired state from every known bound port whose tap is
  *      present (desiredState.ts) plus the l2population entries (fdbTable.ts);
- *   3. diffs it against the links, forwarding and neighbour entries
- *      (plan.ts) and applies the lines: one `ip -batch`, one `bridge -batch`;
- *   4. tells the server which ports it wired and which taps went away
+ *   3. with a firewall driver, asks for the security groups of its ports
+ *      (security_group_info_for_devices, again only when something changed)
+ *      and brings the host's nftables firewall to them in one transaction
+ *      (firewall/), before any new tap is wired, so no port is bridged
+ *      unfiltered;
+ *   4. diffs the desired state against the links, forwarding and neighbour
+ *      entries (plan.ts) and applies the lines: one `ip -batch`, one `bridge -batch`;
+ *   5. tells the server which ports it wired and which taps went away
  *      (update_device_list), so they go ACTIVE / DOWN; the first report after
  *      a start asks for every forwarding entry again (refresh_tunnels).
  *
@@ -24,12 +29,14 @@ import type { Logger } from 'pino';
 import type { FdbEntry, IpRoute, Link, NeighEntry } from '../../host/ip.js';
 import { LinkMonitor } from '../../host/linkMonitor.js';
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
-import { clientOf, type ContractClient, l2PluginApi } from '../../rpc/contract/index.js';
+import { clientOf, type ContractClient, l2PluginApi, type SecurityGroupInfo, securityGroupServerApi } from '../../rpc/contract/index.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { type BoundDevice, type DeviceDetails, toDetailsAnswer } from './deviceDetails.js';
 import { desiredState, type DesiredState } from './desiredState.js';
 import { FdbTable } from './fdbTable.js';
+import { LinuxBridgeFirewall } from './firewall/firewall.js';
+import { firewallInput, groupsInvolved } from './firewall/fromServer.js';
 import { serveAgentNotifications } from './notifications.js';
 import { type ActualHost, type Plan, planIsEmpty, planLines, planLinuxBridge } from './plan.js';
 import { BRIDGE_PREFIX, TAP_PREFIX, tapName } from './names.js';
@@ -53,7 +60,19 @@ export interface PassResult {
   readonly plan: Plan;
   readonly devicesUp: readonly string[];
   readonly devicesDown: readonly string[];
+  /** The nft script the pass ran (or would run); '' when the firewall was right. */
+  readonly firewall: string;
 }
+
+/** What the firewall knew of the server's security groups, and for which devices. */
+interface SecurityGroupView {
+  readonly devices: string;
+  readonly info: SecurityGroupInfo;
+  /** The groups and address groups it involves: notifications about others are not ours. */
+  readonly involved: ReadonlySet<string>;
+}
+
+const NO_DEVICES: SecurityGroupInfo = { devices: {}, security_groups: {}, sg_member_ips: {} };
 
 export class LinuxBridgeAgent {
   readonly agentId: string;
@@ -75,6 +94,12 @@ export class LinuxBridgeAgent {
   private readonly monitor: LinkMonitor | undefined;
   private handle: ServeHandle | undefined;
   private readonly server: ContractClient<typeof l2PluginApi.methods>;
+  private readonly securityGroups: ContractClient<typeof securityGroupServerApi.methods>;
+  /** Undefined with the noop firewall driver. */
+  private readonly firewall: LinuxBridgeFirewall | undefined;
+  private securityGroupView: SecurityGroupView | undefined;
+  /** A notification or a port change said the security groups must be asked for again. */
+  private securityGroupsStale = true;
   private deviceCount = 0;
   lastPass: PassResult | undefined;
   /** The details the last pass planned with (a dry run keeps them out of `known`). */
@@ -91,6 +116,8 @@ export class LinuxBridgeAgent {
   ) {
     this.agentId = `lb-${settings.host}`;
     this.server = clientOf(bus, l2PluginApi);
+    this.securityGroups = clientOf(bus, securityGroupServerApi);
+    this.firewall = settings.firewall === 'stateful' ? new LinuxBridgeFirewall(host.netns) : undefined;
     this.fdb = settings.vxlan?.l2Population ? new FdbTable(settings.vxlan.localIp) : undefined;
     this.reconciler = new Reconciler({
       name: 'linuxbridge',
@@ -152,6 +179,11 @@ export class LinuxBridgeAgent {
       },
       fdbAdd: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.add(networkId, entries)),
       fdbRemove: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.remove(networkId, entries)),
+      securityGroupsChanged: (ids) => {
+        if (ids !== undefined && !ids.some((id) => this.securityGroupView?.involved.has(id) === true)) return;
+        this.securityGroupsStale = true;
+        this.reconciler.kick();
+      },
       log: this.log,
     });
     this.reporter.start();
@@ -179,7 +211,7 @@ export class LinuxBridgeAgent {
 
   /** One pass without applying anything: the lines it would run (`--dry-run`). */
   async dryRun(): Promise<string[]> {
-    const { plan, devicesUp, devicesDown } = await this.pass(false);
+    const { plan, devicesUp, devicesDown, firewall } = await this.pass(false);
     // Looking the ports up made the server mark them BUILD (get_devices_details does). Ports already
     // wired as they should be get their status back; those the plan would change stay BUILD, which is the truth.
     const quiet = new Set(plan.groups.filter((g) => g.ip.length === 0 && g.bridge.length === 0).map((g) => g.label));
@@ -192,7 +224,7 @@ export class LinuxBridgeAgent {
     if (up.length > 0 || down.length > 0) {
       await this.server.call('update_device_list', { devices_up: up, devices_down: down, agent_id: this.agentId, host: this.settings.host, refresh_tunnels: false });
     }
-    return planLines(plan);
+    return [...(firewall === '' ? [] : ['nft -f - <<EOF', ...firewall.trimEnd().split('\n'), 'EOF']), ...planLines(plan)];
   }
 
   private markDirty(devices: readonly string[]): void {
@@ -222,6 +254,7 @@ export class LinuxBridgeAgent {
 
   private resyncAll(): void {
     this.refreshTunnels = true;
+    this.securityGroupsStale = true;
     this.markDirty([...this.known.keys()]);
   }
 
@@ -269,7 +302,10 @@ export class LinuxBridgeAgent {
     const unwirable = new Set(desired.unwirable.map((u) => u.device));
     const up = fetched.filter((d): d is BoundDevice => d.kind === 'bound' && d.adminStateUp && !unwirable.has(d.device)).map((d) => d.device);
     const down = fetched.filter((d) => d.kind === 'bound' && !d.adminStateUp).map((d) => d.device);
-    if (!apply) return { plan, devicesUp: up, devicesDown: down };
+    // A port looked up again may have changed groups, addresses or port security.
+    if (fetched.length > 0) this.securityGroupsStale = true;
+    const firewall = await this.firewallPass(bound, desired, apply);
+    if (!apply) return { plan, devicesUp: up, devicesDown: down, firewall };
 
     const failedGroups = await this.applyPlan(plan);
     // Entries of networks with no port here are not needed: the server sends them all with the first port.
@@ -281,7 +317,33 @@ export class LinuxBridgeAgent {
     }
     for (const device of down) this.pendingDown.add(device);
     for (const device of unwirable) this.dirty.delete(device);
-    return this.report(plan);
+    return this.report(plan, firewall);
+  }
+
+  /**
+   * Brings the firewall to the security groups of the wired ports; the
+   * groups are asked for again only when a notification, a port lookup or
+   * the set of ports says they may have changed. A failure fails the pass
+   * (no port is wired unfiltered); the next pass tries again.
+   */
+  private async firewallPass(bound: readonly BoundDevice[], desired: DesiredState, apply: boolean): Promise<string> {
+    if (!this.firewall) return '';
+    const devices = bound.filter((d) => desired.networks.has(d.networkId)).map((d) => d.device).sort();
+    const key = devices.join(' ');
+    let view = this.securityGroupView;
+    if (this.securityGroupsStale || view?.devices !== key) {
+      // Cleared before asking: a notification that arrives meanwhile asks again next pass.
+      this.securityGroupsStale = false;
+      try {
+        const info = devices.length === 0 ? NO_DEVICES : await this.securityGroups.call('security_group_info_for_devices', { devices });
+        view = { devices: key, info, involved: groupsInvolved(info) };
+      } catch (err) {
+        this.securityGroupsStale = true;
+        throw err;
+      }
+      if (apply) this.securityGroupView = view;
+    }
+    return this.firewall.pass(firewallInput(view.info, (networkId) => desired.networks.get(networkId)?.bridge), apply);
   }
 
   /** Taps gone since the last pass: forgotten, and their ports reported DOWN. */
@@ -356,10 +418,10 @@ export class LinuxBridgeAgent {
     return failed;
   }
 
-  private async report(plan: Plan): Promise<PassResult> {
+  private async report(plan: Plan, firewall: string): Promise<PassResult> {
     const devicesUp = [...this.pendingUp];
     const devicesDown = [...this.pendingDown];
-    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown };
+    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown, firewall };
     const refresh = this.refreshTunnels;
     const answer = await this.server.call('update_device_list', {
       devices_up: devicesUp,
@@ -382,6 +444,6 @@ export class LinuxBridgeAgent {
       this.pendingDown.delete(device);
       this.reportedUp.delete(device);
     }
-    return { plan, devicesUp, devicesDown };
+    return { plan, devicesUp, devicesDown, firewall };
   }
 }

@@ -9,13 +9,15 @@
  *   q-agent-notifier-network-delete (fanout)       network_delete {network_id}
  *   q-agent-notifier-l2population-update (fanout)  add/remove/update_fdb_entries {fdb_entries}
  *   q-agent-notifier-l2population-update.<host>    the same, for this host only
+ *   q-agent-notifier-security_group-update (fanout) security_groups_rule_updated / _member_updated {security_groups},
+ *                                                   security_groups_provider_updated
  *
  * The handlers only record what changed and kick a pass: the pass reads the
  * details again (architecture.md: events say "look again"). A message that
  * does not match the contract is logged and dropped before it gets here.
  */
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
-import { endpoint, l2AgentApi, l2populationApi, serveEndpoints } from '../../rpc/contract/index.js';
+import { endpoint, l2AgentApi, l2populationApi, securityGroupAgentApi, serveEndpoints } from '../../rpc/contract/index.js';
 import { ipChanges, networkEntries } from './fdbMessages.js';
 import type { RemoteEntry } from './fdbTable.js';
 
@@ -26,6 +28,8 @@ export interface AgentNotificationHandlers {
   networkDelete(networkId: string): void;
   fdbAdd(networkId: string, entries: RemoteEntry[]): void;
   fdbRemove(networkId: string, entries: RemoteEntry[]): void;
+  /** Rules or members of these groups changed; undefined: of any group (provider rules). */
+  securityGroupsChanged(ids: readonly string[] | undefined): void;
   readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -60,6 +64,11 @@ export function serveAgentNotifications(bus: Bus, host: string, on: AgentNotific
               on.fdbAdd(change.networkId, change.after);
             }
           }),
+      }),
+      endpoint(securityGroupAgentApi, {
+        security_groups_rule_updated: ({ security_groups }) => done(() => on.securityGroupsChanged(security_groups)),
+        security_groups_member_updated: ({ security_groups }) => done(() => on.securityGroupsChanged(security_groups)),
+        security_groups_provider_updated: () => done(() => on.securityGroupsChanged(undefined)),
       }),
     ],
     { server: host, log: on.log },

@@ -1,4 +1,5 @@
 /** What the Linux bridge agent is told by its configuration, typed and already checked (server/linuxbridgeAgent.ts builds it). */
+import type { FirewallKind } from '../../config/securityGroupOptions.js';
 
 export interface VxlanSettings {
   /** This host's VTEP address ([vxlan] local_ip). */
@@ -27,4 +28,6 @@ export interface LinuxBridgeAgentSettings {
   readonly reportIntervalMs: number;
   readonly availabilityZone: string;
   readonly logHeartbeats: boolean;
+  /** [securitygroup] firewall_driver (noop too when enable_security_group is false). */
+  readonly firewall: FirewallKind;
 }

@@ -65,6 +65,7 @@ describe('Linux bridge agent: local and flat networks on one host', { skip }, ()
       reportIntervalMs: 5_000,
       availabilityZone: 'nova',
       logHeartbeats: false,
+      firewall: 'noop',
     };
     agent = await startLinuxBridgeAgent(settings, await api.agentBus(), log, host());
     await eventually('agent registered', async () => ((await api.request('GET', '/v2.0/agents')).body.agents as unknown[]).length === 1);

@@ -30,6 +30,7 @@ const settings = (over: Partial<LinuxBridgeAgentSettings> = {}): LinuxBridgeAgen
   reportIntervalMs: 30000,
   availabilityZone: 'nova',
   logHeartbeats: false,
+  firewall: 'noop',
   ...over,
 });
 

@@ -15,6 +15,7 @@ import { ConfigError } from '../../../src/common/errors.js';
 import { dhcpAgentOptions } from '../../../src/config/dhcpAgentOptions.js';
 import { linuxbridgeAgentOptions } from '../../../src/config/linuxbridgeAgentOptions.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { securityGroupOptions } from '../../../src/config/securityGroupOptions.js';
 import { agentBaseGroups, loadAgentConfig } from '../../../src/server/agentProcess.js';
 import { linuxbridgeAgentGroups, linuxBridgeAgentSettings } from '../../../src/server/linuxbridgeAgent.js';
 
@@ -68,13 +69,14 @@ describe('Linux bridge agent settings', () => {
       reportIntervalMs: 10000,
       availabilityZone: 'nova',
       logHeartbeats: false,
+      firewall: 'noop',
     });
   });
 
   it('a configuration loaded with more option groups (the all-in-one) fits too', () => {
     const file = join(dir, 'allinone.ini');
     writeFileSync(file, '[vxlan]\nlocal_ip = 127.0.0.1\nl2_population = true\n');
-    const loaded = loadConfig({ files: [file], groups: [...agentBaseGroups, linuxbridgeAgentOptions, dhcpAgentOptions] });
+    const loaded = loadConfig({ files: [file], groups: [...agentBaseGroups, linuxbridgeAgentOptions, securityGroupOptions, dhcpAgentOptions] });
     assert.equal(linuxBridgeAgentSettings(loaded).vxlan?.localIp, '127.0.0.1');
   });
 
@@ -84,7 +86,19 @@ describe('Linux bridge agent settings', () => {
     assert.equal(settings().pollingIntervalMs, 2000);
   });
 
+  it('[securitygroup] firewall_driver: Neutron\'s names filter statefully, noop and enable_security_group = false do not', () => {
+    const firewall = (lines: string) => settingsOf(`[vxlan]\nenable_vxlan = false\n[securitygroup]\n${lines}\n`).settings().firewall;
+    assert.equal(firewall(''), 'noop');
+    assert.equal(firewall('firewall_driver = iptables'), 'stateful');
+    assert.equal(firewall('firewall_driver = neutron.agent.linux.iptables_firewall.IptablesFirewallDriver'), 'stateful');
+    assert.equal(firewall('firewall_driver = iptables_hybrid'), 'stateful');
+    assert.equal(firewall('firewall_driver = nftables'), 'stateful');
+    assert.equal(firewall('firewall_driver = iptables\nenable_security_group = false'), 'noop');
+  });
+
   it('refuses bad values, naming the option', () => {
+    refused('[vxlan]\nenable_vxlan = false\n[securitygroup]\nfirewall_driver = pf\n', 'firewall_driver', /'pf' is not a firewall driver \(noop, iptables, iptables_hybrid, nftables, openvswitch\)/);
+    refused('[vxlan]\nenable_vxlan = false\n[securitygroup]\nfirewall_driver = openvswitch\n', 'firewall_driver', /filters with Open vSwitch flows/);
     refused('[vxlan]\nenable_vxlan = true\n', 'local_ip', /VXLAN is enabled, a valid local_ip must be provided/);
     refused('[vxlan]\nlocal_ip = 10.0.0.300\n', 'local_ip', /not an IP address/);
     refused('[vxlan]\nlocal_ip = 10.0.0.1\nvxlan_group = 10.0.0.2\n', 'vxlan_group', /not a multicast address/);

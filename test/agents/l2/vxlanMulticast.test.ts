@@ -45,6 +45,7 @@ describe('Linux bridge agents over multicast VXLAN (no l2population)', { skip },
         reportIntervalMs: 5_000,
         availabilityZone: 'nova',
         logHeartbeats: false,
+        firewall: 'noop' as const,
       };
       agents.push(await startLinuxBridgeAgent(settings, await api.agentBus(), log, new IpRoute(lab.hostNs(i))));
     }

@@ -46,6 +46,7 @@ describe('Linux bridge agents on two hosts over VXLAN', { skip }, () => {
     reportIntervalMs: 5_000,
     availabilityZone: 'nova',
     logHeartbeats: false,
+    firewall: 'noop',
   });
 
   const startAgent = async (i: number) => {

@@ -1,0 +1,108 @@
+/**
+ * The Linux bridge agent's firewall as a reconciler step. Each pass: the
+ * desired ruleset (ruleset.ts) from the server's view; the actual tables as
+ * `nft -s list table` prints them; one `nft -f` transaction when they differ.
+ *
+ *   nothing changed, tables as we left them   -> nothing
+ *   only member addresses changed             -> flush + add elements of those sets
+ *   otherwise (new, flushed or hand-edited tables, rules changed)
+ *                                             -> both tables replaced whole
+ *
+ * Every script is one transaction, so a packet meets the old firewall or
+ * the new one, never none: a restarted agent replaces the tables it finds
+ * (keeping their conntrack zones) without a window where traffic passes
+ * unfiltered. `noop` removes our tables.
+ */
+import { listNftTable, runNftScript } from '../../../host/nftables.js';
+import { readSysctls, writeSysctls } from '../../../host/sysctl.js';
+import type { FirewallInput } from './model.js';
+import { buildRuleset, type Ruleset, TABLE } from './ruleset.js';
+
+const TABLES = [
+  { family: 'bridge', name: TABLE },
+  { family: 'inet', name: TABLE },
+] as const;
+
+/** br_netfilter hands bridged IPv4 and IPv6 to the inet hooks only with these on (per namespace). */
+const BRIDGE_NETFILTER = ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables'];
+
+/** The zones of a listed inet table: `"brq..." : 3` in the zone-in chain's map. */
+export function zonesOf(listing: string | undefined): Map<string, number> {
+  const zones = new Map<string, number>();
+  const map = listing?.match(/ct zone set iifname map \{([^}]*)\}/);
+  for (const [, bridge, zone] of map?.[1]?.matchAll(/"([^"]+)"\s*:\s*(\d+)/g) ?? []) zones.set(bridge!, Number(zone));
+  return zones;
+}
+
+interface Applied {
+  readonly ruleset: Ruleset;
+  /** The tables as nft listed them right after: what the next pass expects to find. */
+  readonly listing: string;
+}
+
+const elementLines = (name: string, elements: readonly string[]): string[] =>
+  elements.length === 0 ? [] : [`add element inet ${TABLE} ${name} { ${elements.join(', ')} }`];
+
+/** The nft script that takes the tables from `applied` (undefined: unknown) to `desired`; '' when nothing is to do. */
+export function firewallScript(desired: Ruleset, applied: Applied | undefined, listing: string): string {
+  if (applied === undefined || applied.listing !== listing || applied.ruleset.tables !== desired.tables) {
+    const lines = TABLES.flatMap(({ family, name }) => [`table ${family} ${name}`, `delete table ${family} ${name}`]);
+    lines.push(desired.tables.trimEnd());
+    for (const [name, elements] of desired.elements) lines.push(...elementLines(name, elements));
+    return `${lines.join('\n')}\n`;
+  }
+  const lines: string[] = [];
+  for (const [name, elements] of desired.elements) {
+    const before = applied.ruleset.elements.get(name) ?? [];
+    if (before.length === elements.length && before.every((e, i) => e === elements[i])) continue;
+    lines.push(`flush set inet ${TABLE} ${name}`, ...elementLines(name, elements));
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+export class LinuxBridgeFirewall {
+  private applied: Applied | undefined;
+  private zones: ReadonlyMap<string, number> | undefined;
+
+  constructor(private readonly netns: string | undefined) {}
+
+  /** The script one pass would run for `input` (undefined: filtering off, our tables go); '' when nothing. With `apply`, runs it. */
+  async pass(input: Omit<FirewallInput, 'zones'> | undefined, apply: boolean): Promise<string> {
+    const listing = await this.list();
+    if (input === undefined) {
+      this.applied = undefined;
+      const script = listing === '' ? '' : TABLES.map(({ family, name }) => `delete table ${family} ${name}`).join('\n') + '\n';
+      if (apply && script !== '') await runNftScript(this.netns, script);
+      return script;
+    }
+    // A restarted agent keeps the zones it finds, so established connections keep their state.
+    this.zones ??= zonesOf(listing);
+    const desired = buildRuleset({ ...input, zones: this.zones });
+    const script = firewallScript(desired, this.applied, listing);
+    if (!apply) return script;
+    await this.ensureBridgeNetfilter();
+    if (script !== '') {
+      await runNftScript(this.netns, script);
+      this.applied = { ruleset: desired, listing: await this.list() };
+    }
+    this.zones = desired.zones;
+    return script;
+  }
+
+  /** Both tables as nft lists them ('' when neither exists). */
+  private async list(): Promise<string> {
+    const listed = await Promise.all(TABLES.map((table) => listNftTable(this.netns, table)));
+    return listed.map((text) => text ?? '').join('');
+  }
+
+  private async ensureBridgeNetfilter(): Promise<void> {
+    let values: string[];
+    try {
+      values = await readSysctls(this.netns, BRIDGE_NETFILTER);
+    } catch (err) {
+      throw new Error(`bridged traffic cannot be filtered: ${BRIDGE_NETFILTER.join(', ')} unreadable (is br_netfilter loaded?)`, { cause: err });
+    }
+    const off = BRIDGE_NETFILTER.filter((_, i) => values[i] !== '1');
+    if (off.length > 0) await writeSysctls(this.netns, off.map((key) => `${key}=1`));
+  }
+}
