@@ -15,11 +15,14 @@ export interface NftTableRef {
   readonly name: string;
 }
 
-/** The table as `nft list table` prints it, or undefined when the namespace has no such table. */
-export async function listNftTable(netns: string | undefined, table: NftTableRef): Promise<string | undefined> {
+/**
+ * The table as `nft list table` prints it, or undefined when the namespace has no such table.
+ * `terse`: without the elements of its sets and maps (listing thousands of them costs more than the rest).
+ */
+export async function listNftTable(netns: string | undefined, table: NftTableRef, options: { terse?: boolean } = {}): Promise<string | undefined> {
   try {
     // -s: without counters, so that the text changes only when the table does.
-    return await execInNamespace(netns, 'nft', ['-s', 'list', 'table', table.family, table.name]);
+    return await execInNamespace(netns, 'nft', ['-s', ...(options.terse ? ['-t'] : []), 'list', 'table', table.family, table.name]);
   } catch (err) {
     if (err instanceof HostCommandFailed && /No such file or directory/i.test(err.stderr)) return undefined;
     throw err;

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { firewallScript, zonesOf } from '../../../src/agents/l2/firewall/firewall.js';
 import { firewallInput } from '../../../src/agents/l2/firewall/fromServer.js';
 import type { FilteredPort, FirewallInput, FirewallRule } from '../../../src/agents/l2/firewall/model.js';
-import { assignZones, buildRuleset, linkLocalOf } from '../../../src/agents/l2/firewall/ruleset.js';
+import { assignZones, buildRuleset, linkLocalOf, type Ruleset } from '../../../src/agents/l2/firewall/ruleset.js';
 import type { SecurityGroupInfo } from '../../../src/rpc/contract/index.js';
 
 const WEB = '0c6bd6a1-6d5e-4c7b-9a39-5d1b2a3c4d5e';
@@ -69,17 +69,17 @@ describe('Linux bridge firewall: the ruleset', () => {
   });
 
   it('a port checks its groups in turn after Neutron\'s default allowances; replies pass by conntrack, original packets meet the rules', () => {
-    const { tables } = buildRuleset(input([], { ports: [port({ securityGroups: [WEB, DEFAULT] })], groups: new Map([[WEB, []], [DEFAULT, []]]) }));
-    const ingress = chainOf(tables, 'tap11111111-11-ingress');
+    const { tables } = buildRuleset(input([], { ports: [port({ securityGroups: [DEFAULT, WEB] })], groups: new Map([[WEB, []], [DEFAULT, []]]) }));
+    const ingress = chainOf(tables, 'profile-1-ingress');
     assert.deepEqual(ingress.slice(0, 3), ['ct state invalid drop', 'ct state related accept', 'ct direction reply ct state established accept']);
     assert.ok(ingress.includes('meta nfproto ipv4 udp sport 67 udp dport 68 accept'), 'DHCP replies reach the port');
     assert.deepEqual(ingress.slice(-3), [`jump sg-${WEB}-ingress`, `jump sg-${DEFAULT}-ingress`, 'drop']);
-    assert.deepEqual(chainOf(tables, 'tap11111111-11-egress').slice(-3), [`jump sg-${WEB}-egress`, `jump sg-${DEFAULT}-egress`, 'drop']);
+    assert.deepEqual(chainOf(tables, 'profile-1-egress').slice(-3), [`jump sg-${WEB}-egress`, `jump sg-${DEFAULT}-egress`, 'drop']);
   });
 
   it('a stateless group has no conntrack allowance', () => {
     const { tables } = buildRuleset(input([{ direction: 'ingress', ethertype: 'IPv4', stateful: false }], { statelessGroups: new Set([WEB]) }));
-    assert.ok(!chainOf(tables, 'tap11111111-11-ingress').some((line) => line.startsWith('ct ')));
+    assert.ok(!chainOf(tables, 'profile-1-ingress').some((line) => line.startsWith('ct ')));
   });
 
   it('remote groups and address groups are sets by IP version, their members apart from the rules', () => {
@@ -98,7 +98,8 @@ describe('Linux bridge firewall: the ruleset', () => {
       `meta nfproto ipv6 ip6 saddr @sg-${WEB}-v6 accept`,
     ]);
     assert.deepEqual(chainOf(ruleset.tables, `sg-${WEB}-egress`), [`meta nfproto ipv4 ip daddr @ag-${OFFICE}-v4 meta l4proto 6 th dport 443 accept`]);
-    assert.deepEqual(Object.fromEntries(ruleset.elements), {
+    const memberSets = (holders: Ruleset['holders']) => Object.fromEntries([...holders.values()].filter((h) => h.family === 'inet').map((h) => [h.name, h.elements]));
+    assert.deepEqual(memberSets(ruleset.holders), {
       [`sg-${WEB}-v4`]: ['10.0.0.5', '10.0.0.7'],
       [`sg-${WEB}-v6`]: ['fd00::5'],
       [`ag-${OFFICE}-v4`]: ['198.51.100.0/24'],
@@ -106,36 +107,46 @@ describe('Linux bridge firewall: the ruleset', () => {
     // A member joining changes the elements, not the tables.
     const joined = buildRuleset(input(rules, { members: new Map([...members, [WEB, { v4: ['10.0.0.5', '10.0.0.7', '10.0.0.9'], v6: ['fd00::5'] }]]) }));
     assert.equal(joined.tables, ruleset.tables);
-    assert.deepEqual(joined.elements.get(`sg-${WEB}-v4`), ['10.0.0.5', '10.0.0.7', '10.0.0.9']);
+    assert.deepEqual(memberSets(joined.holders)[`sg-${WEB}-v4`], ['10.0.0.5', '10.0.0.7', '10.0.0.9']);
   });
 
   it('a port may send only from its MACs and addresses, its allowed address pairs and its link-local address, and never as a DHCP server or router', () => {
-    const { tables } = buildRuleset(
+    const { tables, holders } = buildRuleset(
       input([], { ports: [port({ fixedIps: ['10.0.0.5', 'fd00::5'], allowedAddressPairs: [{ ip: '10.0.9.0/24', mac: 'fa:16:3e:00:00:99' }] })] }),
     );
-    assert.deepEqual(chainOf(tables, 'tap11111111-11-spoof'), [
-      'ether saddr != { fa:16:3e:00:00:01, fa:16:3e:00:00:99 } drop',
-      'arp saddr ip != { 10.0.0.5, 10.0.9.0/24 } drop',
-      'ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 return',
+    const tap = '"tap11111111-11"';
+    assert.deepEqual(holders.get('bridge port_macs')?.elements, [`${tap} . fa:16:3e:00:00:01`, `${tap} . fa:16:3e:00:00:99`]);
+    assert.deepEqual(holders.get('bridge port_v4')?.elements, [`${tap} . 10.0.0.5`, `${tap} . 10.0.9.0/24`]);
+    assert.deepEqual(holders.get('bridge port_v6')?.elements, [`${tap} . fd00::5`, `${tap} . fe80::f816:3eff:fe00:1`, `${tap} . fe80::f816:3eff:fe00:99`]);
+    assert.deepEqual(chainOf(tables, 'prerouting').slice(1), [
+      'iifname != @ports accept',
+      'meta mark set iifname map @port_profile',
+      'iifname . ether saddr != @port_macs drop',
+      'iifname . arp saddr ip != @port_v4 drop',
+      'ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept',
       'ether type ip udp sport 67 udp dport 68 drop',
-      'ip saddr != { 10.0.0.5, 10.0.9.0/24 } drop',
-      'ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld-listener-report, mld2-listener-report } return',
-      'ip6 saddr != { fd00::5, fe80::f816:3eff:fe00:1, fe80::f816:3eff:fe00:99 } drop',
+      'iifname . ip saddr != @port_v4 drop',
+      'ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld-listener-report, mld2-listener-report } accept',
+      'iifname . ip6 saddr != @port_v6 drop',
       'ether type ip6 udp sport 547 udp dport 546 drop',
       'icmpv6 type nd-router-advert drop',
     ]);
     assert.equal(linkLocalOf('fa:16:3e:12:34:56'), 'fe80::f816:3eff:fe12:3456');
   });
 
-  it('marks packets by port: source in the low 16 bits, destination in the high 16 bits, and dispatches on them', () => {
-    const { tables } = buildRuleset(input([], { ports: [port({ device: 'tapbbb' }), port({ device: 'tapaaa' })] }));
-    assert.deepEqual(chainOf(tables, 'prerouting').slice(1), [
-      'meta mark set iifname map { "tapaaa" : 0x00000001, "tapbbb" : 0x00000002 }',
-      'iifname vmap { "tapaaa" : jump tapaaa-spoof, "tapbbb" : jump tapbbb-spoof }',
-    ]);
-    assert.deepEqual(chainOf(tables, 'tapbbb-to'), ['meta mark set meta mark | 0x00020000']);
-    assert.deepEqual(chainOf(tables, 'ingress').slice(1), ['meta mark & 0xffff0000 vmap { 0x00010000 : jump tapaaa-ingress, 0x00020000 : jump tapbbb-ingress }']);
-    assert.deepEqual(chainOf(tables, 'egress').slice(1), ['meta mark & 0x0000ffff vmap { 0x00000001 : jump tapaaa-egress, 0x00000002 : jump tapbbb-egress }']);
+  it('ports with the same groups share a profile: its id marks their packets, source in the low 16 bits, destination in the high 16 bits', () => {
+    const { tables, holders } = buildRuleset(
+      input([], { ports: [port({ device: 'tapc', securityGroups: [DEFAULT] }), port({ device: 'tapb' }), port({ device: 'tapa' })], groups: new Map([[WEB, []], [DEFAULT, []]]) }),
+    );
+    // Profiles in a stable order: WEB's id sorts first.
+    assert.deepEqual(holders.get('bridge port_profile')?.elements, ['"tapa" : 0x00000001', '"tapb" : 0x00000001', '"tapc" : 0x00000002']);
+    assert.deepEqual(holders.get('bridge port_to')?.elements, ['"tapa" : jump to-1', '"tapb" : jump to-1', '"tapc" : jump to-2']);
+    assert.deepEqual(chainOf(tables, 'to-2'), ['meta mark set meta mark | 0x00020000']);
+    assert.deepEqual(chainOf(tables, 'ingress').slice(1), ['meta mark & 0xffff0000 vmap { 0x00010000 : jump profile-1-ingress, 0x00020000 : jump profile-2-ingress }']);
+    assert.deepEqual(chainOf(tables, 'egress').slice(1), ['meta mark & 0x0000ffff vmap { 0x00000001 : jump profile-1-egress, 0x00000002 : jump profile-2-egress }']);
+    // A third port like the first two changes elements only.
+    const more = buildRuleset(input([], { ports: [port({ device: 'tapc', securityGroups: [DEFAULT] }), port({ device: 'tapb' }), port({ device: 'tapa' }), port({ device: 'tapd' })], groups: new Map([[WEB, []], [DEFAULT, []]]) }));
+    assert.equal(more.tables, tables);
   });
 
   it('gives each bridge a conntrack zone and keeps the zones it had', () => {
@@ -159,7 +170,7 @@ describe('Linux bridge firewall: what a pass runs', () => {
   const first = buildRuleset(input(rules, { members: members(['10.0.0.5']) }));
   const applied = { ruleset: first, listing: 'as listed' };
 
-  it('replaces both tables when it does not know them, when they were changed by hand, or when rules changed', () => {
+  it('replaces both tables when it does not know them, when they were changed by hand, or when their chains or sets change', () => {
     for (const [script, why] of [
       [firewallScript(first, undefined, ''), 'first pass'],
       [firewallScript(first, applied, 'flushed'), 'drift'],
@@ -167,15 +178,31 @@ describe('Linux bridge firewall: what a pass runs', () => {
     ] as const) {
       assert.match(script, /^table bridge nucleon-sg\ndelete table bridge nucleon-sg\ntable inet nucleon-sg\ndelete table inet nucleon-sg\ntable bridge nucleon-sg \{/, why);
     }
-    assert.match(firewallScript(first, undefined, ''), new RegExp(`add element inet nucleon-sg sg-${WEB}-v4 \\{ 10.0.0.5 \\}\\n$`));
+    assert.match(firewallScript(first, undefined, ''), new RegExp(`\\nadd element inet nucleon-sg sg-${WEB}-v4 \\{ 10.0.0.5 \\}\\n`));
+    assert.match(firewallScript(first, undefined, ''), /\nadd element bridge nucleon-sg port_v4 \{ "tap11111111-11" \. 10.0.0.5 \}\n/);
   });
 
-  it('changes only the sets whose members changed, and nothing when nothing did', () => {
+  it('rewrites only the chain of a group whose rules changed', () => {
+    const more = buildRuleset(input([...rules, { direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22 }], { members: members(['10.0.0.5']) }));
+    assert.equal(
+      firewallScript(more, applied, 'as listed'),
+      `flush chain inet nucleon-sg sg-${WEB}-ingress\n` +
+        `add rule inet nucleon-sg sg-${WEB}-ingress meta nfproto ipv4 ip saddr @sg-${WEB}-v4 accept\n` +
+        `add rule inet nucleon-sg sg-${WEB}-ingress meta nfproto ipv4 meta l4proto 6 th dport 22 accept\n`,
+    );
+  });
+
+  it('changes only the sets and maps whose elements changed (members, ports), and nothing when nothing did', () => {
     assert.equal(firewallScript(first, applied, 'as listed'), '');
     const joined = buildRuleset(input(rules, { members: members(['10.0.0.5', '10.0.0.6']) }));
     assert.equal(firewallScript(joined, applied, 'as listed'), `flush set inet nucleon-sg sg-${WEB}-v4\nadd element inet nucleon-sg sg-${WEB}-v4 { 10.0.0.5, 10.0.0.6 }\n`);
     const emptied = buildRuleset(input(rules, { members: members([]) }));
     assert.equal(firewallScript(emptied, applied, 'as listed'), `flush set inet nucleon-sg sg-${WEB}-v4\n`);
+    const another = buildRuleset(input(rules, { members: members(['10.0.0.5']), ports: [port(), port({ device: 'tap22222222-22', fixedIps: ['10.0.0.6'], mac: 'fa:16:3e:00:00:02' })] }));
+    assert.deepEqual(
+      firewallScript(another, applied, 'as listed').split('\n').filter((line) => line.startsWith('flush')),
+      ['flush set bridge nucleon-sg ports', 'flush map bridge nucleon-sg port_profile', 'flush map bridge nucleon-sg port_to', 'flush set bridge nucleon-sg port_macs', 'flush set bridge nucleon-sg port_v4', 'flush set bridge nucleon-sg port_v6'],
+    );
   });
 });
 

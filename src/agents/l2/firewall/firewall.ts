@@ -1,11 +1,15 @@
 /**
  * The Linux bridge agent's firewall as a reconciler step. Each pass: the
  * desired ruleset (ruleset.ts) from the server's view; the actual tables as
- * `nft -s list table` prints them; one `nft -f` transaction when they differ.
+ * `nft -s -t list table` prints them (chains and rules; sets and maps
+ * without their elements, which only we write); one `nft -f` transaction
+ * when they differ.
  *
  *   nothing changed, tables as we left them   -> nothing
- *   only member addresses changed             -> flush + add elements of those sets
- *   otherwise (new, flushed or hand-edited tables, rules changed)
+ *   the same chains, sets and maps            -> the chains whose rules changed (a group's
+ *                                                rules) rewritten, the sets and maps whose
+ *                                                elements changed (ports, members) refilled
+ *   otherwise (new, flushed or hand-edited tables, a new group or profile)
  *                                             -> both tables replaced whole
  *
  * Every script is one transaction, so a packet meets the old firewall or
@@ -16,7 +20,7 @@
 import { listNftTable, runNftScript } from '../../../host/nftables.js';
 import { readSysctls, writeSysctls } from '../../../host/sysctl.js';
 import type { FirewallInput } from './model.js';
-import { buildRuleset, type Ruleset, TABLE } from './ruleset.js';
+import { buildRuleset, type ElementHolder, type Ruleset, TABLE } from './ruleset.js';
 
 const TABLES = [
   { family: 'bridge', name: TABLE },
@@ -36,26 +40,35 @@ export function zonesOf(listing: string | undefined): Map<string, number> {
 
 interface Applied {
   readonly ruleset: Ruleset;
-  /** The tables as nft listed them right after: what the next pass expects to find. */
+  /** The tables as nft listed them (tersely) right after: what the next pass expects to find. */
   readonly listing: string;
 }
 
-const elementLines = (name: string, elements: readonly string[]): string[] =>
-  elements.length === 0 ? [] : [`add element inet ${TABLE} ${name} { ${elements.join(', ')} }`];
+const elementLines = ({ family, name, elements }: ElementHolder): string[] =>
+  elements.length === 0 ? [] : [`add element ${family} ${TABLE} ${name} { ${elements.join(', ')} }`];
 
-/** The nft script that takes the tables from `applied` (undefined: unknown) to `desired`; '' when nothing is to do. */
+const sameLines = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((e, i) => e === b[i]);
+
+/**
+ * The nft script that takes the tables from `applied` (undefined: unknown) to `desired`; '' when nothing is to do.
+ * Both tables are replaced whole unless they are as we left them and keep their chains, sets and maps; then
+ * only the chains whose rules changed are rewritten, and the sets and maps whose elements changed.
+ */
 export function firewallScript(desired: Ruleset, applied: Applied | undefined, listing: string): string {
-  if (applied === undefined || applied.listing !== listing || applied.ruleset.tables !== desired.tables) {
+  if (applied === undefined || applied.listing !== listing || applied.ruleset.skeleton !== desired.skeleton) {
     const lines = TABLES.flatMap(({ family, name }) => [`table ${family} ${name}`, `delete table ${family} ${name}`]);
     lines.push(desired.tables.trimEnd());
-    for (const [name, elements] of desired.elements) lines.push(...elementLines(name, elements));
+    for (const holder of desired.holders.values()) lines.push(...elementLines(holder));
     return `${lines.join('\n')}\n`;
   }
   const lines: string[] = [];
-  for (const [name, elements] of desired.elements) {
-    const before = applied.ruleset.elements.get(name) ?? [];
-    if (before.length === elements.length && before.every((e, i) => e === elements[i])) continue;
-    lines.push(`flush set inet ${TABLE} ${name}`, ...elementLines(name, elements));
+  for (const [key, { family, name, rules }] of desired.chains) {
+    if (sameLines(applied.ruleset.chains.get(key)?.rules ?? [], rules)) continue;
+    lines.push(`flush chain ${family} ${TABLE} ${name}`, ...rules.map((rule) => `add rule ${family} ${TABLE} ${name} ${rule}`));
+  }
+  for (const [key, holder] of desired.holders) {
+    if (sameLines(applied.ruleset.holders.get(key)?.elements ?? [], holder.elements)) continue;
+    lines.push(`flush ${holder.kind} ${holder.family} ${TABLE} ${holder.name}`, ...elementLines(holder));
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
@@ -80,18 +93,21 @@ export class LinuxBridgeFirewall {
     const desired = buildRuleset({ ...input, zones: this.zones });
     const script = firewallScript(desired, this.applied, listing);
     if (!apply) return script;
-    await this.ensureBridgeNetfilter();
     if (script !== '') {
+      // With the tables written whole (a start, drift, a new group): br_netfilter's switches too.
+      if (script.startsWith('table ')) await this.ensureBridgeNetfilter();
       await runNftScript(this.netns, script);
-      this.applied = { ruleset: desired, listing: await this.list() };
+      // Elements are not in the terse listing: after changing only those, it is what it was.
+      const rulesChanged = /^(table|flush chain) /m.test(script);
+      this.applied = { ruleset: desired, listing: rulesChanged ? await this.list() : listing };
     }
     this.zones = desired.zones;
     return script;
   }
 
-  /** Both tables as nft lists them ('' when neither exists). */
+  /** Both tables as nft lists them tersely ('' when neither exists). */
   private async list(): Promise<string> {
-    const listed = await Promise.all(TABLES.map((table) => listNftTable(this.netns, table)));
+    const listed = await Promise.all(TABLES.map((table) => listNftTable(this.netns, table, { terse: true })));
     return listed.map((text) => text ?? '').join('');
   }
 

@@ -4,39 +4,62 @@
  * one `nft -f` transaction (firewall.ts). Two tables, both ours alone:
  *
  *   table bridge nucleon-sg   runs before br_netfilter hands bridged IP to
- *     the inet hooks: marks each packet with the port it comes from
- *     (prerouting, low 16 bits) and goes to (forward, high 16 bits), and
- *     drops what a port may not send at all: another MAC, another address
- *     (ARP included) than its fixed IPs and allowed address pairs, DHCP
+ *     the inet hooks: marks each packet from a filtered port with its
+ *     profile (prerouting, low 16 bits) and each one going to such a port
+ *     with that port's profile (forward, high 16 bits), and drops what a port
+ *     may not send at all: another MAC, another address (ARP included) than
+ *     its fixed IPs, allowed address pairs and link-local address, DHCP
  *     server replies, router advertisements. Stateless, as this family is.
  *
  *   table inet nucleon-sg     sees bridged IPv4 and IPv6 through
  *     br_netfilter, with conntrack: one zone per bridge (so two networks'
  *     overlapping addresses never share state), then two base chains on the
- *     forward hook, `ingress` (by the destination mark) and `egress` (by the
- *     source mark), each jumping to the port's chain, which jumps to its
- *     groups' chains; a rule that matches accepts in that base chain only,
- *     so traffic between two ports of the host passes both checks.
+ *     forward hook, `ingress` (by the destination's profile) and `egress`
+ *     (by the source's), each jumping to the profile's chain, which jumps to
+ *     its groups' chains; a rule that matches accepts in that base chain
+ *     only, so traffic between two ports of the host passes both checks.
+ *
+ * A profile is what ports with the same groups share: ten groups make at
+ * most a handful of chains, not four per port. Everything per port (its
+ * profile, MACs and addresses) and per group member is in sets and maps,
+ * kept apart from the tables as `elements`: a port that comes or goes, or
+ * a member that joins or leaves, changes elements, never a chain.
  *
  * Replies of a connection are accepted by conntrack; packets in a
  * connection's original direction meet the rules every time, so a rule
  * removed (or a remote member gone) stops the connections it allowed at
  * their next packet, without a pass over the conntrack table.
- *
- * Remote groups and address groups are named sets, `<id>-v4` / `<id>-v6`:
- * their elements are kept apart from the rules (`elements`), so a member
- * joining or leaving changes a set, never a chain.
  */
 import { IP_PROTOCOL_MAP, PORT_PROTOCOLS } from '../../../common/ipProtocols.js';
 import type { FilteredPort, FirewallInput, FirewallRule, MemberAddresses } from './model.js';
 
 export const TABLE = 'nucleon-sg';
 
+/** A named set or map of one of the tables, and what it holds. */
+export interface ElementHolder {
+  readonly family: 'bridge' | 'inet';
+  readonly kind: 'set' | 'map';
+  readonly name: string;
+  /** Sorted, as nft takes them (`"tap1" . 10.0.0.5`, `"tap1" : jump to-2`). */
+  readonly elements: readonly string[];
+}
+
+/** A chain's rules, which can be rewritten alone while the chain stays. */
+export interface ChainBody {
+  readonly family: 'bridge' | 'inet';
+  readonly name: string;
+  readonly rules: readonly string[];
+}
+
 export interface Ruleset {
-  /** Both tables with their sets declared empty: the structure. */
+  /** Both tables, their sets and maps declared empty. */
   readonly tables: string;
-  /** Set name (in the inet table) -> its elements, sorted. */
-  readonly elements: ReadonlyMap<string, readonly string[]>;
+  /** What the tables are made of without the chains' rules and the elements: when it stays, those can change in place. */
+  readonly skeleton: string;
+  /** `<family> <name>` -> the chain's rules. */
+  readonly chains: ReadonlyMap<string, ChainBody>;
+  /** `<family> <name>` -> the set or map and its elements. */
+  readonly holders: ReadonlyMap<string, ElementHolder>;
   /** Bridge -> conntrack zone. */
   readonly zones: ReadonlyMap<string, number>;
 }
@@ -47,11 +70,13 @@ const ICMPV6 = 58;
 const ICMPV6_IN = 'mld-listener-query, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert';
 /** ...and these out (router solicitation, neighbour discovery, MLD reports). */
 const ICMPV6_OUT = 'nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report';
-const MAX_PORTS = 0xffff;
+/** Profile ids live in 16 bits of the mark. */
+const MAX_PROFILES = 0xffff;
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 const quote = (name: string): string => `"${name}"`;
 const isV6 = (address: string): boolean => address.includes(':');
+const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort();
 
 /** The IPv6 link-local address a MAC gives (EUI-64), which a port may always send from. */
 export function linkLocalOf(mac: string): string {
@@ -126,41 +151,36 @@ function ruleLine(rule: FirewallRule): string {
 }
 
 /** The elements of a member set, as nft accepts them (an interval set merges overlaps). */
-function setElements(members: MemberAddresses | undefined, v6: boolean): string[] {
-  return [...new Set(v6 ? (members?.v6 ?? []) : (members?.v4 ?? []))].sort();
+const memberElements = (members: MemberAddresses | undefined, v6: boolean): string[] => sorted(v6 ? (members?.v6 ?? []) : (members?.v4 ?? []));
+
+/** A one-line verdict map; nothing when it would be empty (nft refuses `{ }`). */
+const vmapLine = (prefix: string, entries: readonly string[]): string[] => (entries.length === 0 ? [] : [`${prefix} vmap { ${entries.join(', ')} }`]);
+
+/** A set or map's declaration. `interval`: elements may be prefixes; `merge`: overlapping ones merge (not with concatenations). */
+function declare(holder: ElementHolder, type: string, options: { interval?: boolean; merge?: boolean } = {}): string {
+  const lines = [`type ${type}`, ...(options.interval ? ['flags interval'] : []), ...(options.merge ? ['auto-merge'] : [])];
+  return `\t${holder.kind} ${holder.name} {\n${lines.map((line) => `\t\t${line}\n`).join('')}\t}`;
 }
 
-const chain = (name: string, lines: readonly string[], head?: string): string => {
-  const body = [...(head === undefined ? [] : [head]), ...lines].map((line) => `\t\t${line}`).join('\n');
-  return `\tchain ${name} {\n${body}\n\t}`;
-};
-
-/** A one-line map or verdict map; nothing when it would be empty (nft refuses `{ }`). */
-const mapLine = (prefix: string, entries: readonly string[]): string[] => (entries.length === 0 ? [] : [`${prefix} { ${entries.join(', ')} }`]);
-
-/** What a port may send at all, checked before anything else sees the frame. */
-function spoofLines(port: FilteredPort): string[] {
-  const macs = [...new Set([port.mac, ...port.allowedAddressPairs.map((p) => p.mac)].map((m) => m.toLowerCase()))].sort();
-  const addresses = [...new Set([...port.fixedIps, ...port.allowedAddressPairs.map((p) => p.ip)])];
-  const v4 = addresses.filter((a) => !isV6(a)).sort();
-  const v6 = [...new Set([...addresses.filter(isV6), ...macs.map(linkLocalOf)])].sort();
-  const set = (items: readonly string[]) => `{ ${items.join(', ')} }`;
-  const lines = [`ether saddr != ${set(macs)} drop`];
-  lines.push(v4.length === 0 ? 'ether type arp drop' : `arp saddr ip != ${set(v4)} drop`);
+/** What every filtered port may not send, checked before anything else sees the frame; its MACs and addresses are sets. */
+const SPOOF_LINES = [
+  'iifname != @ports accept',
+  'meta mark set iifname map @port_profile',
+  'iifname . ether saddr != @port_macs drop',
+  'iifname . arp saddr ip != @port_v4 drop',
   // A DHCP client has no address yet; a DHCP server in a VM is not heard by the others.
-  lines.push('ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 return');
-  lines.push('ether type ip udp sport 67 udp dport 68 drop');
-  lines.push(v4.length === 0 ? 'ether type ip drop' : `ip saddr != ${set(v4)} drop`);
+  'ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept',
+  'ether type ip udp sport 67 udp dport 68 drop',
+  'iifname . ip saddr != @port_v4 drop',
   // Duplicate address detection and MLD go out from :: before the address is configured.
-  lines.push('ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld-listener-report, mld2-listener-report } return');
-  lines.push(`ip6 saddr != ${set(v6)} drop`);
-  lines.push('ether type ip6 udp sport 547 udp dport 546 drop');
-  lines.push('icmpv6 type nd-router-advert drop');
-  return lines;
-}
+  'ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld-listener-report, mld2-listener-report } accept',
+  'iifname . ip6 saddr != @port_v6 drop',
+  'ether type ip6 udp sport 547 udp dport 546 drop',
+  'icmpv6 type nd-router-advert drop',
+];
 
-/** A port's chain in one direction: Neutron's default allowances, then its groups, then drop. */
-function portLines(direction: 'ingress' | 'egress', groups: readonly string[], stateful: boolean): string[] {
+/** A profile's chain in one direction: Neutron's default allowances, then its groups, then drop. */
+function profileLines(direction: 'ingress' | 'egress', groups: readonly string[], stateful: boolean): string[] {
   const lines = stateful ? ['ct state invalid drop', 'ct state related accept', 'ct direction reply ct state established accept'] : [];
   if (direction === 'ingress') {
     lines.push('meta nfproto ipv4 udp sport 67 udp dport 68 accept');
@@ -176,74 +196,106 @@ function portLines(direction: 'ingress' | 'egress', groups: readonly string[], s
   return lines;
 }
 
+/** The ports' profiles: ports with the same groups (and statefulness) share one, numbered from 1 in a stable order. */
+function profilesOf(ports: readonly FilteredPort[], stateless: ReadonlySet<string>) {
+  const keyOf = (port: FilteredPort) => {
+    const groups = sorted(port.securityGroups);
+    return { key: `${groups.some((g) => stateless.has(g)) ? 'stateless' : 'stateful'} ${groups.join(' ')}`, groups };
+  };
+  const byKey = new Map<string, { groups: string[]; stateful: boolean }>();
+  for (const port of ports) {
+    const { key, groups } = keyOf(port);
+    byKey.set(key, { groups, stateful: key.startsWith('stateful') });
+  }
+  const keys = [...byKey.keys()].sort().slice(0, MAX_PROFILES);
+  const ids = new Map(keys.map((key, i) => [key, i + 1]));
+  return {
+    profiles: keys.map((key) => ({ id: ids.get(key)!, ...byKey.get(key)! })),
+    profileOf: (port: FilteredPort): number | undefined => ids.get(keyOf(port).key),
+  };
+}
+
+/** The addresses a port may send from: fixed IPs, allowed address pairs, the link-local addresses of its MACs. */
+function portAddresses(port: FilteredPort): { macs: string[]; v4: string[]; v6: string[] } {
+  const macs = sorted([port.mac, ...port.allowedAddressPairs.map((p) => p.mac)].map((m) => m.toLowerCase()));
+  const addresses = [...port.fixedIps, ...port.allowedAddressPairs.map((p) => p.ip)];
+  return { macs, v4: sorted(addresses.filter((a) => !isV6(a))), v6: sorted([...addresses.filter(isV6), ...macs.map(linkLocalOf)]) };
+}
+
 export function buildRuleset(input: FirewallInput): Ruleset {
-  const ports = [...input.ports].sort((a, b) => a.device.localeCompare(b.device)).slice(0, MAX_PORTS);
+  const { profiles, profileOf } = profilesOf(input.ports, input.statelessGroups);
+  const ports = input.ports.filter((port) => profileOf(port) !== undefined);
   const zones = assignZones(
     ports.map((p) => p.bridge),
     input.zones,
   );
-  const groupIds = [...new Set(ports.flatMap((p) => p.securityGroups))].sort();
+  const groupIds = sorted(profiles.flatMap((p) => p.groups));
 
-  const elements = new Map<string, string[]>();
+  const holders = new Map<string, ElementHolder>();
+  const hold = (family: ElementHolder['family'], kind: ElementHolder['kind'], name: string, elements: Iterable<string>): ElementHolder => {
+    const holder = { family, kind, name, elements: sorted(elements) };
+    holders.set(`${family} ${name}`, holder);
+    return holder;
+  };
+  const chains = new Map<string, ChainBody>();
+  const skeleton: string[] = [];
+  const chainOf = (family: ChainBody['family']) => (name: string, rules: readonly string[], head?: string): string => {
+    chains.set(`${family} ${name}`, { family, name, rules });
+    skeleton.push(`${family} chain ${name} ${head ?? ''}`);
+    const body = [...(head === undefined ? [] : [head]), ...rules].map((line) => `\t\t${line}`).join('\n');
+    return `\tchain ${name} {\n${body}\n\t}`;
+  };
+  const quoted = (port: FilteredPort) => quote(port.device);
+  const addressed = ports.map((port) => ({ port, ...portAddresses(port) }));
+  const bridgeHolders = [
+    declare(hold('bridge', 'set', 'ports', ports.map(quoted)), 'ifname'),
+    declare(hold('bridge', 'map', 'port_profile', ports.map((p) => `${quoted(p)} : ${hex(profileOf(p)!)}`)), 'ifname : mark'),
+    declare(hold('bridge', 'map', 'port_to', ports.map((p) => `${quoted(p)} : jump to-${profileOf(p)!}`)), 'ifname : verdict'),
+    declare(hold('bridge', 'set', 'port_macs', addressed.flatMap((a) => a.macs.map((mac) => `${quoted(a.port)} . ${mac}`))), 'ifname . ether_addr'),
+    declare(hold('bridge', 'set', 'port_v4', addressed.flatMap((a) => a.v4.map((ip) => `${quoted(a.port)} . ${ip}`))), 'ifname . ipv4_addr', { interval: true }),
+    declare(hold('bridge', 'set', 'port_v6', addressed.flatMap((a) => a.v6.map((ip) => `${quoted(a.port)} . ${ip}`))), 'ifname . ipv6_addr', { interval: true }),
+  ];
+
+  const memberSets: string[] = [];
   for (const group of groupIds) {
     for (const rule of input.groups.get(group) ?? []) {
       const remote = rule.remote_group_id ?? rule.remote_address_group_id;
-      if (remote === undefined) continue;
-      elements.set(setName(rule, remote), setElements(input.members.get(remote), rule.ethertype === 'IPv6'));
+      if (remote === undefined || holders.has(`inet ${setName(rule, remote)}`)) continue;
+      const v6 = rule.ethertype === 'IPv6';
+      memberSets.push(declare(hold('inet', 'set', setName(rule, remote), memberElements(input.members.get(remote), v6)), v6 ? 'ipv6_addr' : 'ipv4_addr', { interval: true, merge: true }));
     }
   }
-  const sortedSets = [...elements.keys()].sort();
+  memberSets.sort();
 
-  const index = new Map(ports.map((port, i) => [port.device, i + 1]));
-  const bridgeChains: string[] = [];
-  const inetChains: string[] = [];
-  for (const port of ports) {
-    const i = index.get(port.device)!;
-    bridgeChains.push(chain(`${port.device}-to`, [`meta mark set meta mark | ${hex(i * 0x10000)}`]));
-    bridgeChains.push(chain(`${port.device}-spoof`, spoofLines(port)));
-    const stateful = !port.securityGroups.some((g) => input.statelessGroups.has(g));
-    inetChains.push(chain(`${port.device}-ingress`, portLines('ingress', port.securityGroups, stateful)));
-    inetChains.push(chain(`${port.device}-egress`, portLines('egress', port.securityGroups, stateful)));
-  }
-  for (const group of groupIds) {
-    const rules = input.groups.get(group) ?? [];
-    for (const direction of ['ingress', 'egress'] as const) {
-      inetChains.push(chain(groupChain(group, direction), rules.filter((r) => r.direction === direction).map(ruleLine)));
-    }
-  }
-
+  let chain = chainOf('bridge');
   const bridge = [
     `table bridge ${TABLE} {`,
-    chain(
-      'prerouting',
-      [
-        ...mapLine('meta mark set iifname map', ports.map((p) => `${quote(p.device)} : ${hex(index.get(p.device)!)}`)),
-        ...mapLine('iifname vmap', ports.map((p) => `${quote(p.device)} : jump ${p.device}-spoof`)),
-      ],
-      'type filter hook prerouting priority -300; policy accept;',
-    ),
-    chain('forward', mapLine('oifname vmap', ports.map((p) => `${quote(p.device)} : jump ${p.device}-to`)), 'type filter hook forward priority -300; policy accept;'),
-    ...bridgeChains,
+    ...bridgeHolders,
+    chain('prerouting', SPOOF_LINES, 'type filter hook prerouting priority -300; policy accept;'),
+    chain('forward', ['oifname vmap @port_to'], 'type filter hook forward priority -300; policy accept;'),
+    ...profiles.map((p) => chain(`to-${p.id}`, [`meta mark set meta mark | ${hex(p.id * 0x10000)}`])),
     '}',
   ];
-  const zoneEntries = [...zones].map(([name, zone]) => `${quote(name)} : ${zone}`);
+  const zoneMap = [...zones].map(([name, zone]) => `${quote(name)} : ${zone}`);
+  const zoneLines = (key: 'iifname' | 'oifname') => (zoneMap.length === 0 ? [] : [`ct zone set ${key} map { ${zoneMap.join(', ')} }`]);
+  chain = chainOf('inet');
   const inet = [
     `table inet ${TABLE} {`,
-    ...sortedSets.map((name) => `\tset ${name} {\n\t\ttype ${name.endsWith('-v6') ? 'ipv6_addr' : 'ipv4_addr'}\n\t\tflags interval\n\t\tauto-merge\n\t}`),
-    chain('zone-in', mapLine('ct zone set iifname map', zoneEntries), 'type filter hook prerouting priority raw; policy accept;'),
-    chain('zone-out', mapLine('ct zone set oifname map', zoneEntries), 'type filter hook output priority raw; policy accept;'),
+    ...memberSets,
+    chain('zone-in', zoneLines('iifname'), 'type filter hook prerouting priority raw; policy accept;'),
+    chain('zone-out', zoneLines('oifname'), 'type filter hook output priority raw; policy accept;'),
     chain(
       'ingress',
-      mapLine('meta mark & 0xffff0000 vmap', ports.map((p) => `${hex(index.get(p.device)! * 0x10000)} : jump ${p.device}-ingress`)),
+      vmapLine('meta mark & 0xffff0000', profiles.map((p) => `${hex(p.id * 0x10000)} : jump profile-${p.id}-ingress`)),
       'type filter hook forward priority filter; policy accept;',
     ),
-    chain(
-      'egress',
-      mapLine('meta mark & 0x0000ffff vmap', ports.map((p) => `${hex(index.get(p.device)!)} : jump ${p.device}-egress`)),
-      'type filter hook forward priority 10; policy accept;',
+    chain('egress', vmapLine('meta mark & 0x0000ffff', profiles.map((p) => `${hex(p.id)} : jump profile-${p.id}-egress`)), 'type filter hook forward priority 10; policy accept;'),
+    ...profiles.flatMap((p) => (['ingress', 'egress'] as const).map((direction) => chain(`profile-${p.id}-${direction}`, profileLines(direction, p.groups, p.stateful)))),
+    ...groupIds.flatMap((group) =>
+      (['ingress', 'egress'] as const).map((direction) => chain(groupChain(group, direction), (input.groups.get(group) ?? []).filter((r) => r.direction === direction).map(ruleLine))),
     ),
-    ...inetChains,
     '}',
   ];
-  return { tables: `${bridge.join('\n')}\n${inet.join('\n')}\n`, elements, zones };
+  const declarations = [...bridgeHolders, ...memberSets].join('\n');
+  return { tables: `${bridge.join('\n')}\n${inet.join('\n')}\n`, skeleton: `${declarations}\n${skeleton.join('\n')}`, chains, holders, zones };
 }
