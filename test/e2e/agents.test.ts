@@ -297,6 +297,29 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
       await eventually('vm1 refused once its port leaves', async () => !(await reaches(vm1, ipOf(p2), 9000)));
     });
 
+    it('IPv6 neighbour discovery works with groups on; an ICMPv6 rule lets echo through to the link-local address', async () => {
+      const linkLocal = (mac: string) => {
+        const b = mac.split(':').map((part) => parseInt(part, 16));
+        return `fe80::${[((b[0]! ^ 2) << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!].map((g) => g.toString(16)).join(':')}`;
+      };
+      // The lab's DHCP client flushes eth0's addresses, its link-local one with them: put them back as the kernel makes them.
+      for (const [vm, port] of [[vm1, p1], [vm2, p2]] as const) await inNs(vm, 'ip', '-6', 'address', 'replace', `${linkLocal(port.mac_address)}/64`, 'dev', 'eth0', 'nodad');
+      const target = `${linkLocal(p2.mac_address)}%eth0`;
+      const ping6 = () => inNs(vm1, 'ping', '-6', '-c', '1', '-W', '1', target).then(() => true, () => false);
+      await eventually('vm2 resolved by neighbour discovery (echo itself refused: no ICMPv6 rule)', async () => {
+        await ping6();
+        const neighbours = await inNs(vm1, 'ip', '-6', 'neigh', 'show', 'dev', 'eth0');
+        if (!neighbours.includes(`lladdr ${p2.mac_address}`)) {
+          throw new Error(`vm1: ${neighbours} ${await inNs(vm1, 'ip', '-6', 'addr')}; vm2: ${await inNs(vm2, 'ip', '-6', 'addr')}`);
+        }
+        return true;
+      }, 15_000);
+      assert.equal(await ping6(), false);
+      const rule = await addRule({ protocol: 'ipv6-icmp', ethertype: 'IPv6' });
+      await eventually('echo over IPv6 once the rule is in', ping6);
+      await deleteRule(rule);
+    });
+
     it('a VM sending from another address or MAC is cut off; an allowed address pair lets the address through', async () => {
       await inNs(vm1, 'ip', 'address', 'add', '10.244.0.250/24', 'dev', 'eth0');
       try {
@@ -319,6 +342,26 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
         await inNs(vm2, 'ip', 'neigh', 'flush', 'all');
       }
       await eventually('vm1 back with its own MAC', () => reaches(vm1, ipOf(p2)));
+    });
+
+    it('a DHCP server in a VM is not heard by the others: its offers are dropped, the VM next door gets its lease from Neutron', async () => {
+      await updatePort(p2.id, { security_groups: [locked] });
+      // vm2 hears DHCP requests (so its server answers, and the drop is on its answers).
+      const rule = await addRule({ protocol: 'udp', port_range_min: 67, port_range_max: 67, ethertype: 'IPv4' });
+      const rogue = lab.spawnIn(vm2, 'rogue dhcp', 'dnsmasq', [
+        '--no-daemon', '--conf-file=/dev/null', '--port=0', '--interface=eth0', '--bind-interfaces', '--user=root', '--log-dhcp', '--log-facility=-',
+        '--dhcp-authoritative', '--dhcp-range=10.244.0.200,10.244.0.210,255.255.255.0,1h', `--dhcp-leasefile=${join(lab.dir, 'rogue.leases')}`,
+      ]);
+      try {
+        await eventually('the rogue server answering DISCOVERs', async () => {
+          assert.equal((await lab.dhcp(vm1)).ip, ipOf(p1));
+          return rogue.output().includes('DHCPOFFER');
+        }, 30_000);
+        for (let i = 0; i < 3; i++) assert.equal((await lab.dhcp(vm1)).ip, ipOf(p1), 'vm1 keeps its own address');
+      } finally {
+        rogue.child.kill('SIGKILL');
+        await deleteRule(rule);
+      }
     });
 
     it('port_security_enabled false passes everything; back in the default group the VMs talk again', async () => {
