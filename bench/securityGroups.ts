@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     agent = await startLinuxBridgeAgent(settings, await bus(), log, host, { watchLinks: false });
     stops.push(() => agent.stop());
     await timeUntil(() => agent.agent.passes >= 1);
-    console.log(`full resync after a restart, ${PORTS + 2} ports, filtering on: ${ms(performance.now() - restarted)} (firewall script: ${lastScript().split('\n').length} lines)`);
+    console.log(`full resync after a restart, ${PORTS + 2} ports, filtering on: ${ms(performance.now() - restarted)} (firewall: ${lastScript() === '' ? 'found right, nothing rewritten' : `${lastScript().split('\n').length} lines of nft rewritten`})`);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     for (const ns of [...VMS, NS]) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);

@@ -7,7 +7,7 @@
  * packets never meet a half-written table and a failing rule leaves the old
  * table in place.
  */
-import { HostCommandFailed } from './command.js';
+import { HostCommandFailed, runCommand } from './command.js';
 import { execInNamespace } from './ip.js';
 
 export interface NftTableRef {
@@ -43,4 +43,14 @@ export async function replaceNftTable(netns: string | undefined, table: NftTable
 /** Runs an `nft -f` script: one transaction, all of it or nothing. */
 export async function runNftScript(netns: string | undefined, script: string): Promise<void> {
   await execInNamespace(netns, 'nft', ['-f', '-'], script);
+}
+
+/**
+ * How nft lists `tables` once `script` has made them: the script runs in a
+ * throwaway network namespace (`unshare --net`), so the text can be compared
+ * with a host's listing without touching the host.
+ */
+export async function canonicalNftListing(script: string, tables: readonly NftTableRef[]): Promise<string> {
+  const list = tables.map((table) => `nft -s list table ${table.family} ${table.name}`).join(' && ');
+  return runCommand('unshare', ['--net', 'sh', '-c', `nft -f - && ${list}`], { input: script });
 }

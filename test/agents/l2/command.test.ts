@@ -50,7 +50,7 @@ describe('nucleon-linuxbridge-agent, the command', { skip }, () => {
     // The broker's 127.0.0.1 port, relayed into the host namespace's own loopback.
     relay = await relayIntoNamespace(lab.hostNs(1), Number(new URL(vhost.url.replace(/^rabbit:/, 'http:')).port || 5672), join(dir, 'broker.sock'));
     config = join(dir, 'linuxbridge_agent.ini');
-    writeFileSync(config, ['[DEFAULT]', 'host = h1', `transport_url = ${vhost.url}`, '[vxlan]', 'enable_vxlan = false', '[agent]', 'report_interval = 2', 'polling_interval = 1', ''].join('\n'));
+    writeFileSync(config, ['[DEFAULT]', 'host = h1', `transport_url = ${vhost.url}`, '[vxlan]', 'enable_vxlan = false', '[agent]', 'report_interval = 2', 'polling_interval = 1', '[securitygroup]', 'firewall_driver = iptables', ''].join('\n'));
   });
 
   after(async () => {
@@ -63,7 +63,7 @@ describe('nucleon-linuxbridge-agent, the command', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('registers, prints its plan with --dry-run, wires a port, stops on SIGTERM leaving the dataplane', async () => {
+  it('registers, prints its plan with --dry-run, wires and filters a port, stops on SIGTERM leaving the dataplane', async () => {
     agent = spawn('ip', command(), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     agent.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -98,5 +98,14 @@ describe('nucleon-linuxbridge-agent, the command', { skip }, () => {
     const links = await new IpRoute(lab.hostNs(1)).links();
     assert.equal(links.find((l) => l.ifname === tapName(port.id))?.master, bridgeName(network.id));
     await sh('ip', '-n', lab.hostNs(1), 'link', 'show', bridgeName(network.id));
+    // The firewall stays too; with its table gone, a dry run prints the nft script that would bring it back, and runs nothing.
+    const nft = (...args: string[]) => sh('ip', 'netns', 'exec', lab.hostNs(1), 'nft', ...args);
+    assert.match(await nft('list', 'set', 'bridge', 'nucleon-sg', 'ports'), new RegExp(tapName(port.id)));
+    await nft('delete', 'table', 'inet', 'nucleon-sg');
+    const plan = (await run('ip', command('--dry-run'), { timeout: 30_000 })).stdout;
+    assert.match(plan, /^nft -f - <<EOF\ntable bridge nucleon-sg\ndelete table bridge nucleon-sg\n/);
+    assert.match(plan, /\ttable inet nucleon-sg \{|\ntable inet nucleon-sg \{/);
+    assert.match(plan, new RegExp(`add element bridge nucleon-sg ports \\{ "${tapName(port.id)}" \\}`));
+    assert.doesNotMatch(await nft('list', 'tables'), /inet nucleon-sg/);
   });
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { firewallScript, zonesOf } from '../../../src/agents/l2/firewall/firewall.js';
+import { firewallScript, sortElements, zonesOf } from '../../../src/agents/l2/firewall/firewall.js';
 import { firewallInput } from '../../../src/agents/l2/firewall/fromServer.js';
 import type { FilteredPort, FirewallInput, FirewallRule } from '../../../src/agents/l2/firewall/model.js';
 import { assignZones, buildRuleset, linkLocalOf, type Ruleset } from '../../../src/agents/l2/firewall/ruleset.js';
@@ -202,6 +202,16 @@ describe('Linux bridge firewall: what a pass runs', () => {
     assert.deepEqual(
       firewallScript(another, applied, 'as listed').split('\n').filter((line) => line.startsWith('flush')),
       ['flush set bridge nucleon-sg ports', 'flush map bridge nucleon-sg port_profile', 'flush map bridge nucleon-sg port_to', 'flush set bridge nucleon-sg port_macs', 'flush set bridge nucleon-sg port_v4', 'flush set bridge nucleon-sg port_v6'],
+    );
+  });
+});
+
+describe('Linux bridge firewall: comparing listings', () => {
+  it('puts the elements nft lists in hash order in one order, whatever the line breaks', () => {
+    const listed = '\tset ports {\n\t\ttype ifname\n\t\telements = { "tapb",\n\t\t\t     "tapa" }\n\t}\n\tmap port_to {\n\t\telements = { "tapb" : jump to-2, "tapa" : jump to-1 }\n\t}';
+    assert.equal(
+      sortElements(listed),
+      '\tset ports {\n\t\ttype ifname\n\t\telements = { "tapa", "tapb" }\n\t}\n\tmap port_to {\n\t\telements = { "tapa" : jump to-1, "tapb" : jump to-2 }\n\t}',
     );
   });
 });

@@ -17,7 +17,7 @@
  * (keeping their conntrack zones) without a window where traffic passes
  * unfiltered. `noop` removes our tables.
  */
-import { listNftTable, runNftScript } from '../../../host/nftables.js';
+import { canonicalNftListing, listNftTable, runNftScript } from '../../../host/nftables.js';
 import { readSysctls, writeSysctls } from '../../../host/sysctl.js';
 import type { FirewallInput } from './model.js';
 import { buildRuleset, type ElementHolder, type Ruleset, TABLE } from './ruleset.js';
@@ -36,6 +36,11 @@ export function zonesOf(listing: string | undefined): Map<string, number> {
   const map = listing?.match(/ct zone set iifname map \{([^}]*)\}/);
   for (const [, bridge, zone] of map?.[1]?.matchAll(/"([^"]+)"\s*:\s*(\d+)/g) ?? []) zones.set(bridge!, Number(zone));
   return zones;
+}
+
+/** A listing with the elements of each set and map in one order (nft lists hash sets in hash order). */
+export function sortElements(listing: string): string {
+  return listing.replace(/elements = \{([^}]*)\}/g, (_, items: string) => `elements = { ${items.split(',').map((item) => item.trim()).sort().join(', ')} }`);
 }
 
 interface Applied {
@@ -91,6 +96,8 @@ export class LinuxBridgeFirewall {
     // A restarted agent keeps the zones it finds, so established connections keep their state.
     this.zones ??= zonesOf(listing);
     const desired = buildRuleset({ ...input, zones: this.zones });
+    // A process that did not write the tables (a restart, a dry run) leaves them be when they are already right.
+    if (this.applied === undefined && listing !== '' && (await this.alreadyRight(desired))) this.applied = { ruleset: desired, listing };
     const script = firewallScript(desired, this.applied, listing);
     if (!apply) return script;
     if (script !== '') {
@@ -103,6 +110,15 @@ export class LinuxBridgeFirewall {
     }
     this.zones = desired.zones;
     return script;
+  }
+
+  /** Whether the host's tables, elements included, are what `desired` makes (compared as nft lists both). */
+  private async alreadyRight(desired: Ruleset): Promise<boolean> {
+    const [actual, wanted] = await Promise.all([
+      Promise.all(TABLES.map((table) => listNftTable(this.netns, table))).then((listed) => listed.map((text) => text ?? '').join('')),
+      canonicalNftListing(firewallScript(desired, undefined, ''), TABLES),
+    ]);
+    return sortElements(actual) === sortElements(wanted);
   }
 
   /** Both tables as nft lists them tersely ('' when neither exists). */
