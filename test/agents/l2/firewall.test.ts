@@ -77,6 +77,23 @@ describe('Linux bridge firewall: the ruleset', () => {
     assert.deepEqual(chainOf(tables, 'profile-1-egress').slice(-3), [`jump sg-${WEB}-egress`, `jump sg-${DEFAULT}-egress`, 'drop']);
   });
 
+  it('a rule or address it cannot read allows nothing and costs nothing else: unknown protocols, bad prefixes, bad members are left out', () => {
+    const rules: FirewallRule[] = [
+      { direction: 'ingress', ethertype: 'IPv4', protocol: 'warp' },
+      { direction: 'ingress', ethertype: 'IPv4', protocol: '300' },
+      { direction: 'ingress', ethertype: 'IPv4', source_ip_prefix: '10.0.0.0/33' },
+      { direction: 'ingress', ethertype: 'IPv4', source_ip_prefix: 'fd00::/64' },
+      { direction: 'ingress', ethertype: 'IPv4', source_ip_prefix: '10.1.2.3/16', protocol: 'tcp' },
+      { direction: 'ingress', ethertype: 'IPv4', remote_group_id: WEB },
+    ];
+    const ruleset = buildRuleset(input(rules, { members: new Map([[WEB, { v4: ['10.0.0.7', 'nonsense', 'fd00::1'], v6: [] }]]) }));
+    assert.deepEqual(chainOf(ruleset.tables, `sg-${WEB}-ingress`), ['meta nfproto ipv4 ip saddr 10.1.0.0/16 meta l4proto 6 accept', `meta nfproto ipv4 ip saddr @sg-${WEB}-v4 accept`]);
+    assert.deepEqual(ruleset.holders.get(`inet sg-${WEB}-v4`)?.elements, ['10.0.0.7']);
+    const odd = buildRuleset(input([], { ports: [port({ fixedIps: ['10.0.0.5', 'bogus'], allowedAddressPairs: [{ ip: '10.0.9.7/24', mac: 'not-a-mac' }] })] }));
+    assert.deepEqual(odd.holders.get('bridge port_v4')?.elements, ['"tap11111111-11" . 10.0.0.5', '"tap11111111-11" . 10.0.9.0/24']);
+    assert.deepEqual(odd.holders.get('bridge port_macs')?.elements, ['"tap11111111-11" . fa:16:3e:00:00:01']);
+  });
+
   it('a stateless group has no conntrack allowance', () => {
     const { tables } = buildRuleset(input([{ direction: 'ingress', ethertype: 'IPv4', stateful: false }], { statelessGroups: new Set([WEB]) }));
     assert.ok(!chainOf(tables, 'profile-1-ingress').some((line) => line.startsWith('ct ')));

@@ -30,6 +30,8 @@
  * removed (or a remote member gone) stops the connections it allowed at
  * their next packet, without a pass over the conntrack table.
  */
+import ipaddr from 'ipaddr.js';
+
 import { IP_PROTOCOL_MAP, PORT_PROTOCOLS } from '../../../common/ipProtocols.js';
 import type { FilteredPort, FirewallInput, FirewallRule, MemberAddresses } from './model.js';
 
@@ -75,8 +77,30 @@ const MAX_PROFILES = 0xffff;
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 const quote = (name: string): string => `"${name}"`;
-const isV6 = (address: string): boolean => address.includes(':');
+
+/**
+ * An address or prefix of the given version as nft reads it (a prefix by its
+ * network address), or undefined: a value the server should not have sent
+ * drops its rule or element, never the whole firewall.
+ */
+function addressOf(text: string, v6: boolean): string | undefined {
+  try {
+    if (!text.includes('/')) {
+      const address = ipaddr.parse(text);
+      return (address.kind() === 'ipv6') === v6 ? address.toString() : undefined;
+    }
+    const [address, length] = ipaddr.parseCIDR(text);
+    if ((address.kind() === 'ipv6') !== v6) return undefined;
+    const network = v6 ? ipaddr.IPv6.networkAddressFromCIDR(text) : ipaddr.IPv4.networkAddressFromCIDR(text);
+    return `${network.toString()}/${length}`;
+  } catch {
+    return undefined;
+  }
+}
+
+const addressesOf = (texts: Iterable<string>, v6: boolean): string[] => sorted([...texts].flatMap((text) => addressOf(text, v6) ?? []));
 const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort();
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
 /** The IPv6 link-local address a MAC gives (EUI-64), which a port may always send from. */
 export function linkLocalOf(mac: string): string {
@@ -110,19 +134,20 @@ const groupChain = (group: string, direction: 'ingress' | 'egress'): string => `
 const setName = (rule: FirewallRule, remote: string): string =>
   `${rule.remote_group_id === undefined ? 'ag' : 'sg'}-${remote}-${rule.ethertype === 'IPv6' ? 'v6' : 'v4'}`;
 
-/** A protocol as Neutron stores it (name, number as text, or absent) -> its number; undefined: any. */
-function protocolNumber(rule: FirewallRule): number | undefined {
+/** A protocol as Neutron stores it (name, number as text, or absent) -> its number; 'any'; or undefined when unknown. */
+function protocolNumber(rule: FirewallRule): number | 'any' | undefined {
   const protocol = rule.protocol?.toLowerCase();
-  if (protocol === undefined || protocol === '' || protocol === 'any') return undefined;
-  const number = IP_PROTOCOL_MAP.get(protocol) ?? Number(protocol);
-  if (!Number.isInteger(number)) return undefined;
+  if (protocol === undefined || protocol === '' || protocol === 'any') return 'any';
+  const number = IP_PROTOCOL_MAP.get(protocol) ?? (/^\d+$/.test(protocol) ? Number(protocol) : undefined);
+  if (number === undefined || number > 255) return undefined;
   // IPv6 rules may say icmp for ICMPv6, as Neutron lets them.
   return number === ICMP && rule.ethertype === 'IPv6' ? ICMPV6 : number;
 }
 
-function protocolMatch(rule: FirewallRule): string[] {
+function protocolMatch(rule: FirewallRule): string[] | undefined {
   const number = protocolNumber(rule);
-  if (number === undefined) return [];
+  if (number === undefined) return undefined;
+  if (number === 'any') return [];
   const { port_range_min: min, port_range_max: max } = rule;
   if (number === ICMP || number === ICMPV6) {
     const keyword = number === ICMP ? 'icmp' : 'icmpv6';
@@ -136,22 +161,28 @@ function protocolMatch(rule: FirewallRule): string[] {
   return parts;
 }
 
-/** One rule of a group's chain, for traffic to (ingress) or from (egress) its ports. */
-function ruleLine(rule: FirewallRule): string {
+/** One rule of a group's chain, for traffic to (ingress) or from (egress) its ports; none for a rule it cannot read (it allows nothing). */
+function ruleLine(rule: FirewallRule): string[] {
   const v6 = rule.ethertype === 'IPv6';
   const family = v6 ? 'ip6' : 'ip';
   const side = rule.direction === 'ingress' ? 'saddr' : 'daddr';
   const parts = [`meta nfproto ${v6 ? 'ipv6' : 'ipv4'}`];
-  const prefix = rule.direction === 'ingress' ? rule.source_ip_prefix : rule.dest_ip_prefix;
-  if (prefix !== undefined && !/\/0$/.test(prefix)) parts.push(`${family} ${side} ${prefix}`);
+  const prefixText = rule.direction === 'ingress' ? rule.source_ip_prefix : rule.dest_ip_prefix;
+  if (prefixText !== undefined) {
+    const prefix = addressOf(prefixText, v6);
+    if (prefix === undefined) return [];
+    if (!prefix.endsWith('/0')) parts.push(`${family} ${side} ${prefix}`);
+  }
   const remote = rule.remote_group_id ?? rule.remote_address_group_id;
   if (remote !== undefined) parts.push(`${family} ${side} @${setName(rule, remote)}`);
-  parts.push(...protocolMatch(rule), 'accept');
-  return parts.join(' ');
+  const protocol = protocolMatch(rule);
+  if (protocol === undefined) return [];
+  parts.push(...protocol, 'accept');
+  return [parts.join(' ')];
 }
 
 /** The elements of a member set, as nft accepts them (an interval set merges overlaps). */
-const memberElements = (members: MemberAddresses | undefined, v6: boolean): string[] => sorted(v6 ? (members?.v6 ?? []) : (members?.v4 ?? []));
+const memberElements = (members: MemberAddresses | undefined, v6: boolean): string[] => addressesOf(v6 ? (members?.v6 ?? []) : (members?.v4 ?? []), v6);
 
 /** A one-line verdict map; nothing when it would be empty (nft refuses `{ }`). */
 const vmapLine = (prefix: string, entries: readonly string[]): string[] => (entries.length === 0 ? [] : [`${prefix} vmap { ${entries.join(', ')} }`]);
@@ -217,9 +248,9 @@ function profilesOf(ports: readonly FilteredPort[], stateless: ReadonlySet<strin
 
 /** The addresses a port may send from: fixed IPs, allowed address pairs, the link-local addresses of its MACs. */
 function portAddresses(port: FilteredPort): { macs: string[]; v4: string[]; v6: string[] } {
-  const macs = sorted([port.mac, ...port.allowedAddressPairs.map((p) => p.mac)].map((m) => m.toLowerCase()));
+  const macs = sorted([port.mac, ...port.allowedAddressPairs.map((p) => p.mac)].map((m) => m.toLowerCase()).filter((m) => MAC.test(m)));
   const addresses = [...port.fixedIps, ...port.allowedAddressPairs.map((p) => p.ip)];
-  return { macs, v4: sorted(addresses.filter((a) => !isV6(a))), v6: sorted([...addresses.filter(isV6), ...macs.map(linkLocalOf)]) };
+  return { macs, v4: addressesOf(addresses, false), v6: addressesOf([...addresses, ...macs.map(linkLocalOf)], true) };
 }
 
 export function buildRuleset(input: FirewallInput): Ruleset {
@@ -292,7 +323,7 @@ export function buildRuleset(input: FirewallInput): Ruleset {
     chain('egress', vmapLine('meta mark & 0x0000ffff', profiles.map((p) => `${hex(p.id)} : jump profile-${p.id}-egress`)), 'type filter hook forward priority 10; policy accept;'),
     ...profiles.flatMap((p) => (['ingress', 'egress'] as const).map((direction) => chain(`profile-${p.id}-${direction}`, profileLines(direction, p.groups, p.stateful)))),
     ...groupIds.flatMap((group) =>
-      (['ingress', 'egress'] as const).map((direction) => chain(groupChain(group, direction), (input.groups.get(group) ?? []).filter((r) => r.direction === direction).map(ruleLine))),
+      (['ingress', 'egress'] as const).map((direction) => chain(groupChain(group, direction), (input.groups.get(group) ?? []).filter((r) => r.direction === direction).flatMap(ruleLine))),
     ),
     '}',
   ];
