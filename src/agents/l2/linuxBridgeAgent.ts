@@ -95,8 +95,9 @@ export class LinuxBridgeAgent {
   private handle: ServeHandle | undefined;
   private readonly server: ContractClient<typeof l2PluginApi.methods>;
   private readonly securityGroups: ContractClient<typeof securityGroupServerApi.methods>;
-  /** Undefined with the noop firewall driver. */
-  private readonly firewall: LinuxBridgeFirewall | undefined;
+  private readonly firewall: LinuxBridgeFirewall;
+  /** With firewall_driver noop: whether the tables an earlier driver left were looked for (once). */
+  private leftoversRemoved = false;
   private securityGroupView: SecurityGroupView | undefined;
   /** A notification or a port change said the security groups must be asked for again. */
   private securityGroupsStale = true;
@@ -117,7 +118,7 @@ export class LinuxBridgeAgent {
     this.agentId = `lb-${settings.host}`;
     this.server = clientOf(bus, l2PluginApi);
     this.securityGroups = clientOf(bus, securityGroupServerApi);
-    this.firewall = settings.firewall === 'stateful' ? new LinuxBridgeFirewall(host.netns) : undefined;
+    this.firewall = new LinuxBridgeFirewall(host.netns);
     this.fdb = settings.vxlan?.l2Population ? new FdbTable(settings.vxlan.localIp) : undefined;
     this.reconciler = new Reconciler({
       name: 'linuxbridge',
@@ -327,7 +328,14 @@ export class LinuxBridgeAgent {
    * (no port is wired unfiltered); the next pass tries again.
    */
   private async firewallPass(bound: readonly BoundDevice[], desired: DesiredState, apply: boolean): Promise<string> {
-    if (!this.firewall) return '';
+    if (this.settings.firewall === 'noop') {
+      // Tables an earlier firewall_driver left would go on filtering the ports they name.
+      if (apply && !this.leftoversRemoved) {
+        this.leftoversRemoved = true;
+        await this.firewall.pass(undefined, true).catch((err: unknown) => this.log.warn({ err }, 'could not look for the firewall tables of an earlier firewall_driver'));
+      }
+      return '';
+    }
     const devices = bound.filter((d) => desired.networks.has(d.networkId)).map((d) => d.device).sort();
     const key = devices.join(' ');
     let view = this.securityGroupView;

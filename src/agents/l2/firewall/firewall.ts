@@ -13,9 +13,10 @@
  *                                             -> both tables replaced whole
  *
  * Every script is one transaction, so a packet meets the old firewall or
- * the new one, never none: a restarted agent replaces the tables it finds
- * (keeping their conntrack zones) without a window where traffic passes
- * unfiltered. `noop` removes our tables.
+ * the new one, never none. A restarted agent leaves the tables it finds
+ * when they are right, and otherwise replaces them keeping their conntrack
+ * zones, without a window where traffic passes unfiltered. Given no input
+ * (firewall_driver noop) a pass removes our tables.
  */
 import { canonicalNftListing, listNftTable, runNftScript } from '../../../host/nftables.js';
 import { readSysctls, writeSysctls } from '../../../host/sysctl.js';
