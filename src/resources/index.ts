@@ -1,7 +1,7 @@
 /** The resources and extensions this build of Nucleon serves, in the order /v2.0/extensions lists them. */
 import { addressGroup, rbacAddressGroup, securityGroupsRemoteAddressGroup } from './extensions/addressGroup.js';
 import { addressScope } from './extensions/addressScope.js';
-import { agent, availabilityZone } from './extensions/agent.js';
+import { agent, agentResourcesSynced, availabilityZone } from './extensions/agent.js';
 import { allowedAddressPairs } from './extensions/allowedAddressPairs.js';
 import { autoAllocatedTopology } from './extensions/autoAllocatedTopology.js';
 import { dhcpAgentScheduler } from './extensions/dhcpAgentScheduler.js';
@@ -16,7 +16,7 @@ import { portBinding } from './extensions/portBinding.js';
 import { portMacAddressRegenerate } from './extensions/portMacAddressRegenerate.js';
 import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
-import { quotaDetails, quotas } from './extensions/quotas.js';
+import { quotaCheckLimit, quotaDetails, quotas } from './extensions/quotas.js';
 import { multiProvider, provider } from './extensions/provider.js';
 import { rbac, rbacAddressScope, rbacSecurityGroups, rbacSubnetpool } from './extensions/rbac.js';
 import { revisionIfMatch } from './extensions/revisionIfMatch.js';
@@ -81,6 +81,7 @@ export const coreExtensions = [
   segment,
   standardAttrSegment,
   agent,
+  agentResourcesSynced,
   availabilityZone,
   dhcpAgentScheduler,
   securityGroup,
@@ -93,6 +94,7 @@ export const coreExtensions = [
   securityGroupsRemoteAddressGroup,
   quotas,
   quotaDetails,
+  quotaCheckLimit,
   addressScope,
   subnetAllocation,
   defaultSubnetpools,

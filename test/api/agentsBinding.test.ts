@@ -75,6 +75,8 @@ for (const dialect of testDialects()) {
       assert.equal(agent.admin_state_up, true);
       assert.deepEqual(agent.configurations.interface_mappings, { physnet1: 'eth1' });
       assert.match(agent.heartbeat_timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      // agent-resources-synced: null, as no agent here reports resources to Placement; read-only.
+      assert.equal(agent.resources_synced, null);
 
       await sleep(DOWN_TIME * 1000 + 1200);
       assert.equal((await api.request('GET', `/v2.0/agents/${agent.id}`)).body.agent.alive, false);
@@ -87,6 +89,8 @@ for (const dialect of testDialects()) {
       assert.equal(updated.body.agent.admin_state_up, false);
       assert.equal(updated.body.agent.description, 'maintenance');
       assert.equal((await api.request('PUT', `/v2.0/agents/${agent.id}`, { agent: { host: 'x' } })).status, 400);
+      const synced = await api.request('PUT', `/v2.0/agents/${agent.id}`, { agent: { resources_synced: true } });
+      assert.deepEqual([synced.status, synced.body.NeutronError.message], [400, 'Cannot update read-only attribute resources_synced']);
       const asMember = await api.request('GET', '/v2.0/agents', undefined, asProject('p1'));
       assert.deepEqual([asMember.status, asMember.body.agents], [200, []], 'non-admins see no agents');
       assert.equal((await api.request('GET', `/v2.0/agents/${agent.id}`, undefined, asProject('p1'))).status, 404);

@@ -72,7 +72,7 @@ for (const dialect of testDialects()) {
       return ((await call('GET', `/v2.0/${collection}?project_id=${project}&fields=id`, undefined, 200))[key] as Json[]).length;
     };
 
-    test('the quotas and quota_details extensions are listed', async () => {
+    test('the quotas, quota_details and quota-check-limit extensions are listed', async () => {
       const { extensions } = await call('GET', '/v2.0/extensions', undefined, 200);
       const byAlias = new Map((extensions as Json[]).map((e) => [e.alias, e]));
       assert.equal(byAlias.get('quotas')?.name, 'Quota management support');
@@ -80,6 +80,13 @@ for (const dialect of testDialects()) {
       assert.equal(byAlias.get('quota_details')?.name, 'Quota details management support');
       assert.equal(byAlias.get('quota_details')?.updated, '2017-02-10T10:00:00-00:00');
       assert.deepEqual((await call('GET', '/v2.0/extensions/quota_details', undefined, 200)).extension, byAlias.get('quota_details'));
+      assert.deepEqual(byAlias.get('quota-check-limit'), {
+        alias: 'quota-check-limit',
+        name: 'Quota engine limit check',
+        description: 'Support for checking the resource usage before applying a new quota limit',
+        updated: '2021-09-08T16:00:00-00:00',
+        links: [],
+      });
     });
 
     test('defaults come from [quotas]; own project, managers and admins may read them, others get 403', async () => {

@@ -23,7 +23,6 @@ export const agents = {
     alive: { type: bool, filter: 'plugin' },
     configurations: { type: dict },
     description: { type: { kind: 'string', maxLength: 255 }, put: true, filter: true, column: 'description' },
-    resources_synced: { type: bool, nullable: true },
   },
 } as const satisfies ResourceDecl;
 
@@ -41,4 +40,17 @@ export const availabilityZone = {
   description: 'The availability zone an agent reports, shown on the agent.',
   updated: '2015-01-01T10:00:00-00:00',
   extends: { agents: { availability_zone: { type: string255, nullable: true, filter: true, column: 'availability_zone' } } },
+} as const satisfies ExtensionDecl;
+
+/**
+ * Whether the agent's resources last reached Placement (neutron-lib
+ * agent_resources_synced): read-only, null until an agent reports resources
+ * to Placement, which Nucleon's agents do not do.
+ */
+export const agentResourcesSynced = {
+  alias: 'agent-resources-synced',
+  name: "Agent's Resource View Synced to Placement",
+  description: 'Stores success/failure of last sync to Placement',
+  updated: '2018-12-19T00:00:00-00:00',
+  extends: { agents: { resources_synced: { type: bool, nullable: true } } },
 } as const satisfies ExtensionDecl;

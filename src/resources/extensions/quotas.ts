@@ -59,3 +59,15 @@ export const quotaDetails = {
   description: "A project's quota limits together with how much of each it uses (GET /v2.0/quotas/{project_id}/details).",
   updated: '2017-02-10T10:00:00-00:00',
 } as const satisfies ExtensionDecl;
+
+/**
+ * Behaviour only (api/quotaRoutes.ts): `"check_limit": true` in a quota
+ * update refuses a limit below what the project uses (400, nothing
+ * changed), `"force": true` skips that check, and -1 (unlimited) always goes.
+ */
+export const quotaCheckLimit = {
+  alias: 'quota-check-limit',
+  name: 'Quota engine limit check',
+  description: 'Support for checking the resource usage before applying a new quota limit',
+  updated: '2021-09-08T16:00:00-00:00',
+} as const satisfies ExtensionDecl;
