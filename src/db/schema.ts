@@ -57,6 +57,12 @@ export interface AllocationPoolsTable {
   last_ip: string;
 }
 
+/** The device owners a subnet gives addresses to (subnet-service-types); none: any. */
+export interface SubnetServiceTypesTable {
+  subnet_id: string;
+  service_type: string;
+}
+
 export interface DnsNameserversTable {
   subnet_id: string;
   address: string;
@@ -372,6 +378,7 @@ export interface Database {
   subnet_allocation_pools: AllocationPoolsTable;
   subnet_dns_nameservers: DnsNameserversTable;
   subnet_routes: HostRoutesTable;
+  subnet_service_types: SubnetServiceTypesTable;
   ports: PortsTable;
   ipallocations: IpAllocationsTable;
   allowed_address_pairs: AllowedAddressPairsTable;
