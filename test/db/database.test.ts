@@ -39,6 +39,7 @@ const COLUMNS = {
   subnet_allocation_pools: ['id', 'subnet_id', 'first_ip', 'last_ip'],
   subnet_dns_nameservers: ['subnet_id', 'address', 'position'],
   subnet_routes: ['subnet_id', 'destination', 'nexthop'],
+  subnet_service_types: ['subnet_id', 'service_type'],
   ports: [
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'network_id',
     'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'port_security_enabled', 'dns_name',
