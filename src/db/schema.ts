@@ -94,6 +94,10 @@ export interface PortsTable extends StandardColumns {
   /** JSON object. */
   binding_vif_details: string;
   ip_allocation: string;
+  /** port-device-profile: the Cyborg device profile, set on create only. */
+  device_profile: string | null;
+  /** port-numa-affinity-policy: required, preferred or legacy. */
+  numa_affinity_policy: string | null;
 }
 
 /** One row per address a port holds. The primary key (subnet_id, ip_address) is what keeps two ports from sharing an IP, across processes. */

@@ -13,6 +13,7 @@ import { filterValidation, ipSubstringFiltering, pagination, sorting } from './e
 import { netMtu, netMtuWritable } from './extensions/netMtu.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
+import { portDeviceProfile, portNumaAffinityPolicy } from './extensions/portDeviceProfileNuma.js';
 import { portMacAddressRegenerate } from './extensions/portMacAddressRegenerate.js';
 import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
@@ -77,6 +78,8 @@ export const coreExtensions = [
   portBinding,
   portMacAddressRegenerate,
   provider,
+  portDeviceProfile,
+  portNumaAffinityPolicy,
   multiProvider,
   segment,
   standardAttrSegment,

@@ -44,7 +44,7 @@ const COLUMNS = {
     'id', 'project_id', 'name', 'description', 'revision_number', 'created_at', 'updated_at', 'network_id',
     'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'port_security_enabled', 'dns_name',
     'binding_host_id', 'binding_vnic_type', 'binding_profile', 'binding_vif_type', 'binding_vif_details',
-    'ip_allocation',
+    'ip_allocation', 'device_profile', 'numa_affinity_policy',
   ],
   ipallocations: ['subnet_id', 'ip_address', 'port_id', 'network_id'],
   allowed_address_pairs: ['port_id', 'ip_address', 'mac_address'],
@@ -200,6 +200,8 @@ function portRow(id: string, networkId: string, mac: string): Insertable<PortsTa
     binding_vif_type: 'unbound',
     binding_vif_details: '{"port_filter": true}',
     ip_allocation: 'immediate',
+    device_profile: null,
+    numa_affinity_policy: null,
   };
 }
 

@@ -23,6 +23,7 @@ import * as m0016 from './0016_auto_allocated_topology.js';
 import * as m0018 from './0018_security_group_rbac.js';
 import * as m0019 from './0019_address_groups.js';
 import * as m0020 from './0020_flavors.js';
+import * as m0021 from './0021_port_device_profile_numa.js';
 import * as m0022 from './0022_subnet_service_types.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -45,6 +46,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0018_security_group_rbac': m0018,
   '0019_address_groups': m0019,
   '0020_flavors': m0020,
+  '0021_port_device_profile_numa': m0021,
   '0022_subnet_service_types': m0022,
 });
 
