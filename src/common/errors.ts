@@ -57,6 +57,16 @@ export const InvalidIpForNetwork = neutronError(
   'InvalidIpForNetwork',
   (ip: string) => `IP address ${ip} is not a valid IP for any of the subnets on the specified network.`,
 );
+export const InvalidSubnetServiceType = neutronError(
+  400,
+  'InvalidSubnetServiceType',
+  (serviceType: string) => `Subnet service type ${serviceType} does not correspond to a valid device owner.`,
+);
+export const InvalidInputSubnetServiceType = neutronError(
+  400,
+  'InvalidInputSubnetServiceType',
+  (serviceType: string) => `Subnet service type ${serviceType} is not a string.`,
+);
 export const DnsNameserversExhausted = neutronError(
   400,
   'DNSNameServersExhausted',

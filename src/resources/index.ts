@@ -44,6 +44,7 @@ import {
   statefulSecurityGroup,
 } from './extensions/securityGroup.js';
 import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from './extensions/subnetAllocation.js';
+import { subnetServiceTypes } from './extensions/subnetServiceTypes.js';
 import { standardAttrDescription } from './extensions/standardAttrDescription.js';
 import { standardAttrRevisions } from './extensions/standardAttrRevisions.js';
 import { standardAttrTag, tagCreation } from './extensions/standardAttrTag.js';
@@ -77,9 +78,9 @@ export const coreExtensions = [
   dnsIntegration,
   portBinding,
   portMacAddressRegenerate,
-  provider,
   portDeviceProfile,
   portNumaAffinityPolicy,
+  provider,
   multiProvider,
   segment,
   standardAttrSegment,
@@ -102,6 +103,7 @@ export const coreExtensions = [
   subnetAllocation,
   defaultSubnetpools,
   subnetpoolPrefixOps,
+  subnetServiceTypes,
   rbac,
   rbacAddressScope,
   rbacSubnetpool,

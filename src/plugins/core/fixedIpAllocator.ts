@@ -100,6 +100,8 @@ export class FixedIpAllocator {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
+    const serviceTypes =
+      rows.length === 0 ? [] : await tx.selectFrom('subnet_service_types').selectAll().where('subnet_id', 'in', rows.map((r) => r.id)).execute();
     const list: PortSubnet[] = rows.map((r) => ({
       id: r.id,
       cidr: r.cidr,
@@ -107,6 +109,7 @@ export class FixedIpAllocator {
       ipv6RaMode: r.ipv6_ra_mode as Ipv6Mode | null,
       ipv6AddressMode: r.ipv6_address_mode as Ipv6Mode | null,
       enableDhcp: r.enable_dhcp === 1,
+      serviceTypes: serviceTypes.filter((t) => t.subnet_id === r.id).map((t) => t.service_type),
     }));
     // Subnets named in the request but not on this network: told apart from unknown ones (400 vs 404).
     const named = (target.requested ?? []).map((e) => e.subnet_id).filter((id): id is string => typeof id === 'string');

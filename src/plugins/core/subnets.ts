@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
-import { NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
+import { InvalidInputSubnetServiceType, InvalidSubnetServiceType, NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, SubnetsTable, Tx } from '../../db/schema.js';
@@ -115,9 +115,11 @@ export class SubnetService implements Collection {
     };
     await tx.insertInto('subnets').values(row).execute();
     await writeSubnetDetails(tx, row.id, resolved, true);
+    const serviceTypes = checkServiceTypes(item.service_types);
+    await writeServiceTypes(tx, row.id, serviceTypes, true);
     if (isAutoAddressSubnet(resolved)) await addAutoAddresses(tx, row);
     await bumpNetwork(tx, networkId);
-    return this.toApi(row, resolved.allocationPools, resolved.dnsNameservers, resolved.hostRoutes, []);
+    return this.toApi(row, resolved.allocationPools, resolved.dnsNameservers, resolved.hostRoutes, [], serviceTypes);
   }
 
   /**
@@ -162,6 +164,7 @@ export class SubnetService implements Collection {
       if ('dns_nameservers' in changes) request.dnsNameservers = changes.dns_nameservers as string[];
       if ('host_routes' in changes) request.hostRoutes = changes.host_routes as HostRoute[];
       const { subnet } = resolveSubnetUpdate(storedSubnet(row, original!), request, this.limits);
+      if ('service_types' in changes) await writeServiceTypes(tx, id, checkServiceTypes(changes.service_types), false);
       await tx
         .updateTable('subnets')
         .set({
@@ -237,7 +240,7 @@ export class SubnetService implements Collection {
 
   private async present(rows: readonly SubnetRow[], db: Db = this.deps.db): Promise<ApiObject[]> {
     const ids = rows.map((r) => r.id);
-    const [pools, nameservers, routes, tags] = await Promise.all([
+    const [pools, nameservers, routes, serviceTypes, tags] = await Promise.all([
       groupByParent(
         ids,
         (chunk) => db.selectFrom('subnet_allocation_pools').selectAll().where('subnet_id', 'in', chunk).orderBy('id').execute(),
@@ -253,6 +256,11 @@ export class SubnetService implements Collection {
         (chunk) => db.selectFrom('subnet_routes').selectAll().where('subnet_id', 'in', chunk).execute(),
         (r) => r.subnet_id,
       ),
+      groupByParent(
+        ids,
+        (chunk) => db.selectFrom('subnet_service_types').selectAll().where('subnet_id', 'in', chunk).orderBy('service_type').execute(),
+        (r) => r.subnet_id,
+      ),
       loadTags(db, ids),
     ]);
     const objects = rows.map((row) =>
@@ -262,6 +270,7 @@ export class SubnetService implements Collection {
         (nameservers.get(row.id) ?? []).map((n) => n.address),
         (routes.get(row.id) ?? []).map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
         tags.get(row.id) ?? [],
+        (serviceTypes.get(row.id) ?? []).map((r) => r.service_type),
       ),
     );
     return extend(this.deps, 'subnet', db, objects);
@@ -273,12 +282,14 @@ export class SubnetService implements Collection {
     nameservers: readonly string[],
     routes: readonly HostRoute[],
     tags: string[],
+    serviceTypes: readonly string[],
   ): ApiObject {
     const subnet = this.stored.toObject(row);
     subnet.allocation_pools = pools.map((p) => ({ start: p.start, end: p.end }));
     subnet.dns_nameservers = [...nameservers];
     subnet.host_routes = routes.map((r) => ({ destination: r.destination, nexthop: r.nexthop }));
     subnet.tags = tags;
+    subnet.service_types = [...serviceTypes];
     return subnet;
   }
 }
@@ -323,6 +334,25 @@ async function writeSubnetDetails(tx: Tx, subnetId: string, subnet: ResolvedSubn
       .values(subnet.hostRoutes.map((r) => ({ subnet_id: subnetId, destination: r.destination, nexthop: r.nexthop })))
       .execute();
   }
+}
+
+/** Device owner prefixes a subnet may be typed with (neutron-lib DEVICE_OWNER_PREFIXES and the compute one). */
+const SERVICE_TYPE_PREFIXES = ['network:', 'neutron:', 'compute:'];
+
+/** neutron-lib's validate_subnet_service_types: strings naming a device owner; the list as given, duplicates dropped. */
+function checkServiceTypes(value: unknown): string[] {
+  const types = Array.isArray(value) ? (value as unknown[]) : [];
+  for (const type of types) {
+    if (typeof type !== 'string') throw new InvalidInputSubnetServiceType(typeof type === 'object' ? JSON.stringify(type) : String(type));
+    if (!SERVICE_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix))) throw new InvalidSubnetServiceType(type);
+  }
+  return [...new Set(types as string[])];
+}
+
+/** A subnet's service types; on update rewritten whole. */
+async function writeServiceTypes(tx: Tx, subnetId: string, types: readonly string[], fresh: boolean): Promise<void> {
+  if (!fresh) await tx.deleteFrom('subnet_service_types').where('subnet_id', '=', subnetId).execute();
+  if (types.length > 0) await tx.insertInto('subnet_service_types').values(types.map((service_type) => ({ subnet_id: subnetId, service_type }))).execute();
 }
 
 /** A new SLAAC / stateless subnet gives every existing port on the network (but router ports) its EUI-64 address. */
