@@ -11,6 +11,7 @@ import { extraDhcpOpt } from './extensions/extraDhcpOpt.js';
 import { flavorsExtension, l3Flavors, serviceType } from './extensions/flavors.js';
 import { filterValidation, ipSubstringFiltering, pagination, sorting } from './extensions/listBehaviour.js';
 import { netMtu, netMtuWritable } from './extensions/netMtu.js';
+import { availabilityZoneFilter, networkAvailabilityZone } from './extensions/networkAvailabilityZone.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
 import { portDeviceProfile, portNumaAffinityPolicy } from './extensions/portDeviceProfileNuma.js';
@@ -87,6 +88,8 @@ export const coreExtensions = [
   agent,
   agentResourcesSynced,
   availabilityZone,
+  networkAvailabilityZone,
+  availabilityZoneFilter,
   dhcpAgentScheduler,
   securityGroup,
   statefulSecurityGroup,

@@ -1,5 +1,6 @@
 /** Builds the core plugin (networks, subnets, ports, tags) over an open database. */
 import { AddressGroupService } from '../plugins/addressgroups/addressGroups.js';
+import { NetworkAvailabilityZones } from '../plugins/agents/networkAvailabilityZones.js';
 import { addressScopeService } from '../plugins/addressscopes/addressScopes.js';
 import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
 import type { Db } from '../db/schema.js';
@@ -34,6 +35,7 @@ export function coreOptionsFrom(config: LoadedNeutronConfig['config']): CoreOpti
     maxDnsNameservers: d.max_dns_nameservers,
     maxSubnetHostRoutes: d.max_subnet_host_routes,
     maxAllowedAddressPairs: d.max_allowed_address_pair,
+    defaultAvailabilityZones: d.default_availability_zones,
   };
 }
 
@@ -100,6 +102,9 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
   deps.events.on('port.precommit_update', portGroups.portUpdating);
   deps.extenders.of('port').push(portGroups.extender);
   deps.filters.of('port').set('security_groups', portsUsingGroups);
+
+  // network_availability_zone: hints checked and stored in the network's transaction, zones shown from its DHCP agents.
+  new NetworkAvailabilityZones(deps, options.defaultAvailabilityZones ?? []);
 
   const collections = new Map<string, Collection>([
     ['networks', networks],

@@ -8,4 +8,6 @@ export interface CoreOptions {
   readonly maxDnsNameservers: number;
   readonly maxSubnetHostRoutes: number;
   readonly maxAllowedAddressPairs: number;
+  /** [DEFAULT] default_availability_zones: the hints of a network created without any (default: none). */
+  readonly defaultAvailabilityZones?: readonly string[];
 }

@@ -22,12 +22,13 @@
  *   project's HA routers stand for them.
  */
 import { adminContext, type RequestContext } from '../../common/context.js';
-import { InvalidInput, NeutronError } from '../../common/errors.js';
+import { NeutronError } from '../../common/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { ApiObject, Collection } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
 import { AGENT_TYPE } from '../agents/agentTypes.js';
+import { azHintsJson, checkHintsLength, checkZones, zonesByResource } from '../agents/availabilityZones.js';
 import { RouterBadRequest } from './errors.js';
 
 export interface RouterAttributeOptions {
@@ -66,29 +67,10 @@ export interface RouterHooks {
   beforeCreate(ctx: RequestContext, items: readonly ApiObject[]): Promise<void>;
 }
 
-/** neutron-lib's AZ_HINTS_DB_LEN: the hints are stored as one JSON string of at most this many characters. */
-const AZ_HINTS_MAX = 255;
-
 const SYSTEM = adminContext('req-l3-ha');
-
-/** availability_zone_hints naming a zone no L3 agent reports (neutron-lib exceptions/availability_zone.py). */
-export class AvailabilityZoneNotFound extends NeutronError {
-  constructor(zone: string) {
-    super(404, 'AvailabilityZoneNotFound', `AvailabilityZone ${zone} could not be found.`);
-  }
-}
 
 export const haNetworkName = (projectId: string) => `HA network tenant ${projectId}`;
 const haSubnetName = (projectId: string) => `HA subnet tenant ${projectId}`;
-
-/**
- * The hints as Neutron stores them (Python's json.dumps: ", " between items,
- * non-ASCII escaped), whose length the 255-character limit is about.
- */
-export function azHintsJson(hints: readonly string[]): string {
-  const escaped = (hint: string) => JSON.stringify(hint).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `[${hints.map(escaped).join(', ')}]`;
-}
 
 /** Whether a requested `distributed` or `ha` changes the stored one: null or absent leaves it as it is. */
 function changes(requested: unknown, stored: unknown): requested is boolean {
@@ -121,8 +103,7 @@ export class RouterAttributes implements RouterHooks {
   /** Checks the hints' length, and makes the HA network of each project that gets its first HA router (_before_router_create). */
   async beforeCreate(ctx: RequestContext, items: readonly ApiObject[]): Promise<void> {
     for (const item of items) {
-      // neutron-lib's type:availability_zone_hint_list, after the list and its names (checked by the declaration).
-      if (azHintsJson(this.hintsOf(item)).length > AZ_HINTS_MAX) throw new InvalidInput('Too many availability_zone_hints specified');
+      checkHintsLength(this.hintsOf(item));
     }
     const projects = new Set(items.filter((item) => this.isHa(item)).map((item) => String(item.tenant_id ?? ctx.projectId)));
     for (const project of projects) await this.ensureHaNetwork(project);
@@ -144,7 +125,7 @@ export class RouterAttributes implements RouterHooks {
   /** A new router's row (_set_distributed_flag, _precommit_router_create, _process_az_request). */
   private async store(tx: Tx, router: ApiObject, request: ApiObject): Promise<void> {
     const hints = this.hintsOf(request);
-    await checkZones(tx, hints);
+    await checkZones(tx, AGENT_TYPE.l3, hints);
     const ha = this.isHa(request);
     const projectId = String(router.tenant_id);
     if (ha && (await this.haNetworkOf(projectId, tx)) === undefined) throw new HANetworkConcurrentDeletion(projectId);
@@ -285,29 +266,8 @@ async function zonesHosting(db: Db, routerIds: readonly string[]): Promise<Map<s
   const rows = await db
     .selectFrom('routerl3agentbindings')
     .innerJoin('agents', 'agents.id', 'routerl3agentbindings.l3_agent_id')
-    .select(['routerl3agentbindings.router_id as router_id', 'agents.availability_zone as zone'])
+    .select(['routerl3agentbindings.router_id as id', 'agents.availability_zone as zone'])
     .where('routerl3agentbindings.router_id', 'in', [...routerIds])
-    .where('agents.availability_zone', 'is not', null)
     .execute();
-  const zones = new Map<string, Set<string>>();
-  for (const { router_id: routerId, zone } of rows) {
-    const set = zones.get(routerId) ?? new Set<string>();
-    zones.set(routerId, set.add(zone ?? ''));
-  }
-  return new Map([...zones].map(([routerId, set]) => [routerId, [...set].sort()]));
-}
-
-/** Every hint must be a zone some L3 agent reports (validate_availability_zones). */
-async function checkZones(tx: Tx, hints: readonly string[]): Promise<void> {
-  if (hints.length === 0) return;
-  const rows = await tx
-    .selectFrom('agents')
-    .select('availability_zone')
-    .distinct()
-    .where('agent_type', '=', AGENT_TYPE.l3)
-    .where('availability_zone', 'in', [...hints])
-    .execute();
-  const known = new Set(rows.map((row) => row.availability_zone));
-  const missing = hints.find((hint) => !known.has(hint));
-  if (missing !== undefined) throw new AvailabilityZoneNotFound(missing);
+  return zonesByResource(rows);
 }
