@@ -35,7 +35,8 @@ export function registerAvailabilityZones(
           if (!invalid.includes(key)) invalid.push(key);
           continue;
         }
-        if (value !== '') wanted.set(key, [...(wanted.get(key) ?? []), value]);
+        // empty-string-filtering: `?name=` asks for a zone named "" (there is none).
+        wanted.set(key, [...(wanted.get(key) ?? []), value]);
       }
       // availability_zone_filter: name, resource and state are filters, any other key is refused (as listQuery.ts words it).
       if (invalid.length > 0) throw new BadRequest(`${pyRepr(invalid)} is invalid attribute for filtering`);

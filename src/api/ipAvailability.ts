@@ -33,11 +33,12 @@ export function registerIpAvailability(
   route(app, '/v2.0/network-ip-availabilities', {
     GET: async (request, reply) => {
       adminOnly(request);
-      const values = (key: string) => queryPairs(request.url).filter(([k, v]) => k === key && v !== '').map(([, v]) => v);
+      // empty-string-filtering: `?network_name=` asks for networks named "" (an empty ip_version is still ignored).
+      const values = (key: string) => queryPairs(request.url).filter(([k]) => k === key).map(([, v]) => v);
       for (const [key] of queryPairs(request.url)) {
         if (!FILTERS.has(key)) throw new BadRequest(`${key} is invalid attribute for filtering`);
       }
-      const ipVersions = values('ip_version').map(Number);
+      const ipVersions = values('ip_version').filter((v) => v !== '').map(Number);
       if (ipVersions.some((v) => v !== 4 && v !== 6)) throw new BadRequest('ip_version must be 4 or 6');
       const result = await ipAvailability({
         networkIds: values('network_id'),

@@ -22,7 +22,7 @@ export interface ListQuery {
   /**
    * Attribute -> accepted values (OR within a key, AND across keys), converted
    * by the attribute's type (`true`, numbers, lower-case MACs). `tenant_id`
-   * is reported as `project_id`. Keys whose values were all empty are absent.
+   * is reported as `project_id`. An empty value asks for the empty string (empty-string-filtering).
    */
   readonly filters: Map<string, unknown[]>;
   /** `fields=`: the known names asked for, in order; undefined when not asked (all fields). */
@@ -114,11 +114,12 @@ function parseFilters(
 
   for (const [key, all] of params) {
     if (NOT_FILTERS.has(key)) continue;
-    // Empty values are dropped: we do not advertise empty-string-filtering.
-    const values = all.filter((v) => v !== '');
+    // empty-string-filtering: `?name=` asks for an empty name, as every other value is asked for
+    // (upstream keeps "" and converts it: `?shared=` is a 400, `?tags=` wants the tag "").
+    const values = all;
     const tagKey = TAG_KEYS[key];
     if (tagKey !== undefined && (resource.taggable === true || attrs.has('tags'))) {
-      const tags = values.flatMap((v) => v.split(',')).filter((t) => t !== '');
+      const tags = values.flatMap((v) => v.split(','));
       if (tags.length > 0) tagFilters[tagKey] = [...new Set([...(tagFilters[tagKey] ?? []), ...tags])];
       continue;
     }

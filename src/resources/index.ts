@@ -9,7 +9,7 @@ import { dnsIntegration } from './extensions/dnsIntegration.js';
 import { externalNet } from './extensions/externalNet.js';
 import { extraDhcpOpt } from './extensions/extraDhcpOpt.js';
 import { flavorsExtension, l3Flavors, serviceType } from './extensions/flavors.js';
-import { filterValidation, ipSubstringFiltering, pagination, sorting } from './extensions/listBehaviour.js';
+import { emptyStringFiltering, filterValidation, ipSubstringFiltering, pagination, sorting } from './extensions/listBehaviour.js';
 import { netMtu, netMtuWritable } from './extensions/netMtu.js';
 import { availabilityZoneFilter, networkAvailabilityZone } from './extensions/networkAvailabilityZone.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
@@ -69,6 +69,7 @@ export const coreExtensions = [
   sorting,
   filterValidation,
   ipSubstringFiltering,
+  emptyStringFiltering,
   netMtu,
   netMtuWritable,
   networkIpAvailability,

@@ -38,8 +38,9 @@ describe('filters', () => {
     ['one value', 'name=net1', [['name', ['net1']]]],
     ['repeated key = OR list', 'name=a&name=b', [['name', ['a', 'b']]]],
     ['several keys', 'name=a&status=ACTIVE', [['name', ['a']], ['status', ['ACTIVE']]]],
-    ['empty values dropped', 'name=&name=a', [['name', ['a']]]],
-    ['all-empty key absent', 'name=', []],
+    // empty-string-filtering: an empty value asks for the empty string.
+    ['empty values kept', 'name=&name=a', [['name', ['', 'a']]]],
+    ['an empty value alone', 'name=', [['name', ['']]]],
     ['case-sensitive strings kept', 'name=Net%201', [['name', ['Net 1']]]],
     ...(['1', 't', 'true', 'on', 'y', 'yes', 'TRUE', 'Yes'].map((v) => [
       `boolean ${v}`,
@@ -90,7 +91,7 @@ describe('filters', () => {
 
   it("a plugin's filter on a list of objects gets the raw values", () => {
     const q = parse('fixed_ips=ip_address%3D10.0.0.1&fixed_ips=subnet_id%3Dabc&fixed_ips=', {}, composeApi(coreResources, coreExtensions).resource('ports'));
-    assert.deepEqual(q.filters, new Map([['fixed_ips', ['ip_address=10.0.0.1', 'subnet_id=abc']]]));
+    assert.deepEqual(q.filters, new Map([['fixed_ips', ['ip_address=10.0.0.1', 'subnet_id=abc', '']]]));
   });
 });
 
@@ -98,13 +99,13 @@ describe('tag filters', () => {
   it('comma lists and repeats, deduplicated', () => {
     assert.deepEqual(parse('tags=a,b&tags=c&tags-any=x,,y&not-tags=n&not-tags-any=m,m').tagFilters, {
       tags: ['a', 'b', 'c'],
-      tagsAny: ['x', 'y'],
+      tagsAny: ['x', '', 'y'],
       notTags: ['n'],
       notTagsAny: ['m'],
     });
   });
-  it('empty tag filters are absent', () => {
-    assert.deepEqual(parse('tags=&tags-any=,').tagFilters, {});
+  it('an empty tag is a tag to match (empty-string-filtering), as upstream splits on commas', () => {
+    assert.deepEqual(parse('tags=&tags-any=,').tagFilters, { tags: [''], tagsAny: [''] });
   });
 });
 
@@ -125,7 +126,8 @@ describe('changed_since', () => {
   }
   it('is read from the query, first value', () => {
     assert.equal(parse('changed_since=2026-01-02T03:04:05Z&changed_since=junk').changedSince, '2026-01-02T03:04:05Z');
-    assert.equal(parse('changed_since=').changedSince, undefined);
+    // empty-string-filtering: an empty value is a value, and not a time.
+    assertNeutronError(() => parse('changed_since='), invalidInput('The input changed_since must be in the following format: YYYY-MM-DDTHH:MM:SSZ'));
   });
   for (const bad of ['yesterday', '2026-13-01T00:00:00Z', '2026-02-30', '2026-01-02T25:00:00Z', '2026-01-02T03:04:05+25:00']) {
     it(`400: ${bad}`, () =>

@@ -28,3 +28,11 @@ export const ipSubstringFiltering = {
   description: 'Ports can be filtered by a substring of a fixed IP: fixed_ips=ip_address_substr=10.0.',
   updated: '2017-11-28T09:00:00-00:00',
 } as const satisfies ExtensionDecl;
+
+/** api/listQuery.ts: `?name=` matches the empty string instead of being ignored. */
+export const emptyStringFiltering = {
+  alias: 'empty-string-filtering',
+  name: 'Empty String Filtering Extension',
+  description: 'Allow filtering by attributes with empty string value',
+  updated: '2018-05-01T10:00:00-00:00',
+} as const satisfies ExtensionDecl;
