@@ -15,7 +15,7 @@ import { availabilityZoneFilter, networkAvailabilityZone } from './extensions/ne
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
 import { portBinding } from './extensions/portBinding.js';
 import { portDeviceProfile, portNumaAffinityPolicy } from './extensions/portDeviceProfileNuma.js';
-import { portMacAddressRegenerate } from './extensions/portMacAddressRegenerate.js';
+import { portMacAddressRegenerate, portMacOverride } from './extensions/portMacAddressRegenerate.js';
 import { portSecurity } from './extensions/portSecurity.js';
 import { projectId } from './extensions/projectId.js';
 import { quotaCheckLimit, quotaDetails, quotas } from './extensions/quotas.js';
@@ -80,6 +80,7 @@ export const coreExtensions = [
   dnsIntegration,
   portBinding,
   portMacAddressRegenerate,
+  portMacOverride,
   portDeviceProfile,
   portNumaAffinityPolicy,
   provider,

@@ -1,7 +1,8 @@
 /**
- * port-device-profile and port-numa-affinity-policy over HTTP on every
- * backend: listed as neutron-lib names them, the attributes' defaults,
- * who may change them and when, and Neutron's 400s for bad values.
+ * port-device-profile, port-numa-affinity-policy and port-mac-override over
+ * HTTP on every backend: listed as neutron-lib names them, the attributes'
+ * defaults, who may change them and when, Neutron's 400s for bad values,
+ * and the MAC a direct-physical port takes when it is bound.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -119,6 +120,55 @@ for (const dialect of testDialects()) {
         'Invalid input for numa_affinity_policy. Reason: nearest is not in valid_values.',
       ]);
       assert.equal(((await api.request('GET', '/v2.0/ports?fields=id', undefined, p1)).body.ports as Json[]).length, before + 1);
+    });
+
+    test("port-mac-override: binding a direct-physical port gives it the profile's device_mac_address, else a fresh MAC", async () => {
+      const extension = (await api.request('GET', '/v2.0/extensions/port-mac-override')).body.extension;
+      assert.deepEqual(extension, {
+        alias: 'port-mac-override',
+        name: 'Neutron Port MAC address override',
+        description: 'Allow overriding the MAC address of a direct-physical Port via the active binding profile',
+        updated: '2022-03-18T10:00:00-00:00',
+        links: [],
+      });
+      const admin = {};
+      const adminPort = async (body: Json) => {
+        const response = await api.request('POST', '/v2.0/ports', { port: { network_id: networkId, ...body } }, admin);
+        assert.equal(response.status, 201, JSON.stringify(response.body));
+        return response.body.port as Json;
+      };
+      const adminUpdate = (id: string, body: Json) => api.request('PUT', `/v2.0/ports/${id}`, { port: body }, admin);
+      const physical = { 'binding:vnic_type': 'direct-physical', 'binding:host_id': 'compute1' };
+
+      // Created bound: the device's MAC, whatever mac_address said.
+      const created = await adminPort({ ...physical, mac_address: 'fa:16:3e:00:00:aa', 'binding:profile': { device_mac_address: 'AA:BB:CC:00:00:01' } });
+      assert.equal(created.mac_address, 'aa:bb:cc:00:00:01');
+      // Without a device MAC: a fresh one from base_mac, not the one asked for.
+      const fresh = await adminPort({ ...physical, mac_address: 'fa:16:3e:00:00:ab' });
+      assert.notEqual(fresh.mac_address, 'fa:16:3e:00:00:ab');
+      assert.match(fresh.mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+      // Not bound (no host), or not direct-physical: the MAC stays as asked.
+      assert.equal((await adminPort({ 'binding:vnic_type': 'direct-physical', mac_address: 'fa:16:3e:00:00:ac', 'binding:profile': { device_mac_address: 'aa:bb:cc:00:00:02' } })).mac_address, 'fa:16:3e:00:00:ac');
+      assert.equal((await adminPort({ 'binding:host_id': 'compute1', mac_address: 'fa:16:3e:00:00:ad', 'binding:profile': { device_mac_address: 'aa:bb:cc:00:00:03' } })).mac_address, 'fa:16:3e:00:00:ad');
+
+      // Bound later, or to another device (a new profile): the device's MAC.
+      const later = await adminPort({ 'binding:vnic_type': 'direct-physical', 'binding:profile': { device_mac_address: 'aa:bb:cc:00:00:04' } });
+      const bound = await adminUpdate(later.id, { 'binding:host_id': 'compute1' });
+      assert.equal(bound.status, 200, JSON.stringify(bound.body));
+      assert.equal(bound.body.port.mac_address, 'aa:bb:cc:00:00:04');
+      const moved = await adminUpdate(later.id, { 'binding:profile': { device_mac_address: 'aa:bb:cc:00:00:05' } });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      assert.equal(moved.body.port.mac_address, 'aa:bb:cc:00:00:05');
+
+      // A device MAC another port of the network has, or one that is no MAC: refused, nothing changes.
+      const taken = await adminUpdate(later.id, { 'binding:profile': { device_mac_address: 'aa:bb:cc:00:00:01' } });
+      assert.deepEqual([taken.status, taken.body.NeutronError.type], [409, 'MacAddressInUse']);
+      assert.deepEqual(refusal(await adminUpdate(later.id, { 'binding:profile': { device_mac_address: 'nope' } })), [
+        400,
+        'InvalidInput',
+        "Invalid input for operation: 'nope' is not a valid MAC address.",
+      ]);
+      assert.equal((await api.request('GET', `/v2.0/ports/${later.id}`, undefined, admin)).body.port.mac_address, 'aa:bb:cc:00:00:05');
     });
 
     test('neither is a list filter (filter validation refuses them)', async () => {

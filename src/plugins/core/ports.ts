@@ -6,6 +6,7 @@ import {
   AllowedAddressPairExhausted,
   DuplicateAddressPairInRequest,
   InvalidExtraDhcpOpt,
+  InvalidInput,
   MacAddressGenerationFailure,
   MacAddressInUse,
   NetworkNotFound,
@@ -55,6 +56,25 @@ const UNBOUND = { vifType: 'unbound', vifDetails: {} } as const;
 
 /** binding:vif_type of a port nothing has plugged (portbindings.VIF_UNPLUGGED_TYPES). */
 const UNPLUGGED_VIF_TYPES: readonly string[] = ['unbound', 'binding_failed'];
+
+/**
+ * port-mac-override (ML2's _commit_port_binding): a direct-physical port
+ * takes the MAC of the physical device it is bound to, which Nova gives as
+ * `binding:profile` `device_mac_address`; bound without one, it gets a
+ * fresh MAC, so that it does not keep the MAC of a device another port may
+ * be bound to next.
+ */
+const VNIC_DIRECT_PHYSICAL = 'direct-physical';
+const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** The profile's device_mac_address, lower-cased; a value that is no MAC is refused (upstream would store it as it is). */
+function deviceMacOf(profile: unknown): string | undefined {
+  const value = typeof profile === 'object' && profile !== null ? (profile as Record<string, unknown>).device_mac_address : undefined;
+  if (value === undefined || value === null || value === '') return undefined;
+  const mac = typeof value === 'string' ? value.toLowerCase() : undefined;
+  if (mac === undefined || !MAC_PATTERN.test(mac)) throw new InvalidInput(`'${String(value)}' is not a valid MAC address`);
+  return mac;
+}
 
 /**
  * A MAC changes (given, or regenerated from null) only on a port no driver
@@ -171,13 +191,16 @@ export class PortService implements Collection {
     if (!network || !(owns(ctx, network) || (await networkAccess(tx, ctx, networkId)).has(ACCESS_SHARED))) throw new NetworkNotFound(networkId);
 
     const id = newId();
-    const mac = typeof item.mac_address === 'string' ? await this.claimMac(tx, networkId, item.mac_address) : await this.newMac(tx, networkId);
+    const requested = { ...NEW_PORT, ...this.stored.toColumns(item) } as PortRow;
+    let mac = typeof item.mac_address === 'string' ? await this.claimMac(tx, networkId, item.mac_address) : await this.newMac(tx, networkId);
+    if (requested.binding_host_id !== '' && requested.binding_vnic_type === VNIC_DIRECT_PHYSICAL) {
+      mac = await this.physicalMac(tx, networkId, mac, item['binding:profile']);
+    }
     const portSecurity = typeof item.port_security_enabled === 'boolean' ? item.port_security_enabled : network.port_security_enabled === 1;
     const pairs = addressPairs(item.allowed_address_pairs, mac, portSecurity, this.deps.options.maxAllowedAddressPairs);
     const dhcpOpts = mergeDhcpOpts([], item.extra_dhcp_opts);
     const now = utcNow();
-    // The request's stored attributes (defaults filled by api/) over what a port starts with.
-    const requested = { ...NEW_PORT, ...this.stored.toColumns(item) } as PortRow;
+    // The request's stored attributes (defaults filled by api/) over what a port starts with (`requested`, above).
     const row: PortRow = {
       ...requested,
       id,
@@ -210,12 +233,19 @@ export class PortService implements Collection {
       const [original] = await this.present([row], tx);
       for (const guard of this.guards.update) await guard(tx, original!, changes);
       const patch = this.stored.toColumns(changes) as Updateable<PortsTable>;
-      if ('binding:host_id' in changes || 'binding:vnic_type' in changes) {
-        const host = 'binding:host_id' in changes ? String(changes['binding:host_id']) : row.binding_host_id;
-        const vnic = 'binding:vnic_type' in changes ? String(changes['binding:vnic_type']) : row.binding_vnic_type;
+      const host = 'binding:host_id' in changes ? String(changes['binding:host_id']) : row.binding_host_id;
+      const vnic = 'binding:vnic_type' in changes ? String(changes['binding:vnic_type']) : row.binding_vnic_type;
+      const profile = 'binding:profile' in changes ? changes['binding:profile'] : (JSON.parse(row.binding_profile) as unknown);
+      // A direct-physical port's profile names its device (port-mac-override): a new one binds it again, as ML2 does.
+      const newDevice = vnic === VNIC_DIRECT_PHYSICAL && 'binding:profile' in changes && json(profile) !== row.binding_profile;
+      // The binding is committed (ML2's `commit`) when the port was not bound, or is bound anew.
+      let bindingCommitted = false;
+      if ('binding:host_id' in changes || 'binding:vnic_type' in changes || newDevice) {
         Object.assign(patch, await this.bind(tx, id, row.network_id, host, vnic));
+        const moved = host !== row.binding_host_id || vnic !== row.binding_vnic_type;
         // As ML2: a port bound somewhere else (or unbound) is DOWN until the new host's agent reports it up.
-        if (host !== row.binding_host_id || vnic !== row.binding_vnic_type) patch.status = 'DOWN';
+        if (moved) patch.status = 'DOWN';
+        bindingCommitted = host !== '' && (moved || newDevice || UNPLUGGED_VIF_TYPES.includes(row.binding_vif_type));
       }
       let mac = row.mac_address;
       if (typeof changes.mac_address === 'string' && changes.mac_address !== row.mac_address) {
@@ -225,6 +255,7 @@ export class PortService implements Collection {
         mac = await this.newMac(tx, row.network_id);
       }
       if (mac !== row.mac_address) checkMacChange(row, 'device_owner' in changes ? String(changes.device_owner) : row.device_owner, mac);
+      if (bindingCommitted && vnic === VNIC_DIRECT_PHYSICAL) mac = await this.physicalMac(tx, row.network_id, mac, profile);
       patch.mac_address = mac;
       const portSecurity =
         typeof changes.port_security_enabled === 'boolean' ? changes.port_security_enabled : row.port_security_enabled === 1;
@@ -309,6 +340,13 @@ export class PortService implements Collection {
     const binder = this.deps.binding.bind;
     const result = hostId === '' || !binder ? UNBOUND : await binder(tx, { portId, networkId, hostId, vnicType });
     return { binding_vif_type: result.vifType, binding_vif_details: json(result.vifDetails) };
+  }
+
+  /** port-mac-override: the device's MAC from the profile (if no other port on the network has it), else a fresh one. */
+  private async physicalMac(tx: Tx, networkId: string, currentMac: string, profile: unknown): Promise<string> {
+    const deviceMac = deviceMacOf(profile);
+    if (deviceMac === undefined) return this.newMac(tx, networkId);
+    return deviceMac === currentMac ? currentMac : this.claimMac(tx, networkId, deviceMac);
   }
 
   /** A MAC the client asked for, if no other port on the network has it. */
