@@ -153,6 +153,17 @@ for (const dialect of testDialects()) {
       assert.deepEqual((await show(network.id)).availability_zones, ['az1']);
     });
 
+    test('a network with hints gets a DHCP agent of those zones only, and shows its zone', async () => {
+      for (const [zone, host] of [['az1', 'd1'], ['az2', 'd2'], ['az2', 'd2'], ['az1', 'd1']] as const) {
+        const network = await created({ availability_zone_hints: [zone] });
+        const subnet = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr: '10.9.0.0/24', ip_version: 4 } }, p1);
+        assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+        const agents = (await api.request('GET', `/v2.0/networks/${network.id}/dhcp-agents`)).body.agents as Json[];
+        assert.deepEqual(agents.map((a) => a.host), [host]);
+        assert.deepEqual((await show(network.id)).availability_zones, [zone]);
+      }
+    });
+
     test('availability_zone_filter: /v2.0/availability_zones by name, resource and state', async () => {
       const zones = async (query: string) =>
         ((await api.request('GET', `/v2.0/availability_zones${query}`, undefined, p1)).body.availability_zones as Json[]).map((z) => `${z.name}/${z.resource}/${z.state}`).sort();

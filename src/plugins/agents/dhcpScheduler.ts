@@ -5,7 +5,8 @@
  *
  *   - a network needs DHCP once it has a subnet with enable_dhcp;
  *   - it gets `dhcp_agents_per_network` agents, picked at random among the
- *     DHCP agents that are admin-up and eligible (alive, or dead but still
+ *     DHCP agents in its availability zone hints (any, without hints) that
+ *     are admin-up and eligible (alive, or dead but still
  *     "starting up": started less than 2 x agent_down_time + 2 s per hosted
  *     network ago, Neutron's agent_starting_up);
  *   - every bound agent counts towards that number, alive or not: a dead
@@ -153,12 +154,13 @@ export class DhcpScheduler {
     const hosted = hostedNow ?? (await this.agentsHosting([networkId])).get(networkId) ?? [];
     if (hosted.length >= perNetwork || !(await needsDhcp(this.db, networkId))) return [];
     const hostedIds = new Set(hosted.map((a) => a.id));
-    if (!(await this.eligibleAgents()).some((a) => !hostedIds.has(a.id))) return [];
+    const inZones = servesZones(await zonesWanted(this.db, networkId));
+    if (!(await this.eligibleAgents()).some((a) => !hostedIds.has(a.id) && inZones(a))) return [];
     return this.onNetwork(networkId, async (tx) => {
       if (!(await needsDhcp(tx, networkId))) return [];
       const bound = (await this.agentsHosting([networkId], tx)).get(networkId) ?? [];
       const boundIds = new Set(bound.map((a) => a.id));
-      const candidates = (await this.eligibleAgents(tx)).filter((a) => !boundIds.has(a.id));
+      const candidates = (await this.eligibleAgents(tx)).filter((a) => !boundIds.has(a.id) && inZones(a));
       const chosen = chooseAgents(candidates, perNetwork - bound.length, this.random);
       for (const agent of chosen) await insertBinding(tx, networkId, agent.id);
       return chosen;
@@ -204,6 +206,7 @@ export class DhcpScheduler {
         if (!(await needsDhcp(tx, networkId))) return false;
         const hosting = (await this.agentsHosting([networkId], tx)).get(networkId) ?? [];
         if (hosting.length >= perNetwork || hosting.some((a) => a.id === agent.id)) return false;
+        if (!servesZones(await zonesWanted(tx, networkId))(agent)) return false;
         await insertBinding(tx, networkId, agent.id);
         return true;
       }, false);
@@ -281,6 +284,19 @@ async function needsDhcp(db: Db, networkId: string): Promise<boolean> {
   const row = await db.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', 1).limit(1).executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * The zones a network's DHCP agents must be in: its availability_zone_hints
+ * (stored with [DEFAULT] default_availability_zones when it was created
+ * without any; DhcpFilter's az_hints); none means any agent.
+ */
+async function zonesWanted(db: Db, networkId: string): Promise<readonly string[]> {
+  const row = await db.selectFrom('networks').select('availability_zone_hints').where('id', '=', networkId).executeTakeFirst();
+  return row?.availability_zone_hints ? (JSON.parse(row.availability_zone_hints) as string[]) : [];
+}
+
+const servesZones = (zones: readonly string[]) => (agent: DhcpAgentRow): boolean =>
+  zones.length === 0 || (agent.availability_zone !== null && zones.includes(agent.availability_zone));
 
 async function insertBinding(tx: Tx, networkId: string, agentId: string): Promise<void> {
   await tx.insertInto('networkdhcpagentbindings').values({ network_id: networkId, dhcp_agent_id: agentId }).execute();

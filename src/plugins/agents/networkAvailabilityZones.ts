@@ -10,8 +10,7 @@
  * - availability_zones: the zones of the DHCP agents hosting the network
  *   (networkdhcpagentbindings), sorted; none while no agent does.
  *
- * The DHCP scheduler does not weigh the hints yet: any eligible agent may
- * host the network.
+ * The DHCP scheduler (dhcpScheduler.ts) picks agents in the hinted zones only.
  */
 import type { ApiObject } from '../collection.js';
 import { loadInChunks } from '../core/children.js';
