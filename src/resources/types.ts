@@ -66,6 +66,12 @@ export interface AttrDecl {
   readonly visible?: boolean;
   /** Who may set it: `admin` attributes are refused (403) for other callers on POST and PUT. */
   readonly policy?: 'admin';
+  /**
+   * False where neutron-lib's attribute map has no `enforce_policy`: Neutron
+   * registers the `<action>:<attr>` rules but never checks them (subnets'
+   * service_types), and so does Nucleon.
+   */
+  readonly enforcePolicy?: false;
   /** Hidden from callers that are not admin (binding:*). */
   readonly adminOnlyVisible?: boolean;
   /**

@@ -30,7 +30,7 @@ export function enforceAttributeRules(
   ctx: RequestContext,
   enforcer: PolicyEnforcer = builtinPolicy(resource),
 ): void {
-  for (const name of attributeRuleNames(enforcer, `${op}_${resource.member}`, item, explicit)) {
+  for (const name of attributeRuleNames(enforcer, resource, `${op}_${resource.member}`, item, explicit)) {
     if (!enforcer.checkSync(name, item, ctx)) throw new PolicyNotAuthorized(name);
   }
 }

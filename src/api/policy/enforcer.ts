@@ -206,12 +206,14 @@ export class TargetEnvironment implements Environment {
  */
 export function attributeRuleNames(
   enforcer: PolicyEnforcer,
+  resource: ResourceDecl,
   action: string,
   item: Readonly<Record<string, unknown>>,
   explicit: Iterable<string>,
 ): string[] {
   const names: string[] = [];
   for (const attr of explicit) {
+    if (resource.attributes[attr]?.enforcePolicy === false) continue;
     const own = `${action}:${attr}`;
     if (enforcer.has(own)) names.push(own);
     const value = item[attr];

@@ -88,7 +88,7 @@ export class RequestPolicy {
       await this.assertParentUsable(resource, item);
       throw new PolicyNotAuthorized(action);
     }
-    for (const name of attributeRuleNames(this.enforcer, action, item, explicit)) {
+    for (const name of attributeRuleNames(this.enforcer, resource, action, item, explicit)) {
       if (!(await this.check(name, item))) throw new PolicyNotAuthorized(name);
     }
   }
@@ -106,7 +106,7 @@ export class RequestPolicy {
   async authorizeUpdate(resource: ResourceDecl, original: Target, changes: Target): Promise<void> {
     const action = `update_${resource.member}`;
     const target = { ...original, ...changes };
-    const names = [action, ...attributeRuleNames(this.enforcer, action, target, Object.keys(changes))];
+    const names = [action, ...attributeRuleNames(this.enforcer, resource, action, target, Object.keys(changes))];
     for (const name of names) {
       if (!(await this.check(name, target))) await this.refuse(resource, { ...loadedForUpdate(resource, original), ...changes }, name);
     }

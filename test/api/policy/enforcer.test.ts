@@ -14,6 +14,8 @@ import type { RequestContext } from '../../../src/common/context.js';
 import { NeutronError } from '../../../src/common/errors.js';
 import { composeApi } from '../../../src/resources/compose.js';
 import { coreExtensions, coreResources } from '../../../src/resources/index.js';
+import { port as portResource } from '../../../src/resources/port.js';
+import { subnet as subnetResource } from '../../../src/resources/subnet.js';
 import type { ResourceDecl } from '../../../src/resources/types.js';
 import { widgets } from '../fixtures.js';
 
@@ -282,11 +284,16 @@ describe('PolicyEnforcer: the rule set', () => {
   });
   it('attribute rules: the attributes set, then the keys of their list items, only where rules exist', () => {
     const item = { fixed_ips: [{ subnet_id: 's' }, { ip_address: '10.0.0.1', subnet_id: 's' }], name: 'x', mac_address: 'm' };
-    assert.deepEqual(attributeRuleNames(enforcer, 'create_port', item, ['name', 'mac_address', 'fixed_ips']), [
+    assert.deepEqual(attributeRuleNames(enforcer, portResource, 'create_port', item, ['name', 'mac_address', 'fixed_ips']), [
       'create_port:mac_address',
       'create_port:fixed_ips',
       'create_port:fixed_ips:subnet_id',
       'create_port:fixed_ips:ip_address',
     ]);
+  });
+  it('attribute rules of attributes without enforce_policy upstream are never checked (subnets\' service_types)', () => {
+    const subnets = { ...subnetResource, attributes: { ...subnetResource.attributes, service_types: { type: { kind: 'any' }, enforcePolicy: false } } } as const;
+    assert.ok(enforcer.has('update_subnet:service_types'));
+    assert.deepEqual(attributeRuleNames(enforcer, subnets, 'update_subnet', { service_types: ['compute:'], name: 'x' }, ['service_types', 'name']), []);
   });
 });
