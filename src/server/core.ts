@@ -2,6 +2,7 @@
 import { AddressGroupService } from '../plugins/addressgroups/addressGroups.js';
 import { NetworkAvailabilityZones } from '../plugins/agents/networkAvailabilityZones.js';
 import { addressScopeService } from '../plugins/addressscopes/addressScopes.js';
+import { showNetworkAddressScopes } from '../plugins/addressscopes/networkAddressScopes.js';
 import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
 import type { Db } from '../db/schema.js';
 import { EventBus } from '../events/bus.js';
@@ -105,6 +106,8 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
 
   // network_availability_zone: hints checked and stored in the network's transaction, zones shown from its DHCP agents.
   new NetworkAvailabilityZones(deps, options.defaultAvailabilityZones ?? []);
+  // address-scope: networks show the scopes of the pools their subnets come from.
+  showNetworkAddressScopes(deps);
 
   const collections = new Map<string, Collection>([
     ['networks', networks],

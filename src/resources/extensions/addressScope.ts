@@ -46,5 +46,10 @@ export const addressScope = {
     subnetpools: {
       address_scope_id: { type: uuid, post: true, put: true, nullable: true, default: null, filter: true, sort: true, column: 'address_scope_id' },
     },
+    // Read-only: the scope of the pool the network's IPv4 (IPv6) subnets come from, or null (plugins/addressscopes/networkAddressScopes.ts).
+    networks: {
+      ipv4_address_scope: { type: uuid, nullable: true },
+      ipv6_address_scope: { type: uuid, nullable: true },
+    },
   },
 } as const satisfies ExtensionDecl;
