@@ -102,6 +102,8 @@ export const PolicyNotAuthorized = neutronError(
   'PolicyNotAuthorized',
   (action: string) => `(rule:${action}) is disallowed by policy`,
 );
+/** neutron-lib's NotAuthorized: the caller may not act on another project's resource (no policy rule involved). */
+export const NotAuthorized = neutronError(403, 'NotAuthorized', () => 'Not authorized.');
 export const NotFound = neutronError(404, 'HTTPNotFound', (message: string = 'The resource could not be found.') => message);
 
 /** The NotFound error class of a resource, from its declaration's `notFound`. */

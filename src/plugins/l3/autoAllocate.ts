@@ -13,7 +13,7 @@
  * only, one of them at a time (DefaultExternalNetworkExists).
  */
 import type { RequestContext } from '../../common/context.js';
-import { NeutronError } from '../../common/errors.js';
+import { NeutronError, NotAuthorized } from '../../common/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Tx } from '../../db/schema.js';
 import type { ApiObject, Collection, MemberAction } from '../collection.js';
@@ -30,13 +30,6 @@ export class AutoAllocationFailure extends NeutronError {
 export class DefaultExternalNetworkExists extends NeutronError {
   constructor(networkId: string) {
     super(409, 'DefaultExternalNetworkExists', `A default external network already exists: ${networkId}.`);
-  }
-}
-
-/** neutron-lib's NotAuthorized: a project asking for another's topology. */
-export class NotAuthorized extends NeutronError {
-  constructor() {
-    super(403, 'NotAuthorized', 'Not authorized.');
   }
 }
 
