@@ -525,12 +525,12 @@ class DocumentBuilder {
     const bodyRef = body !== undefined ? this.schema(schemaName, bodySchema(Object.entries(body), false)) : undefined;
     this.operation(`${memberPath}/${name}`, method, {
       operationId: `${camel(resource.member)}${pascal(name)}`,
-      summary: `${name} on a ${resource.member} (a bare JSON object in, a bare JSON object out).`,
+      summary: `${name} on a ${resource.member} (a bare JSON object in, a bare JSON ${action.answersList === true ? 'list' : 'object'} out).`,
       tags: [resource.collection],
       parameters,
       ...(bodyRef !== undefined ? { requestBody: { required: true, ...json(bodyRef) } } : {}),
       responses: {
-        '200': { description: 'The result of the action.', ...json({ type: 'object' }) },
+        '200': { description: 'The result of the action.', ...json(action.answersList === true ? { type: 'array', items: { type: 'object' } } : { type: 'object' }) },
         ...errors('400', '401', '403', '404', '409'),
       },
     });

@@ -24,7 +24,8 @@ export interface Collection {
   readonly actions?: Readonly<Record<string, MemberAction>>;
 }
 
-export type MemberAction = (ctx: RequestContext, id: string, body: ApiObject) => Promise<ApiObject>;
+/** The response body: an object, or a bare list where Neutron answers one (onboard_network_subnets). */
+export type MemberAction = (ctx: RequestContext, id: string, body: ApiObject) => Promise<ApiObject | readonly ApiObject[]>;
 
 /** The plugin behind a collection nested under another's members (`/v2.0/qos/policies/{id}/bandwidth_limit_rules`): one collection per parent. */
 export interface NestedCollection {

@@ -44,7 +44,7 @@ import {
   securityGroupsSharedFiltering,
   statefulSecurityGroup,
 } from './extensions/securityGroup.js';
-import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from './extensions/subnetAllocation.js';
+import { defaultSubnetpools, subnetAllocation, subnetOnboard, subnetpoolPrefixOps } from './extensions/subnetAllocation.js';
 import { subnetServiceTypes } from './extensions/subnetServiceTypes.js';
 import { standardAttrDescription } from './extensions/standardAttrDescription.js';
 import { standardAttrRevisions } from './extensions/standardAttrRevisions.js';
@@ -108,6 +108,7 @@ export const coreExtensions = [
   subnetAllocation,
   defaultSubnetpools,
   subnetpoolPrefixOps,
+  subnetOnboard,
   subnetServiceTypes,
   rbac,
   rbacAddressScope,

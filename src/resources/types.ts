@@ -124,6 +124,8 @@ export interface ActionDecl {
   readonly method: 'PUT' | 'POST' | 'GET' | 'DELETE';
   /** The body's keys; absent: the action takes no body. */
   readonly body?: Attributes;
+  /** Answers a bare JSON list of objects instead of an object (onboard_network_subnets). */
+  readonly answersList?: boolean;
 }
 
 export interface ResourceDecl {

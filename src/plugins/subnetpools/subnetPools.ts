@@ -10,10 +10,13 @@
  * - a pool's address scope is one the caller sees, of the pool's version,
  *   whose other pools it does not overlap; a pool in a scope of another
  *   project's is changed by admins only;
- * - a pool that subnets were taken from stays.
+ * - a pool that subnets were taken from stays;
+ * - onboard_network_subnets (subnet_onboard) moves a network's subnets of
+ *   the pool's version into it, their CIDRs added to its prefixes, in the
+ *   pool update's transaction and through its checks.
  */
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, InvalidInput, resourceNotFound } from '../../common/errors.js';
+import { BadRequest, InvalidInput, NetworkNotFound, NotAuthorized, resourceNotFound } from '../../common/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
 import { addressScopeSharing } from '../addressscopes/addressScopes.js';
 import { formatCidr } from '../ipam/cidr.js';
@@ -21,7 +24,9 @@ import { cidrsOf, compactCidrs, difference, intersects, rangeSetOf } from '../ip
 import type { ApiObject } from '../collection.js';
 import { groupByParent } from '../core/children.js';
 import type { CoreDeps } from '../core/deps.js';
+import { nextRevision } from '../core/revision.js';
 import { StoredCollection } from '../core/storedCollection.js';
+import { networkAccess } from '../core/visibility.js';
 import {
   AddressScopePrefixConflict,
   IllegalSubnetPoolIpVersionAssociationToAddressScope,
@@ -35,6 +40,12 @@ import { subnetPoolSharing } from './sharing.js';
 
 const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixlen'] as const;
 
+/** An onboarding under way: the network whose subnets move in, and those that did (filled in the transaction). */
+interface Onboarding {
+  readonly networkId: string;
+  onboarded: ApiObject[];
+}
+
 const optionalNumber = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
 
 /** The subnet pools collection (`collection`), with the checks and storage behind it and its prefix actions. */
@@ -42,6 +53,8 @@ export class SubnetPoolService {
   readonly collection: StoredCollection;
   /** Changes made by remove_prefixes: the one update whose prefixes may shrink. */
   private readonly removals = new WeakSet<ApiObject>();
+  /** Changes made by onboard_network_subnets, with what they onboard. */
+  private readonly onboardings = new WeakMap<ApiObject, Onboarding>();
 
   constructor(private readonly deps: CoreDeps) {
     this.collection = new StoredCollection(deps, deps.api.resource('subnetpools'), {
@@ -59,6 +72,7 @@ export class SubnetPoolService {
       actions: {
         add_prefixes: (ctx, id, body) => this.addPrefixes(ctx, id, body),
         remove_prefixes: (ctx, id, body) => this.removePrefixes(ctx, id, body),
+        onboard_network_subnets: (ctx, id, body) => this.onboardNetworkSubnets(ctx, id, body),
       },
     });
     deps.extenders.of('subnetpool').push(presentPools);
@@ -75,9 +89,15 @@ export class SubnetPoolService {
     return { default_quota: null, ...item, ...poolColumns(pool) };
   }
 
-  private async completeUpdate(tx: Tx, ctx: RequestContext, current: ApiObject, changes: ApiObject): Promise<ApiObject> {
+  private async completeUpdate(tx: Tx, ctx: RequestContext, current: ApiObject, requested: ApiObject): Promise<ApiObject> {
     const id = String(current.id);
     const had = current.prefixes as string[];
+    const onboarding = this.onboardings.get(requested);
+    let changes = requested;
+    if (onboarding !== undefined) {
+      onboarding.onboarded = await subnetsToOnboard(tx, id, Number(current.ip_version), onboarding.networkId);
+      changes = { prefixes: [...had, ...onboarding.onboarded.map((subnet) => String(subnet.cidr))] };
+    }
     if (this.removals.has(changes)) {
       // remove_prefixes changes nothing else, and may leave the pool empty (Neutron stores the rest as it is).
       const kept = changes.prefixes as string[];
@@ -95,6 +115,8 @@ export class SubnetPoolService {
     if (scopeBefore !== null) await this.checkScopeOwner(tx, ctx, id, scopeBefore);
     const scope = 'address_scope_id' in changes ? changes.address_scope_id : scopeBefore;
     await this.checkAddressScope(tx, ctx, scope, id, pool);
+    // After the checks, which look at the pool's subnets as they were (as update_subnetpool runs before the move upstream).
+    if (onboarding !== undefined) await moveIntoPool(tx, id, onboarding.onboarded);
     const { prefixes, ...columns } = poolColumns(pool);
     return { ...changes, ...columns, ...(changes.prefixes !== undefined ? { prefixes } : {}) };
   }
@@ -142,6 +164,15 @@ export class SubnetPoolService {
     return { prefixes: updated.prefixes };
   }
 
+  private async onboardNetworkSubnets(ctx: RequestContext, id: string, body: ApiObject): Promise<readonly ApiObject[]> {
+    const networkId = await checkOnboardedNetwork(this.deps.db, ctx, body.network_id);
+    const changes: ApiObject = {};
+    const onboarding: Onboarding = { networkId, onboarded: [] };
+    this.onboardings.set(changes, onboarding);
+    await this.collection.update(ctx, id, changes);
+    return onboarding.onboarded;
+  }
+
   private async removePrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
     const removed = rangeSetOf(parsePrefixes(requestedPrefixes(body)));
     const pool = await this.collection.show(ctx, id);
@@ -152,6 +183,57 @@ export class SubnetPoolService {
     const updated = await this.collection.update(ctx, id, changes);
     return { prefixes: updated.prefixes };
   }
+}
+
+/**
+ * Neutron's onboard_network_subnets: `network_id` must be given and name a
+ * network the caller sees, and a non-admin must own it (else 403
+ * NotAuthorized); the pool is changed as an update of its prefixes, with
+ * the update's checks (address scope overlap and network affinity, a pool
+ * in another project's shared scope). Answers the onboarded subnets' ids
+ * and CIDRs, a bare list.
+ */
+async function checkOnboardedNetwork(db: Db, ctx: RequestContext, networkId: unknown): Promise<string> {
+  if (typeof networkId !== 'string') throw new InvalidInput('network_id must be specified.');
+  const network = await db.selectFrom('networks').select('project_id').where('id', '=', networkId).executeTakeFirst();
+  if (network === undefined) throw new NetworkNotFound(networkId);
+  if (!ctx.isAdmin && network.project_id !== ctx.projectId) {
+    if ((await networkAccess(db, ctx, networkId)).size === 0) throw new NetworkNotFound(networkId);
+    throw new NotAuthorized();
+  }
+  return networkId;
+}
+
+/** The network's subnets of the pool's version; none may overlap a subnet already allocated from the pool (_onboard_network_subnets). */
+async function subnetsToOnboard(tx: Tx, poolId: string, ipVersion: number, networkId: string): Promise<ApiObject[]> {
+  const subnets = await tx
+    .selectFrom('subnets')
+    .select(['id', 'cidr'])
+    .where('network_id', '=', networkId)
+    .where('ip_version', '=', ipVersion)
+    .orderBy('id')
+    .execute();
+  const allocated = rangeSetOf(parsePrefixes((await tx.selectFrom('subnets').select('cidr').where('subnetpool_id', '=', poolId).execute()).map((s) => s.cidr)));
+  for (const subnet of subnets) {
+    if (intersects(rangeSetOf(parsePrefixes([subnet.cidr])), allocated)) {
+      throw new IllegalSubnetPoolUpdate(`Onboarding subnet ${subnet.id}: ${subnet.cidr} conflicts with allocated prefixes in subnet pool ${poolId}`);
+    }
+  }
+  return subnets.map((subnet) => ({ id: subnet.id, cidr: subnet.cidr }));
+}
+
+/** The onboarded subnets now come from the pool: a new revision each, as Neutron's subnet.update() gives them. */
+async function moveIntoPool(tx: Tx, poolId: string, subnets: readonly ApiObject[]): Promise<void> {
+  if (subnets.length === 0) return;
+  await tx
+    .updateTable('subnets')
+    .set({ subnetpool_id: poolId, ...nextRevision() })
+    .where(
+      'id',
+      'in',
+      subnets.map((subnet) => String(subnet.id)),
+    )
+    .execute();
 }
 
 /** subnetpool_prefix_ops.get_operation_request_body: a non-empty list of prefixes. */

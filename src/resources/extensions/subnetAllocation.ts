@@ -6,7 +6,8 @@
  *
  * `default-subnetpools` lets a subnet ask for the pool marked `is_default`
  * of its IP version (`use_default_subnetpool`), and `subnetpool-prefix-ops`
- * adds the `add_prefixes` / `remove_prefixes` member actions. A pool's
+ * adds the `add_prefixes` / `remove_prefixes` member actions, `subnet_onboard`
+ * `onboard_network_subnets` (a network's subnets move into the pool). A pool's
  * `address_scope_id` comes with the address-scope extension.
  *
  * Prefix lengths are integers in requests and strings in responses, as
@@ -50,6 +51,8 @@ export const subnetpools = {
     // subnetpool-prefix-ops: {"prefixes": [...]} in, {"prefixes": [...]} (the pool's, after) out.
     add_prefixes: { method: 'PUT', body: { prefixes: { type: prefixList } } },
     remove_prefixes: { method: 'PUT', body: { prefixes: { type: prefixList } } },
+    // subnet_onboard: {"network_id": ...} in, the onboarded subnets ([{"id", "cidr"}]) out.
+    onboard_network_subnets: { method: 'PUT', body: { network_id: { type: { kind: 'string' }, nullable: true } }, answersList: true },
   },
   // neutron/conf/policies/subnetpool.py
   policy: {
@@ -97,4 +100,11 @@ export const subnetpoolPrefixOps = {
   name: 'Subnet Pool Prefix Operations',
   description: "add_prefixes and remove_prefixes change a pool's prefixes in place.",
   updated: '2019-02-08T10:00:00-00:00',
+} as const satisfies ExtensionDecl;
+
+export const subnetOnboard = {
+  alias: 'subnet_onboard',
+  name: 'Subnet Onboard',
+  description: 'Provides support for onboarding subnets into subnet pools',
+  updated: '2018-12-18T09:00:00-00:00',
 } as const satisfies ExtensionDecl;
