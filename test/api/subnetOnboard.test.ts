@@ -151,6 +151,31 @@ for (const dialect of testDialects()) {
       );
     });
 
+    test('concurrent onboardings into one pool: both prefixes kept; of two same CIDRs one moves in, the other conflicts', async () => {
+      const p = await pool({ prefixes: ['10.90.0.0/16'] });
+      const [n1, n2, n3, n4] = [await network(), await network(), await network(), await network()];
+      await subnet({ network_id: n1.id, cidr: '172.16.91.0/24' });
+      await subnet({ network_id: n2.id, cidr: '172.16.92.0/24' });
+      const both = await Promise.all([onboard(p.id, { network_id: n1.id }), onboard(p.id, { network_id: n2.id })]);
+      assert.deepEqual(
+        both.map((r) => r.status),
+        [200, 200],
+        JSON.stringify(both.map((r) => r.body)),
+      );
+      assert.deepEqual((await shown('subnetpools', 'subnetpool', p.id)).prefixes, ['10.90.0.0/16', '172.16.91.0/24', '172.16.92.0/24']);
+
+      await subnet({ network_id: n3.id, cidr: '172.16.93.0/24' });
+      await subnet({ network_id: n4.id, cidr: '172.16.93.0/24' });
+      const race = await Promise.all([onboard(p.id, { network_id: n3.id }), onboard(p.id, { network_id: n4.id })]);
+      assert.deepEqual(
+        race.map((r) => r.status).sort(),
+        [200, 400],
+        JSON.stringify(race.map((r) => r.body)),
+      );
+      const inPool = (await api.request('GET', `/v2.0/subnets?subnetpool_id=${p.id}&cidr=172.16.93.0/24`, undefined, ADMIN)).body.subnets as Json[];
+      assert.equal(inPool.length, 1);
+    });
+
     test('refusals: no network_id, an unknown or unseen network, a network of another project, a pool the caller may not change', async () => {
       const p = await pool({ prefixes: ['10.80.0.0/16'] });
       for (const body of [{}, { network_id: null }]) {

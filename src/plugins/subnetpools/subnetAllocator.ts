@@ -127,9 +127,18 @@ export class SubnetAllocator {
 
   /** Neutron's _lock_subnetpool: the update waits for any allocation from the pool in progress. */
   private async lock(tx: Tx, poolId: string): Promise<void> {
-    const result = await tx.updateTable('subnetpools').set({ hash: newId() }).where('id', '=', poolId).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw resourceNotFound(this.pools, poolId);
+    if (!(await lockSubnetPool(tx, poolId))) throw resourceNotFound(this.pools, poolId);
   }
+}
+
+/**
+ * Takes the pool row's lock until the transaction ends (a new `hash`), as
+ * every write that reads the pool's allocations does first; false when there
+ * is no such pool.
+ */
+export async function lockSubnetPool(tx: Tx, poolId: string): Promise<boolean> {
+  const result = await tx.updateTable('subnetpools').set({ hash: newId() }).where('id', '=', poolId).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** A request for a given CIDR, or for the network of a given gateway (SubnetRequestFactory); undefined for any. */

@@ -37,6 +37,7 @@ import {
 } from './errors.js';
 import { checkPrefixesGrow, parsePrefixes, type PoolValues, resolvePool } from './poolValues.js';
 import { subnetPoolSharing } from './sharing.js';
+import { lockSubnetPool } from './subnetAllocator.js';
 
 const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixlen'] as const;
 
@@ -95,8 +96,11 @@ export class SubnetPoolService {
     const onboarding = this.onboardings.get(requested);
     let changes = requested;
     if (onboarding !== undefined) {
+      // Under the pool's lock, so that a concurrent allocation or onboarding waits, and from its prefixes as they are now.
+      if (!(await lockSubnetPool(tx, id))) throw resourceNotFound(this.deps.api.resource('subnetpools'), id);
+      const prefixes = await tx.selectFrom('subnetpoolprefixes').select('cidr').where('subnetpool_id', '=', id).execute();
       onboarding.onboarded = await subnetsToOnboard(tx, id, Number(current.ip_version), onboarding.networkId);
-      changes = { prefixes: [...had, ...onboarding.onboarded.map((subnet) => String(subnet.cidr))] };
+      changes = { prefixes: [...prefixes.map((p) => p.cidr), ...onboarding.onboarded.map((subnet) => String(subnet.cidr))] };
     }
     if (this.removals.has(changes)) {
       // remove_prefixes changes nothing else, and may leave the pool empty (Neutron stores the rest as it is).
