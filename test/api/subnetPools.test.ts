@@ -189,6 +189,22 @@ for (const dialect of testDialects()) {
       assert.equal(shown.revision_number, 3);
     });
 
+    test('prefix actions at once never lose one another\'s prefixes', async () => {
+      const p = await pool({ name: 'racing', prefixes: ['10.60.0.0/24'] });
+      const adds = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => api.request('PUT', `/v2.0/subnetpools/${p.id}/add_prefixes`, { prefixes: [`10.61.${i * 2}.0/24`] }, p1)),
+      );
+      for (const added of adds) assert.equal(added.status, 200, JSON.stringify(added.body));
+      const after = (await api.request('GET', `/v2.0/subnetpools/${p.id}`, undefined, p1)).body.subnetpool as Json;
+      assert.deepEqual(after.prefixes, ['10.60.0.0/24', ...Array.from({ length: 8 }, (_, i) => `10.61.${i * 2}.0/24`)]);
+      const removes = await Promise.all(
+        [0, 2].map((third) => api.request('PUT', `/v2.0/subnetpools/${p.id}/remove_prefixes`, { prefixes: [`10.61.${third}.0/24`] }, p1)),
+      );
+      for (const removed of removes) assert.equal(removed.status, 200, JSON.stringify(removed.body));
+      const left = (await api.request('GET', `/v2.0/subnetpools/${p.id}`, undefined, p1)).body.subnetpool as Json;
+      assert.deepEqual(left.prefixes, ['10.60.0.0/24', ...Array.from({ length: 6 }, (_, i) => `10.61.${(i + 2) * 2}.0/24`)]);
+    });
+
     test('address scopes: visible, same IP version, no overlap within a scope; a scope with pools stays', async () => {
       const s4 = await scope({ name: 's4', ip_version: 4 });
       const s6 = await scope({ name: 's6', ip_version: 6 });

@@ -43,19 +43,26 @@ const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixl
 
 /** An onboarding under way: the network whose subnets move in, and those that did (filled in the transaction). */
 interface Onboarding {
+  readonly kind: 'onboard';
   readonly networkId: string;
   onboarded: ApiObject[];
 }
+
+/**
+ * What a prefix action asks of the pool's prefixes. The new prefixes are
+ * computed in the update's transaction, under the pool's lock, from its
+ * prefixes as they are then: two actions at once never lose one another's
+ * prefixes, and an allocation from the pool waits.
+ */
+type PrefixChange = { readonly kind: 'add'; readonly prefixes: readonly string[] } | { readonly kind: 'remove'; readonly prefixes: readonly string[] } | Onboarding;
 
 const optionalNumber = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
 
 /** The subnet pools collection (`collection`), with the checks and storage behind it and its prefix actions. */
 export class SubnetPoolService {
   readonly collection: StoredCollection;
-  /** Changes made by remove_prefixes: the one update whose prefixes may shrink. */
-  private readonly removals = new WeakSet<ApiObject>();
-  /** Changes made by onboard_network_subnets, with what they onboard. */
-  private readonly onboardings = new WeakMap<ApiObject, Onboarding>();
+  /** The updates made by the prefix actions, with what each asks. */
+  private readonly prefixChanges = new WeakMap<ApiObject, PrefixChange>();
 
   constructor(private readonly deps: CoreDeps) {
     this.collection = new StoredCollection(deps, deps.api.resource('subnetpools'), {
@@ -92,21 +99,22 @@ export class SubnetPoolService {
 
   private async completeUpdate(tx: Tx, ctx: RequestContext, current: ApiObject, requested: ApiObject): Promise<ApiObject> {
     const id = String(current.id);
-    const had = current.prefixes as string[];
-    const onboarding = this.onboardings.get(requested);
+    let had = current.prefixes as string[];
+    const action = this.prefixChanges.get(requested);
     let changes = requested;
-    if (onboarding !== undefined) {
-      // Under the pool's lock, so that a concurrent allocation or onboarding waits, and from its prefixes as they are now.
+    if (action !== undefined) {
       if (!(await lockSubnetPool(tx, id))) throw resourceNotFound(this.deps.api.resource('subnetpools'), id);
-      const prefixes = await tx.selectFrom('subnetpoolprefixes').select('cidr').where('subnetpool_id', '=', id).execute();
-      onboarding.onboarded = await subnetsToOnboard(tx, id, Number(current.ip_version), onboarding.networkId);
-      changes = { prefixes: [...prefixes.map((p) => p.cidr), ...onboarding.onboarded.map((subnet) => String(subnet.cidr))] };
-    }
-    if (this.removals.has(changes)) {
-      // remove_prefixes changes nothing else, and may leave the pool empty (Neutron stores the rest as it is).
-      const kept = changes.prefixes as string[];
-      await checkRemovedUnused(tx, id, had, kept);
-      return kept.length === 0 ? changes : { prefixes: resolvePool(kept, {}).prefixes };
+      had = (await tx.selectFrom('subnetpoolprefixes').select('cidr').where('subnetpool_id', '=', id).execute()).map((p) => p.cidr);
+      if (action.kind === 'remove') {
+        // remove_prefixes changes nothing else, and may leave the pool empty (Neutron stores the rest as it is).
+        const prefixes = parsePrefixes(had);
+        const kept = cidrsOf(difference(rangeSetOf(prefixes), rangeSetOf(parsePrefixes(action.prefixes))), prefixes[0]!.version).map(formatCidr);
+        await checkRemovedUnused(tx, id, had, kept);
+        return { prefixes: kept.length === 0 ? kept : resolvePool(kept, {}).prefixes };
+      }
+      if (action.kind === 'onboard') action.onboarded = await subnetsToOnboard(tx, id, Number(current.ip_version), action.networkId);
+      const added = action.kind === 'add' ? action.prefixes : action.onboarded.map((subnet) => String(subnet.cidr));
+      changes = { prefixes: [...had, ...added] };
     }
     if (changes.prefixes !== undefined) checkPrefixesGrow(had, changes.prefixes as string[]);
     const pool = resolvePool((changes.prefixes as string[] | undefined) ?? had, {
@@ -120,7 +128,7 @@ export class SubnetPoolService {
     const scope = 'address_scope_id' in changes ? changes.address_scope_id : scopeBefore;
     await this.checkAddressScope(tx, ctx, scope, id, pool);
     // After the checks, which look at the pool's subnets as they were (as update_subnetpool runs before the move upstream).
-    if (onboarding !== undefined) await moveIntoPool(tx, id, onboarding.onboarded);
+    if (action?.kind === 'onboard') await moveIntoPool(tx, id, action.onboarded);
     const { prefixes, ...columns } = poolColumns(pool);
     return { ...changes, ...columns, ...(changes.prefixes !== undefined ? { prefixes } : {}) };
   }
@@ -161,30 +169,30 @@ export class SubnetPoolService {
     return scope;
   }
 
+  /** Runs a prefix action as an update of the pool (its checks, policy and revision). */
+  private async changePrefixes(ctx: RequestContext, id: string, change: PrefixChange): Promise<ApiObject> {
+    const changes: ApiObject = {};
+    this.prefixChanges.set(changes, change);
+    return this.collection.update(ctx, id, changes);
+  }
+
   private async addPrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
-    const added = requestedPrefixes(body);
-    const pool = await this.collection.show(ctx, id);
-    const updated = await this.collection.update(ctx, id, { prefixes: [...(pool.prefixes as string[]), ...added] });
+    const updated = await this.changePrefixes(ctx, id, { kind: 'add', prefixes: requestedPrefixes(body) });
     return { prefixes: updated.prefixes };
   }
 
   private async onboardNetworkSubnets(ctx: RequestContext, id: string, body: ApiObject): Promise<readonly ApiObject[]> {
-    const networkId = await checkOnboardedNetwork(this.deps.db, ctx, body.network_id);
-    const changes: ApiObject = {};
-    const onboarding: Onboarding = { networkId, onboarded: [] };
-    this.onboardings.set(changes, onboarding);
-    await this.collection.update(ctx, id, changes);
+    const onboarding: Onboarding = { kind: 'onboard', networkId: await checkOnboardedNetwork(this.deps.db, ctx, body.network_id), onboarded: [] };
+    await this.changePrefixes(ctx, id, onboarding);
     return onboarding.onboarded;
   }
 
   private async removePrefixes(ctx: RequestContext, id: string, body: ApiObject): Promise<ApiObject> {
-    const removed = rangeSetOf(parsePrefixes(requestedPrefixes(body)));
+    const removed = requestedPrefixes(body);
     const pool = await this.collection.show(ctx, id);
-    const had = parsePrefixes(pool.prefixes as string[]);
-    if (!intersects(rangeSetOf(had), removed)) return { prefixes: pool.prefixes };
-    const changes: ApiObject = { prefixes: cidrsOf(difference(rangeSetOf(had), removed), had[0]!.version).map(formatCidr) };
-    this.removals.add(changes);
-    const updated = await this.collection.update(ctx, id, changes);
+    // Nothing of the pool's: nothing changes, not even the revision.
+    if (!intersects(rangeSetOf(parsePrefixes(pool.prefixes as string[])), rangeSetOf(parsePrefixes(removed)))) return { prefixes: pool.prefixes };
+    const updated = await this.changePrefixes(ctx, id, { kind: 'remove', prefixes: removed });
     return { prefixes: updated.prefixes };
   }
 }
