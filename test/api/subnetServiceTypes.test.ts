@@ -64,6 +64,13 @@ for (const dialect of testDialects()) {
         assert.equal(answer.body.NeutronError.message, message);
       };
       await refused(['foo:bar'], 'InvalidSubnetServiceType', 'Subnet service type foo:bar does not correspond to a valid device owner.');
+      await refused(['network:dhcp', 'baremetal:none'], 'InvalidSubnetServiceType', 'Subnet service type baremetal:none does not correspond to a valid device owner.');
+      // neutron-lib adds "compute:" to its prefixes character by character: what starts with one of them passes there, and here.
+      assert.deepEqual(ok(await subnet(net, '10.54.0.0/24', { service_types: ['test:type_1', 'compute:nova', 'neutron:x'] }), 201).body.subnet.service_types, [
+        'test:type_1',
+        'compute:nova',
+        'neutron:x',
+      ]);
       await refused([7], 'InvalidInputSubnetServiceType', 'Subnet service type 7 is not a string.');
       const projectNet = ok(await api.request('POST', '/v2.0/networks', { network: { name: 'p' } }, asProject('p1')), 201).body.network.id as string;
       const own = ok(await subnet(projectNet, '10.53.0.0/24', { service_types: ['compute:nova'] }, asProject('p1')), 201).body.subnet;

@@ -336,8 +336,14 @@ async function writeSubnetDetails(tx: Tx, subnetId: string, subnet: ResolvedSubn
   }
 }
 
-/** Device owner prefixes a subnet may be typed with (neutron-lib DEVICE_OWNER_PREFIXES and the compute one). */
-const SERVICE_TYPE_PREFIXES = ['network:', 'neutron:', 'compute:'];
+/**
+ * What neutron-lib's validate_subnet_service_types accepts: a device owner
+ * prefix of DEVICE_OWNER_PREFIXES (`network:`, `neutron:`) or, as its
+ * `prefixes += "compute:"` adds the string's characters one by one, any
+ * type starting with one of `compute:`'s characters. Real Neutron accepts
+ * `test:type_1` so (the upstream API tests use it), and so does Nucleon.
+ */
+const SERVICE_TYPE_PREFIXES = ['network:', 'neutron:', ...'compute:'];
 
 /** neutron-lib's validate_subnet_service_types: strings naming a device owner; the list as given, duplicates dropped. */
 function checkServiceTypes(value: unknown): string[] {
