@@ -372,6 +372,41 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
       await updatePort(p2.id, { security_groups: [defaultGroup] });
       await eventually('vm1 reaches vm2 in the default group', () => reaches(vm1, ipOf(p2)));
     });
+
+    it('two networks with the same addresses keep their connections apart: one conntrack zone per network', async () => {
+      const create = async (path: string, body: Record<string, unknown>) => {
+        const created = await api.request('POST', path, body, asProject(PROJECT));
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        return created.body;
+      };
+      const twin = (await create('/v2.0/networks', { network: { name: 'twin' } })).network.id as string;
+      const twinSubnet = (await create('/v2.0/subnets', { subnet: { network_id: twin, ip_version: 4, cidr: '10.244.0.0/24', enable_dhcp: false } })).subnet.id as string;
+      const apiUrl = `http://127.0.0.1:${new URL(api.url).port}`;
+      // The twins of vm1 and vm2: the same addresses on the other network.
+      const twins: [string, Port][] = [];
+      for (const [host, original] of [[h1, p1], [h2, p2]] as const) {
+        const port = (
+          await create('/v2.0/ports', {
+            port: { network_id: twin, device_owner: 'compute:nova', device_id: randomUUID(), fixed_ips: [{ subnet_id: twinSubnet, ip_address: ipOf(original) }] },
+          })
+        ).port as Port;
+        const vm = await lab.vm();
+        await lab.plug(host, port.id, vm, apiUrl);
+        await inNs(vm, 'ip', 'address', 'add', `${ipOf(port)}/24`, 'dev', 'eth0');
+        twins.push([vm, port]);
+      }
+      const [[vm3], [, p4]] = twins as [[string, Port], [string, Port]];
+      await eventually('the twins ACTIVE', async () => (await portOf(twins[0]![1].id)).status === 'ACTIVE' && (await portOf(p4.id)).status === 'ACTIVE', 20_000);
+      await eventually('vm3 reaches its twin vm4', () => reaches(vm3, ipOf(p4)));
+      assert.ok(await reaches(vm1, ipOf(p2)), 'vm1 still reaches vm2 at the same address');
+      // On h2 the same address pair is tracked twice, once per network's zone.
+      const zones = new Set(
+        (await lab.onHost(h2, 'conntrack', '-L', '-p', 'icmp', '-s', ipOf(p1), '-d', ipOf(p2)).catch(() => ''))
+          .split('\n')
+          .flatMap((line) => /zone=(\d+)/.exec(line)?.[1] ?? []),
+      );
+      assert.ok(zones.size >= 2, `two zones for ${ipOf(p1)} -> ${ipOf(p2)} on h2: ${[...zones].join(', ')}`);
+    });
   });
 
   it('repairs drift on its periodic resync: a deleted bridge, a removed FDB entry, a killed dnsmasq', async () => {
