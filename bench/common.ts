@@ -4,6 +4,9 @@ import { join } from 'node:path';
 
 import type { Logger } from 'pino';
 
+import type { LinuxBridgeAgentSettings } from '../src/agents/l2/settings.js';
+import type { FirewallKind } from '../src/config/securityGroupOptions.js';
+
 import { loadConfig } from '../src/config/load.js';
 import type { Bus } from '../src/rpc/bus.js';
 import { openBus } from '../src/rpc/connect.js';
@@ -87,4 +90,23 @@ export async function startBenchServer(dir: string, broker: MemoryBroker, log: L
   });
   const server = await startApiServer(loaded, log, { migrate: true, bus: await openBus('memory://', { memoryBroker: broker }, log) });
   return { url: server.url, api: apiClient(server.url), bus: server.bus, close: () => server.close() };
+}
+
+/** The Linux bridge agent of the benches: host `bench1`, `local` networks only (no mappings, no VXLAN). */
+export const benchLinuxBridgeSettings = (firewall: FirewallKind): LinuxBridgeAgentSettings => ({
+  host: 'bench1',
+  interfaceMappings: {},
+  bridgeMappings: {},
+  pollingIntervalMs: 2_000,
+  reportIntervalMs: 30_000,
+  availabilityZone: 'nova',
+  logHeartbeats: false,
+  firewall,
+});
+
+/** A network with one IPv4 subnet; its id. */
+export async function benchNetwork(api: Api, name: string, cidr: string): Promise<string> {
+  const network = (await api('POST', '/v2.0/networks', { network: { name } })).network;
+  await api('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr, ip_version: 4 } });
+  return network.id as string;
 }

@@ -39,7 +39,7 @@ import { openBus } from '../src/rpc/connect.js';
 import { MemoryBroker } from '../src/rpc/memoryTransport.js';
 import { startLinuxBridgeAgent } from '../src/server/linuxbridgeAgent.js';
 
-import { intFlag, percentile, sleep, startBenchServer, textFlag } from './common.js';
+import { benchLinuxBridgeSettings, benchNetwork, intFlag, percentile, sleep, startBenchServer, textFlag } from './common.js';
 import { createToActive, measureReference, type CompareOptions } from './l2Reference.js';
 
 const run = promisify(execFile);
@@ -99,16 +99,7 @@ async function main(): Promise<void> {
     const server = await startBenchServer(dir, broker, log, { ml2: { tenant_network_types: ['local'], mechanism_drivers: ['linuxbridge'] } });
     stops.push(() => server.close());
     const api = server.api;
-    const settings = {
-      host: 'bench1',
-      interfaceMappings: {},
-      bridgeMappings: {},
-      pollingIntervalMs: 2_000,
-      reportIntervalMs: 30_000,
-      availabilityZone: 'nova',
-      logHeartbeats: false,
-      firewall: 'noop' as const,
-    };
+    const settings = benchLinuxBridgeSettings('noop');
     const host = new IpRoute(NS);
     let agent = await startLinuxBridgeAgent(settings, await openBus('memory://', { memoryBroker: broker }, log), log, host);
     stops.push(() => agent.stop());
@@ -117,13 +108,8 @@ async function main(): Promise<void> {
       await sleep(10);
     }
     // Two networks: a Linux bridge takes at most 1024 ports (BR_MAX_PORTS; more fail with "Exchange full").
-    const networkWith = async (name: string, cidr: string): Promise<string> => {
-      const network = (await api('POST', '/v2.0/networks', { network: { name } })).network;
-      await api('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr, ip_version: 4 } });
-      return network.id as string;
-    };
-    const latencyNet = await networkWith('bench-latency', '10.1.0.0/16');
-    const resyncNet = await networkWith('bench-resync', '10.2.0.0/16');
+    const latencyNet = await benchNetwork(api, 'bench-latency', '10.1.0.0/16');
+    const resyncNet = await benchNetwork(api, 'bench-resync', '10.2.0.0/16');
     const portBody = (networkId: string) => ({ network_id: networkId, 'binding:host_id': 'bench1', device_owner: 'compute:nova' });
 
     // 1. port create -> ACTIVE, one at a time.

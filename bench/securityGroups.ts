@@ -35,7 +35,7 @@ import { openBus } from '../src/rpc/connect.js';
 import { MemoryBroker } from '../src/rpc/memoryTransport.js';
 import { type RunningLinuxBridgeAgent, startLinuxBridgeAgent } from '../src/server/linuxbridgeAgent.js';
 
-import { type Api, intFlag, percentile, sleep, startBenchServer } from './common.js';
+import { type Api, benchLinuxBridgeSettings, benchNetwork, intFlag, percentile, sleep, startBenchServer } from './common.js';
 
 const run = promisify(execFile);
 const PORTS = intFlag('ports', 1000);
@@ -115,29 +115,15 @@ async function main(): Promise<void> {
     });
     stops.push(() => server.close());
     const api = server.api;
-    const settings = {
-      host: 'bench1',
-      interfaceMappings: {},
-      bridgeMappings: {},
-      pollingIntervalMs: 2_000,
-      reportIntervalMs: 30_000,
-      availabilityZone: 'nova',
-      logHeartbeats: false,
-      firewall: 'stateful' as const,
-    };
+    const settings = benchLinuxBridgeSettings('stateful');
     const host = new IpRoute(NS);
     const bus = () => openBus('memory://', { memoryBroker: broker }, log);
     let agent = await startLinuxBridgeAgent(settings, await bus(), log, host);
     stops.push(() => agent.stop());
     await timeUntil(async () => ((await api('GET', '/v2.0/agents')).agents as unknown[]).length > 0);
-    const networkWith = async (name: string, cidr: string): Promise<string> => {
-      const network = (await api('POST', '/v2.0/networks', { network: { name } })).network;
-      await api('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr, ip_version: 4 } });
-      return network.id as string;
-    };
 
     // 1.
-    const latencies = await ruleToTraffic(api, host, await networkWith('bench-latency', '10.1.0.0/16'), agent);
+    const latencies = await ruleToTraffic(api, host, await benchNetwork(api, 'bench-latency', '10.1.0.0/16'), agent);
     console.log(
       `rule added -> enforced (ICMP rule created through the API -> first echo reply, ${ROUNDS} rounds): ` +
         `median ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
@@ -160,7 +146,7 @@ async function main(): Promise<void> {
       groups.push(id);
     }
     const big = groups[0]!;
-    const scaleNet = await networkWith('bench-scale', '10.2.0.0/16');
+    const scaleNet = await benchNetwork(api, 'bench-scale', '10.2.0.0/16');
     const created: string[] = [];
     for (let i = 0; i < PORTS; i += 200) {
       const batch = Array.from({ length: Math.min(200, PORTS - i) }, (_, j) => ({

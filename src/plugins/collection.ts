@@ -8,6 +8,10 @@ import type { FilterCondition, RowQuery } from './core/listRows.js';
 
 export type ApiObject = Record<string, unknown>;
 
+/** Whether any of `keys` differs between two states of an object (as JSON: lists and objects by value). */
+export const attributesChanged = (original: ApiObject, current: ApiObject, keys: readonly string[]): boolean =>
+  keys.some((key) => JSON.stringify(original[key]) !== JSON.stringify(current[key]));
+
 /** A list query as api/ parsed it. */
 export type ListRequest = RowQuery;
 

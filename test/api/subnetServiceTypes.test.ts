@@ -72,6 +72,7 @@ for (const dialect of testDialects()) {
         'neutron:x',
       ]);
       await refused([7], 'InvalidInputSubnetServiceType', 'Subnet service type 7 is not a string.');
+      await refused([`compute:${'x'.repeat(300)}`], 'InvalidInput', `Invalid input for operation: Subnet service type compute:${'x'.repeat(24)}... is longer than 255 characters.`);
       const projectNet = ok(await api.request('POST', '/v2.0/networks', { network: { name: 'p' } }, asProject('p1')), 201).body.network.id as string;
       const own = ok(await subnet(projectNet, '10.53.0.0/24', { service_types: ['compute:nova'] }, asProject('p1')), 201).body.subnet;
       assert.deepEqual(own.service_types, ['compute:nova']);

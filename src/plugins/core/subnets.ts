@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 
 import type { RequestContext } from '../../common/context.js';
-import { InvalidInputSubnetServiceType, InvalidSubnetServiceType, NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
+import { InvalidInput, InvalidInputSubnetServiceType, InvalidSubnetServiceType, NetworkNotFound, PolicyNotAuthorized, SubnetInUse, SubnetNotFound } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import { utcNow } from '../../common/time.js';
 import type { Db, SubnetsTable, Tx } from '../../db/schema.js';
@@ -351,6 +351,8 @@ function checkServiceTypes(value: unknown): string[] {
   for (const type of types) {
     if (typeof type !== 'string') throw new InvalidInputSubnetServiceType(typeof type === 'object' ? JSON.stringify(type) : String(type));
     if (!SERVICE_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix))) throw new InvalidSubnetServiceType(type);
+    // Stored in 255 characters, as upstream: longer would fail in the database instead of here.
+    if (type.length > 255) throw new InvalidInput(`Subnet service type ${type.slice(0, 32)}... is longer than 255 characters`);
   }
   return [...new Set(types as string[])];
 }

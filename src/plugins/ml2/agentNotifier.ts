@@ -20,7 +20,7 @@ import type { Db } from '../../db/schema.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Bus } from '../../rpc/bus.js';
 import { type ArgsOf, clientOf, type ContractClient, conform, l2AgentApi, WithId } from '../../rpc/contract/index.js';
-import type { ApiObject } from '../collection.js';
+import { type ApiObject, attributesChanged } from '../collection.js';
 import type { CoreEvents } from '../core/events.js';
 import { bindingOf, boundSegment } from './boundSegment.js';
 
@@ -44,9 +44,6 @@ const PORT_ATTRIBUTES_AGENTS_WIRE = [
 
 const NETWORK_ATTRIBUTES_AGENTS_WIRE = ['mtu', 'admin_state_up'];
 
-const changed = (original: ApiObject, current: ApiObject, keys: readonly string[]): boolean =>
-  keys.some((key) => JSON.stringify(original[key]) !== JSON.stringify(current[key]));
-
 type Methods = typeof l2AgentApi.methods;
 
 /** The API object with the id the agents read, as the contract types it. */
@@ -65,11 +62,11 @@ export class AgentNotifier {
 
   subscribe(events: EventBus<CoreEvents>): void {
     events.on('port.after_update', ({ original, current }) =>
-      original && changed(original, current, PORT_ATTRIBUTES_AGENTS_WIRE) ? this.portUpdate(current) : undefined,
+      original && attributesChanged(original, current, PORT_ATTRIBUTES_AGENTS_WIRE) ? this.portUpdate(current) : undefined,
     );
     events.on('port.after_delete', ({ current }) => this.send('port_delete', () => ({ port_id: withId(current).id })));
     events.on('network.after_update', ({ original, current }) =>
-      original && changed(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send('network_update', () => ({ network: withId(current) })) : undefined,
+      original && attributesChanged(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send('network_update', () => ({ network: withId(current) })) : undefined,
     );
     events.on('network.after_delete', ({ current }) => this.send('network_delete', () => ({ network_id: withId(current).id })));
   }

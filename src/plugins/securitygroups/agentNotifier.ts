@@ -23,7 +23,7 @@ import type { Db } from '../../db/schema.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Bus } from '../../rpc/bus.js';
 import { clientOf, type ContractClient, securityGroupAgentApi } from '../../rpc/contract/index.js';
-import type { ApiObject } from '../collection.js';
+import { type ApiObject, attributesChanged } from '../collection.js';
 import type { CoreEvents } from '../core/events.js';
 
 export interface SecurityGroupNotifierLogger {
@@ -54,9 +54,6 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
   return x.size === y.size && [...x].every((v) => y.has(v));
 };
 
-const changed = (original: ApiObject, current: ApiObject, keys: readonly string[]): boolean =>
-  keys.some((key) => JSON.stringify(original[key]) !== JSON.stringify(current[key]));
-
 export class SecurityGroupAgentNotifier {
   private readonly agents: ContractClient<typeof securityGroupAgentApi.methods>;
   private readonly pending = new Map<Method, Set<string>>();
@@ -83,7 +80,7 @@ export class SecurityGroupAgentNotifier {
     if (!sameSet(strings(original.security_groups), strings(current.security_groups))) {
       // Both: the port left the old groups and joined the new ones.
       this.queue('security_groups_member_updated', [...memberGroups(original), ...memberGroups(current)]);
-    } else if (changed(original, current, MEMBER_ATTRIBUTES)) {
+    } else if (attributesChanged(original, current, MEMBER_ATTRIBUTES)) {
       this.queue('security_groups_member_updated', memberGroups(current));
     }
   }
