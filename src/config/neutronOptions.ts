@@ -515,6 +515,20 @@ export const osloOptions = [
     default: 'policy.yaml',
     help: 'File with policy rules that override the built-in defaults.',
   },
+  {
+    section: 'oslo_policy',
+    name: 'enforce_new_defaults',
+    type: boolean,
+    default: false,
+    help: 'Enforce the new default rules alone; false ORs each with its deprecated form, as oslo.policy does.',
+  },
+  {
+    section: 'oslo_policy',
+    name: 'enforce_scope',
+    type: boolean,
+    default: false,
+    help: "Accepted for oslo.policy's option; no effect here: Neutron's rules are project-scoped and tokens are never refused for their scope.",
+  },
 ] as const satisfies OptionGroup;
 
 export const agentOptions = [

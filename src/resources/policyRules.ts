@@ -4,7 +4,13 @@
  * neutron/conf/policies/base.py compose them. Each resource's declaration
  * lists its own rules with these; the base rules they refer to
  * (`admin_only`, `network_owner`, ...) are in api/policy/neutronDefaults.ts.
+ *
+ * A rule Neutron declares with a `deprecated_rule` is declared here as
+ * `deprecated(newRule, oldRule)`, the old one mostly one of the legacy
+ * rules below (neutron_lib/policy/_engine.py); with `[oslo_policy]
+ * enforce_new_defaults = false` the two are OR'ed (api/policy/enforcer.ts).
  */
+import type { PolicyRuleDecl } from './types.js';
 
 export const ADMIN = 'rule:admin_only';
 export const SERVICE = 'rule:service_api';
@@ -26,6 +32,14 @@ export const ADMIN_OR_SG_OWNER_MEMBER = `(${ADMIN}) or (role:member and rule:sg_
 export const ADMIN_OR_SG_OWNER_READER = `(${ADMIN}) or (role:reader and rule:sg_owner)`;
 
 export const or = (...rules: string[]): string => rules.join(' or ');
+
+/** The legacy rules that Neutron's deprecated forms are written in. */
+export const RULE_ANY = 'rule:regular_user';
+export const RULE_ADMIN_OR_OWNER = 'rule:admin_or_owner';
+export const RULE_ADMIN_OR_NET_OWNER = 'rule:admin_or_network_owner';
+
+/** A rule and the deprecated form Neutron ORs with it while enforce_new_defaults is false. */
+export const deprecated = (rule: string, old: string): PolicyRuleDecl => ({ rule, deprecated: old });
 
 /**
  * The rules of a resource only admins use: `<op>_<member>` for each

@@ -1,5 +1,16 @@
 import { bool, cidr, ipAddress, name, nonNegative, projectId, uuid } from './attributeTypes.js';
-import { ADMIN, ADMIN_OR_NET_OWNER_MEMBER, ADMIN_OR_NET_OWNER_READER, or, PROJECT_MEMBER, PROJECT_READER, SERVICE } from './policyRules.js';
+import {
+  ADMIN,
+  ADMIN_OR_NET_OWNER_MEMBER,
+  ADMIN_OR_NET_OWNER_READER,
+  deprecated,
+  or,
+  PROJECT_MEMBER,
+  PROJECT_READER,
+  RULE_ADMIN_OR_NET_OWNER,
+  RULE_ADMIN_OR_OWNER,
+  SERVICE,
+} from './policyRules.js';
 import type { ResourceDecl } from './types.js';
 
 const ipv6Mode = { kind: 'enum', values: ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] } as const;
@@ -53,18 +64,18 @@ export const subnet = {
     createParent: 'network',
     rules: {
       external_network: 'field:subnets:router:external=True',
-      create_subnet: ADMIN_OR_NET_OWNER_MEMBER,
+      create_subnet: deprecated(ADMIN_OR_NET_OWNER_MEMBER, RULE_ADMIN_OR_NET_OWNER),
       'create_subnet:segment_id': ADMIN,
       'create_subnet:service_types': ADMIN,
       'create_subnet:tags': or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
-      get_subnet: or(PROJECT_READER, 'rule:shared', 'rule:external_network', ADMIN_OR_NET_OWNER_READER, SERVICE),
+      get_subnet: deprecated(or(PROJECT_READER, 'rule:shared', 'rule:external_network', ADMIN_OR_NET_OWNER_READER, SERVICE), or('rule:shared', 'rule:external_network', RULE_ADMIN_OR_OWNER)),
       'get_subnet:segment_id': ADMIN,
       'get_subnet:tags': or(PROJECT_READER, 'rule:shared', 'rule:external_network', ADMIN_OR_NET_OWNER_READER),
-      update_subnet: or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+      update_subnet: deprecated(or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER), RULE_ADMIN_OR_NET_OWNER),
       'update_subnet:segment_id': ADMIN,
       'update_subnet:service_types': ADMIN,
       'update_subnet:tags': or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
-      delete_subnet: or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
+      delete_subnet: deprecated(or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER), RULE_ADMIN_OR_NET_OWNER),
       'delete_subnet:tags': or(PROJECT_MEMBER, ADMIN_OR_NET_OWNER_MEMBER),
     },
   },

@@ -90,10 +90,18 @@ export interface NotFoundDecl {
   readonly message: (id: string) => string;
 }
 
+/**
+ * A default rule: its rule string, or the rule string and the deprecated
+ * form Neutron still honours (`deprecated_rule=policy.DeprecatedRule(...)`),
+ * which with `[oslo_policy] enforce_new_defaults = false` (the default) is
+ * OR'ed with it, as oslo.policy does.
+ */
+export type PolicyRuleDecl = string | { readonly rule: string; readonly deprecated: string };
+
 /** Policy defaults (Neutron's rule names and rule strings) and how rules reach a resource's parent. */
 export interface PolicyDecl {
   /** Default rules, e.g. `create_network`, `get_network:tags`; a policy file overrides them. */
-  readonly rules?: Readonly<Record<string, string>>;
+  readonly rules?: Readonly<Record<string, PolicyRuleDecl>>;
   /**
    * Other resources name this one through this attribute (`network_id`):
    * their rules may read `%(network:project_id)s` and `field:networks:...`

@@ -82,6 +82,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (reason) => loaded.errorFor('oslo_policy', 'policy_file', reason),
     ),
     api.resources.values(),
+    { enforceNewDefaults: config.oslo_policy.enforce_new_defaults },
   );
   for (const warning of policy.warnings) log.warn(warning);
   if (policy.source) log.info({ policy_file: policy.source }, 'policy rules loaded');

@@ -38,7 +38,9 @@ describe('default policy over HTTP', () => {
   let api: TestApi;
   before(async () => {
     database = await createTestDatabase('sqlite');
-    api = await startTestApi(database.url);
+    // The new defaults alone: readers, members and the service role as they are meant to be (without enforce_new_defaults
+    // a rule's deprecated form is OR'ed in: test/api/policyDeprecatedRules.test.ts).
+    api = await startTestApi(database.url, { oslo_policy: { enforce_new_defaults: true } });
   });
   after(async () => {
     await api?.close();

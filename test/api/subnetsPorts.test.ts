@@ -18,7 +18,8 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      api = await startTestApi(database.url, { DEFAULT: { max_fixed_ips_per_port: 3 } });
+      // The new defaults alone: a reader of a network's project may not delete ports on it (rule:admin_owner_or_network_owner would let it).
+      api = await startTestApi(database.url, { DEFAULT: { max_fixed_ips_per_port: 3 }, oslo_policy: { enforce_new_defaults: true } });
     });
     after(async () => {
       await api?.close();

@@ -7,19 +7,27 @@
  * `rule:admin_only`. A policy file wins over both.
  */
 import { ADMIN } from '../../resources/policyRules.js';
-import type { ResourceDecl } from '../../resources/types.js';
+import type { PolicyRuleDecl, ResourceDecl } from '../../resources/types.js';
 
-export function declaredRules(resources: Iterable<ResourceDecl>): Map<string, string> {
-  const rules = new Map<string, string>();
+/** A default rule: its rule string and, when Neutron still honours one, its deprecated form. */
+export interface DefaultRule {
+  readonly rule: string;
+  readonly deprecated?: string;
+}
+
+export const defaultRule = (decl: PolicyRuleDecl): DefaultRule => (typeof decl === 'string' ? { rule: decl } : decl);
+
+export function declaredRules(resources: Iterable<ResourceDecl>): Map<string, DefaultRule> {
+  const rules = new Map<string, DefaultRule>();
   for (const resource of resources) {
     for (const [name, decl] of Object.entries(resource.attributes)) {
       if (decl.policy === 'admin') {
-        rules.set(`create_${resource.member}:${name}`, ADMIN);
-        rules.set(`update_${resource.member}:${name}`, ADMIN);
+        rules.set(`create_${resource.member}:${name}`, { rule: ADMIN });
+        rules.set(`update_${resource.member}:${name}`, { rule: ADMIN });
       }
-      if (decl.adminOnlyVisible) rules.set(`get_${resource.member}:${name}`, ADMIN);
+      if (decl.adminOnlyVisible) rules.set(`get_${resource.member}:${name}`, { rule: ADMIN });
     }
-    for (const [name, rule] of Object.entries(resource.policy?.rules ?? {})) rules.set(name, rule);
+    for (const [name, rule] of Object.entries(resource.policy?.rules ?? {})) rules.set(name, defaultRule(rule));
   }
   return rules;
 }

@@ -10,7 +10,7 @@ import { type NeutronError, resourceNotFound } from '../../common/errors.js';
 import type { ResourceDecl } from '../../resources/types.js';
 import { isJsonObject } from '../pyFormat.js';
 import { credentialsOf } from './credentials.js';
-import { declaredRules } from './declaredRules.js';
+import { declaredRules, defaultRule, type DefaultRule } from './declaredRules.js';
 import { type Credentials, type Environment, evaluate, type Lookup, MISSING } from './evaluate.js';
 import { neutronDefaultRules } from './neutronDefaults.js';
 import { parseRule, referencedRules, type Rule } from './rule.js';
@@ -62,18 +62,27 @@ export type ParentState = (collection: string, id: string) => Record<string, unk
 /** The key under which a parent is loaded: `networks/<id>`. */
 export const parentKey = (collection: string, id: string): string => `${collection}/${id}`;
 
-let parsedDefaults: ReadonlyMap<string, Rule> | undefined;
-
-/** Neutron's table, parsed once. */
-function neutronDefaults(): ReadonlyMap<string, Rule> {
-  parsedDefaults ??= new Map(Object.entries(neutronDefaultRules).map(([name, text]) => [name, parseRule(text)]));
-  return parsedDefaults;
+/**
+ * A default rule as oslo.policy enforces it: the new rule, or, while
+ * `enforce_new_defaults` is false, `(new) or (deprecated)` for a rule whose
+ * deprecated form differs (oslo_policy/policy.py _handle_deprecated_rule).
+ */
+function parseDefault(rule: DefaultRule, enforceNewDefaults: boolean): Rule {
+  const parsed = parseRule(rule.rule);
+  if (enforceNewDefaults || rule.deprecated === undefined || rule.deprecated === rule.rule) return parsed;
+  return { op: 'or', rules: [parsed, parseRule(rule.deprecated)] };
 }
 
 export interface EnforcerOptions {
   /** The composed resources, for the rules their declarations imply. */
   readonly resources?: Iterable<ResourceDecl>;
   readonly overrides?: PolicyOverrides;
+  /**
+   * `[oslo_policy] enforce_new_defaults`: false (the default, as in Zed)
+   * ORs each default rule with its deprecated form; true enforces the new
+   * rules alone. A rule the policy file overrides is the file's either way.
+   */
+  readonly enforceNewDefaults?: boolean;
 }
 
 export class PolicyEnforcer {
@@ -96,9 +105,11 @@ export class PolicyEnforcer {
 
   /** Throws PolicyCycleError. */
   static create(options: EnforcerOptions = {}): PolicyEnforcer {
-    const rules = new Map<string, Rule>(neutronDefaults());
+    const enforceNewDefaults = options.enforceNewDefaults ?? false;
+    const rules = new Map<string, Rule>();
+    for (const [name, decl] of Object.entries(neutronDefaultRules)) rules.set(name, parseDefault(defaultRule(decl), enforceNewDefaults));
     const resources = [...(options.resources ?? [])];
-    for (const [name, text] of declaredRules(resources)) rules.set(name, parseRule(text));
+    for (const [name, rule] of declaredRules(resources)) rules.set(name, parseDefault(rule, enforceNewDefaults));
     const overrides = options.overrides?.rules ?? new Map<string, Rule>();
     for (const [name, rule] of overrides) rules.set(name, rule);
     assertAcyclic(rules);

@@ -1,7 +1,9 @@
 /**
  * Neutron's default policy rules ("new defaults", enforce_new_defaults =
- * True) that belong to no declared collection: the base rules the others
- * refer to, and the rules of routes that are not plain collections, with
+ * True, each with its deprecated form when it has one, see
+ * resources/policyRules.ts) that belong to no declared collection: the base
+ * rules the others refer to, and the rules of routes that are not plain
+ * collections, with
  * Neutron's names (neutron/conf/policies/{base,quotas,network_ip_availability,
  * availability_zone,agent}.py). Each collection's own rules are in its
  * declaration under src/resources/ (`policy.rules`).
@@ -16,7 +18,8 @@
  * before policy files existed here (and as neutron-api.md section 7 says).
  */
 
-import { ADMIN, ADMIN_OR_PROJECT_MANAGER, ADMIN_OR_SERVICE } from '../../resources/policyRules.js';
+import { ADMIN, ADMIN_OR_PROJECT_MANAGER, ADMIN_OR_SERVICE, deprecated, RULE_ANY } from '../../resources/policyRules.js';
+import type { PolicyRuleDecl } from '../../resources/types.js';
 
 const base = {
   context_is_admin: 'role:admin',
@@ -43,11 +46,11 @@ const admin = {
   'get_dhcp-networks': ADMIN,
   'delete_dhcp-network': ADMIN,
   'get_dhcp-agents': ADMIN,
-  get_quota: ADMIN_OR_PROJECT_MANAGER,
+  get_quota: deprecated(ADMIN_OR_PROJECT_MANAGER, ADMIN),
   update_quota: ADMIN,
   delete_quota: ADMIN,
-  get_network_ip_availability: ADMIN_OR_SERVICE,
-  get_availability_zone: 'role:reader',
+  get_network_ip_availability: deprecated(ADMIN_OR_SERVICE, ADMIN),
+  get_availability_zone: deprecated('role:reader', RULE_ANY),
 };
 
-export const neutronDefaultRules: Readonly<Record<string, string>> = { ...base, ...admin };
+export const neutronDefaultRules: Readonly<Record<string, PolicyRuleDecl>> = { ...base, ...admin };

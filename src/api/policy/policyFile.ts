@@ -89,11 +89,15 @@ export function readPolicyFile(path: string, read: (path: string) => string = (p
 }
 
 /** The policy in force: the defaults, and the file's rules when there is one. Throws ConfigError. */
-export function loadPolicy(setting: PolicyFileSetting, resources: Iterable<ResourceDecl>): PolicyEnforcer {
+export function loadPolicy(
+  setting: PolicyFileSetting,
+  resources: Iterable<ResourceDecl>,
+  options: { readonly enforceNewDefaults?: boolean } = {},
+): PolicyEnforcer {
   const path = locatePolicyFile(setting);
   const overrides = path === undefined ? undefined : readPolicyFile(path);
   try {
-    return PolicyEnforcer.create({ resources, ...(overrides ? { overrides } : {}) });
+    return PolicyEnforcer.create({ resources, ...options, ...(overrides ? { overrides } : {}) });
   } catch (err) {
     if (err instanceof PolicyCycleError) throw new ConfigError(path, undefined, undefined, err.message);
     throw err;

@@ -12,7 +12,7 @@
  * group is a 404, and only text that is no address at all a 400.
  */
 import { bool, cidr, name, projectId, uuid } from '../attributeTypes.js';
-import { ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import { ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, deprecated, or, RULE_ADMIN_OR_OWNER, RULE_ANY } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 /** An action's addresses, checked by the plugin (its own errors: AddrFormatError, AddressesNotFound). */
@@ -43,12 +43,12 @@ export const addressGroups = {
   policy: {
     rules: {
       shared_address_groups: 'field:address_groups:shared=True',
-      create_address_group: ADMIN_OR_PROJECT_MEMBER,
-      get_address_group: or(ADMIN_OR_PROJECT_READER, 'rule:shared_address_groups'),
-      update_address_group: ADMIN_OR_PROJECT_MEMBER,
-      delete_address_group: ADMIN_OR_PROJECT_MEMBER,
-      add_addresses: ADMIN_OR_PROJECT_MEMBER,
-      remove_addresses: ADMIN_OR_PROJECT_MEMBER,
+      create_address_group: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ANY),
+      get_address_group: deprecated(or(ADMIN_OR_PROJECT_READER, 'rule:shared_address_groups'), or(RULE_ADMIN_OR_OWNER, 'rule:shared_address_groups')),
+      update_address_group: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      delete_address_group: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      add_addresses: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      remove_addresses: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
     },
   },
 } as const satisfies ResourceDecl;

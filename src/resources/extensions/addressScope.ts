@@ -5,7 +5,7 @@
  * project; only admins share them, and a shared scope cannot be unshared.
  */
 import { bool, name, projectId, uuid } from '../attributeTypes.js';
-import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, deprecated, or, RULE_ADMIN_OR_OWNER, RULE_ANY } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 export const addressScopes = {
@@ -25,12 +25,12 @@ export const addressScopes = {
   policy: {
     rules: {
       shared_address_scopes: 'field:address_scopes:shared=True',
-      create_address_scope: ADMIN_OR_PROJECT_MEMBER,
+      create_address_scope: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ANY),
       'create_address_scope:shared': ADMIN,
-      get_address_scope: or(ADMIN_OR_PROJECT_READER, 'rule:shared_address_scopes'),
-      update_address_scope: ADMIN_OR_PROJECT_MEMBER,
+      get_address_scope: deprecated(or(ADMIN_OR_PROJECT_READER, 'rule:shared_address_scopes'), or(RULE_ADMIN_OR_OWNER, 'rule:shared_address_scopes')),
+      update_address_scope: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'update_address_scope:shared': ADMIN,
-      delete_address_scope: ADMIN_OR_PROJECT_MEMBER,
+      delete_address_scope: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
     },
   },
 } as const satisfies ResourceDecl;

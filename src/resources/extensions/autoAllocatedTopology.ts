@@ -8,7 +8,7 @@
  * controller: its GET creates, and `fields=dry-run` asks a question.
  */
 import { bool, projectId, uuid } from '../attributeTypes.js';
-import { ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER } from '../policyRules.js';
+import { ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, deprecated, RULE_ADMIN_OR_OWNER } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 export const autoAllocatedTopologies = {
@@ -21,7 +21,12 @@ export const autoAllocatedTopologies = {
     tenant_id: { type: projectId, column: 'project_id' },
   },
   // neutron/conf/policies/auto_allocated_topology.py (is_default's create/update rules come from `policy: 'admin'`).
-  policy: { rules: { get_auto_allocated_topology: ADMIN_OR_PROJECT_READER, delete_auto_allocated_topology: ADMIN_OR_PROJECT_MEMBER } },
+  policy: {
+    rules: {
+      get_auto_allocated_topology: deprecated(ADMIN_OR_PROJECT_READER, RULE_ADMIN_OR_OWNER),
+      delete_auto_allocated_topology: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+    },
+  },
 } as const satisfies ResourceDecl;
 
 export const autoAllocatedTopology = {

@@ -10,7 +10,7 @@
  * (a router's flavor_id) comes with the router plugin.
  */
 import { bool, name, uuid, uuidList } from '../attributeTypes.js';
-import { ADMIN, or } from '../policyRules.js';
+import { ADMIN, deprecated, or, RULE_ANY } from '../policyRules.js';
 import type { AttrType, ExtensionDecl, ResourceDecl } from '../types.js';
 
 /** neutron-lib's LONG_DESCRIPTION_FIELD_SIZE: descriptions and a profile's driver. */
@@ -38,7 +38,7 @@ export const flavors = {
       create_flavor: ADMIN,
       // Flavors belong to no project: any reader may see them (upstream's 'role:reader'); admins too, whose
       // noauth context holds no implied roles.
-      get_flavor: or(ADMIN, 'role:reader'),
+      get_flavor: deprecated(or(ADMIN, 'role:reader'), RULE_ANY),
       update_flavor: ADMIN,
       delete_flavor: ADMIN,
     },
@@ -99,7 +99,7 @@ export const serviceProviders = {
     default: { type: bool },
   },
   // neutron/conf/policies/service_type.py ('role:reader': providers belong to no project), admins as for flavors.
-  policy: { rules: { get_service_provider: or(ADMIN, 'role:reader') } },
+  policy: { rules: { get_service_provider: deprecated(or(ADMIN, 'role:reader'), RULE_ANY) } },
 } as const satisfies ResourceDecl;
 
 export const flavorsExtension = {

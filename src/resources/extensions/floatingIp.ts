@@ -5,7 +5,7 @@
  * fip_pf_detail.py. Names and dates are upstream's, descriptions ours.
  */
 import { ipAddress, projectId, string255, uuid } from '../attributeTypes.js';
-import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER } from '../policyRules.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, deprecated, RULE_ADMIN_OR_OWNER, RULE_ANY } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 export const floatingips = {
@@ -32,14 +32,14 @@ export const floatingips = {
   // neutron/conf/policies/floatingip.py
   policy: {
     rules: {
-      create_floatingip: ADMIN_OR_PROJECT_MEMBER,
+      create_floatingip: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ANY),
       'create_floatingip:floating_ip_address': ADMIN,
       'create_floatingip:tags': ADMIN_OR_PROJECT_MEMBER,
-      get_floatingip: ADMIN_OR_PROJECT_READER,
+      get_floatingip: deprecated(ADMIN_OR_PROJECT_READER, RULE_ADMIN_OR_OWNER),
       'get_floatingip:tags': ADMIN_OR_PROJECT_READER,
-      update_floatingip: ADMIN_OR_PROJECT_MEMBER,
+      update_floatingip: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'update_floatingip:tags': ADMIN_OR_PROJECT_MEMBER,
-      delete_floatingip: ADMIN_OR_PROJECT_MEMBER,
+      delete_floatingip: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'delete_floatingip:tags': ADMIN_OR_PROJECT_MEMBER,
     },
   },
@@ -78,7 +78,7 @@ export const floatingipPoolsCollection = {
     project_id: { type: projectId },
   },
   // neutron/conf/policies/floatingip_pools.py; Zed's deprecated default let every user list them.
-  policy: { rules: { get_floatingip_pool: 'role:reader' } },
+  policy: { rules: { get_floatingip_pool: deprecated('role:reader', RULE_ANY) } },
 } as const satisfies ResourceDecl;
 
 export const floatingipPools = {

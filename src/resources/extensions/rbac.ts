@@ -8,7 +8,7 @@
  * `target_tenant` only (`target_project` came later).
  */
 import { projectId, string255, uuid } from '../attributeTypes.js';
-import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, deprecated, or, RULE_ADMIN_OR_OWNER, RULE_ANY } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 /** A wildcard target (`*`) is for admins alone. */
@@ -35,12 +35,12 @@ export const rbacPolicies = {
   policy: {
     rules: {
       restrict_wildcard: or(NOT_WILDCARD, 'rule:admin_only'),
-      create_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
-      'create_rbac_policy:target_tenant': or(ADMIN, NOT_WILDCARD),
-      update_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
-      'update_rbac_policy:target_tenant': or(ADMIN, NOT_WILDCARD),
-      get_rbac_policy: ADMIN_OR_PROJECT_READER,
-      delete_rbac_policy: ADMIN_OR_PROJECT_MEMBER,
+      create_rbac_policy: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ANY),
+      'create_rbac_policy:target_tenant': deprecated(or(ADMIN, NOT_WILDCARD), 'rule:restrict_wildcard'),
+      update_rbac_policy: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      'update_rbac_policy:target_tenant': deprecated(or(ADMIN, NOT_WILDCARD), 'rule:restrict_wildcard and rule:admin_or_owner'),
+      get_rbac_policy: deprecated(ADMIN_OR_PROJECT_READER, RULE_ADMIN_OR_OWNER),
+      delete_rbac_policy: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
     },
   },
 } as const satisfies ResourceDecl;

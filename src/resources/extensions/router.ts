@@ -9,7 +9,15 @@
  * nor /v2.0/routers exist.
  */
 import { bool, cidr, ipAddress, name, projectId, uuid } from '../attributeTypes.js';
-import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER } from '../policyRules.js';
+import {
+  ADMIN,
+  ADMIN_OR_PROJECT_MANAGER,
+  ADMIN_OR_PROJECT_MEMBER,
+  ADMIN_OR_PROJECT_READER,
+  deprecated,
+  RULE_ADMIN_OR_OWNER,
+  RULE_ANY,
+} from '../policyRules.js';
 import type { AttrType, ExtensionDecl, ResourceDecl } from '../types.js';
 import { floatingips } from './floatingIp.js';
 
@@ -63,26 +71,26 @@ export const routers = {
   // neutron/conf/policies/router.py
   policy: {
     rules: {
-      create_router: ADMIN_OR_PROJECT_MEMBER,
-      'create_router:external_gateway_info': ADMIN_OR_PROJECT_MEMBER,
-      'create_router:external_gateway_info:network_id': ADMIN_OR_PROJECT_MEMBER,
+      create_router: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ANY),
+      'create_router:external_gateway_info': deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      'create_router:external_gateway_info:network_id': deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'create_router:external_gateway_info:enable_snat': ADMIN,
       'create_router:external_gateway_info:external_fixed_ips': ADMIN,
-      'create_router:tags': ADMIN_OR_PROJECT_MEMBER,
-      get_router: ADMIN_OR_PROJECT_READER,
+      'create_router:tags': deprecated(ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_MANAGER),
+      get_router: deprecated(ADMIN_OR_PROJECT_READER, RULE_ADMIN_OR_OWNER),
       'get_router:tags': ADMIN_OR_PROJECT_READER,
-      update_router: ADMIN_OR_PROJECT_MEMBER,
-      'update_router:external_gateway_info': ADMIN_OR_PROJECT_MEMBER,
-      'update_router:external_gateway_info:network_id': ADMIN_OR_PROJECT_MEMBER,
+      update_router: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      'update_router:external_gateway_info': deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      'update_router:external_gateway_info:network_id': deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'update_router:external_gateway_info:enable_snat': ADMIN,
       'update_router:external_gateway_info:external_fixed_ips': ADMIN,
-      'update_router:tags': ADMIN_OR_PROJECT_MEMBER,
-      delete_router: ADMIN_OR_PROJECT_MEMBER,
-      'delete_router:tags': ADMIN_OR_PROJECT_MEMBER,
-      add_router_interface: ADMIN_OR_PROJECT_MEMBER,
-      remove_router_interface: ADMIN_OR_PROJECT_MEMBER,
-      add_extraroutes: ADMIN_OR_PROJECT_MEMBER,
-      remove_extraroutes: ADMIN_OR_PROJECT_MEMBER,
+      'update_router:tags': deprecated(ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_MANAGER),
+      delete_router: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      'delete_router:tags': deprecated(ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_MANAGER),
+      add_router_interface: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      remove_router_interface: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      add_extraroutes: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      remove_extraroutes: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
     },
   },
 } as const satisfies ResourceDecl;

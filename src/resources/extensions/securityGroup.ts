@@ -14,7 +14,10 @@ import {
   ADMIN_OR_PROJECT_READER,
   ADMIN_OR_SG_OWNER_MEMBER,
   ADMIN_OR_SG_OWNER_READER,
+  deprecated,
   or,
+  RULE_ADMIN_OR_OWNER,
+  RULE_ANY,
 } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
@@ -44,13 +47,13 @@ export const securityGroups = {
       admin_or_sg_owner: 'rule:context_is_admin or project_id:%(security_group:project_id)s',
       admin_owner_or_sg_owner: 'rule:owner or rule:admin_or_sg_owner',
       shared_security_group: 'field:security_groups:shared=True',
-      create_security_group: ADMIN_OR_PROJECT_MEMBER,
+      create_security_group: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'create_security_group:tags': ADMIN_OR_PROJECT_MEMBER,
-      get_security_group: or(ADMIN_OR_PROJECT_READER, 'rule:shared_security_group'),
+      get_security_group: deprecated(or(ADMIN_OR_PROJECT_READER, 'rule:shared_security_group'), RULE_ANY),
       'get_security_group:tags': or(ADMIN_OR_PROJECT_READER, 'rule:shared_security_group'),
-      update_security_group: ADMIN_OR_PROJECT_MEMBER,
+      update_security_group: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'update_security_group:tags': ADMIN_OR_PROJECT_MEMBER,
-      delete_security_group: ADMIN_OR_PROJECT_MEMBER,
+      delete_security_group: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'delete_security_group:tags': ADMIN_OR_PROJECT_MEMBER,
     },
   },
@@ -81,9 +84,9 @@ export const securityGroupRules = {
     createParent: 'security_group',
     rules: {
       rule_default_sg: 'field:security_group_rules:belongs_to_default_sg=True',
-      create_security_group_rule: ADMIN_OR_SG_OWNER_MEMBER,
-      get_security_group_rule: ADMIN_OR_SG_OWNER_READER,
-      delete_security_group_rule: ADMIN_OR_SG_OWNER_MEMBER,
+      create_security_group_rule: deprecated(ADMIN_OR_SG_OWNER_MEMBER, RULE_ADMIN_OR_OWNER),
+      get_security_group_rule: deprecated(ADMIN_OR_SG_OWNER_READER, 'rule:admin_owner_or_sg_owner'),
+      delete_security_group_rule: deprecated(ADMIN_OR_SG_OWNER_MEMBER, RULE_ADMIN_OR_OWNER),
     },
   },
 } as const satisfies ResourceDecl;

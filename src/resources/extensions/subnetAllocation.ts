@@ -14,7 +14,7 @@
  * Neutron's _make_subnetpool_dict shows them.
  */
 import { bool, cidr, nonNegative, projectId, uuid } from '../attributeTypes.js';
-import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, or } from '../policyRules.js';
+import { ADMIN, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER, deprecated, or, RULE_ADMIN_OR_OWNER, RULE_ANY } from '../policyRules.js';
 import type { ExtensionDecl, ResourceDecl } from '../types.js';
 
 const prefixList = { kind: 'list', of: cidr } as const;
@@ -58,20 +58,20 @@ export const subnetpools = {
   policy: {
     rules: {
       shared_subnetpools: 'field:subnetpools:shared=True',
-      create_subnetpool: ADMIN_OR_PROJECT_MEMBER,
+      create_subnetpool: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ANY),
       'create_subnetpool:shared': ADMIN,
       'create_subnetpool:is_default': ADMIN,
       'create_subnetpool:tags': ADMIN_OR_PROJECT_MEMBER,
-      get_subnetpool: OWNER_OR_SHARED_READER,
+      get_subnetpool: deprecated(OWNER_OR_SHARED_READER, or(RULE_ADMIN_OR_OWNER, 'rule:shared_subnetpools')),
       'get_subnetpool:tags': OWNER_OR_SHARED_READER,
-      update_subnetpool: ADMIN_OR_PROJECT_MEMBER,
+      update_subnetpool: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'update_subnetpool:is_default': ADMIN,
       'update_subnetpool:tags': ADMIN_OR_PROJECT_MEMBER,
-      delete_subnetpool: ADMIN_OR_PROJECT_MEMBER,
+      delete_subnetpool: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
       'delete_subnetpool:tags': ADMIN_OR_PROJECT_MEMBER,
-      onboard_network_subnets: ADMIN_OR_PROJECT_MEMBER,
-      add_prefixes: ADMIN_OR_PROJECT_MEMBER,
-      remove_prefixes: ADMIN_OR_PROJECT_MEMBER,
+      onboard_network_subnets: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      add_prefixes: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
+      remove_prefixes: deprecated(ADMIN_OR_PROJECT_MEMBER, RULE_ADMIN_OR_OWNER),
     },
   },
 } as const satisfies ResourceDecl;

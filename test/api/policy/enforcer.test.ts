@@ -63,7 +63,9 @@ const store: Record<string, Obj> = {
   group2: { id: 'group2', project_id: 'p2', tenant_id: 'p2', shared: false },
 };
 
-const enforcer = PolicyEnforcer.create({ resources: api.resources.values() });
+// The new defaults alone ([oslo_policy] enforce_new_defaults = true); the deprecated forms are tested below.
+const enforcer = PolicyEnforcer.create({ resources: api.resources.values(), enforceNewDefaults: true });
+const legacy = PolicyEnforcer.create({ resources: api.resources.values() });
 
 /** A request policy over `store`, counting the parents it loads. */
 function policyFor(ctx: RequestContext, e: PolicyEnforcer = enforcer) {
@@ -88,6 +90,33 @@ async function outcome(action: Promise<void>): Promise<string> {
   }
 }
 const refused = (rule: string) => `403 PolicyNotAuthorized (rule:${rule}) is disallowed by policy`;
+
+describe('enforce_new_defaults = false (the default): each rule OR its deprecated form', () => {
+  const legacyCheck = (ctx: RequestContext, name: string, target: Obj) => policyFor(ctx, legacy).policy.check(name, target);
+  const memberOnly = context('p1', ['member']);
+  it('a member without the reader role reads what it owns (rule:admin_or_owner), as Zed does', async () => {
+    assert.ok(!(await check(memberOnly, 'get_network', store.own!)));
+    assert.ok(await legacyCheck(memberOnly, 'get_network', store.own!));
+    assert.ok(await legacyCheck(nobody, 'get_network', store.own!));
+    assert.ok(!(await legacyCheck(memberOnly, 'get_network', store.private2!)));
+  });
+  it("creates that were anyone's (rule:regular_user) are again", async () => {
+    assert.ok(!(await check(reader, 'create_network', { project_id: 'p1' })));
+    assert.ok(await legacyCheck(reader, 'create_network', { project_id: 'p1' }));
+  });
+  it('rules whose deprecated form is the same, or that have none, do not change', async () => {
+    assert.ok(!(await legacyCheck(member, 'create_network:shared', { project_id: 'p1', shared: true })));
+    assert.ok(!(await legacyCheck(reader, 'update_network', store.private2!)));
+  });
+  it("a rule the policy file overrides is the file's alone", async () => {
+    const e = PolicyEnforcer.create({
+      resources: api.resources.values(),
+      overrides: { source: 'policy.yaml', rules: new Map([['get_network', parseRule('role:reader and project_id:%(project_id)s')]]) },
+    });
+    assert.ok(!(await policyFor(memberOnly, e).policy.check('get_network', store.own!)));
+    assert.ok(await policyFor(memberOnly, e).policy.check('update_network', store.own!));
+  });
+});
 
 describe('defaults: networks', () => {
   it('admins create anywhere, members in their own project, readers and others not at all', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { declaredRules } from '../../../src/api/policy/declaredRules.js';
+import { declaredRules, type DefaultRule, defaultRule } from '../../../src/api/policy/declaredRules.js';
 import { neutronDefaultRules } from '../../../src/api/policy/neutronDefaults.js';
 import { formatRule, parseRule, referencedRules, type Rule, RuleSyntaxError } from '../../../src/api/policy/rule.js';
 import { composeApi } from '../../../src/resources/compose.js';
@@ -129,13 +129,15 @@ describe('parseRule: malformed rules are errors naming the problem', () => {
 
 describe("Neutron's default rules", () => {
   // The base rules, and each resource's rules from its declaration.
-  const defaults: Record<string, string> = {
-    ...neutronDefaultRules,
+  const declared: Record<string, DefaultRule> = {
+    ...Object.fromEntries(Object.entries(neutronDefaultRules).map(([name, decl]) => [name, defaultRule(decl)])),
     ...Object.fromEntries(declaredRules(composeApi(coreResources, coreExtensions).resources.values())),
   };
-  it('all parse', () => {
-    for (const [name, text] of Object.entries(defaults)) {
-      assert.doesNotThrow(() => parseRule(text), name);
+  const defaults: Record<string, string> = Object.fromEntries(Object.entries(declared).map(([name, rule]) => [name, rule.rule]));
+  it('all parse, with their deprecated forms', () => {
+    for (const [name, rule] of Object.entries(declared)) {
+      assert.doesNotThrow(() => parseRule(rule.rule), name);
+      if (rule.deprecated !== undefined) assert.doesNotThrow(() => parseRule(rule.deprecated ?? ''), `${name} (deprecated)`);
     }
   });
   it('keep their names and shapes', () => {
@@ -146,5 +148,9 @@ describe("Neutron's default rules", () => {
     );
     assert.equal(defaults['create_network:shared'], 'rule:admin_only');
     assert.equal(defaults['default'], 'rule:admin_or_owner');
+    // neutron/conf/policies/network.py: deprecated_rule=policy.DeprecatedRule('create_network', RULE_ANY)
+    assert.equal(declared['create_network']?.deprecated, 'rule:regular_user');
+    assert.equal(declared['update_network']?.deprecated, 'rule:admin_or_owner');
+    assert.equal(declared['create_network:shared']?.deprecated, undefined);
   });
 });
