@@ -13,6 +13,7 @@ import type { RequestContext } from '../common/context.js';
 import { BadRequest, MethodNotAllowed, NeutronError, PolicyNotAuthorized } from '../common/errors.js';
 import type { ApiObject, Collection, NestedCollection } from '../plugins/collection.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
+import { objectKey } from '../resources/policyRules.js';
 import type { ResourceDecl } from '../resources/types.js';
 import { bulkKeyOf, validateCreate, validateUpdate } from './body.js';
 import { expectedRevision } from './ifMatch.js';
@@ -149,7 +150,7 @@ export function registerCollection(
           ? paginationLinks({
               baseUrl: `${requestBaseUrl(request, options.linkPrefix)}${base}`,
               query: pairs,
-              ids: items.map((i) => String(i.id)),
+              ids: items.map((i) => objectKey(resource, i)),
               limit: query.limit,
               marker: query.marker,
               pageReverse: query.pageReverse,

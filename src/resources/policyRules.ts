@@ -10,7 +10,7 @@
  * rules below (neutron_lib/policy/_engine.py); with `[oslo_policy]
  * enforce_new_defaults = false` the two are OR'ed (api/policy/enforcer.ts).
  */
-import type { PolicyRuleDecl } from './types.js';
+import type { PolicyRuleDecl, ResourceDecl } from './types.js';
 
 export const ADMIN = 'rule:admin_only';
 export const SERVICE = 'rule:service_api';
@@ -37,6 +37,12 @@ export const or = (...rules: string[]): string => rules.join(' or ');
 export const RULE_ANY = 'rule:regular_user';
 export const RULE_ADMIN_OR_OWNER = 'rule:admin_or_owner';
 export const RULE_ADMIN_OR_NET_OWNER = 'rule:admin_or_network_owner';
+
+/** The resource as rule names call it: `create_<name>`, `get_<name>:<attr>`. */
+export const ruleName = (resource: ResourceDecl): string => resource.policy?.name ?? resource.member;
+
+/** What names an object in its URL: its id, or the declared primary key (a port binding's host). */
+export const objectKey = (resource: ResourceDecl, object: Readonly<Record<string, unknown>>): string => String(object[resource.primaryKey ?? 'id']);
 
 /** A rule and the deprecated form Neutron ORs with it while enforce_new_defaults is false. */
 export const deprecated = (rule: string, old: string): PolicyRuleDecl => ({ rule, deprecated: old });

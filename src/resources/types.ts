@@ -103,6 +103,13 @@ export interface PolicyDecl {
   /** Default rules, e.g. `create_network`, `get_network:tags`; a policy file overrides them. */
   readonly rules?: Readonly<Record<string, PolicyRuleDecl>>;
   /**
+   * The name the rules give the resource when it is not the member: a
+   * nested resource's are `<op>_<parent member>_<member>` upstream
+   * (neutron/api/v2/base.py), so a port's `binding` is `port_binding`
+   * (`create_port_binding`). Default: the member.
+   */
+  readonly name?: string;
+  /**
    * Other resources name this one through this attribute (`network_id`):
    * their rules may read `%(network:project_id)s` and `field:networks:...`
    * (neutron/policy.py _RESOURCE_FOREIGN_KEYS).
@@ -141,6 +148,11 @@ export interface ResourceDecl {
   readonly collection: string;
   /** Singular body key: `network`, `security_group`. */
   readonly member: string;
+  /**
+   * The attribute that names an object in its URL, as neutron-lib's
+   * `primary_key` (a port binding's `host`); default `id`.
+   */
+  readonly primaryKey?: string;
   /** Where the collection lives under /v2.0 when not at `collection` (`qos/policies`). */
   readonly path?: string;
   /**

@@ -7,6 +7,7 @@
  */
 import type { RequestContext } from '../../common/context.js';
 import { PolicyNotAuthorized } from '../../common/errors.js';
+import { ruleName } from '../../resources/policyRules.js';
 import type { ResourceDecl } from '../../resources/types.js';
 import { attributeRuleNames, pairProject, PolicyEnforcer, visibilityRules } from './enforcer.js';
 
@@ -30,7 +31,7 @@ export function enforceAttributeRules(
   ctx: RequestContext,
   enforcer: PolicyEnforcer = builtinPolicy(resource),
 ): void {
-  for (const name of attributeRuleNames(enforcer, resource, `${op}_${resource.member}`, item, explicit)) {
+  for (const name of attributeRuleNames(enforcer, resource, `${op}_${ruleName(resource)}`, item, explicit)) {
     if (!enforcer.checkSync(name, item, ctx)) throw new PolicyNotAuthorized(name);
   }
 }

@@ -6,7 +6,7 @@
  * one declared `adminOnlyVisible` gets `get_<member>:<attr>` =
  * `rule:admin_only`. A policy file wins over both.
  */
-import { ADMIN } from '../../resources/policyRules.js';
+import { ADMIN, ruleName } from '../../resources/policyRules.js';
 import type { PolicyRuleDecl, ResourceDecl } from '../../resources/types.js';
 
 /** A default rule: its rule string and, when Neutron still honours one, its deprecated form. */
@@ -22,10 +22,10 @@ export function declaredRules(resources: Iterable<ResourceDecl>): Map<string, De
   for (const resource of resources) {
     for (const [name, decl] of Object.entries(resource.attributes)) {
       if (decl.policy === 'admin') {
-        rules.set(`create_${resource.member}:${name}`, { rule: ADMIN });
-        rules.set(`update_${resource.member}:${name}`, { rule: ADMIN });
+        rules.set(`create_${ruleName(resource)}:${name}`, { rule: ADMIN });
+        rules.set(`update_${ruleName(resource)}:${name}`, { rule: ADMIN });
       }
-      if (decl.adminOnlyVisible) rules.set(`get_${resource.member}:${name}`, { rule: ADMIN });
+      if (decl.adminOnlyVisible) rules.set(`get_${ruleName(resource)}:${name}`, { rule: ADMIN });
     }
     for (const [name, rule] of Object.entries(resource.policy?.rules ?? {})) rules.set(name, defaultRule(rule));
   }

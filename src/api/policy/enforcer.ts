@@ -7,6 +7,7 @@
  */
 import type { RequestContext } from '../../common/context.js';
 import { type NeutronError, resourceNotFound } from '../../common/errors.js';
+import { ruleName } from '../../resources/policyRules.js';
 import type { ResourceDecl } from '../../resources/types.js';
 import { isJsonObject } from '../pyFormat.js';
 import { credentialsOf } from './credentials.js';
@@ -239,7 +240,7 @@ export function attributeRuleNames(
 export function visibilityRules(enforcer: PolicyEnforcer, resource: ResourceDecl): [string, string][] {
   return Object.entries(resource.attributes)
     .filter(([, decl]) => decl.visible !== false)
-    .map(([attr]): [string, string] => [attr, `get_${resource.member}:${attr}`])
+    .map(([attr]): [string, string] => [attr, `get_${ruleName(resource)}:${attr}`])
     .filter(([, name]) => enforcer.has(name));
 }
 

@@ -16,13 +16,17 @@
  *   an update deciding on the object as upstream loads it for the check;
  * - responses leave out the attributes whose `get_<member>:<attr>` rule
  *   refuses the caller (checked on the first object, as upstream does);
- * - tags: `<get|create|update|delete>_<member>:tags` on the object.
+ * - tags: `<get|create|update|delete>_<member>:tags` on the object;
+ * - where the declaration names the resource otherwise for rules
+ *   (`policy.name`, a nested resource's `port_binding`), that name stands
+ *   for `<member>`.
  *
  * Rules that read a parent (`%(network:project_id)s`) load it once per
  * request, and only when the rest of the rule cannot decide without it.
  */
 import type { RequestContext } from '../../common/context.js';
 import { PolicyNotAuthorized } from '../../common/errors.js';
+import { objectKey, ruleName } from '../../resources/policyRules.js';
 import type { ResourceDecl } from '../../resources/types.js';
 import { credentialsOf } from './credentials.js';
 import { attributeRuleNames, pairProject, type ParentState, parentKey, type PolicyEnforcer, visibilityRules } from './enforcer.js';
@@ -83,7 +87,7 @@ export class RequestPolicy {
    * (upstream's OwnershipValidationHook used the caller's view of it).
    */
   async authorizeCreate(resource: ResourceDecl, item: Target, explicit: Iterable<string>): Promise<void> {
-    const action = `create_${resource.member}`;
+    const action = `create_${ruleName(resource)}`;
     if (!(await this.check(action, item))) {
       await this.assertParentUsable(resource, item);
       throw new PolicyNotAuthorized(action);
@@ -94,17 +98,17 @@ export class RequestPolicy {
   }
 
   async authorizeShow(resource: ResourceDecl, object: Target): Promise<void> {
-    if (!(await this.check(`get_${resource.member}`, object))) throw this.enforcer.notFound(resource.member, String(object.id));
+    if (!(await this.check(`get_${ruleName(resource)}`, object))) throw this.enforcer.notFound(resource.member, objectKey(resource, object));
   }
 
   /** The objects the caller may see, in order. */
   async visible<T extends Target>(resource: ResourceDecl, objects: readonly T[]): Promise<T[]> {
-    const allowed = await this.evaluateEach(this.enforcer.rule(`get_${resource.member}`), objects);
+    const allowed = await this.evaluateEach(this.enforcer.rule(`get_${ruleName(resource)}`), objects);
     return objects.filter((_, i) => allowed[i]);
   }
 
   async authorizeUpdate(resource: ResourceDecl, original: Target, changes: Target): Promise<void> {
-    const action = `update_${resource.member}`;
+    const action = `update_${ruleName(resource)}`;
     const target = { ...original, ...changes };
     const names = [action, ...attributeRuleNames(this.enforcer, resource, action, target, Object.keys(changes))];
     for (const name of names) {
@@ -113,12 +117,12 @@ export class RequestPolicy {
   }
 
   async authorizeDelete(resource: ResourceDecl, original: Target): Promise<void> {
-    const action = `delete_${resource.member}`;
+    const action = `delete_${ruleName(resource)}`;
     if (!(await this.check(action, original))) await this.refuse(resource, original, action);
   }
 
   async authorizeTags(resource: ResourceDecl, operation: TagOperation, object: Target): Promise<void> {
-    const action = `${operation}_${resource.member}:tags`;
+    const action = `${operation}_${ruleName(resource)}:tags`;
     if (!(await this.check(action, object))) await this.refuse(resource, object, action);
   }
 
@@ -133,7 +137,7 @@ export class RequestPolicy {
 
   /** A caller who may see the object learns it is refused (403); one who may not, that it does not exist. */
   private async refuse(resource: ResourceDecl, object: Target, rule: string): Promise<never> {
-    if (!(await this.check(`get_${resource.member}`, object))) throw this.enforcer.notFound(resource.member, String(object.id));
+    if (!(await this.check(`get_${ruleName(resource)}`, object))) throw this.enforcer.notFound(resource.member, objectKey(resource, object));
     throw new PolicyNotAuthorized(rule);
   }
 
