@@ -100,6 +100,18 @@ export interface PortsTable extends StandardColumns {
   numa_affinity_policy: string | null;
 }
 
+/** binding-extended: a port's bindings other than the active one (in its binding_* columns), one per host. */
+export interface InactivePortBindingsTable {
+  port_id: string;
+  host: string;
+  vnic_type: string;
+  /** JSON object. */
+  profile: string;
+  vif_type: string;
+  /** JSON object. */
+  vif_details: string;
+}
+
 /** One row per address a port holds. The primary key (subnet_id, ip_address) is what keeps two ports from sharing an IP, across processes. */
 export interface IpAllocationsTable {
   subnet_id: string;
@@ -384,6 +396,7 @@ export interface Database {
   subnet_routes: HostRoutesTable;
   subnet_service_types: SubnetServiceTypesTable;
   ports: PortsTable;
+  inactive_port_bindings: InactivePortBindingsTable;
   ipallocations: IpAllocationsTable;
   allowed_address_pairs: AllowedAddressPairsTable;
   extra_dhcp_opts: ExtraDhcpOptsTable;

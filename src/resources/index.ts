@@ -13,7 +13,7 @@ import { emptyStringFiltering, filterValidation, ipSubstringFiltering, paginatio
 import { netMtu, netMtuWritable } from './extensions/netMtu.js';
 import { availabilityZoneFilter, networkAvailabilityZone } from './extensions/networkAvailabilityZone.js';
 import { networkIpAvailability } from './extensions/networkIpAvailability.js';
-import { portBinding } from './extensions/portBinding.js';
+import { bindingExtended, portBinding } from './extensions/portBinding.js';
 import { portDeviceProfile, portNumaAffinityPolicy } from './extensions/portDeviceProfileNuma.js';
 import { portMacAddressRegenerate, portMacOverride } from './extensions/portMacAddressRegenerate.js';
 import { portSecurity } from './extensions/portSecurity.js';
@@ -79,6 +79,7 @@ export const coreExtensions = [
   extraDhcpOpt,
   dnsIntegration,
   portBinding,
+  bindingExtended,
   portMacAddressRegenerate,
   portMacOverride,
   portDeviceProfile,

@@ -17,6 +17,7 @@ import { AgentService } from '../plugins/agents/agentService.js';
 import { stateReportHandlers } from '../plugins/agents/stateReports.js';
 import { ipAvailability } from '../plugins/core/ipAvailability.js';
 import { installMl2 } from '../plugins/ml2/ml2Plugin.js';
+import { PortBindings } from '../plugins/ml2/portBindings.js';
 import { metadataEndpoint } from '../plugins/metadata/metadataRpc.js';
 import { SegmentService } from '../plugins/ml2/segmentsApi.js';
 import { buildFlavors } from './flavors.js';
@@ -119,7 +120,15 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const segments = new SegmentService(core.deps, types);
   const app = buildApp({
     api,
-    collections: new Map([...core.collections, ['agents', agents], ['segments', segments], ...buildFlavors(core, servicePlugins), ...(l3?.collections ?? [])]),
+    collections: new Map([
+      ...core.collections,
+      ['agents', agents],
+      ['segments', segments],
+      // binding-extended: a port's bindings, bound by ML2's mechanism drivers.
+      ['bindings', new PortBindings(core.deps, core.ports)],
+      ...buildFlavors(core, servicePlugins),
+      ...(l3?.collections ?? []),
+    ]),
     tags: core.tags,
     policy,
     authenticate: keystone ? keystone.authenticate : (request, requestId) => noauthContext(request.headers, requestId),

@@ -46,6 +46,7 @@ const COLUMNS = {
     'binding_host_id', 'binding_vnic_type', 'binding_profile', 'binding_vif_type', 'binding_vif_details',
     'ip_allocation', 'device_profile', 'numa_affinity_policy',
   ],
+  inactive_port_bindings: ['port_id', 'host', 'vnic_type', 'profile', 'vif_type', 'vif_details'],
   ipallocations: ['subnet_id', 'ip_address', 'port_id', 'network_id'],
   allowed_address_pairs: ['port_id', 'ip_address', 'mac_address'],
   extra_dhcp_opts: ['port_id', 'opt_name', 'opt_value', 'ip_version'],

@@ -25,6 +25,7 @@ import * as m0019 from './0019_address_groups.js';
 import * as m0020 from './0020_flavors.js';
 import * as m0021 from './0021_port_device_profile_numa.js';
 import * as m0022 from './0022_subnet_service_types.js';
+import * as m0023 from './0023_inactive_port_bindings.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': m0001,
@@ -48,6 +49,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0020_flavors': m0020,
   '0021_port_device_profile_numa': m0021,
   '0022_subnet_service_types': m0022,
+  '0023_inactive_port_bindings': m0023,
 });
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -38,3 +38,35 @@ export class NetworkMTUSubnetConflict extends NeutronError {
     super(409, 'NetworkMTUSubnetConflict', `MTU of ${networkId} is not valid, subnet requires a minimum of ${mtu}`);
   }
 }
+
+/** neutron-lib's BadRequest for a port that cannot have several bindings (ML2's _validate_port_supports_multiple_bindings). */
+export class PortBindingsNotSupported extends NeutronError {
+  constructor(portId: string) {
+    super(400, 'BadRequest', `Bad port request: Invalid port ${portId}. Operation only valid on compute and shared filesystem ports.`);
+  }
+}
+
+export class PortBindingNotFound extends NeutronError {
+  constructor(portId: string, host: string) {
+    super(404, 'PortBindingNotFound', `Binding for port ${portId} for host ${host} could not be found.`);
+  }
+}
+
+export class PortBindingAlreadyActive extends NeutronError {
+  constructor(portId: string, host: string) {
+    super(409, 'PortBindingAlreadyActive', `Binding for port ${portId} on host ${host} is already active.`);
+  }
+}
+
+export class PortBindingAlreadyExists extends NeutronError {
+  constructor(portId: string, host: string) {
+    super(409, 'PortBindingAlreadyExists', `Binding for port ${portId} on host ${host} already exists.`);
+  }
+}
+
+/** No mechanism driver could bind the port on the host: a 500, as upstream's. */
+export class PortBindingError extends NeutronError {
+  constructor(portId: string, host: string) {
+    super(500, 'PortBindingError', `Binding for port ${portId} on host ${host} could not be created or updated.`);
+  }
+}
