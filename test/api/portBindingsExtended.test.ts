@@ -250,6 +250,14 @@ for (const dialect of testDialects()) {
       assert.deepEqual(left, []);
     });
 
+    test('a port update that binds the port to a host replaces the INACTIVE binding it had there', async () => {
+      const port = await createPort({ 'binding:host_id': 'src-host' });
+      assert.equal((await api.request('POST', `/v2.0/ports/${port.id}/bindings`, { binding: { host: 'dst-host' } })).status, 201);
+      const moved = await api.request('PUT', `/v2.0/ports/${port.id}`, { port: { 'binding:host_id': 'dst-host' } });
+      assert.equal(moved.status, 200);
+      assert.deepEqual((await bindings(port.id)).map((b) => [b.host, b.status]), [['dst-host', 'ACTIVE']]);
+    });
+
     test('binding:profile null is accepted on create and update (dict_or_none) and shows as {}', async () => {
       const port = await createPort({ 'binding:profile': null });
       assert.deepEqual(port['binding:profile'], {});

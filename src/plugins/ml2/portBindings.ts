@@ -132,7 +132,14 @@ export class PortBindings implements NestedCollection {
   constructor(
     private readonly deps: CoreDeps,
     private readonly ports: PortService,
-  ) {}
+  ) {
+    // A port bound to a host by a port update (binding:host_id) has its binding there: an INACTIVE one for that host goes.
+    deps.events.on('port.precommit_update', async ({ tx, original, current }) => {
+      const host = current['binding:host_id'];
+      if (typeof host !== 'string' || host === original?.['binding:host_id']) return;
+      await tx.deleteFrom('inactive_port_bindings').where('port_id', '=', String(current.id)).where('host', '=', host).execute();
+    });
+  }
 
   within(portId: string): Collection {
     return {
