@@ -110,7 +110,10 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await refusal('POST', `/v2.0/flavors/${f.id}/service_profiles`, { service_profile: { id: created.id } }, 409), {
         type: 'FlavorServiceProfileBindingExists', message: `Service Profile ${created.id} is already associated with flavor ${f.id}.`,
       });
-      assert.equal((await refusal('POST', `/v2.0/flavors/${f.id}/service_profiles`, { service_profile: { id: created.id } }, 403, p1)).type, 'PolicyNotAuthorized');
+      const byMember = await refusal('POST', `/v2.0/flavors/${f.id}/service_profiles`, { service_profile: { id: created.id } }, 403, p1);
+      assert.deepEqual(byMember, { type: 'PolicyNotAuthorized', message: '(rule:create_flavor_service_profile) is disallowed by policy' });
+      // get_flavor_service_profile: readers of its project (a binding has none), or anyone by its deprecated rule:regular_user.
+      assert.deepEqual((await call('GET', `/v2.0/flavors/${f.id}/service_profiles`, undefined, 200, p1)).service_profiles, [{ id: created.id }]);
       const unknown = '6f3c4b1e-0000-4000-8000-000000000009';
       assert.equal((await refusal('POST', `/v2.0/flavors/${f.id}/service_profiles`, { service_profile: { id: unknown } }, 404)).type, 'ServiceProfileNotFound');
       assert.equal((await refusal('POST', `/v2.0/flavors/${unknown}/service_profiles`, { service_profile: { id: created.id } }, 404)).type, 'FlavorNotFound');

@@ -10,7 +10,7 @@
  * (a router's flavor_id) comes with the router plugin.
  */
 import { bool, name, uuid, uuidList } from '../attributeTypes.js';
-import { ADMIN, deprecated, or, RULE_ANY } from '../policyRules.js';
+import { ADMIN, ADMIN_OR_PROJECT_READER, deprecated, or, RULE_ANY } from '../policyRules.js';
 import type { AttrType, ExtensionDecl, ResourceDecl } from '../types.js';
 
 /** neutron-lib's LONG_DESCRIPTION_FIELD_SIZE: descriptions and a profile's driver. */
@@ -71,11 +71,7 @@ export const serviceProfiles = {
 /**
  * A flavor's bindings to service profiles: POST {"service_profile": {"id"}}
  * binds one, DELETE .../service_profiles/{profile id} unbinds it. Served
- * under each flavor; its member is `service_profile`, so the generic
- * controller checks the profiles' rules (create_service_profile, ...:
- * admin only). Upstream names them *_flavor_service_profile, and they come
- * to the same for objects of no project; a policy file must set the
- * profiles' rules to change them.
+ * under each flavor, with upstream's rules (`<op>_flavor_service_profile`).
  */
 export const flavorServiceProfiles = {
   collection: 'flavor_service_profiles',
@@ -87,6 +83,15 @@ export const flavorServiceProfiles = {
     id: { type: uuid, post: true, required: true },
   },
   immutable: true,
+  // neutron/conf/policies/flavor.py
+  policy: {
+    name: 'flavor_service_profile',
+    rules: {
+      get_flavor_service_profile: deprecated(ADMIN_OR_PROJECT_READER, RULE_ANY),
+      create_flavor_service_profile: ADMIN,
+      delete_flavor_service_profile: ADMIN,
+    },
+  },
 } as const satisfies ResourceDecl;
 
 /** /v2.0/service-providers (GET only): each provider driver of each service type. */
