@@ -14,7 +14,7 @@ import { credentialsOf } from './credentials.js';
 import { declaredRules, defaultRule, type DefaultRule } from './declaredRules.js';
 import { type Credentials, type Environment, evaluate, type Lookup, MISSING } from './evaluate.js';
 import { neutronDefaultRules } from './neutronDefaults.js';
-import { parseRule, referencedRules, type Rule } from './rule.js';
+import { formatRule, parseRule, referencedRules, type Rule } from './rule.js';
 
 /** Rules from a policy file, already parsed, with where they came from. */
 export interface PolicyOverrides {
@@ -74,6 +74,17 @@ function parseDefault(rule: DefaultRule, enforceNewDefaults: boolean): Rule {
   return { op: 'or', rules: [parsed, parseRule(rule.deprecated)] };
 }
 
+/**
+ * A renamed rule that the policy file still sets under its former name, and
+ * not under its new one, to something else than the deprecated default:
+ * the file's rule, as oslo.policy carries it over.
+ */
+function renamedOverride(rule: DefaultRule, name: string, overrides: ReadonlyMap<string, Rule>): Rule | undefined {
+  const former = rule.deprecatedName === undefined ? undefined : overrides.get(rule.deprecatedName);
+  if (former === undefined || overrides.has(name)) return undefined;
+  return formatRule(former) === formatRule(parseRule(rule.deprecated ?? rule.rule)) ? undefined : former;
+}
+
 export interface EnforcerOptions {
   /** The composed resources, for the rules their declarations imply. */
   readonly resources?: Iterable<ResourceDecl>;
@@ -107,11 +118,11 @@ export class PolicyEnforcer {
   /** Throws PolicyCycleError. */
   static create(options: EnforcerOptions = {}): PolicyEnforcer {
     const enforceNewDefaults = options.enforceNewDefaults ?? false;
-    const rules = new Map<string, Rule>();
-    for (const [name, decl] of Object.entries(neutronDefaultRules)) rules.set(name, parseDefault(defaultRule(decl), enforceNewDefaults));
-    const resources = [...(options.resources ?? [])];
-    for (const [name, rule] of declaredRules(resources)) rules.set(name, parseDefault(rule, enforceNewDefaults));
     const overrides = options.overrides?.rules ?? new Map<string, Rule>();
+    const rules = new Map<string, Rule>();
+    const resources = [...(options.resources ?? [])];
+    const defaults = [...Object.entries(neutronDefaultRules).map(([name, decl]): [string, DefaultRule] => [name, defaultRule(decl)]), ...declaredRules(resources)];
+    for (const [name, rule] of defaults) rules.set(name, renamedOverride(rule, name, overrides) ?? parseDefault(rule, enforceNewDefaults));
     for (const [name, rule] of overrides) rules.set(name, rule);
     assertAcyclic(rules);
     const warnings = [...overrides].flatMap(([name, rule]) =>

@@ -116,6 +116,18 @@ describe('enforce_new_defaults = false (the default): each rule OR its deprecate
     assert.ok(!(await policyFor(memberOnly, e).policy.check('get_network', store.own!)));
     assert.ok(await policyFor(memberOnly, e).policy.check('update_network', store.own!));
   });
+  it('a rule the file still sets under its former name (get_networks_tags) sets the renamed one, unless the file sets that too', async () => {
+    const file = (pairs: [string, string][]) =>
+      PolicyEnforcer.create({ resources: api.resources.values(), overrides: { source: 'policy.yaml', rules: new Map(pairs.map(([n, r]) => [n, parseRule(r)])) } });
+    const renamed = file([['get_networks_tags', 'rule:admin_only']]);
+    assert.ok(await legacyCheck(member, 'get_network:tags', store.own!));
+    assert.ok(!(await policyFor(member, renamed).policy.check('get_network:tags', store.own!)));
+    const both = file([['get_networks_tags', 'rule:admin_only'], ['get_network:tags', 'rule:owner']]);
+    assert.ok(await policyFor(member, both).policy.check('get_network:tags', store.own!));
+    // Set to its deprecated default, the former name changes nothing.
+    const same = file([['get_networks_tags', '(rule:admin_only) or (role:reader and project_id:%(project_id)s)']]);
+    assert.ok(await policyFor(nobody, same).policy.check('get_network:tags', store.shared2!));
+  });
 });
 
 describe('defaults: networks', () => {
