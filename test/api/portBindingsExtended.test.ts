@@ -133,6 +133,12 @@ for (const dialect of testDialects()) {
         [['dst-host', 'ACTIVE', 'bridge'], ['src-host', 'INACTIVE', 'unbound']],
       );
 
+      // Rolled back (Nova activates the source again): the source binding is bound anew.
+      const back = await api.request('PUT', `/v2.0/ports/${port.id}/bindings/src-host/activate`);
+      assert.deepEqual([back.status, back.body.binding.status, back.body.binding.vif_type], [200, 'ACTIVE', 'bridge']);
+      assert.equal((await api.request('GET', `/v2.0/ports/${port.id}`)).body.port['binding:vif_type'], 'bridge');
+      assert.equal((await api.request('PUT', `/v2.0/ports/${port.id}/bindings/dst-host/activate`)).status, 200);
+
       const removed = await api.request('DELETE', `/v2.0/ports/${port.id}/bindings/src-host`);
       assert.equal(removed.status, 204);
       assert.deepEqual((await bindings(port.id)).map((b) => b.host), ['dst-host']);

@@ -249,15 +249,18 @@ export class PortBindings implements NestedCollection {
   /**
    * The named INACTIVE binding becomes the port's (ACTIVE), the port goes
    * DOWN until the new host's agent wires it, and the binding it had stays
-   * as an INACTIVE, unbound one.
+   * as an INACTIVE, unbound one (bound again if it is activated back).
    */
   async activate(ctx: RequestContext, portId: string, host: string): Promise<ApiObject> {
     await this.ports.show(ctx, portId);
     const { original, current, binding } = await this.deps.transaction(async (tx) => {
       const row = await portRow(tx, portId);
       if (row.binding_host_id === host) throw new PortBindingAlreadyActive(portId, host);
-      const next = await inactiveRow(tx, portId, host);
-      if (next === undefined) throw new PortBindingNotFound(portId, host);
+      const found = await inactiveRow(tx, portId, host);
+      if (found === undefined) throw new PortBindingNotFound(portId, host);
+      // One an earlier activation left unbound (Nova rolling back to the source) is bound now, as ML2 would before wiring it.
+      const bound = UNPLUGGED_VIF_TYPES.includes(found.vif_type) ? await this.bind(tx, row, host, found.vnic_type) : undefined;
+      const next = bound === undefined ? found : { ...found, vif_type: bound.vifType, vif_details: JSON.stringify(bound.vifDetails) };
       await tx.deleteFrom('inactive_port_bindings').where('port_id', '=', portId).where('host', '=', host).execute();
       await tx
         .insertInto('inactive_port_bindings')
