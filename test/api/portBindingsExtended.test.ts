@@ -113,6 +113,16 @@ for (const dialect of testDialects()) {
         [['dst-host', 'INACTIVE'], ['src-host', 'ACTIVE']],
       );
       assert.deepEqual((await bindings(port.id, '?status=INACTIVE&fields=host')), [{ host: 'dst-host' }]);
+      // Paginated by host (the primary key), as upstream's controller allows; no sort keys.
+      const first = await api.request('GET', `/v2.0/ports/${port.id}/bindings?limit=1`);
+      assert.deepEqual(first.body.bindings.map((b: Json) => b.host), ['dst-host']);
+      const next = (first.body.bindings_links as Json[]).find((l) => l.rel === 'next');
+      assert.match(String(next?.href), /marker=dst-host/);
+      const second = await api.request('GET', `/v2.0/ports/${port.id}/bindings?limit=1&marker=dst-host`);
+      assert.deepEqual(second.body.bindings.map((b: Json) => b.host), ['src-host']);
+      const unknownMarker = await api.request('GET', `/v2.0/ports/${port.id}/bindings?limit=1&marker=nowhere`);
+      assert.deepEqual(error(unknownMarker), [404, 'PortBindingNotFound']);
+      assert.deepEqual(error(await api.request('GET', `/v2.0/ports/${port.id}/bindings?sort_key=host`)), [400, 'HTTPBadRequest']);
 
       const activated = await api.request('PUT', `/v2.0/ports/${port.id}/bindings/dst-host/activate`);
       assert.equal(activated.status, 200, JSON.stringify(activated.body));

@@ -107,19 +107,11 @@ async function portRow(db: Db, portId: string): Promise<PortBindingRow> {
 const inactiveRow = (db: Db, portId: string, host: string): Promise<InactiveRow | undefined> =>
   db.selectFrom('inactive_port_bindings').selectAll().where('port_id', '=', portId).where('host', '=', host).executeTakeFirst();
 
-/** Filters, sort keys, marker and limit over one port's few bindings, in memory; by host unless sorted otherwise. */
+/** Filters, marker and limit over one port's few bindings, in memory, by host. */
 function page(bindings: readonly PortBindingObject[], query: ListRequest): PortBindingObject[] {
-  const filtered = bindings.filter((b) =>
-    [...query.filters].every(([attr, values]) => values.some((value) => String(value) === String(b[attr]))),
-  );
-  const keys = query.sorts.length > 0 ? query.sorts : [{ key: 'host', dir: 'asc' as const }];
-  const sorted = [...filtered].sort((a, b) => {
-    for (const { key, dir } of keys) {
-      const [x, y] = [String(a[key]), String(b[key])];
-      if (x !== y) return (x < y ? -1 : 1) * (dir === 'asc' ? 1 : -1);
-    }
-    return 0;
-  });
+  const sorted = bindings
+    .filter((b) => [...query.filters].every(([attr, values]) => values.some((value) => String(value) === String(b[attr]))))
+    .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const limit = query.limit !== undefined && query.limit > 0 ? query.limit : undefined;
   if (limit === undefined) return sorted;
   if (query.marker === undefined) return query.pageReverse ? sorted.slice(-limit) : sorted.slice(0, limit);

@@ -43,10 +43,11 @@ export const portBindings = {
   primaryKey: 'host',
   notFound: { type: 'PortBindingNotFound', message: (host) => `Binding for host ${host} could not be found.` },
   attributes: {
-    host: { type: string255, post: true, required: true, filter: true, sort: true },
-    vif_type: { type: string255, filter: true, sort: true },
-    vnic_type: { type: { kind: 'enum', values: vnicTypes }, post: true, put: true, default: 'normal', filter: true, sort: true },
-    status: { type: string255, filter: true, sort: true },
+    // Filtered by the plugin over a port's few bindings; no sort keys, as upstream (no is_sort_key).
+    host: { type: string255, post: true, required: true, filter: 'plugin' },
+    vif_type: { type: string255, filter: 'plugin' },
+    vnic_type: { type: { kind: 'enum', values: vnicTypes }, post: true, put: true, default: 'normal', filter: 'plugin' },
+    status: { type: string255, filter: 'plugin' },
     profile: { type: dict, post: true, put: true, nullable: true, default: () => ({}) },
     vif_details: { type: dict },
   },
