@@ -398,7 +398,7 @@ class DocumentBuilder {
       properties: Object.fromEntries(visible.map(([name, d]) => [name, attributeSchema(d, false)])),
     });
     const one = record({ [resource.member]: memberRef });
-    const idParameter = pathParameter('id', `The ${resource.member}'s id.`);
+    const idParameter = pathParameter('id', `The ${resource.member}'s ${resource.primaryKey ?? 'id'}.`);
     const fieldsParameter = repeated('fields', { type: 'string', enum: visible.map(([name]) => name) }, 'Return only these fields.');
 
     // list
