@@ -155,6 +155,12 @@ caching = false
 [revoke]
 caching = false
 
+# Nor is the catalog: a test adds a region and endpoints of its own, and a
+# process that had cached the catalog before would hand out tokens without
+# them for ten minutes ("public endpoint for network service ... not found").
+[catalog]
+caching = false
+
 [fernet_tokens]
 key_repository = $STATE/fernet-keys/
 
@@ -164,7 +170,7 @@ key_repository = $STATE/fernet-keys/
 [credential]
 key_repository = $STATE/credential-keys/
 
-# Everything else (roles, assignments, projects, catalog) is cached in each
+# Everything else (roles, assignments, projects) is cached in each
 # process's memory for 10 minutes: a validation takes ~20 ms instead of ~600.
 # A role granted or removed later may take that long to show in tokens.
 [cache]

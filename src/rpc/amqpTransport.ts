@@ -34,7 +34,6 @@
  * still pending keep their timers: they resolve if the reply makes it, or
  * time out cleanly.
  */
-import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import type {
   Bus,
@@ -47,19 +46,12 @@ import type {
   RpcArgs,
   RpcHandlers,
   RpcLogger,
+  SendOptions,
   ServeHandle,
   ServeOptions,
 } from './bus.js';
-import {
-  encodeReply,
-  encodeRequest,
-  failureOf,
-  handlerFor,
-  noSuchMethod,
-  parseReply,
-  parseRequest,
-  type ReplyMessage,
-} from './envelope.js';
+import { dispatch, type Served } from './dispatch.js';
+import { encodeReply, encodeRequest, newMessageId, parseReply, parseRequest, type RequestMessage } from './envelope.js';
 import {
   RpcBufferFull,
   RpcBusClosed,
@@ -87,6 +79,16 @@ export interface AmqpBusOptions extends BusOptions {
   readonly prefetchCount?: number;
   /** `rabbit_transient_queues_ttl`, ms: reply and fanout queues unused this long are deleted. Default 1 800 000. */
   readonly transientQueueTtlMs?: number;
+  /**
+   * A cast or fanout the broker has not confirmed after this long resolves
+   * anyway (the message stays buffered and is sent), so that a broker
+   * holding publishes back never holds an API request. Default 2 000 ms.
+   */
+  readonly acceptGraceMs?: number;
+  /** `rabbit_quorum_queue`: topic queues are quorum queues (x-queue-type). Default false. */
+  readonly quorumQueues?: boolean;
+  /** `rabbit_ha_queues`: ask for mirrored queues (x-ha-policy: all). Default false. */
+  readonly haQueues?: boolean;
   /** Give up the first connection after this long (RpcConnectError); default: keep trying, as oslo does. */
   readonly connectTimeoutMs?: number;
   /** `kombu_failover_strategy`: order in which the URL's hosts are tried. Default round-robin. */
@@ -105,9 +107,12 @@ interface Outgoing {
   readonly exchange: string;
   readonly routingKey: string;
   readonly body: Buffer;
-  readonly correlationId?: string;
   /** A call's request is not sent after its caller gave up. */
   readonly deadline?: number;
+  /** A fanout's exchange was just declared on this connection. */
+  fanoutDeclaredOn?: Link | undefined;
+  /** Resolves `accept` if the broker is slow to confirm (acceptGraceMs). */
+  graceTimer?: NodeJS.Timeout | undefined;
   /** The sender's promise (cast, fanout): resolved once accepted. */
   accept?: { resolve: () => void; reject: (err: Error) => void } | undefined;
 }
@@ -120,6 +125,12 @@ interface Link {
   readonly host: RabbitHost;
   /** `q:<queue>` / `x:<exchange>` already declared on this connection. */
   readonly declared: Set<string>;
+  /**
+   * Where declarations go: a refused one (PRECONDITION_FAILED, the entity
+   * exists with other flags) closes its channel, not the connection; the
+   * next declaration opens another.
+   */
+  declarations: Promise<Channel> | undefined;
   /** Published, not yet confirmed. */
   readonly unconfirmed: Set<Outgoing>;
   drainWaiters: Array<() => void>;
@@ -132,8 +143,10 @@ interface Subscription {
   readonly topic: string;
   readonly server: string | undefined;
   readonly fanout: boolean;
-  readonly handlers: RpcHandlers;
+  readonly served: Served;
   readonly inFlight: InFlight;
+  /** Its own fanout queue, deleted when it stops (oslo leaves it to expire). */
+  fanoutQueue: string | undefined;
   stopped: boolean;
   startedOn: Link | undefined;
   consumers: Array<{ readonly link: Link; readonly tag: string }>;
@@ -149,6 +162,17 @@ interface PendingCall {
 }
 
 const CONTENT_TYPE = 'application/json';
+
+/** AMQP channel-level refusals: ACCESS_REFUSED, NOT_FOUND, RESOURCE_LOCKED, PRECONDITION_FAILED. */
+const CHANNEL_ERRORS = new Set([403, 404, 405, 406]);
+
+interface Declaration {
+  /** `q:<queue>` or `x:<exchange>`. */
+  readonly key: string;
+  /** For the operator: the entity and the flags we declare it with. */
+  readonly what: string;
+  readonly run: (channel: Channel) => Promise<unknown>;
+}
 
 export class AmqpBus implements Bus {
   readonly transport = 'rabbit';
@@ -167,9 +191,11 @@ export class AmqpBus implements Bus {
   private flushing = false;
   private seq = 0;
   private readonly pending = new Map<string, PendingCall>();
+  /** Declarations the broker refused, by key: when to try again, and what it said (reported once). */
+  private readonly refusals = new Map<string, { attempt: number; retryAt: number; reason: string }>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly inFlight = new InFlight();
-  private replyQueue = replyQueueName();
+  private readonly replyQueue = replyQueueName();
 
   private readonly controlExchange: string;
   private readonly defaultTimeoutMs: number;
@@ -182,6 +208,9 @@ export class AmqpBus implements Bus {
   private readonly durable: boolean;
   private readonly prefetch: number;
   private readonly transientTtlMs: number;
+  private readonly acceptGraceMs: number;
+  private readonly quorumQueues: boolean;
+  private readonly haQueues: boolean;
 
   private constructor(
     private readonly url: RabbitUrl,
@@ -202,6 +231,9 @@ export class AmqpBus implements Bus {
     this.durable = options.durableQueues ?? false;
     this.prefetch = options.prefetchCount ?? 0;
     this.transientTtlMs = options.transientQueueTtlMs ?? 1_800_000;
+    this.acceptGraceMs = options.acceptGraceMs ?? 2_000;
+    this.quorumQueues = options.quorumQueues ?? false;
+    this.haQueues = options.haQueues ?? false;
   }
 
   /** Connects (retrying with backoff; see connectTimeoutMs) and returns the bus once it is connected. */
@@ -241,14 +273,14 @@ export class AmqpBus implements Bus {
 
   call(topic: string, method: string, args: RpcArgs, options: CallOptions = {}): Promise<unknown> {
     if (this.closing) return Promise.reject(new RpcBusClosed(`cannot call '${method}' on '${topic}'`));
+    const msgId = newMessageId();
     let body: string;
     try {
-      body = encodeRequest(method, args, options.context);
+      body = encodeRequest(method, args, { ...options, reply: { msgId, queue: this.replyQueue } });
     } catch (err) {
       return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
     }
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    const correlationId = randomUUID();
     const outgoing: Outgoing = {
       seq: ++this.seq,
       kind: 'call',
@@ -257,7 +289,6 @@ export class AmqpBus implements Bus {
       exchange: this.controlExchange,
       routingKey: queueName(topic, options.server),
       body: Buffer.from(body),
-      correlationId,
       deadline: Date.now() + timeoutMs,
     };
     return new Promise((resolve, reject) => {
@@ -267,21 +298,21 @@ export class AmqpBus implements Bus {
         return;
       }
       const timer = setTimeout(() => {
-        this.pending.delete(correlationId);
+        this.pending.delete(msgId);
         this.unqueue(outgoing);
         reject(new RpcTimeout(topic, method, timeoutMs, options.server));
       }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer, topic, method, outgoing });
+      this.pending.set(msgId, { resolve, reject, timer, topic, method, outgoing });
       this.enqueue(outgoing);
     });
   }
 
   cast(topic: string, method: string, args: RpcArgs, options: CastOptions = {}): Promise<void> {
-    return this.send('cast', topic, method, args, options.context, this.controlExchange, queueName(topic, options.server));
+    return this.send('cast', topic, method, args, options, this.controlExchange, queueName(topic, options.server));
   }
 
   fanout(topic: string, method: string, args: RpcArgs, options: FanoutOptions = {}): Promise<void> {
-    return this.send('fanout', topic, method, args, options.context, fanoutExchangeName(topic), topic);
+    return this.send('fanout', topic, method, args, options, fanoutExchangeName(topic), topic);
   }
 
   private send(
@@ -289,14 +320,14 @@ export class AmqpBus implements Bus {
     topic: string,
     method: string,
     args: RpcArgs,
-    context: CallOptions['context'],
+    options: SendOptions,
     exchange: string,
     routingKey: string,
   ): Promise<void> {
     if (this.closing) return Promise.reject(new RpcBusClosed(`cannot ${kind} '${method}' to '${topic}'`));
     let body: string;
     try {
-      body = encodeRequest(method, args, context);
+      body = encodeRequest(method, args, options);
     } catch (err) {
       return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
     }
@@ -317,6 +348,9 @@ export class AmqpBus implements Bus {
         return;
       }
       this.enqueue(outgoing);
+      // A broker that holds our publishes (a resource alarm) must not hold the sender: past the grace
+      // period the message counts as accepted, as while disconnected, and stays ours to deliver.
+      if (outgoing.accept) outgoing.graceTimer = setTimeout(() => accepted(outgoing), this.acceptGraceMs);
     });
   }
 
@@ -354,16 +388,16 @@ export class AmqpBus implements Bus {
           continue;
         }
         if (item.kind === 'cast' || item.kind === 'call') {
-          const key = `q:${item.routingKey}`;
-          if (!link.declared.has(key)) {
-            await this.declareTopicQueue(link, link.pub, item.routingKey);
+          if (!link.declared.has(`q:${item.routingKey}`) && !this.refusedForNow(`q:${item.routingKey}`)) {
+            await this.declareTopicQueue(link, item.routingKey);
             continue; // the world may have changed while we waited
           }
-        } else if (item.kind === 'fanout') {
-          if (!link.declared.has(`x:${item.exchange}`)) {
-            await this.declareFanoutExchange(link, link.pub, item.exchange);
-            continue;
-          }
+        } else if (item.kind === 'fanout' && item.fanoutDeclaredOn !== link) {
+          // Before every fanout, as its exchange is auto-delete (oslo's): it is gone once its last
+          // subscriber's queue is, and publishing to a missing exchange would close the channel.
+          await this.declareFanoutExchange(link, item.exchange, true);
+          item.fanoutDeclaredOn = link;
+          continue;
         }
         this.outbox.shift();
         if (!this.publish(link, item)) await new Promise<void>((resolve) => link.drainWaiters.push(resolve));
@@ -380,16 +414,15 @@ export class AmqpBus implements Bus {
 
   /** Publishes one message on the confirm channel; false when the channel asks us to wait for 'drain'. */
   private publish(link: Link, item: Outgoing): boolean {
+    // What kombu's producer sets for oslo: JSON, persistent, priority 0; a call expires with its timeout.
     const properties: Options.Publish = {
       contentType: CONTENT_TYPE,
       contentEncoding: 'utf-8',
-      deliveryMode: this.durable ? 2 : 1,
-      timestamp: Math.floor(Date.now() / 1000),
+      deliveryMode: 2,
+      priority: 0,
+      headers: {},
     };
-    if (item.kind !== 'reply') properties.type = item.method;
-    if (item.correlationId !== undefined) properties.correlationId = item.correlationId;
     if (item.kind === 'call') {
-      properties.replyTo = this.replyQueue;
       properties.expiration = String(Math.max(1, (item.deadline ?? Date.now()) - Date.now()));
     }
     link.unconfirmed.add(item);
@@ -441,8 +474,9 @@ export class AmqpBus implements Bus {
       topic,
       server: options.server,
       fanout: options.fanout === true,
-      handlers,
+      served: { topic, handlers, versions: options.versions },
       inFlight: new InFlight(),
+      fanoutQueue: undefined,
       stopped: false,
       startedOn: undefined,
       consumers: [],
@@ -468,19 +502,27 @@ export class AmqpBus implements Bus {
     if (s.startedOn === link || s.stopped) return;
     s.startedOn = link;
     const queues: Array<{ queue: string; fanout: boolean }> = [];
-    await this.declareTopicQueue(link, link.sub, s.topic);
+    await this.declareTopicQueue(link, s.topic);
     queues.push({ queue: s.topic, fanout: false });
     if (s.server !== undefined) {
       const own = queueName(s.topic, s.server);
-      await this.declareTopicQueue(link, link.sub, own);
+      await this.declareTopicQueue(link, own);
       queues.push({ queue: own, fanout: false });
     }
     if (s.fanout) {
       const exchange = fanoutExchangeName(s.topic);
-      await this.declareFanoutExchange(link, link.sub, exchange);
-      const queue = fanoutQueueName(s.topic);
-      await link.sub.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false, expires: this.transientTtlMs });
-      await link.sub.bindQueue(queue, exchange, s.topic);
+      await this.declareFanoutExchange(link, exchange);
+      const queue = s.fanoutQueue ?? fanoutQueueName(s.topic);
+      s.fanoutQueue = queue;
+      // oslo's fanout queue: neither durable nor auto-delete nor exclusive; it expires unused.
+      await this.declare(link, {
+        key: `q:${queue}`,
+        what: `queue '${queue}' (durable: false, auto_delete: false, x-expires: ${this.transientTtlMs})`,
+        run: async (channel) => {
+          await channel.assertQueue(queue, { durable: false, autoDelete: false, exclusive: false, arguments: this.transientQueueArguments() });
+          await channel.bindQueue(queue, exchange, s.topic);
+        },
+      });
       queues.push({ queue, fanout: true });
     }
     for (const { queue, fanout } of queues) {
@@ -496,8 +538,19 @@ export class AmqpBus implements Bus {
       s.stopped = true;
       this.subscriptions.delete(s);
       await this.cancelConsumers(s);
+      await this.deleteOwnQueue(s.fanoutQueue);
     }
     await s.inFlight.idle(this.closeTimeoutMs);
+  }
+
+  /** Deletes a queue only this bus uses (its fanout or reply queue) rather than leave it to expire; best effort. */
+  private async deleteOwnQueue(queue: string | undefined): Promise<void> {
+    const link = this.link;
+    if (queue === undefined || !link || link.lost) return;
+    await withTimeout(
+      link.sub.deleteQueue(queue).catch(() => undefined),
+      this.closeTimeoutMs,
+    );
   }
 
   private async cancelConsumers(s: Subscription): Promise<void> {
@@ -524,9 +577,15 @@ export class AmqpBus implements Bus {
       this.settleDelivery(link, message, !fanout);
       return;
     }
-    const kind: DeliveryKind = fanout ? 'fanout' : typeof message.properties.replyTo === 'string' ? 'call' : 'cast';
+    const request = parseRequest(message.content.toString('utf8'));
+    if ('malformed' in request) {
+      this.settleDelivery(link, message, false);
+      this.log.warn({ topic: s.topic, reason: request.malformed }, 'dropping a malformed RPC message');
+      return;
+    }
+    const kind: DeliveryKind = fanout ? 'fanout' : request.reply ? 'call' : 'cast';
     if (kind === 'call') this.settleDelivery(link, message, false);
-    const work = this.dispatch(s, message, kind).finally(() => {
+    const work = this.answer(s, request, kind).finally(() => {
       if (kind !== 'call') this.settleDelivery(link, message, false);
     });
     s.inFlight.track(work);
@@ -544,46 +603,21 @@ export class AmqpBus implements Bus {
     }
   }
 
-  private async dispatch(s: Subscription, message: ConsumeMessage, kind: DeliveryKind): Promise<void> {
-    const request = parseRequest(message.content.toString('utf8'));
-    if ('malformed' in request) {
-      this.log.warn({ topic: s.topic, reason: request.malformed }, 'dropping a malformed RPC message');
-      return;
-    }
-    const { method, args, context } = request;
-    const handler = handlerFor(s.handlers, method);
-    let reply: ReplyMessage;
-    if (!handler) {
-      reply = { ok: false, failure: noSuchMethod(s.topic, method) };
-      this.log.warn({ topic: s.topic, method, kind, reason: 'NoSuchMethod' }, 'no handler for RPC method');
-    } else {
-      try {
-        reply = { ok: true, result: await handler(args, { context, topic: s.topic, method, kind }) };
-      } catch (err) {
-        reply = { ok: false, failure: failureOf(err) };
-        if (kind !== 'call') {
-          this.log.error({ err, topic: s.topic, method, kind, requestId: context.requestId }, 'RPC handler failed');
-        }
-      }
-    }
-    if (kind !== 'call') return;
-    const { replyTo, correlationId } = message.properties as { replyTo?: unknown; correlationId?: unknown };
-    if (typeof replyTo !== 'string' || typeof correlationId !== 'string') {
-      this.log.warn({ topic: s.topic, method }, 'call without reply_to or correlation_id; no reply sent');
-      return;
-    }
+  private async answer(s: Subscription, request: RequestMessage, kind: DeliveryKind): Promise<void> {
+    const reply = await dispatch(s.served, request, kind, this.log);
+    if (kind !== 'call' || !request.reply) return;
+    // oslo's direct_send: to the default exchange, keyed by the caller's reply queue.
     const outgoing: Outgoing = {
       seq: ++this.seq,
       kind: 'reply',
       topic: s.topic,
-      method,
+      method: request.method,
       exchange: '',
-      routingKey: replyTo,
-      body: Buffer.from(encodeReply(reply)),
-      correlationId,
+      routingKey: request.reply.queue,
+      body: Buffer.from(encodeReply(request.reply.msgId, reply)),
     };
     if (this.outboxFull(outgoing)) {
-      this.log.warn({ topic: s.topic, method }, 'outgoing buffer full; reply dropped (the caller will time out)');
+      this.log.warn({ topic: s.topic, method: request.method }, 'outgoing buffer full; reply dropped (the caller will time out)');
       return;
     }
     this.enqueue(outgoing);
@@ -591,43 +625,103 @@ export class AmqpBus implements Bus {
 
   private onReply(message: ConsumeMessage | null): void {
     if (message === null) return; // reply queue deleted: the connection is replaced and it is re-declared
-    const correlationId: unknown = message.properties.correlationId;
-    if (typeof correlationId !== 'string') return;
-    const call = this.pending.get(correlationId);
-    if (!call) return; // timed out, or a duplicate
-    this.pending.delete(correlationId);
-    clearTimeout(call.timer);
-    const reply = parseReply(message.content.toString('utf8'));
-    if ('malformed' in reply) {
-      call.reject(new RpcRemoteError(call.topic, call.method, { type: 'MalformedReply', message: reply.malformed }));
-    } else if (reply.ok) {
-      call.resolve(reply.result);
-    } else {
-      call.reject(new RpcRemoteError(call.topic, call.method, reply.failure));
+    const received = parseReply(message.content.toString('utf8'));
+    if ('malformed' in received) {
+      this.log.warn({ queue: this.replyQueue, reason: received.malformed }, 'dropping a malformed RPC reply');
+      return;
     }
+    const call = this.pending.get(received.msgId);
+    if (!call || !received.ending) return; // timed out, a duplicate, or a call-monitor heartbeat
+    this.pending.delete(received.msgId);
+    clearTimeout(call.timer);
+    const { reply } = received;
+    if (reply.ok) call.resolve(reply.result);
+    else call.reject(new RpcRemoteError(call.topic, call.method, reply.failure));
   }
 
   // -------------------------------------------------------------------------
-  // Declarations (idempotent on the broker; remembered per connection)
+  // Declarations: oslo's names and flags (impl_rabbit.py declare_*_consumer, *_send),
+  // idempotent on the broker, remembered per connection.
 
-  private async declareTopicQueue(link: Link, channel: Channel, queue: string): Promise<void> {
-    const key = `q:${queue}`;
-    if (link.declared.has(key)) return;
-    await channel.assertQueue(queue, { durable: this.durable, autoDelete: false, exclusive: false });
-    await channel.bindQueue(queue, this.controlExchange, queue);
-    link.declared.add(key);
+  /** x-ha-policy / x-queue-type, as oslo's _get_queue_arguments puts them on topic queues. */
+  private topicQueueArguments(): Record<string, unknown> {
+    if (this.quorumQueues) return { 'x-queue-type': 'quorum' };
+    return this.haQueues ? { 'x-ha-policy': 'all' } : {};
+  }
+
+  /** Reply and fanout queues: HA when asked, and they expire once unused. */
+  private transientQueueArguments(): Record<string, unknown> {
+    return { ...(this.haQueues ? { 'x-ha-policy': 'all' } : {}), 'x-expires': this.transientTtlMs };
+  }
+
+  private declareTopicQueue(link: Link, queue: string): Promise<void> {
+    const durable = this.durable || this.quorumQueues;
+    return this.declare(link, {
+      key: `q:${queue}`,
+      what: `queue '${queue}' (durable: ${durable}, auto_delete: false${this.quorumQueues ? ', quorum' : ''})`,
+      run: async (channel) => {
+        await channel.assertQueue(queue, { durable, autoDelete: false, exclusive: false, arguments: this.topicQueueArguments() });
+        await channel.bindQueue(queue, this.controlExchange, queue);
+      },
+    });
+  }
+
+  private declareFanoutExchange(link: Link, exchange: string, again = false): Promise<void> {
+    return this.declare(
+      link,
+      {
+        key: `x:${exchange}`,
+        what: `exchange '${exchange}' (fanout, durable: false, auto_delete: true)`,
+        run: (channel) => channel.assertExchange(exchange, 'fanout', { durable: false, autoDelete: true }),
+      },
+      again,
+    );
+  }
+
+  /** A refused declaration not to be tried again yet: what exists is used as it is meanwhile. */
+  private refusedForNow(key: string): boolean {
+    const refusal = this.refusals.get(key);
+    return refusal !== undefined && refusal.retryAt > Date.now();
   }
 
   /**
-   * Fanout exchanges are not auto-delete here (oslo's are): a sender may
-   * publish to one after its last subscriber left, and publishing to a
-   * deleted exchange is a channel error. There is one per topic, a fixed set.
+   * Declares once per connection (or `again`). A declaration the broker
+   * refuses (an exchange or queue that exists with other flags, declared by
+   * a peer configured otherwise) is reported once, naming it, our flags and
+   * the broker's reason, and retried with backoff; meanwhile messages still
+   * flow through what exists. Losing the connection throws, as anything else.
    */
-  private async declareFanoutExchange(link: Link, channel: Channel, exchange: string): Promise<void> {
-    const key = `x:${exchange}`;
-    if (link.declared.has(key)) return;
-    await channel.assertExchange(exchange, 'fanout', { durable: false, autoDelete: false });
-    link.declared.add(key);
+  private async declare(link: Link, declaration: Declaration, again = false): Promise<void> {
+    if ((!again && link.declared.has(declaration.key)) || this.refusedForNow(declaration.key)) return;
+    link.declarations ??= this.openDeclarationChannel(link);
+    const channel = await link.declarations;
+    try {
+      await declaration.run(channel);
+      link.declared.add(declaration.key);
+      if (this.refusals.delete(declaration.key)) this.log.info({ declaration: declaration.what }, 'RabbitMQ accepted a declaration it had refused');
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (link.lost || typeof code !== 'number' || !CHANNEL_ERRORS.has(code)) throw err;
+      if (link.declarations !== undefined) link.declarations = undefined;
+      const previous = this.refusals.get(declaration.key);
+      const attempt = (previous?.attempt ?? 0) + 1;
+      const retryInMs = this.retryDelay(attempt);
+      const reason = err instanceof Error ? err.message : String(err);
+      this.refusals.set(declaration.key, { attempt, retryAt: Date.now() + retryInMs, reason });
+      if (previous?.reason !== reason) {
+        this.log.error({ declaration: declaration.what, reason, retryInMs }, 'RabbitMQ refused a declaration; using what exists and retrying later');
+      }
+    }
+  }
+
+  private async openDeclarationChannel(link: Link): Promise<Channel> {
+    const channel = await link.model.createChannel();
+    // The broker closing it (a refused declaration) is handled where the declaration failed.
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      if (link.declarations !== undefined) link.declarations = undefined;
+    });
+    return channel;
   }
 
   // -------------------------------------------------------------------------
@@ -739,6 +833,7 @@ export class AmqpBus implements Bus {
         sub,
         host,
         declared: new Set(),
+        declarations: undefined,
         unconfirmed: new Set(),
         drainWaiters: [],
         lost: false,
@@ -765,19 +860,18 @@ export class AmqpBus implements Bus {
       });
       if (this.prefetch > 0) await sub.prefetch(this.prefetch);
 
-      await pub.assertExchange(this.controlExchange, 'topic', { durable: this.durable, autoDelete: false });
-      try {
-        await sub.assertQueue(this.replyQueue, {
-          exclusive: true,
-          autoDelete: true,
-          durable: false,
-          expires: this.transientTtlMs,
-        });
-      } catch (err) {
-        // 405 RESOURCE_LOCKED: the broker still holds our old connection (and queue); use a new name next time.
-        if ((err as { code?: unknown }).code === 405) this.replyQueue = replyQueueName();
-        throw err;
-      }
+      await this.declare(live, {
+        key: `x:${this.controlExchange}`,
+        what: `exchange '${this.controlExchange}' (topic, durable: ${this.durable}, auto_delete: false)`,
+        run: (channel) => channel.assertExchange(this.controlExchange, 'topic', { durable: this.durable, autoDelete: false }),
+      });
+      // oslo's reply queue: not exclusive, so that replies sent while we reconnect wait in it.
+      await this.declare(live, {
+        key: `q:${this.replyQueue}`,
+        what: `queue '${this.replyQueue}' (durable: false, auto_delete: false, x-expires: ${this.transientTtlMs})`,
+        run: (channel) =>
+          channel.assertQueue(this.replyQueue, { durable: false, autoDelete: false, exclusive: false, arguments: this.transientQueueArguments() }),
+      });
       await sub.consume(this.replyQueue, (message) => this.onReply(message), { noAck: true });
       // A subscription added while this runs is picked up by the iteration (or starts itself once installed).
       for (const s of this.subscriptions) await this.startSubscription(live, s);
@@ -862,6 +956,7 @@ export class AmqpBus implements Bus {
       await delay(10);
     }
     await this.connecting?.catch(() => undefined);
+    await this.deleteOwnQueue(this.replyQueue);
     for (const [id, call] of this.pending) {
       clearTimeout(call.timer);
       this.pending.delete(id);
@@ -885,6 +980,7 @@ export class AmqpBus implements Bus {
       if (closed !== true) socketOf(link.model)?.destroy();
     }
     const dropped = this.outbox.splice(0);
+    for (const item of dropped) clearTimeout(item.graceTimer);
     for (const item of dropped) item.accept?.reject(new RpcBusClosed(`'${item.method}' to '${item.topic}' not sent`));
     const unsent = dropped.filter((item) => item.kind !== 'call').length;
     if (unsent > 0) this.log.warn({ unsent }, 'message bus closed with messages not sent');
@@ -894,6 +990,7 @@ export class AmqpBus implements Bus {
 function accepted(item: Outgoing): void {
   const accept = item.accept;
   item.accept = undefined;
+  clearTimeout(item.graceTimer);
   accept?.resolve();
 }
 

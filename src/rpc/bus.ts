@@ -16,7 +16,7 @@
  *     report_state: async (args, { context }) => registry.report(args, context),
  *   });
  *   const state = await bus.call(topics.REPORTS, 'report_state',
- *     { agent_state: {...}, time: new Date().toISOString() }, { timeoutMs: 30_000 });
+ *     { agent_state: { agent_state: {...} }, time: new Date().toISOString() }, { timeoutMs: 30_000 });
  *   await bus.fanout(topics.AGENT_NOTIFIER.portUpdate, 'port_update', { port });
  *
  * Payloads are JSON: arguments are serialized when a message is sent (also
@@ -39,29 +39,40 @@ export interface RpcContext {
 /** The arguments of a method: a JSON object, keyed by argument name (oslo's kwargs). */
 export type RpcArgs = Readonly<Record<string, unknown>>;
 
-export interface CallOptions {
+/** What every message may say besides its method and arguments. */
+export interface SendOptions {
+  /** Default: a fresh request id and no project (an admin context, as an agent's). */
+  readonly context?: RpcContext;
+  /** The API version asked for (oslo's `prepare(version=...)`); a receiver reads none as 1.0. */
+  readonly version?: string;
+  /** oslo's target namespace; Neutron's APIs have none. */
+  readonly namespace?: string;
+}
+
+export interface CallOptions extends SendOptions {
   /** Reject with RpcTimeout after this long; default: the bus's `rpc_response_timeout`. */
   readonly timeoutMs?: number;
   /** Send to `topic.<server>` (one named consumer) instead of any consumer of `topic`. */
   readonly server?: string;
-  /** Default: a fresh request id and no project. */
-  readonly context?: RpcContext;
 }
 
-export interface CastOptions {
+export interface CastOptions extends SendOptions {
   readonly server?: string;
-  readonly context?: RpcContext;
 }
 
-export interface FanoutOptions {
-  readonly context?: RpcContext;
-}
+export type FanoutOptions = SendOptions;
 
 export interface ServeOptions {
   /** Also consume `topic.<server>`: messages sent to this consumer by name (e.g. `dhcp_agent.<host>`). */
   readonly server?: string;
   /** Also receive every fanout on `topic` (each subscriber gets its own copy). */
   readonly fanout?: boolean;
+  /**
+   * The API version each method's endpoint implements (oslo's target
+   * version): a request for a newer minor or another major is refused with
+   * `UnsupportedVersion` (dispatch.ts). Methods not named accept any version.
+   */
+  readonly versions?: Readonly<Record<string, string>>;
 }
 
 export type DeliveryKind = 'call' | 'cast' | 'fanout';
@@ -111,8 +122,9 @@ export interface Bus {
 
   /**
    * Consumes `topic` (and `topic.<server>`, and the fanout, per options) and
-   * dispatches by method name. An unknown method answers a call with an
-   * RpcRemoteError of type `NoSuchMethod`, and is logged (a warning naming
+   * dispatches by method name and version (dispatch.ts). An unknown method
+   * answers a call with an RpcRemoteError of type `NoSuchMethod` (an
+   * unserved version: `UnsupportedVersion`), and is logged (a warning naming
    * topic and method) whatever its delivery. Resolves once consuming (or, while
    * reconnecting, once registered: it starts with the connection).
    */

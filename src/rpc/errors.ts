@@ -12,11 +12,11 @@
  *
  * A served contract answers a call whose arguments do not match it with an
  * RpcRemoteError of type `RpcInvalidArguments` (contract/serve.ts), as it
- * answers an unknown method with one of type `NoSuchMethod`.
+ * answers an unknown method with one of type `NoSuchMethod` and a version
+ * it does not serve with one of type `UnsupportedVersion`, as oslo does.
  *
  * They are plain errors, not NeutronErrors: whether a timed-out agent call
- * becomes a 500 or something else is the caller's decision. A remote
- * NeutronError keeps its `status`, so a server-side caller can re-raise it.
+ * becomes a 500 or something else is the caller's decision.
  */
 
 /** Base class: every error the bus itself raises. */
@@ -39,11 +39,12 @@ export class RpcTimeout extends RpcError {
   }
 }
 
-/** What travels back when a remote handler throws: its type name, message and (for a NeutronError) status. */
+/** What travels back when a remote handler throws (oslo's failure): its class name, message and module. */
 export interface RemoteFailure {
   readonly type: string;
   readonly message: string;
-  readonly status?: number;
+  /** The Python module oslo names with the class (`neutron_lib.exceptions`, `oslo_messaging.rpc.dispatcher`). */
+  readonly module?: string;
 }
 
 export class RpcRemoteError extends RpcError {
@@ -51,8 +52,6 @@ export class RpcRemoteError extends RpcError {
   /** The remote error's type: a NeutronError's `type` (`PortNotFound`), else its class name (`TypeError`). */
   readonly remoteType: string;
   readonly remoteMessage: string;
-  /** The HTTP status of a remote NeutronError; undefined for other errors. */
-  readonly remoteStatus: number | undefined;
   constructor(
     readonly topic: string,
     readonly method: string,
@@ -61,7 +60,6 @@ export class RpcRemoteError extends RpcError {
     super(`Remote error from '${method}' on topic '${topic}': ${failure.type}: ${failure.message}`);
     this.remoteType = failure.type;
     this.remoteMessage = failure.message;
-    this.remoteStatus = failure.status;
   }
 }
 

@@ -16,7 +16,6 @@
  * Several MemoryBus instances on one MemoryBroker behave like several
  * connections to one broker (each has its own pending calls and consumers).
  */
-import { randomUUID } from 'node:crypto';
 import type {
   Bus,
   BusOptions,
@@ -30,19 +29,11 @@ import type {
   ServeHandle,
   ServeOptions,
 } from './bus.js';
-import {
-  encodeReply,
-  encodeRequest,
-  failureOf,
-  handlerFor,
-  noSuchMethod,
-  parseReply,
-  parseRequest,
-  type ReplyMessage,
-} from './envelope.js';
+import { dispatch, type Served } from './dispatch.js';
+import { encodeReply, encodeRequest, newMessageId, parseReply, parseRequest } from './envelope.js';
 import { RpcBusClosed, RpcPayloadError, RpcRemoteError, RpcTimeout } from './errors.js';
 import { InFlight } from './inFlight.js';
-import { queueName } from './routing.js';
+import { queueName, replyQueueName } from './routing.js';
 
 interface QueuedMessage {
   readonly body: string;
@@ -151,6 +142,8 @@ export class MemoryBus implements Bus {
   readonly transport = 'memory';
   private closed = false;
   private readonly pending = new Map<string, PendingCall>();
+  /** Named in requests as oslo's `_reply_q`; replies come back through the request's own callback. */
+  private readonly replyQueue = replyQueueName();
   private readonly stops = new Set<() => Promise<void>>();
   private readonly inFlight = new InFlight();
   private readonly defaultTimeoutMs: number;
@@ -171,14 +164,14 @@ export class MemoryBus implements Bus {
 
   call(topic: string, method: string, args: RpcArgs, options: CallOptions = {}): Promise<unknown> {
     if (this.closed) return Promise.reject(new RpcBusClosed(`cannot call '${method}' on '${topic}'`));
+    const msgId = newMessageId();
     let body: string;
     try {
-      body = encodeRequest(method, args, options.context);
+      body = encodeRequest(method, args, { ...options, reply: { msgId, queue: this.replyQueue } });
     } catch (err) {
       return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
     }
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    const msgId = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(msgId);
@@ -187,7 +180,7 @@ export class MemoryBus implements Bus {
       this.pending.set(msgId, { resolve, reject, timer, topic, method });
       this.broker.publish(queueName(topic, options.server), {
         body,
-        replyTo: (reply) => this.onReply(msgId, reply),
+        replyTo: (reply) => this.onReply(reply),
         wanted: () => this.pending.has(msgId),
       });
     });
@@ -196,7 +189,7 @@ export class MemoryBus implements Bus {
   cast(topic: string, method: string, args: RpcArgs, options: CastOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new RpcBusClosed(`cannot cast '${method}' to '${topic}'`));
     try {
-      this.broker.publish(queueName(topic, options.server), { body: encodeRequest(method, args, options.context) });
+      this.broker.publish(queueName(topic, options.server), { body: encodeRequest(method, args, options) });
     } catch (err) {
       return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
     }
@@ -206,7 +199,7 @@ export class MemoryBus implements Bus {
   fanout(topic: string, method: string, args: RpcArgs, options: FanoutOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new RpcBusClosed(`cannot fan out '${method}' to '${topic}'`));
     try {
-      this.broker.publishFanout(topic, encodeRequest(method, args, options.context));
+      this.broker.publishFanout(topic, encodeRequest(method, args, options));
     } catch (err) {
       return Promise.reject(new RpcPayloadError(topic, method, (err as Error).message));
     }
@@ -216,6 +209,7 @@ export class MemoryBus implements Bus {
   serve(topic: string, options: ServeOptions, handlers: RpcHandlers): Promise<ServeHandle> {
     if (this.closed) return Promise.reject(new RpcBusClosed(`cannot serve '${topic}'`));
     const inFlight = new InFlight();
+    const served: Served = { topic, handlers, versions: options.versions };
     let stopped = false;
     /** A consumer of one queue (`queue`), or of the fanout (null). */
     const consumerOf = (queue: string | null): MemoryConsumer => ({
@@ -225,7 +219,7 @@ export class MemoryBus implements Bus {
           if (queue !== null) this.broker.publish(queue, message);
           return;
         }
-        const work = this.dispatch(topic, handlers, message, kind);
+        const work = this.deliver(served, message, kind);
         inFlight.track(work);
         this.inFlight.track(work);
       },
@@ -261,45 +255,32 @@ export class MemoryBus implements Bus {
     }
   }
 
-  private async dispatch(topic: string, handlers: RpcHandlers, message: QueuedMessage, kind: DeliveryKind): Promise<void> {
+  private async deliver(served: Served, message: QueuedMessage, kind: DeliveryKind): Promise<void> {
     const request = parseRequest(message.body);
     if ('malformed' in request) {
-      this.log.warn({ topic, reason: request.malformed }, 'dropping a malformed RPC message');
+      this.log.warn({ topic: served.topic, reason: request.malformed }, 'dropping a malformed RPC message');
       return;
     }
-    const { method, args, context } = request;
-    const handler = handlerFor(handlers, method);
-    let reply: ReplyMessage;
-    if (!handler) {
-      reply = { ok: false, failure: noSuchMethod(topic, method) };
-      this.log.warn({ topic, method, kind, reason: 'NoSuchMethod' }, 'no handler for RPC method');
-    } else {
-      try {
-        reply = { ok: true, result: await handler(args, { context, topic, method, kind }) };
-      } catch (err) {
-        reply = { ok: false, failure: failureOf(err) };
-        if (kind !== 'call') this.log.error({ err, topic, method, kind, requestId: context.requestId }, 'RPC handler failed');
-      }
-    }
-    if (message.replyTo) {
-      const text = encodeReply(reply);
+    const reply = await dispatch(served, request, kind, this.log);
+    if (message.replyTo && request.reply) {
+      const text = encodeReply(request.reply.msgId, reply);
       const replyTo = message.replyTo;
       setImmediate(() => replyTo(text));
     }
   }
 
-  private onReply(msgId: string, text: string): void {
-    const call = this.pending.get(msgId);
-    if (!call) return; // timed out or closed meanwhile
-    this.pending.delete(msgId);
-    clearTimeout(call.timer);
-    const reply = parseReply(text);
-    if ('malformed' in reply) {
-      call.reject(new RpcRemoteError(call.topic, call.method, { type: 'MalformedReply', message: reply.malformed }));
-    } else if (reply.ok) {
-      call.resolve(reply.result);
-    } else {
-      call.reject(new RpcRemoteError(call.topic, call.method, reply.failure));
+  private onReply(text: string): void {
+    const received = parseReply(text);
+    if ('malformed' in received) {
+      this.log.warn({ reason: received.malformed }, 'dropping a malformed RPC reply');
+      return;
     }
+    const call = this.pending.get(received.msgId);
+    if (!call || !received.ending) return; // timed out or closed meanwhile; or a heartbeat
+    this.pending.delete(received.msgId);
+    clearTimeout(call.timer);
+    const { reply } = received;
+    if (reply.ok) call.resolve(reply.result);
+    else call.reject(new RpcRemoteError(call.topic, call.method, reply.failure));
   }
 }

@@ -298,13 +298,7 @@ describe('auth_strategy = keystone with a real Keystone', () => {
         OS_INTERFACE: 'public',
       });
       const openstack = async <T>(...args: string[]): Promise<T> => {
-        let result = await run(OPENSTACK, [...args, '-f', 'json'], env);
-        // Each uwsgi process of the test Keystone caches the catalog in memory: one may not
-        // know the test's fresh region yet. Another login reaches the other process.
-        for (let attempt = 0; attempt < 8 && /endpoint for network service .* not found/.test(result.stderr); attempt++) {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          result = await run(OPENSTACK, [...args, '-f', 'json'], env);
-        }
+        const result = await run(OPENSTACK, [...args, '-f', 'json'], env);
         const { code, stdout, stderr } = result;
         assert.equal(code, 0, `openstack ${args.join(' ')}: exit ${code}\n${stderr}`);
         return JSON.parse(stdout) as T;

@@ -182,14 +182,14 @@ describe('Nova notifications with a real Keystone and a Nova double', () => {
     const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     server = await startApiServer(loaded, log, { migrate: true });
     await server.bus.call(REPORTS, 'report_state', {
-      agent_state: {
+      agent_state: { agent_state: {
         agent_type: 'Linux bridge agent',
         binary: 'neutron-linuxbridge-agent',
         host: HOST,
         topic: 'N/A',
         start_flag: true,
         configurations: { interface_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '192.0.2.10' },
-      },
+      } },
       time: new Date().toISOString(),
     });
     network = (await request('POST', '/v2.0/networks', { network: { name: 'nova-events' } })).body.network;

@@ -53,7 +53,7 @@ class TestAgent {
       update_fdb_entries: record('update_fdb_entries'),
     });
     await this.bus.call(REPORTS, 'report_state', {
-      agent_state: {
+      agent_state: { agent_state: {
         agent_type: 'Linux bridge agent',
         binary: 'neutron-linuxbridge-agent',
         host: this.host,
@@ -66,7 +66,7 @@ class TestAgent {
           l2_population: true,
           ...this.configurations,
         },
-      },
+      } },
       time: new Date().toISOString(),
     });
   }

@@ -97,7 +97,7 @@ describe('agent commands: --dry-run prints the plan and changes nothing', () => 
   it('nucleon-dhcp-agent --dry-run: the network scheduled to it, its port to create; no namespace, no port', async () => {
     // The agent has reported once (it is registered and alive), so the new network is scheduled to it.
     await bus.call(REPORTS, 'report_state', {
-      agent_state: { agent_type: 'DHCP agent', binary: 'neutron-dhcp-agent', host: 'dryhost', topic: 'dhcp_agent', configurations: {}, start_flag: true },
+      agent_state: { agent_state: { agent_type: 'DHCP agent', binary: 'neutron-dhcp-agent', host: 'dryhost', topic: 'dhcp_agent', configurations: {}, start_flag: true } },
       time: new Date().toISOString(),
     });
     const network = (await api.request('POST', '/v2.0/networks', { network: { name: 'dry' } })).body.network;

@@ -26,7 +26,7 @@ const report = async () => {
     ...(first ? { start_flag: true } : {}),
   };
   try {
-    const answer = await bus.call(REPORTS, 'report_state', { agent_state: agentState, time: new Date().toISOString() }, { timeoutMs: 5000 });
+    const answer = await bus.call(REPORTS, 'report_state', { agent_state: { agent_state: agentState }, time: new Date().toISOString() }, { timeoutMs: 5000 });
     first = false;
     process.stdout.write(`report ${String(answer)}\n`);
   } catch (err) {

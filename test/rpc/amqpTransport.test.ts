@@ -91,7 +91,7 @@ describe('RabbitMQ: what an operator sees', () => {
       await agent.serve(topics.DHCP_AGENT, { server: 'network1' }, { port_create_end: async () => null }),
       await agent.serve(topics.AGENT_NOTIFIER.portUpdate, { server: 'network1', fanout: true }, { port_update: async () => null }),
     ];
-    assert.equal(await agent.call(topics.REPORTS, 'report_state', { agent_state: {} }, { timeoutMs: 5_000 }), 'alive');
+    assert.equal(await agent.call(topics.REPORTS, 'report_state', { agent_state: { agent_state: {} } }, { timeoutMs: 5_000 }), 'alive');
 
     const exchanges = await listExchanges(vhost.name);
     assert.equal(exchanges.get('neutron'), 'topic');
@@ -142,16 +142,32 @@ describe('RabbitMQ: connecting', () => {
     assert.doesNotMatch(err.message, /not-the-password/);
   });
 
-  it('an exchange declared differently by someone else: RpcConnectError naming PRECONDITION_FAILED', async () => {
+  it('an exchange declared differently by someone else: reported once naming it, our flags and the broker; messages still flow', async () => {
+    // What Nucleon itself declared before it followed oslo: a fanout exchange that is not auto-delete.
+    const topic = 'q-agent-notifier-conflict-update';
     const raw = await connect(vhost.url.replace(/^rabbit:/, 'amqp:'));
     const channel = await raw.createChannel();
-    await channel.assertExchange('nucleon-conflict', 'fanout', { durable: false });
+    await channel.assertExchange(`${topic}_fanout`, 'fanout', { durable: false, autoDelete: false });
     await raw.close();
-    const err = await openBus(vhost.url, { ...FAST, controlExchange: 'nucleon-conflict', connectTimeoutMs: 500 }, log).catch(
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof RpcConnectError, String(err));
-    assert.match(err.message, /PRECONDITION.FAILED.*nucleon-conflict/);
+    const conflictLog = recordingLogger();
+    const agentBus = await openBus(vhost.url, { ...FAST, connectionName: 'nucleon-test:conflict-agent' }, conflictLog);
+    const serverBus = await openBus(vhost.url, { ...FAST, connectionName: 'nucleon-test:conflict-server' }, conflictLog);
+    opened.push(agentBus, serverBus);
+    const got: unknown[] = [];
+    await agentBus.serve(topic, { fanout: true }, { port_update: async (args) => void got.push(args['n']) });
+    const started = Date.now();
+    for (let n = 1; n <= 3; n += 1) await serverBus.fanout(topic, 'port_update', { n });
+    assert.ok(Date.now() - started < 1_000, 'the sender is not held up');
+    await waitFor('three fanouts through the exchange as it exists', () => got.length === 3);
+    const refusals = conflictLog.records.filter((r) => r.msg === 'RabbitMQ refused a declaration; using what exists and retrying later');
+    assert.equal(refusals.length, 2, 'once per bus, not once per message');
+    for (const refusal of refusals) {
+      const obj = refusal.obj as { declaration: string; reason: string };
+      assert.equal(obj.declaration, `exchange '${topic}_fanout' (fanout, durable: false, auto_delete: true)`);
+      assert.match(obj.reason, /PRECONDITION.FAILED.*auto_delete.*conflict-update_fanout/);
+    }
+    assert.equal(agentBus.state, 'connected');
+    assert.equal(serverBus.state, 'connected');
   });
 
   it('fails over to the next host of the URL', async () => {

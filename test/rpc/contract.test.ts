@@ -48,11 +48,12 @@ const { id: _id, ...PORT_WITHOUT_ID } = PORT;
 /** [method, args or result, cases] per method family. */
 const TABLE: readonly (readonly [string, MethodSpec, 'args' | 'result', readonly Case[]])[] = [
   ['report_state', reportsApi.methods.report_state, 'args', [
-    { what: 'a flat agent_state', value: { agent_state: AGENT_STATE, time: '2026-01-01T00:00:00' } },
-    { what: 'extra keys (Neutron adds uuid)', value: { agent_state: { ...AGENT_STATE, uuid: 'u', configurations: { a: 1 }, start_flag: true } } },
-    { what: 'no binary', value: { agent_state: WITHOUT_BINARY }, refused: /agent_state\.binary is required/ },
-    { what: 'an empty host', value: { agent_state: { ...AGENT_STATE, host: '' } }, refused: /agent_state\.host/ },
-    { what: 'start_flag not a boolean', value: { agent_state: { ...AGENT_STATE, start_flag: 'yes' } }, refused: /start_flag must be boolean/ },
+    { what: "Neutron's nested agent_state", value: { agent_state: { agent_state: AGENT_STATE }, time: '2026-01-01T00:00:00' } },
+    { what: 'extra keys (Neutron adds uuid)', value: { agent_state: { agent_state: { ...AGENT_STATE, uuid: 'u', configurations: { a: 1 }, start_flag: true } } } },
+    { what: 'a flat agent_state (Neutron reads only the nested one)', value: { agent_state: AGENT_STATE }, refused: /agent_state\.agent_state is required/ },
+    { what: 'no binary', value: { agent_state: { agent_state: WITHOUT_BINARY } }, refused: /agent_state\.agent_state\.binary is required/ },
+    { what: 'an empty host', value: { agent_state: { agent_state: { ...AGENT_STATE, host: '' } } }, refused: /agent_state\.agent_state\.host/ },
+    { what: 'start_flag not a boolean', value: { agent_state: { agent_state: { ...AGENT_STATE, start_flag: 'yes' } } }, refused: /start_flag must be boolean/ },
     { what: 'no agent_state', value: {}, refused: /agent_state is required/ },
   ]],
   ['report_state', reportsApi.methods.report_state, 'result', [
@@ -168,7 +169,7 @@ function servedContract(name: string, open: () => Promise<{ server: Bus; agent: 
 
     before(async () => {
       ({ server, agent, log } = await open());
-      await serveContract(server, reportsApi, { report_state: async ({ agent_state }) => (reports.push(agent_state.host), 'new' as const) }, { log });
+      await serveContract(server, reportsApi, { report_state: async ({ agent_state: { agent_state } }) => (reports.push(agent_state.host), 'new' as const) }, { log });
       await serveContract(
         server,
         l2AgentApi,
@@ -183,11 +184,11 @@ function servedContract(name: string, open: () => Promise<{ server: Bus; agent: 
     });
 
     it('a call with invalid arguments gets RpcInvalidArguments naming method and problem, logged once; the server keeps serving', async () => {
-      const err = await agent.call(REPORTS, 'report_state', { agent_state: { agent_type: 'DHCP agent', host: 7 } }, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+      const err = await agent.call(REPORTS, 'report_state', { agent_state: { agent_state: { agent_type: 'DHCP agent', host: 7 } } }, { timeoutMs: 5_000 }).catch((e: unknown) => e);
       assert.ok(err instanceof RpcRemoteError, String(err));
       assert.equal(err.remoteType, 'RpcInvalidArguments');
-      assert.match(err.remoteMessage, /'report_state'.*agent_state\.binary is required/);
-      assert.match(err.remoteMessage, /agent_state\.host must be string/);
+      assert.match(err.remoteMessage, /'report_state'.*agent_state\.agent_state\.binary is required/);
+      assert.match(err.remoteMessage, /agent_state\.agent_state\.host must be string/);
       const refused = log.records.filter((r) => r.msg === 'RPC message with invalid arguments refused');
       assert.equal(refused.length, 1);
       assert.deepEqual(
@@ -196,7 +197,7 @@ function servedContract(name: string, open: () => Promise<{ server: Bus; agent: 
       );
       assert.match(String((refused[0]!.obj as { reason: unknown }).reason), /binary is required/);
       assert.deepEqual(reports, [], 'the handler never ran');
-      assert.equal(await clientOf(agent, reportsApi).call('report_state', { agent_state: { ...AGENT_STATE, host: 'h-ok' } }, { timeoutMs: 5_000 }), 'new');
+      assert.equal(await clientOf(agent, reportsApi).call('report_state', { agent_state: { agent_state: { ...AGENT_STATE, host: 'h-ok' } } }, { timeoutMs: 5_000 }), 'new');
       assert.deepEqual(reports, ['h-ok']);
     });
 
@@ -204,9 +205,9 @@ function servedContract(name: string, open: () => Promise<{ server: Bus; agent: 
       const err = await agent.call(REPORTS, 'report_everything', {}, { timeoutMs: 5_000 }).catch((e: unknown) => e);
       assert.ok(err instanceof RpcRemoteError, String(err));
       assert.equal(err.remoteType, 'NoSuchMethod');
-      const unknown = log.records.filter((r) => r.msg === 'no handler for RPC method');
+      const unknown = log.records.filter((r) => r.msg === 'RPC method not served');
       assert.equal(unknown.length, 1);
-      assert.deepEqual(unknown[0]!.obj, { topic: REPORTS, method: 'report_everything', kind: 'call', reason: 'NoSuchMethod' });
+      assert.deepEqual(unknown[0]!.obj, { topic: REPORTS, method: 'report_everything', version: '1.0', kind: 'call', reason: 'NoSuchMethod' });
     });
 
     it('a malformed fanout is logged once and dropped; the next good one is handled', async () => {

@@ -58,7 +58,7 @@ class FakeDhcpAgent {
     const deadline = Date.now() + 20_000;
     for (;;) {
       try {
-        return await this.bus.call(REPORTS, 'report_state', { agent_state: agentState, time: new Date().toISOString() }, { timeoutMs: 2000 });
+        return await this.bus.call(REPORTS, 'report_state', { agent_state: { agent_state: agentState }, time: new Date().toISOString() }, { timeoutMs: 2000 });
       } catch (err) {
         if (Date.now() > deadline) throw err;
         await sleep(200);

@@ -53,7 +53,7 @@ class FakeL2Agent {
       REPORTS,
       'report_state',
       {
-        agent_state: {
+        agent_state: { agent_state: {
           agent_type: 'Linux bridge agent',
           binary: 'neutron-linuxbridge-agent',
           host: this.host,
@@ -66,7 +66,7 @@ class FakeL2Agent {
             l2_population: true,
             devices: 0,
           },
-        },
+        } },
         time: new Date().toISOString(),
       },
       { timeoutMs: 10_000 },

@@ -49,7 +49,7 @@ class FakeL3Agent {
       configurations: { agent_mode: 'legacy', routers: 0, handle_internal_only_routers: true },
       ...(start ? { start_flag: true } : {}),
     };
-    return this.bus.call(REPORTS, 'report_state', { agent_state: agentState, time: new Date().toISOString() }, { timeoutMs: 10_000 });
+    return this.bus.call(REPORTS, 'report_state', { agent_state: { agent_state: agentState }, time: new Date().toISOString() }, { timeoutMs: 10_000 });
   }
 
   call(method: string, args: RpcArgs): Promise<Json> {

@@ -30,7 +30,7 @@ describe('in-process bus specifics', () => {
   it('one bus serves and calls itself (the all-in-one mode)', async () => {
     const bus = new MemoryBus(new MemoryBroker(), recordingLogger());
     await bus.serve('q-reports-plugin', {}, { report_state: async () => 'alive' });
-    assert.equal(await bus.call('q-reports-plugin', 'report_state', { agent_state: {} }, { timeoutMs: 1_000 }), 'alive');
+    assert.equal(await bus.call('q-reports-plugin', 'report_state', { agent_state: { agent_state: {} } }, { timeoutMs: 1_000 }), 'alive');
     await bus.close();
   });
 
@@ -79,7 +79,7 @@ describe('in-process bus specifics', () => {
     await sleep(20);
     assert.deepEqual(
       log.records.map((r) => `${r.level}: ${r.msg}`).sort(),
-      ['error: RPC handler failed', 'warn: no handler for RPC method'],
+      ['error: RPC handler failed', 'warn: RPC method not served'],
     );
     await bus.close();
   });

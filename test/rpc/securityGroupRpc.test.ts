@@ -360,14 +360,14 @@ describe('security group RPC, enable_security_group = false', () => {
       REPORTS,
       'report_state',
       {
-        agent_state: {
+        agent_state: { agent_state: {
           agent_type: 'Linux bridge agent',
           binary: 'neutron-linuxbridge-agent',
           host: 'compute1',
           topic: 'N/A',
           start_flag: true,
           configurations: { interface_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '198.51.100.1', devices: 0 },
-        },
+        } },
         time: new Date().toISOString(),
       },
       { timeoutMs: 10_000 },

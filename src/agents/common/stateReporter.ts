@@ -71,7 +71,7 @@ export class StateReporter {
     try {
       const answer = await this.server.call(
         'report_state',
-        { agent_state: agentState, time: new Date().toISOString() },
+        { agent_state: { agent_state: agentState }, time: new Date().toISOString() },
         { timeoutMs: Math.max(this.options.intervalMs, 5_000) },
       );
       this.started = true;

@@ -216,7 +216,7 @@ export function scheduleOnDhcpReports(reports: ReportHandlers, scheduler: DhcpSc
     ...reports,
     report_state: async (args, handler) => {
       const result = await report(args, handler);
-      const state = args.agent_state;
+      const state = args.agent_state.agent_state;
       if (state.agent_type === AGENT_TYPE.dhcp && (result === 'new' || result === 'revived' || state.start_flag === true)) {
         try {
           await scheduler.autoScheduleNetworks(state.host);

@@ -11,6 +11,6 @@ export function parseAgentState(raw: unknown): AgentState {
 
 export function stateReportHandlers(agents: AgentService): ReportHandlers {
   return {
-    report_state: async ({ agent_state }) => agents.reportState(agent_state),
+    report_state: async ({ agent_state }) => agents.reportState(agent_state.agent_state),
   };
 }

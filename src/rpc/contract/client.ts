@@ -37,7 +37,7 @@ export function clientOf<M extends Methods>(bus: Bus, api: RpcApi<M>): ContractC
   return {
     call: async (method, args, options) => {
       const spec = specOf(method, 'call');
-      const result: unknown = await bus.call(spec.topic, method, wire(args), options);
+      const result: unknown = await bus.call(spec.topic, method, wire(args), { version: spec.version, ...options });
       const reason = mismatch(spec.result, result, 'result');
       if (reason !== undefined) throw new RpcInvalidResult(spec.topic, method, reason);
       return result as ResultOf<M[typeof method]>;
@@ -45,8 +45,11 @@ export function clientOf<M extends Methods>(bus: Bus, api: RpcApi<M>): ContractC
     cast: (method, args, options = {}) => {
       const spec = specOf(method, 'cast');
       const { topic, ...rest } = options;
-      return bus.cast(topic ?? spec.topic, method, wire(args), rest);
+      return bus.cast(topic ?? spec.topic, method, wire(args), { version: spec.version, ...rest });
     },
-    fanout: (method, args, options) => bus.fanout(specOf(method, 'fanout').topic, method, wire(args), options),
+    fanout: (method, args, options) => {
+      const spec = specOf(method, 'fanout');
+      return bus.fanout(spec.topic, method, wire(args), { version: spec.version, ...options });
+    },
   };
 }

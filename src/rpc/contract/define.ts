@@ -7,9 +7,9 @@
  * `Static`, the TypeScript type both sides are written against.
  *
  *   export const reportsApi = defineApi('PluginReportStateAPI', {
- *     report_state: defineMethod({ topic: REPORTS, delivery: ['call'], version: '1.4',
+ *     report_state: defineMethod({ topic: REPORTS, delivery: ['call', 'cast'], version: '1.2',
  *                                  args: ReportStateArgs, result: ReportResult }),
- *   });
+ *   }, '1.2');
  *
  * Schemas are as permissive as Neutron's peers need (other keys pass: a
  * Neutron server sends more than our agents read) and strict on what the
@@ -38,6 +38,12 @@ export type Methods = Readonly<Record<string, MethodSpec>>;
 export interface RpcApi<M extends Methods = Methods> {
   /** Neutron's name for the API (its client class), for people reading logs and code. */
   readonly name: string;
+  /**
+   * The version the serving endpoint implements (oslo's target version on
+   * Neutron's side): requests for a newer minor are refused with
+   * UnsupportedVersion, as Neutron refuses them.
+   */
+  readonly version: string;
   readonly methods: M;
 }
 
@@ -55,6 +61,16 @@ export function defineMethod<A extends TObject, R extends TSchema, const D exten
   return spec;
 }
 
-export function defineApi<M extends Methods>(name: string, methods: M): RpcApi<M> {
-  return { name, methods };
+/** `version`: the serving endpoint's; by default the newest any of its methods is sent with. */
+export function defineApi<M extends Methods>(name: string, methods: M, version?: string): RpcApi<M> {
+  const newest = Object.values(methods)
+    .map((spec) => spec.version)
+    .reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b), '1.0');
+  return { name, version: version ?? newest, methods };
+}
+
+function compareVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
 }

@@ -41,6 +41,6 @@ export const dhcpAgentApi = defineApi('DhcpAgentNotifyAPI', {
     Type.Object({ port_id: Text, network_id: Type.Optional(Type.String()), fixed_ips: Type.Optional(Type.Array(JsonObject)), ...Priority }),
   ),
   agent_updated: notification(Type.Object({ admin_state_up: Type.Optional(Type.Boolean()) })),
-});
+}, '1.0'); // the DHCP agent's DhcpAgentWithStateReport target
 
 export type DhcpAgentMethod = keyof typeof dhcpAgentApi.methods;

@@ -134,4 +134,4 @@ export const dhcpPluginApi = defineApi('DhcpPluginApi', {
     args: Type.Object({ filters: Type.Optional(Nullable(JsonObject)), fields: Type.Optional(Nullable(Type.Array(Type.String()))) }),
     result: Type.Array(JsonObject),
   }),
-});
+}, '1.10'); // DhcpRpcCallback

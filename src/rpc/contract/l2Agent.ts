@@ -33,4 +33,4 @@ export const l2AgentApi = defineApi('AgentNotifierApi', {
   port_delete: defineMethod({ ...fanout, topic: AGENT_NOTIFIER.portDelete, version: '1.0', args: Type.Object({ port_id: Text }) }),
   network_update: defineMethod({ ...fanout, topic: AGENT_NOTIFIER.networkUpdate, version: '1.4', args: Type.Object({ network: WithId }) }),
   network_delete: defineMethod({ ...fanout, topic: AGENT_NOTIFIER.networkDelete, version: '1.0', args: Type.Object({ network_id: Text }) }),
-});
+}, '1.4'); // the Linux bridge agent's LinuxBridgeRpcCallbacks

@@ -87,4 +87,4 @@ export const l2PluginApi = defineApi('PluginApi', {
     args: Type.Object({ devices_up: DeviceList, devices_down: DeviceList, ...Asker, refresh_tunnels: Type.Optional(Type.Boolean()) }),
     result: DeviceListResult,
   }),
-});
+}, '1.9'); // ml2's RpcCallbacks

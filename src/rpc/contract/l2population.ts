@@ -46,4 +46,4 @@ export const l2populationApi = defineApi('L2populationAgentNotifyAPI', {
   add_fdb_entries: defineMethod({ ...message, args: Type.Object({ fdb_entries: FdbEntries }) }),
   remove_fdb_entries: defineMethod({ ...message, args: Type.Object({ fdb_entries: FdbEntries }) }),
   update_fdb_entries: defineMethod({ ...message, args: Type.Object({ fdb_entries: IpChanges }) }),
-});
+}, '1.4'); // served by the L2 agent's one endpoint (LinuxBridgeRpcCallbacks)

@@ -25,6 +25,6 @@ export const l3AgentApi = defineApi('L3AgentNotifyAPI', {
   router_added_to_agent: notification(Type.Object({ payload: Type.Array(Type.String()) })),
   router_removed_from_agent: notification(Type.Object({ payload: Type.Object({ router_id: Text }) })),
   agent_updated: notification(Type.Object({ payload: Type.Object({ admin_state_up: Type.Optional(Type.Boolean()) }) })),
-});
+}, '1.4'); // L3NATAgent
 
 export type L3AgentMethod = keyof typeof l3AgentApi.methods;

@@ -101,4 +101,4 @@ export const l3PluginApi = defineApi('L3PluginApi', {
   }),
   get_service_plugin_list: defineMethod({ topic: L3PLUGIN, delivery: ['call'], version: '1.3', args: Type.Object({}), result: Type.Array(Type.String()) }),
   get_external_network_id: defineMethod({ topic: L3PLUGIN, delivery: ['call'], version: '1.0', args: Type.Object({ host: MaybeString }), result: Nullable(Type.String()) }),
-});
+}, '1.12'); // L3RpcCallback

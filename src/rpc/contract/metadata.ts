@@ -32,4 +32,4 @@ export const metadataApi = defineApi('MetadataPluginAPI', {
     args: Type.Object({ filters: Type.Optional(Nullable(JsonObject)) }),
     result: Type.Array(MetadataPort),
   }),
-});
+}, '1.0'); // MetadataRpcCallback

@@ -1,12 +1,13 @@
 /**
  * Agents' heartbeats, Neutron's PluginReportStateAPI (neutron/agent/rpc.py;
- * served by AgentExtRpcCallback in neutron/db/agents_db.py, target 1.4), on
+ * served by AgentExtRpcCallback in neutron/db/agents_db.py, target 1.2), on
  * q-reports-plugin:
  *
- *   report_state {agent_state, time} -> 'new' | 'alive' | 'revived'
+ *   report_state {agent_state: {agent_state: {...}}, time} -> 'new' | 'alive' | 'revived'
  *
- * Nucleon's agents call it (Neutron's may cast it) and send agent_state
- * flat; the server answers `revived` to an agent it had given up for dead.
+ * The state is nested one level, as Neutron's agents send it and its server
+ * reads it. Nucleon's agents call it; Neutron's call it first, then cast.
+ * The server answers `revived` to an agent it had given up for dead.
  */
 import { Type, type Static } from 'typebox';
 import { REPORTS } from '../topics.js';
@@ -34,9 +35,9 @@ export type ReportResult = Static<typeof ReportResult>;
 export const reportsApi = defineApi('PluginReportStateAPI', {
   report_state: defineMethod({
     topic: REPORTS,
-    delivery: ['call'],
-    version: '1.4',
-    args: Type.Object({ agent_state: AgentState, time: Type.Optional(Type.String()) }),
+    delivery: ['call', 'cast'],
+    version: '1.2',
+    args: Type.Object({ agent_state: Type.Object({ agent_state: AgentState }), time: Type.Optional(Type.String()) }),
     result: ReportResult,
   }),
-});
+}, '1.2');

@@ -77,7 +77,7 @@ export const securityGroupServerApi = defineApi('SecurityGroupServerRpcApi', {
     args: Type.Object({ devices: Type.Array(Type.String()) }),
     result: SecurityGroupInfo,
   }),
-});
+}, '1.3'); // SecurityGroupServerRpcCallback
 
 const fanout = { topic: AGENT_NOTIFIER.securityGroupUpdate, delivery: ['fanout'], version: '1.1', result: NoResult } as const;
 const Groups = Type.Object({ security_groups: Type.Array(Type.String()) });
@@ -86,4 +86,4 @@ export const securityGroupAgentApi = defineApi('SecurityGroupAgentRpcApiMixin', 
   security_groups_rule_updated: defineMethod({ ...fanout, args: Groups }),
   security_groups_member_updated: defineMethod({ ...fanout, args: Groups }),
   security_groups_provider_updated: defineMethod({ ...fanout, args: Type.Object({ devices_to_update: Type.Optional(Nullable(Type.Array(Type.String()))) }) }),
-});
+}, '1.4'); // served by the L2 agent's one endpoint (LinuxBridgeRpcCallbacks)

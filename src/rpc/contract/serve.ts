@@ -56,6 +56,7 @@ function checked(spec: MethodSpec, handler: Endpoint['handlers'][string], log: R
 
 interface TopicPlan {
   readonly handlers: Record<string, RpcHandler>;
+  readonly versions: Record<string, string>;
   fanout: boolean;
   direct: boolean;
 }
@@ -67,10 +68,11 @@ export async function serveEndpoints(bus: Bus, endpoints: readonly Endpoint[], o
     for (const [method, spec] of Object.entries(api.methods)) {
       const handler = handlers[method];
       if (!handler) throw new Error(`${api.name}: no handler for ${method}`);
-      const plan = topics.get(spec.topic) ?? { handlers: {}, fanout: false, direct: false };
+      const plan = topics.get(spec.topic) ?? { handlers: {}, versions: {}, fanout: false, direct: false };
       topics.set(spec.topic, plan);
       if (Object.hasOwn(plan.handlers, method)) throw new Error(`${api.name}: ${method} on ${spec.topic} is served twice`);
       plan.handlers[method] = checked(spec, handler, options.log);
+      plan.versions[method] = api.version;
       plan.fanout ||= spec.delivery.includes('fanout');
       plan.direct ||= spec.delivery.includes('cast') || spec.delivery.includes('call');
     }
@@ -82,7 +84,11 @@ export async function serveEndpoints(bus: Bus, endpoints: readonly Endpoint[], o
       handles.push(
         await bus.serve(
           topic,
-          { ...(plan.fanout ? { fanout: true } : {}), ...(plan.direct && options.server !== undefined ? { server: options.server } : {}) },
+          {
+            versions: plan.versions,
+            ...(plan.fanout ? { fanout: true } : {}),
+            ...(plan.direct && options.server !== undefined ? { server: options.server } : {}),
+          },
           handlers,
         ),
       );

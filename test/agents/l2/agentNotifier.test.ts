@@ -37,14 +37,14 @@ describe('L2 agent notifications from the server', () => {
     await bus.serve(AGENT_NOTIFIER.networkUpdate, { fanout: true }, { network_update: record('network_update') });
     await bus.serve(AGENT_NOTIFIER.networkDelete, { fanout: true }, { network_delete: record('network_delete') });
     await bus.call(REPORTS, 'report_state', {
-      agent_state: {
+      agent_state: { agent_state: {
         agent_type: 'Linux bridge agent',
         binary: 'neutron-linuxbridge-agent',
         host: 'h1',
         topic: 'N/A',
         start_flag: true,
         configurations: { interface_mappings: {}, bridge_mappings: {}, tunnel_types: [], tunneling_ip: '', l2_population: false, devices: 0 },
-      },
+      } },
       time: new Date().toISOString(),
     });
   });

@@ -126,7 +126,7 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
         { log },
       ),
       await serveContract(server, reportsApi, {
-        report_state: async ({ agent_state: state }) => {
+        report_state: async ({ agent_state: { agent_state: state } }) => {
           reports.push(state);
           return 'new' as const;
         },
