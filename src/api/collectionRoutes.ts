@@ -163,7 +163,7 @@ export function registerCollection(
       if (!collection.create) throw new MethodNotAllowed(request.method);
       const ctx = contextOf(request);
       const policy = policyOf(ctx);
-      const input = validateCreate(resource, request.body, ctx, { allowBulk: options.allowBulk });
+      const input = validateCreate(resource, request.body, ctx, { allowBulk: options.allowBulk && resource.bulk !== false });
       for (const item of input.items) await policy.authorizeCreate(resource, item.value, item.explicit);
       const created = await collection.create(ctx, input.items.map((item) => item.value));
       const present = presenter(resource, ctx, undefined, await policy.hiddenAttributes(resource, created[0]));

@@ -453,7 +453,7 @@ class DocumentBuilder {
       const createRef = this.schema(`${Member}Create`, bodySchema(postable, true));
       const single = closed({ [resource.member]: createRef });
       const bulk = closed({ [plural]: { type: 'array', items: createRef, minItems: 1 } });
-      const bulkAllowed = this.options.allowBulk && plural !== resource.member;
+      const bulkAllowed = this.options.allowBulk && resource.bulk !== false && plural !== resource.member;
       this.operation(path, 'post', {
         operationId: this.id(resource, 'create', resource.member),
         summary: bulkAllowed ? `Create a ${resource.member}, or several at once (all or nothing).` : `Create a ${resource.member}.`,

@@ -167,6 +167,8 @@ export interface ResourceDecl {
   readonly policy?: PolicyDecl;
   readonly quota?: QuotaDecl;
   readonly actions?: Readonly<Record<string, ActionDecl>>;
+  /** False where upstream's controller is built without allow_bulk (a port's bindings): a list of objects is a 400. */
+  readonly bulk?: false;
   /** Objects cannot change once created (security group rules): PUT answers 405 whatever the attributes say. */
   readonly immutable?: boolean;
   /** Supports the tags sub-resource (standard-attr-tag). */

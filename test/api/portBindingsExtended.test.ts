@@ -183,6 +183,8 @@ for (const dialect of testDialects()) {
       // Bad bodies are 400s, as for any resource.
       const readOnly = await api.request('POST', `/v2.0/ports/${port.id}/bindings`, { binding: { host: 'third-host', vif_type: 'ovs' } });
       assert.deepEqual(error(readOnly), [400, 'HTTPBadRequest']);
+      const bulk = await api.request('POST', `/v2.0/ports/${port.id}/bindings`, { bindings: [{ host: 'third-host' }] });
+      assert.deepEqual([...error(bulk), bulk.body.NeutronError.message], [400, 'HTTPBadRequest', 'Bulk operation not supported']);
       const noHost = await api.request('POST', `/v2.0/ports/${port.id}/bindings`, { binding: {} });
       assert.deepEqual(error(noHost), [400, 'HTTPBadRequest']);
       const badVnic = await api.request('POST', `/v2.0/ports/${port.id}/bindings`, { binding: { host: 'third-host', vnic_type: 'floppy' } });

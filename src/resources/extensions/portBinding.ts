@@ -41,6 +41,7 @@ export const portBindings = {
   parent: 'ports',
   member: 'binding',
   primaryKey: 'host',
+  bulk: false,
   notFound: { type: 'PortBindingNotFound', message: (host) => `Binding for host ${host} could not be found.` },
   attributes: {
     // Filtered by the plugin over a port's few bindings; no sort keys, as upstream (no is_sort_key).
