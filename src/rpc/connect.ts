@@ -36,6 +36,8 @@ export interface RpcConfig {
   readonly oslo_messaging_rabbit: {
     readonly heartbeat_timeout_threshold: number;
     readonly amqp_durable_queues: boolean;
+    readonly rabbit_quorum_queue: boolean;
+    readonly rabbit_ha_queues: boolean;
     readonly rabbit_retry_interval: number;
     readonly rabbit_retry_backoff: number;
     readonly rabbit_interval_max: number;
@@ -53,6 +55,8 @@ export function busOptionsFromConfig(config: RpcConfig): AmqpBusOptions {
     controlExchange: config.DEFAULT.control_exchange,
     heartbeatTimeoutSeconds: rabbit.heartbeat_timeout_threshold,
     durableQueues: rabbit.amqp_durable_queues,
+    quorumQueues: rabbit.rabbit_quorum_queue,
+    haQueues: rabbit.rabbit_ha_queues,
     retryIntervalMs: rabbit.rabbit_retry_interval * 1000,
     retryBackoffMs: rabbit.rabbit_retry_backoff * 1000,
     intervalMaxMs: rabbit.rabbit_interval_max * 1000,
