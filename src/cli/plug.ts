@@ -4,8 +4,9 @@
  *
  * Attaches a namespace to a Neutron port as os-vif attaches a VM, for
  * instances that are not Nova's (containers, namespaces, tests): binds the
- * port to this host (binding:host_id), then creates the tap device the L2
- * agent wires in, with the port's MAC inside the namespace. unplug removes
+ * port to this host (binding:host_id), then creates the tap device, with
+ * the port's MAC inside the namespace, and puts it in the network's bridge
+ * (vif_type `bridge`) as libvirt does. unplug removes
  * the tap, clears the binding and, given --netns, deletes the namespace.
  *
  * The API is at --url, else $OS_ENDPOINT, else http://127.0.0.1:9696; a
@@ -15,7 +16,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { deleteNamespace, listNamespaces } from '../host/ip.js';
-import { plugVif, unplugVif } from '../agents/plug/vif.js';
+import { bridgeNameOf, plugVif, unplugVif } from '../agents/plug/vif.js';
 
 export const PLUG_USAGE = [
   'usage: nucleon plug <port id> --netns NAME [--host HOST] [--ifname IFNAME] [--url URL]',
@@ -79,12 +80,16 @@ export async function plugCommand(argv: string[]): Promise<number> {
     throw new PlugFailed(`port ${portId} could not be bound on host ${host}: no alive L2 agent there reaches its network`);
   }
   const network = member(await api.get(`/networks/${String(bound.network_id)}`), 'network');
+  const details = (bound['binding:vif_details'] ?? {}) as Record<string, unknown>;
   await plugVif({
     portId,
     macAddress: String(bound.mac_address),
     mtu: Number(network.mtu) || 1500,
     netns: values.netns,
     ifname: values.ifname,
+    ...(bound['binding:vif_type'] === 'bridge'
+      ? { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : bridgeNameOf(String(bound.network_id)) }
+      : {}),
   });
   process.stdout.write(`plugged port ${portId} (${String(bound.mac_address)}) into namespace ${values.netns} as ${values.ifname}, bound to ${host}\n`);
   return 0;

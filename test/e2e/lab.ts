@@ -131,8 +131,13 @@ export class Lab {
 
   /** Starts a Nucleon command inside a host the way it would run there: the host's network and mount namespaces. */
   startAgent(host: LabHost, bin: string, argv: readonly string[]): AgentProcess {
-    const args = ['-t', String(host.holderPid), '-m', '-n', '--', process.execPath, join(REPO, 'bin', bin), ...argv];
-    return this.track(`${bin}@${host.name}`, spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    return this.startOnHost(host, bin, process.execPath, [join(REPO, 'bin', bin), ...argv]);
+  }
+
+  /** Starts any command inside a host (a Neutron agent, say), ended with the lab. */
+  startOnHost(host: LabHost, name: string, command: string, argv: readonly string[]): AgentProcess {
+    const args = ['-t', String(host.holderPid), '-m', '-n', '--', command, ...argv];
+    return this.track(`${name}@${host.name}`, spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Runs a command in a host's namespaces (its /run/netns included). */

@@ -174,8 +174,20 @@ describe('security group RPC, enable_security_group = true', () => {
       port_security_enabled: true,
       security_groups: vm1.security_groups,
       device_owner: 'compute:nova',
+      security_group_rules: info.devices[vm1.id]!.security_group_rules,
     });
     assert.equal(info.devices[vm1.id]!.fixed_ips.length, 2, 'an IPv4 and an IPv6 address');
+    // Neutron's provider rules: router advertisements, then DHCP replies to each own address and broadcast / link-local.
+    const [ip4, ip6] = info.devices[vm1.id]!.fixed_ips as [string, string];
+    const dhcp4 = { direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 68, port_range_max: 68, source_port_range_min: 67, source_port_range_max: 67 };
+    const dhcp6 = { direction: 'ingress', ethertype: 'IPv6', protocol: 'udp', port_range_min: 546, port_range_max: 546, source_port_range_min: 547, source_port_range_max: 547 };
+    assert.deepEqual(info.devices[vm1.id]!.security_group_rules, [
+      { direction: 'ingress', ethertype: 'IPv6', protocol: 'ipv6-icmp', source_port_range_min: 134 },
+      { ...dhcp4, dest_ip_prefix: `${ip4}/32` },
+      { ...dhcp4, dest_ip_prefix: '255.255.255.255/32' },
+      { ...dhcp6, dest_ip_prefix: `${ip6}/128` },
+      { ...dhcp6, dest_ip_prefix: 'fe80::/64' },
+    ]);
     assert.equal(info.devices[vm2.id]!.device, vm2.id);
 
     assert.deepEqual(Object.keys(info.security_groups).sort(), [web.id, stateless.id, empty.id].sort(), "the devices' groups only");

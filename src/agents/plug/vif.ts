@@ -1,10 +1,13 @@
 /**
  * Plugs an instance that is a network namespace into a port, the way os-vif's
  * linux bridge plugin and libvirt do for a VM: a `tap<port id[:11]>` device
- * on the host (where the L2 agent finds it and wires it into the network's
- * bridge) whose other end is the instance's interface, carrying the port's
- * MAC. The host side gets the network MTU, as os-vif sets it; the instance
- * side keeps the kernel default, like a guest that has not asked DHCP yet.
+ * on the host whose other end is the instance's interface, carrying the
+ * port's MAC, and, for a port bound with vif_type `bridge`, enslaved to the
+ * network's bridge (created when missing), as libvirt does: Neutron's own
+ * Linux bridge agent leaves instance taps to Nova; Nucleon's wires them in
+ * either way. The host side gets the network MTU, as os-vif sets it; the
+ * instance side keeps the kernel default, like a guest that has not asked
+ * DHCP yet.
  */
 import { addNamespace, IpRoute, listNamespaces } from '../../host/ip.js';
 
@@ -19,26 +22,36 @@ export interface VifPlug {
   readonly netns: string;
   /** The interface inside the instance. */
   readonly ifname: string;
+  /** The bridge the tap joins (vif_type `bridge`); none leaves the tap to the L2 agent. */
+  readonly bridge?: string | undefined;
 }
+
+/** Nova's bridge name for a Linux bridge port: the one the agents name after the network. */
+export const bridgeNameOf = (networkId: string): string => `brq${networkId.slice(0, 11)}`;
 
 /** libvirt gives the host end of a tap fe:... for the port's fa:...: the host side never answers as the instance. */
 const hostSideMac = (mac: string): string => `fe${mac.slice(2)}`;
 
 /** The `ip -batch` lines that plug the instance in, run in the host namespace. */
-export function plugPlan(vif: VifPlug): string[] {
+export function plugPlan(vif: VifPlug, bridgeExists = true): string[] {
   const tap = tapName(vif.portId);
-  return [
+  const plan = [
     `link add ${tap} type veth peer name ${vif.ifname} netns ${vif.netns}`,
     `link set ${tap} address ${hostSideMac(vif.macAddress)} mtu ${vif.mtu} up`,
   ];
+  if (vif.bridge === undefined) return plan;
+  // As os-vif's ensure_bridge: no STP, no forwarding delay.
+  const bridge = bridgeExists ? [] : [`link add ${vif.bridge} type bridge forward_delay 0 stp_state 0`, `link set ${vif.bridge} up`];
+  return [...bridge, ...plan, `link set ${tap} master ${vif.bridge}`];
 }
 
 /** Plugs the instance in; a tap that is already there is replaced (a stale plug of the same port). */
 export async function plugVif(vif: VifPlug, host = new IpRoute()): Promise<void> {
   if (!(await listNamespaces()).includes(vif.netns)) await addNamespace(vif.netns);
   const tap = tapName(vif.portId);
-  if ((await host.links()).some((link) => link.ifname === tap)) await host.batch([`link delete ${tap}`]);
-  await host.batch(plugPlan(vif));
+  const links = await host.links();
+  if (links.some((link) => link.ifname === tap)) await host.batch([`link delete ${tap}`]);
+  await host.batch(plugPlan(vif, links.some((link) => link.ifname === vif.bridge)));
   await new IpRoute(vif.netns).batch([`link set ${vif.ifname} address ${vif.macAddress} up`, 'link set lo up']);
 }
 

@@ -17,6 +17,7 @@ import type { FirewallPort, FirewallRule, HandlersOf, MemberAddress, securityGro
 import { groupByParent, loadInChunks } from '../core/children.js';
 import { findDevicePorts, type PortRow } from '../ml2/rpc/devices.js';
 import type { RuleRow } from './storage.js';
+import { providerRules } from './providerRules.js';
 
 type Ethertype = FirewallRule['ethertype'];
 type Direction = FirewallRule['direction'];
@@ -117,16 +118,18 @@ export class SecurityGroupAgentRpc {
 
     const answer: SecurityGroupInfo['devices'] = {};
     for (const [id, { row, device }] of ports) {
+      const fixedIps = (ips.get(id) ?? []).map((r) => r.ip_address);
       const port: FirewallPort = {
         id,
         device,
         network_id: row.network_id,
         mac_address: row.mac_address,
-        fixed_ips: (ips.get(id) ?? []).map((r) => r.ip_address),
+        fixed_ips: fixedIps,
         allowed_address_pairs: (pairs.get(id) ?? []).map((r) => ({ ip_address: r.ip_address, mac_address: r.mac_address })),
         port_security_enabled: row.port_security_enabled === 1,
         security_groups: (bindings.get(id) ?? []).map((r) => r.security_group_id).filter((g) => stateful.has(g)),
         device_owner: row.device_owner,
+        security_group_rules: providerRules(fixedIps),
       };
       answer[id] = port;
     }

@@ -37,6 +37,9 @@ export const FirewallRule = Type.Object({
   remote_group_id: Type.Optional(Type.String()),
   remote_address_group_id: Type.Optional(Type.String()),
   stateful: Type.Optional(Type.Boolean()),
+  /** Only in a port's provider rules (the DHCP server's port). */
+  source_port_range_min: Type.Optional(Type.Integer()),
+  source_port_range_max: Type.Optional(Type.Integer()),
 });
 export type FirewallRule = Static<typeof FirewallRule>;
 
@@ -52,6 +55,8 @@ export const FirewallPort = Type.Object({
   port_security_enabled: Type.Boolean(),
   security_groups: Type.Array(Type.String()),
   device_owner: Type.Optional(Type.String()),
+  /** Neutron's provider rules for this port (DHCP replies, router advertisements), which its agents filter with. */
+  security_group_rules: Type.Optional(Type.Array(FirewallRule)),
 });
 export type FirewallPort = Static<typeof FirewallPort>;
 
