@@ -2,3 +2,12 @@
 export function utcNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * neutron_lib's ISO8601_TIME_FORMAT (`%Y-%m-%dT%H:%M:%S.%f`, UTC without a
+ * zone): the `time` an agent's report_state carries, which Neutron's server
+ * parses with exactly that format.
+ */
+export function neutronReportTime(date = new Date()): string {
+  return `${date.toISOString().slice(0, 23)}000`;
+}

@@ -147,8 +147,12 @@ export class Lab {
 
   /** Starts a command in the controller's namespace (the metadata agent needs no host). */
   startLocal(bin: string, argv: readonly string[]): AgentProcess {
-    const args = [join(REPO, 'bin', bin), ...argv];
-    return this.track(bin, spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    return this.startCommand(bin, process.execPath, [join(REPO, 'bin', bin), ...argv]);
+  }
+
+  /** Starts any command in the controller's namespace (a Neutron server, say), ended with the lab. */
+  startCommand(name: string, command: string, argv: readonly string[]): AgentProcess {
+    return this.track(name, spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   async stop(agent: AgentProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

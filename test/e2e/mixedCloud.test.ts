@@ -1,11 +1,18 @@
 /**
- * A mixed cloud: Neutron's own agents (Debian's neutron-linuxbridge-agent
- * and neutron-dhcp-agent, Zed) on a simulated host, driven by Nucleon's
- * server over RabbitMQ, as an operator who swaps neutron-server for
- * nucleon-server and keeps the agents on the compute nodes would run them.
- * They register and stay alive, wire the ports (ACTIVE), serve DHCP leases,
- * and the VMs ping each other. Runs as root; skipped otherwise (and, outside
- * CI, when the Neutron agents are not installed).
+ * Mixed clouds, both ways, on simulated hosts (lab.ts) and RabbitMQ:
+ *
+ *   - Neutron's own agents (Debian's neutron-linuxbridge-agent and
+ *     neutron-dhcp-agent, Zed) driven by Nucleon's server: the operator
+ *     swaps neutron-server for nucleon-server and keeps the agents;
+ *   - Nucleon's agents driven by Neutron's own server (Debian's
+ *     neutron-server, Zed, on MariaDB, noauth): the operator keeps the server
+ *     and rolls Nucleon's agents out host by host.
+ *
+ * Both with the same configuration files, written as the install guide
+ * writes them. Each time the agents register alive, two VMs plugged with
+ * `nucleon plug` go ACTIVE, get their addresses from the DHCP agent's
+ * dnsmasq, and ping each other through the Linux bridge agent's firewall.
+ * Runs as root; skipped otherwise (and, outside CI, without Neutron's packages).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -14,115 +21,214 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { createTestVhost, type TestVhost } from '../rpc/helpers.js';
-import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
+import { asProject, freePort, startTestApi, type TestApi } from '../helpers/testApi.js';
 import { kernelSkip, underCi } from '../helpers/kernel.js';
-import { inNs, Lab, LAB_PROGRAMS, type AgentProcess, type LabHost } from './lab.js';
+import { inNs, Lab, LAB_PROGRAMS, sh, type AgentProcess, type LabHost } from './lab.js';
 import { eventually } from '../helpers/eventually.js';
 
-const NEUTRON_AGENTS = ['/usr/bin/neutron-linuxbridge-agent', '/usr/bin/neutron-dhcp-agent'];
-const missing = NEUTRON_AGENTS.filter((path) => !existsSync(path));
+const NEUTRON = {
+  server: '/usr/bin/neutron-server',
+  linuxbridge: '/usr/bin/neutron-linuxbridge-agent',
+  dhcp: '/usr/bin/neutron-dhcp-agent',
+} as const;
+const missing = Object.values(NEUTRON).filter((path) => !existsSync(path));
 const unavailable =
-  (await kernelSkip(LAB_PROGRAMS)) || (missing.length > 0 && !underCi() ? `Neutron's agents are not installed (${missing.join(', ')})` : false);
+  (await kernelSkip(LAB_PROGRAMS)) || (missing.length > 0 && !underCi() ? `Neutron's packages are not installed (${missing.join(', ')})` : false);
 const PROJECT = 'mixed-project';
 
-interface Port {
-  id: string;
-  status: string;
-  fixed_ips: { ip_address: string; subnet_id: string }[];
+interface Response {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
+  body: any;
+}
+type Request = (method: string, path: string, body?: unknown) => Promise<Response>;
+
+interface Agent {
+  agent_type: string;
+  host: string;
+  alive: boolean;
+  binary: string;
+  configurations: Record<string, unknown>;
 }
 
-describe("Neutron's agents on nucleon-server", { skip: unavailable, timeout: 240_000 }, () => {
-  const lab = new Lab();
-  let vhost: TestVhost;
-  let api: TestApi;
-  let h1: LabHost;
-  const agents: AgentProcess[] = [];
-  let networkId: string;
-  const ports: Port[] = [];
-  const vms: string[] = [];
-
-  const write = (path: string, text: string) => {
+/** One simulated host's configuration files, as the install guide writes them (root is its own root helper). */
+function hostConfigs(host: LabHost, transportUrl: string): { neutron: string; linuxbridge: string; dhcp: string } {
+  const write = (name: string, text: string) => {
+    const path = join(host.dir, name);
     writeFileSync(path, text);
     return path;
   };
-  const portOf = async (id: string): Promise<Port> => (await api.request('GET', `/v2.0/ports/${id}`)).body.port as Port;
-
-  before(async () => {
-    assert.deepEqual(missing, [], "Neutron's agents (Debian's neutron-linuxbridge-agent, neutron-dhcp-agent) are needed");
-    await lab.setUp(1);
-    [h1] = lab.hosts as [LabHost];
-    vhost = await createTestVhost();
-    api = await startTestApi(`sqlite:///${lab.dir}/server.sqlite`, {
-      DEFAULT: { transport_url: vhost.url, agent_down_time: 10 },
-      ml2: { type_drivers: ['local', 'flat', 'vlan', 'vxlan'], tenant_network_types: ['vxlan'], mechanism_drivers: ['linuxbridge', 'l2population'] },
-      ml2_type_vxlan: { vni_ranges: ['2001:2100'] },
-    });
-    await lab.forward(5672);
-    await lab.forward(Number(new URL(api.url).port));
-    const transportUrl = vhost.url.replace(/^rabbit:\/\/[^@]*@[^/]*/, 'rabbit://guest:guest@127.0.0.1:5672');
-    // As the install guide writes them, with root as its own root helper (the lab runs as root).
-    const neutronConf = write(
-      join(h1.dir, 'neutron.conf'),
-      `[DEFAULT]\nhost = ${h1.name}\nstate_path = ${h1.dir}\ntransport_url = ${transportUrl}\ndebug = true\n` +
-        `[agent]\nroot_helper =\nreport_interval = 2\n[oslo_concurrency]\nlock_path = ${h1.dir}/lock\n`,
-    );
-    const linuxbridge = write(
-      join(h1.dir, 'linuxbridge_agent.ini'),
-      `[linux_bridge]\nphysical_interface_mappings =\n[vxlan]\nenable_vxlan = true\nlocal_ip = ${h1.vtep}\nl2_population = true\n` +
+  return {
+    neutron: write(
+      'neutron.conf',
+      `[DEFAULT]\nhost = ${host.name}\nstate_path = ${host.dir}\ntransport_url = ${transportUrl}\ndebug = true\n` +
+        `[agent]\nroot_helper =\nreport_interval = 2\n[oslo_concurrency]\nlock_path = ${host.dir}/lock\n`,
+    ),
+    linuxbridge: write(
+      'linuxbridge_agent.ini',
+      `[linux_bridge]\nphysical_interface_mappings =\n[vxlan]\nenable_vxlan = true\nlocal_ip = ${host.vtep}\nl2_population = true\n` +
         '[agent]\npolling_interval = 1\n[securitygroup]\nenable_security_group = true\nfirewall_driver = iptables\n',
-    );
-    const dhcp = write(join(h1.dir, 'dhcp_agent.ini'), '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = false\nresync_interval = 2\n');
-    agents.push(lab.startOnHost(h1, 'neutron-linuxbridge-agent', NEUTRON_AGENTS[0]!, ['--config-file', neutronConf, '--config-file', linuxbridge]));
-    agents.push(lab.startOnHost(h1, 'neutron-dhcp-agent', NEUTRON_AGENTS[1]!, ['--config-file', neutronConf, '--config-file', dhcp]));
+    ),
+    dhcp: write('dhcp_agent.ini', '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = false\nresync_interval = 2\n'),
+  };
+}
+
+/** The broker as seen from inside a host (lab.forward relays 127.0.0.1:5672). */
+const fromHost = (vhost: TestVhost) => vhost.url.replace(/^rabbit:\/\/[^@]*@[^/]*/, 'rabbit://guest:guest@127.0.0.1:5672');
+
+async function expectAgentsAlive(listAgents: () => Promise<Response>, host: LabHost, binaries: Record<string, string>): Promise<void> {
+  const alive = await eventually(
+    `both agents of ${host.name} alive`,
+    async () => {
+      const listed = ((await listAgents()).body.agents ?? []) as Agent[];
+      const mine = listed.filter((agent) => agent.alive && agent.host === host.name);
+      return mine.length === 2 ? mine : undefined;
+    },
+    60_000,
+  );
+  const byType = new Map(alive.map((agent) => [agent.agent_type, agent]));
+  assert.equal(byType.get('Linux bridge agent')?.binary, binaries['Linux bridge agent']);
+  assert.equal(byType.get('Linux bridge agent')?.configurations['tunneling_ip'], host.vtep);
+  assert.equal(byType.get('DHCP agent')?.binary, binaries['DHCP agent']);
+}
+
+/** A network, a subnet, two VMs plugged on `host`: both ports ACTIVE, both leased by dnsmasq, and a ping. */
+async function expectVmsTalk(lab: Lab, host: LabHost, request: Request, apiUrl: string, cidr: string): Promise<void> {
+  const network = await request('POST', '/v2.0/networks', { network: { name: 'mixed' } });
+  assert.equal(network.status, 201, JSON.stringify(network.body));
+  const networkId = network.body.network.id as string;
+  const subnet = await request('POST', '/v2.0/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr } });
+  assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+  const vms: Array<{ vm: string; id: string; ip: string }> = [];
+  for (const name of ['vm1', 'vm2']) {
+    const created = await request('POST', '/v2.0/ports', { port: { network_id: networkId, name, device_owner: 'compute:nova', device_id: randomUUID() } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const vm = await lab.vm();
+    await lab.plug(host, created.body.port.id, vm, apiUrl);
+    vms.push({ vm, id: created.body.port.id, ip: created.body.port.fixed_ips[0].ip_address });
+  }
+  await eventually(
+    'both ports ACTIVE',
+    async () => (await Promise.all(vms.map(async ({ id }) => (await request('GET', `/v2.0/ports/${id}`)).body.port.status))).every((s) => s === 'ACTIVE'),
+    60_000,
+  );
+  for (const { vm, ip } of vms) assert.equal((await eventually(`a lease for ${vm}`, () => lab.dhcp(vm), 60_000)).ip, ip);
+  await inNs(vms[0]!.vm, 'ping', '-c', '3', '-W', '1', vms[1]!.ip);
+  assert.match(await lab.onHost(host, 'ip', 'netns', 'list'), new RegExp(`qdhcp-${networkId}`));
+}
+
+describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
+  before(() => {
+    assert.deepEqual(missing, [], "Neutron's packages (neutron-server, neutron-linuxbridge-agent, neutron-dhcp-agent) are needed");
   });
 
-  after(async () => {
-    if (process.env.NUCLEON_E2E_LOGS) for (const agent of agents) console.error(`--- ${agent.name}\n${agent.output()}`);
-    await lab.teardown();
-    await api?.close();
-    await vhost?.drop();
+  describe("Neutron's agents on nucleon-server", () => {
+    const lab = new Lab();
+    let vhost: TestVhost;
+    let api: TestApi;
+    let h1: LabHost;
+    const agents: AgentProcess[] = [];
+    const request: Request = (method, path, body) => api.request(method, path, body, asProject(PROJECT));
+
+    before(async () => {
+      await lab.setUp(1);
+      [h1] = lab.hosts as [LabHost];
+      vhost = await createTestVhost();
+      api = await startTestApi(`sqlite:///${lab.dir}/server.sqlite`, {
+        DEFAULT: { transport_url: vhost.url, agent_down_time: 10 },
+        ml2: { type_drivers: ['local', 'flat', 'vlan', 'vxlan'], tenant_network_types: ['vxlan'], mechanism_drivers: ['linuxbridge', 'l2population'] },
+        ml2_type_vxlan: { vni_ranges: ['2001:2100'] },
+      });
+      await lab.forward(5672);
+      await lab.forward(Number(new URL(api.url).port));
+      const files = hostConfigs(h1, fromHost(vhost));
+      agents.push(lab.startOnHost(h1, 'neutron-linuxbridge-agent', NEUTRON.linuxbridge, ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
+      agents.push(lab.startOnHost(h1, 'neutron-dhcp-agent', NEUTRON.dhcp, ['--config-file', files.neutron, '--config-file', files.dhcp]));
+    });
+
+    after(async () => {
+      if (process.env.NUCLEON_E2E_LOGS) for (const agent of agents) console.error(`--- ${agent.name}\n${agent.output()}`);
+      await lab.teardown();
+      await api?.close();
+      await vhost?.drop();
+    });
+
+    it('registers both agents, alive, as Neutron reports them', async () => {
+      await expectAgentsAlive(() => api.request('GET', '/v2.0/agents'), h1, { 'Linux bridge agent': 'neutron-linuxbridge-agent', 'DHCP agent': 'neutron-dhcp-agent' });
+    });
+
+    it('wires two VMs (ports ACTIVE), leases their addresses from its dnsmasq, and they ping', async () => {
+      await expectVmsTalk(lab, h1, request, `http://127.0.0.1:${new URL(api.url).port}`, '10.245.0.0/24');
+    });
   });
 
-  it('registers both agents, alive, with what Neutron reports', async () => {
-    type Agent = { agent_type: string; host: string; alive: boolean; binary: string; configurations: Record<string, unknown> };
-    const listed = await eventually('both Neutron agents alive', async () => {
-      const list = (await api.request('GET', '/v2.0/agents')).body.agents as Agent[];
-      const alive = list.filter((agent) => agent.alive && agent.host === h1.name);
-      return alive.length === 2 ? alive : undefined;
-    }, 60_000);
-    const byType = new Map(listed.map((agent) => [agent.agent_type, agent]));
-    assert.equal(byType.get('Linux bridge agent')?.binary, 'neutron-linuxbridge-agent');
-    assert.equal(byType.get('Linux bridge agent')?.configurations['tunneling_ip'], h1.vtep);
-    assert.equal(byType.get('DHCP agent')?.binary, 'neutron-dhcp-agent');
-  });
+  describe("Nucleon's agents on neutron-server", () => {
+    const lab = new Lab();
+    let vhost: TestVhost;
+    let h1: LabHost;
+    let apiUrl: string;
+    const database = `nucleon_mixed_${process.pid}`;
+    let databaseUrl: string;
+    const processes: AgentProcess[] = [];
+    const request: Request = async (method, path, body) => {
+      // Neutron without Keystone wants the project in each created resource.
+      if (method === 'POST' && body && typeof body === 'object') {
+        body = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, { ...(value as object), tenant_id: PROJECT }]));
+      }
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-project-id': PROJECT, 'x-roles': 'admin' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? {} : JSON.parse(text) };
+    };
 
-  it('wires two VMs (ports ACTIVE), gives them their addresses from its dnsmasq, and they ping', async () => {
-    const network = await api.request('POST', '/v2.0/networks', { network: { name: 'mixed' } }, asProject(PROJECT));
-    assert.equal(network.status, 201, JSON.stringify(network.body));
-    networkId = network.body.network.id;
-    const subnet = await api.request('POST', '/v2.0/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr: '10.245.0.0/24' } }, asProject(PROJECT));
-    assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
-    const apiUrl = `http://127.0.0.1:${new URL(api.url).port}`;
-    for (const name of ['vm1', 'vm2']) {
-      const created = await api.request(
-        'POST',
-        '/v2.0/ports',
-        { port: { network_id: networkId, name, device_owner: 'compute:nova', device_id: randomUUID() } },
-        asProject(PROJECT),
+    before(async () => {
+      await lab.setUp(1);
+      [h1] = lab.hosts as [LabHost];
+      vhost = await createTestVhost();
+      const port = await freePort();
+      apiUrl = `http://127.0.0.1:${port}`;
+      const dir = join(lab.dir, 'neutron-server');
+      databaseUrl = `mysql+pymysql://root@127.0.0.1/${database}`;
+      await sh('mkdir', ['-p', dir]);
+      // A database of its own on MariaDB (Neutron's writers contend too much for SQLite), with the schema
+      // straight from Neutron's models: what `neutron-db-manage upgrade head` reaches.
+      await sh('mysql', ['-uroot', '-h127.0.0.1', '-e', `CREATE DATABASE ${database}`]);
+      await sh('/usr/bin/python3', ['-c', `from neutron.db.migration.models import head; import sqlalchemy; head.get_metadata().create_all(sqlalchemy.create_engine('${databaseUrl}'))`]);
+      const conf = join(dir, 'neutron.conf');
+      writeFileSync(
+        conf,
+        `[DEFAULT]\ncore_plugin = ml2\nservice_plugins =\nauth_strategy = noauth\ntransport_url = ${vhost.url}\nbind_host = 127.0.0.1\nbind_port = ${port}\n` +
+          `api_workers = 1\nrpc_workers = 1\nrpc_state_report_workers = 1\nstate_path = ${dir}\nagent_down_time = 10\n` +
+          'notify_nova_on_port_status_changes = false\nnotify_nova_on_port_data_changes = false\n' +
+          `[experimental]\nlinuxbridge = true\n[database]\nconnection = ${databaseUrl}\n[oslo_concurrency]\nlock_path = ${dir}/lock\n` +
+          '[ml2]\ntype_drivers = local,flat,vlan,vxlan\ntenant_network_types = vxlan\nmechanism_drivers = linuxbridge,l2population\nextension_drivers = port_security\n' +
+          '[ml2_type_vxlan]\nvni_ranges = 3001:3100\n[securitygroup]\nenable_security_group = true\nenable_ipset = true\n',
       );
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      const port = created.body.port as Port;
-      ports.push(port);
-      const vm = await lab.vm();
-      vms.push(vm);
-      await lab.plug(h1, port.id, vm, apiUrl);
-    }
-    await eventually('both ports ACTIVE', async () => (await Promise.all(ports.map((p) => portOf(p.id)))).every((p) => p.status === 'ACTIVE'), 60_000);
-    for (const [i, vm] of vms.entries()) {
-      const lease = await eventually(`a lease for ${vm}`, () => lab.dhcp(vm), 60_000);
-      assert.equal(lease.ip, ports[i]!.fixed_ips[0]!.ip_address);
-    }
-    await inNs(vms[0]!, 'ping', '-c', '3', '-W', '1', ports[1]!.fixed_ips[0]!.ip_address);
-    assert.match(await lab.onHost(h1, 'ip', 'netns', 'list'), new RegExp(`qdhcp-${networkId}`));
+      processes.push(lab.startCommand('neutron-server', NEUTRON.server, ['--config-file', conf]));
+      await eventually('neutron-server answering', async () => (await request('GET', '/v2.0/networks').catch(() => ({ status: 0 }))).status === 200, 60_000);
+      await lab.forward(5672);
+      await lab.forward(port);
+      const files = hostConfigs(h1, fromHost(vhost));
+      processes.push(lab.startAgent(h1, 'nucleon-linuxbridge-agent.js', ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
+      processes.push(lab.startAgent(h1, 'nucleon-dhcp-agent.js', ['--config-file', files.neutron, '--config-file', files.dhcp]));
+    });
+
+    after(async () => {
+      if (process.env.NUCLEON_E2E_LOGS) for (const p of processes) console.error(`--- ${p.name}\n${p.output()}`);
+      await lab.teardown();
+      await vhost?.drop();
+      await sh('mysql', ['-uroot', '-h127.0.0.1', '-e', `DROP DATABASE IF EXISTS ${database}`]);
+    });
+
+    it('registers both agents, alive, in the Neutron server', async () => {
+      await expectAgentsAlive(() => request('GET', '/v2.0/agents'), h1, { 'Linux bridge agent': 'neutron-linuxbridge-agent', 'DHCP agent': 'neutron-dhcp-agent' });
+    });
+
+    it('wires two VMs (ports ACTIVE), leases their addresses from its dnsmasq, and they ping', async () => {
+      await expectVmsTalk(lab, h1, request, apiUrl, '10.246.0.0/24');
+    });
   });
 });

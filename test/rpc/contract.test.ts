@@ -272,10 +272,10 @@ describe('an agent loop against a server that answers nonsense', () => {
     let lookups = 0;
     const reportedUp: string[] = [];
     await serverBus.serve(PLUGIN, {}, {
-      get_devices_details_list_and_failed_devices: async () => {
+      get_devices_details_list: async () => {
         lookups += 1;
-        if (lookups === 1) return { devices: 'not a list', failed_devices: [] };
-        return { devices: [{ device: tap, port_id: '11111111-aaaa', network_id: 'net-1', mac_address: 'fa:16:3e:00:00:11', admin_state_up: true, network_type: 'flat', segmentation_id: null, physical_network: 'physnet1', mtu: 1500, fixed_ips: [] }], failed_devices: [] };
+        if (lookups === 1) return 'not a list';
+        return [{ device: tap, port_id: '11111111-aaaa', network_id: 'net-1', mac_address: 'fa:16:3e:00:00:11', admin_state_up: true, network_type: 'flat', segmentation_id: null, physical_network: 'physnet1', mtu: 1500, fixed_ips: [] }];
       },
       update_device_list: async (args) => {
         reportedUp.push(...(args.devices_up as string[]));
@@ -305,7 +305,7 @@ describe('an agent loop against a server that answers nonsense', () => {
     try {
       await waitFor('the device reported up after a retry', () => reportedUp.includes(tap));
       assert.ok(lookups >= 2, `asked ${lookups} times`);
-      assert.ok(errors.some((line) => line.includes('RpcInvalidResult') && line.includes('get_devices_details_list_and_failed_devices')), errors.join('\n'));
+      assert.ok(errors.some((line) => line.includes('RpcInvalidResult') && line.includes('get_devices_details_list')), errors.join('\n'));
     } finally {
       await agent.stop();
       await agentBus.close();

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import type { Bus } from '../../rpc/bus.js';
 import { type AgentState, clientOf, type ContractClient, reportsApi } from '../../rpc/contract/index.js';
+import { neutronReportTime } from '../../common/time.js';
 
 export interface AgentIdentity {
   /** Neutron's agent_type string, e.g. `Linux bridge agent`, `DHCP agent`, `Metadata agent`. */
@@ -71,7 +72,7 @@ export class StateReporter {
     try {
       const answer = await this.server.call(
         'report_state',
-        { agent_state: { agent_state: agentState }, time: new Date().toISOString() },
+        { agent_state: { agent_state: agentState }, time: neutronReportTime() },
         { timeoutMs: Math.max(this.options.intervalMs, 5_000) },
       );
       this.started = true;

@@ -26,6 +26,7 @@ import { DHCP_AGENT } from '../../rpc/topics.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { applyStep, type DnsmasqCounters } from './applyPlan.js';
+import { ReadyPorts } from './readyPorts.js';
 import { DhcpPortUnavailable, ownDhcpPort, portNeedsUpdate, setupDhcpPort } from './dhcpPortSetup.js';
 import { tapName } from './interfacePlan.js';
 import { dhcpSubnets, toDhcpPort, type DhcpNetwork, type DhcpPort } from './model.js';
@@ -89,6 +90,7 @@ export class DhcpAgent {
   private readonly cache: NetworkCache;
   private serving: ServeHandle | undefined;
   private served: ServedCounts = { networks: 0, subnets: 0, ports: 0 };
+  private readonly readyPorts = new ReadyPorts();
 
   constructor(
     private readonly settings: DhcpAgentSettings,
@@ -236,6 +238,8 @@ export class DhcpAgent {
       }
     }
     if (!dryRun) {
+      this.readyPorts.keepOnly(networks);
+      await this.readyPorts.report((portIds) => this.api.dhcpReadyOnPorts(portIds));
       this.served = {
         networks: networks.length,
         subnets: networks.reduce((sum, network) => sum + dhcpSubnets(network).length, 0),
@@ -265,7 +269,10 @@ export class DhcpAgent {
       metadataProxyConfigFile(this.settings.metadataStateDir, network.id),
     );
     const steps = servedNetworkPlan(this.planSettings, network, port, observed);
-    if (!dryRun) for (const step of steps) await this.apply(step);
+    if (!dryRun) {
+      for (const step of steps) await this.apply(step);
+      this.readyPorts.configured(network, port.id);
+    }
     return steps;
   }
 

@@ -43,6 +43,11 @@ export class DhcpPluginApi {
     return updated === null ? null : toDhcpPort(updated);
   }
 
+  /** Tells the server dnsmasq serves these ports (Neutron's DHCP provisioning block). */
+  async dhcpReadyOnPorts(portIds: string[]): Promise<void> {
+    await this.server.call('dhcp_ready_on_ports', { port_ids: portIds });
+  }
+
   async releaseDhcpPort(networkId: string, deviceId: string): Promise<void> {
     await this.server.call('release_dhcp_port', { network_id: networkId, device_id: deviceId, host: this.host });
   }

@@ -1,5 +1,5 @@
 /**
- * The server's answer to get_devices_details_list_and_failed_devices (checked
+ * The server's answer to get_devices_details_list (checked
  * against the contract on receipt, src/rpc/contract/l2Plugin.ts) as the
  * agent uses it: a bound port's device with its network segment and MTU, or
  * a device the server does not know or has not bound for this host.

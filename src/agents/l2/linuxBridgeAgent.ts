@@ -4,7 +4,7 @@
  *
  *   1. lists the namespace's links; new `tap*` devices, and those the server
  *      said changed (port_update, network_update), are looked up on the
- *      server (get_devices_details_list_and_failed_devices);
+ *      server (get_devices_details_list, as Neutron's agent asks);
  *   2. builds the desired state from every known bound port whose tap is
  *      present (desiredState.ts) plus the l2population entries (fdbTable.ts);
  *   3. with a firewall driver, asks for the security groups of its ports
@@ -373,11 +373,18 @@ export class LinuxBridgeAgent {
     const failed = new Set<string>();
     if (devices.length === 0) return { fetched: [], failed };
     for (const device of devices) this.dirty.delete(device);
-    const answer = toDetailsAnswer(
-      await this.server.call('get_devices_details_list_and_failed_devices', { devices: [...devices], agent_id: this.agentId, host: this.settings.host }),
-    );
+    // As Neutron's Linux bridge agent asks: by tap name, which this method (unlike
+    // get_devices_details_list_and_failed_devices) resolves on Neutron's server too.
+    const answer = toDetailsAnswer({
+      devices: await this.server.call('get_devices_details_list', { devices: [...devices], agent_id: this.agentId, host: this.settings.host }),
+      failed_devices: [],
+    });
     const answered = new Set(answer.devices.map((d) => d.device));
     for (const device of [...answer.failed, ...devices.filter((d) => !answered.has(d))]) failed.add(device);
+    this.log.debug(
+      { bound: answer.devices.filter((d) => d.kind === 'bound').map((d) => d.device), unbound: answer.devices.filter((d) => d.kind === 'unbound').map((d) => d.device), failed: [...failed] },
+      'devices looked up',
+    );
     if (apply) {
       for (const details of answer.devices) {
         this.known.set(details.device, details);
