@@ -312,7 +312,8 @@ export class AmqpBus implements Bus {
   }
 
   fanout(topic: string, method: string, args: RpcArgs, options: FanoutOptions = {}): Promise<void> {
-    return this.send('fanout', topic, method, args, options, fanoutExchangeName(topic), topic);
+    // oslo's fanout_send publishes without a routing key (a fanout exchange ignores it).
+    return this.send('fanout', topic, method, args, options, fanoutExchangeName(topic), '');
   }
 
   private send(

@@ -21,13 +21,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { createTestVhost, type TestVhost } from '../rpc/helpers.js';
-import { asProject, freePort, startTestApi, type TestApi } from '../helpers/testApi.js';
+import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
 import { kernelSkip, underCi } from '../helpers/kernel.js';
-import { inNs, Lab, LAB_PROGRAMS, sh, type AgentProcess, type LabHost } from './lab.js';
+import { inNs, Lab, LAB_PROGRAMS, type AgentProcess, type LabHost } from './lab.js';
+import { NEUTRON_SERVER, startNeutronServer, type ApiResponse, type NeutronServer, type Request } from './neutronServer.js';
 import { eventually } from '../helpers/eventually.js';
 
 const NEUTRON = {
-  server: '/usr/bin/neutron-server',
+  server: NEUTRON_SERVER,
   linuxbridge: '/usr/bin/neutron-linuxbridge-agent',
   dhcp: '/usr/bin/neutron-dhcp-agent',
 } as const;
@@ -36,12 +37,6 @@ const unavailable =
   (await kernelSkip(LAB_PROGRAMS)) || (missing.length > 0 && !underCi() ? `Neutron's packages are not installed (${missing.join(', ')})` : false);
 const PROJECT = 'mixed-project';
 
-interface Response {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
-  body: any;
-}
-type Request = (method: string, path: string, body?: unknown) => Promise<Response>;
 
 interface Agent {
   agent_type: string;
@@ -76,7 +71,7 @@ function hostConfigs(host: LabHost, transportUrl: string): { neutron: string; li
 /** The broker as seen from inside a host (lab.forward relays 127.0.0.1:5672). */
 const fromHost = (vhost: TestVhost) => vhost.url.replace(/^rabbit:\/\/[^@]*@[^/]*/, 'rabbit://guest:guest@127.0.0.1:5672');
 
-async function expectAgentsAlive(listAgents: () => Promise<Response>, host: LabHost, binaries: Record<string, string>): Promise<void> {
+async function expectAgentsAlive(listAgents: () => Promise<ApiResponse>, host: LabHost, binaries: Record<string, string>): Promise<void> {
   const alive = await eventually(
     `both agents of ${host.name} alive`,
     async () => {
@@ -166,69 +161,34 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
     const lab = new Lab();
     let vhost: TestVhost;
     let h1: LabHost;
-    let apiUrl: string;
-    const database = `nucleon_mixed_${process.pid}`;
-    let databaseUrl: string;
+    let server: NeutronServer;
     const processes: AgentProcess[] = [];
-    const request: Request = async (method, path, body) => {
-      // Neutron without Keystone wants the project in each created resource.
-      if (method === 'POST' && body && typeof body === 'object') {
-        body = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, { ...(value as object), tenant_id: PROJECT }]));
-      }
-      const response = await fetch(`${apiUrl}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-project-id': PROJECT, 'x-roles': 'admin' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text === '' ? {} : JSON.parse(text) };
-    };
 
     before(async () => {
       await lab.setUp(1);
       [h1] = lab.hosts as [LabHost];
       vhost = await createTestVhost();
-      const port = await freePort();
-      apiUrl = `http://127.0.0.1:${port}`;
-      const dir = join(lab.dir, 'neutron-server');
-      databaseUrl = `mysql+pymysql://root@127.0.0.1/${database}`;
-      await sh('mkdir', ['-p', dir]);
-      // A database of its own on MariaDB (Neutron's writers contend too much for SQLite), with the schema
-      // straight from Neutron's models: what `neutron-db-manage upgrade head` reaches.
-      await sh('mysql', ['-uroot', '-h127.0.0.1', '-e', `CREATE DATABASE ${database}`]);
-      await sh('/usr/bin/python3', ['-c', `from neutron.db.migration.models import head; import sqlalchemy; head.get_metadata().create_all(sqlalchemy.create_engine('${databaseUrl}'))`]);
-      const conf = join(dir, 'neutron.conf');
-      writeFileSync(
-        conf,
-        `[DEFAULT]\ncore_plugin = ml2\nservice_plugins =\nauth_strategy = noauth\ntransport_url = ${vhost.url}\nbind_host = 127.0.0.1\nbind_port = ${port}\n` +
-          `api_workers = 1\nrpc_workers = 1\nrpc_state_report_workers = 1\nstate_path = ${dir}\nagent_down_time = 10\n` +
-          'notify_nova_on_port_status_changes = false\nnotify_nova_on_port_data_changes = false\n' +
-          `[experimental]\nlinuxbridge = true\n[database]\nconnection = ${databaseUrl}\n[oslo_concurrency]\nlock_path = ${dir}/lock\n` +
-          '[ml2]\ntype_drivers = local,flat,vlan,vxlan\ntenant_network_types = vxlan\nmechanism_drivers = linuxbridge,l2population\nextension_drivers = port_security\n' +
-          '[ml2_type_vxlan]\nvni_ranges = 3001:3100\n[securitygroup]\nenable_security_group = true\nenable_ipset = true\n',
-      );
-      processes.push(lab.startCommand('neutron-server', NEUTRON.server, ['--config-file', conf]));
-      await eventually('neutron-server answering', async () => (await request('GET', '/v2.0/networks').catch(() => ({ status: 0 }))).status === 200, 60_000);
+      server = await startNeutronServer(join(lab.dir, 'neutron-server'), vhost.url, PROJECT);
       await lab.forward(5672);
-      await lab.forward(port);
+      await lab.forward(server.port);
       const files = hostConfigs(h1, fromHost(vhost));
       processes.push(lab.startAgent(h1, 'nucleon-linuxbridge-agent.js', ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
       processes.push(lab.startAgent(h1, 'nucleon-dhcp-agent.js', ['--config-file', files.neutron, '--config-file', files.dhcp]));
     });
 
     after(async () => {
-      if (process.env.NUCLEON_E2E_LOGS) for (const p of processes) console.error(`--- ${p.name}\n${p.output()}`);
+      if (process.env.NUCLEON_E2E_LOGS) for (const p of [...processes, { name: 'neutron-server', output: () => server?.output() ?? '' }]) console.error(`--- ${p.name}\n${p.output()}`);
+      await server?.stop();
       await lab.teardown();
       await vhost?.drop();
-      await sh('mysql', ['-uroot', '-h127.0.0.1', '-e', `DROP DATABASE IF EXISTS ${database}`]);
     });
 
     it('registers both agents, alive, in the Neutron server', async () => {
-      await expectAgentsAlive(() => request('GET', '/v2.0/agents'), h1, { 'Linux bridge agent': 'neutron-linuxbridge-agent', 'DHCP agent': 'neutron-dhcp-agent' });
+      await expectAgentsAlive(() => server.request('GET', '/v2.0/agents'), h1, { 'Linux bridge agent': 'neutron-linuxbridge-agent', 'DHCP agent': 'neutron-dhcp-agent' });
     });
 
     it('wires two VMs (ports ACTIVE), leases their addresses from its dnsmasq, and they ping', async () => {
-      await expectVmsTalk(lab, h1, request, apiUrl, '10.246.0.0/24');
+      await expectVmsTalk(lab, h1, server.request, server.url, '10.246.0.0/24');
     });
   });
 });

@@ -174,8 +174,15 @@ describe('DHCP agents over RabbitMQ', () => {
     assert.equal(created.payload.priority, 5);
     assert.deepEqual(created.payload.port, (await api.request('GET', `/v2.0/ports/${port.id}`)).body.port);
 
+    // A rename changes nothing dnsmasq serves: no port_update_end, as Neutron; a new MAC does.
     await api.request('PUT', `/v2.0/ports/${port.id}`, { port: { name: 'renamed' } });
-    await waitFor('port_update_end', () => agent.about(network.id, 'port_update_end').some((c) => c.payload.port.name === 'renamed'), 10_000);
+    await api.request('PUT', `/v2.0/ports/${port.id}`, { port: { mac_address: 'fa:16:3e:0a:0b:0c' } });
+    await waitFor('port_update_end', () => agent.about(network.id, 'port_update_end').some((c) => c.payload.port.mac_address === 'fa:16:3e:0a:0b:0c'), 10_000);
+    assert.deepEqual(
+      agent.about(network.id, 'port_update_end').map((c) => c.payload.port.mac_address),
+      ['fa:16:3e:0a:0b:0c'],
+      'the rename alone was not sent',
+    );
     await api.request('DELETE', `/v2.0/ports/${port.id}`);
     await waitFor('port_delete_end', () => agent.about(network.id, 'port_delete_end').some((c) => c.payload.port_id === port.id), 10_000);
     const deleted = agent.about(network.id, 'port_delete_end').find((c) => c.payload.port_id === port.id)!;

@@ -16,7 +16,7 @@
  *   subnet_update_end   {"subnet": <subnet>, "priority": 3}
  *   subnet_delete_end   {"subnet_id": <id>, "network_id": <id>, "priority": 4}
  *   port_create_end     {"port": <port>, "priority": 5 for one agent picked at random, 6 for the others}
- *   port_update_end     {"port": <port>, "priority": 6} (not when only status, updated_at and revision_number changed)
+ *   port_update_end     {"port": <port>, "priority": 6} (only when what dnsmasq serves changed, as Neutron)
  *   port_delete_end     {"port_id": <id>, "network_id": <id>, "fixed_ips": [...], "priority": 6}
  *
  * <network>, <subnet>, <port> are the objects as an admin sees them in the
@@ -39,9 +39,8 @@ import type { Bus, RpcContext, RpcLogger } from '../../rpc/bus.js';
 import { agentTopic, rpcContext } from './agentCasts.js';
 import { type ArgsOf, clientOf, type ContractClient, conform, dhcpAgentApi, type DhcpAgentMethod } from '../../rpc/contract/index.js';
 import { DHCP_AGENT } from '../../rpc/topics.js';
-import type { ApiObject } from '../collection.js';
+import { attributesChanged, type ApiObject } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
-import { onlyStatusChanged } from '../ml2/rpc/portStatus.js';
 import { DEVICE_ID_RESERVED_DHCP_PORT } from './dhcpPorts.js';
 import type { DhcpAgentRow, DhcpScheduler } from './dhcpScheduler.js';
 
@@ -66,6 +65,9 @@ export interface DhcpNotifierOptions {
 type DhcpAgentMethods = typeof dhcpAgentApi.methods;
 
 const INTERNAL: RpcContext = { requestId: 'req-dhcp-scheduler', isAdmin: true };
+
+/** What a DHCP agent serves of a port: an update that changes none of it is not sent (Neutron's _notification_is_needed). */
+const PORT_ATTRIBUTES_DHCP_SERVES = ['fixed_ips', 'mac_address', 'extra_dhcp_opts', 'dns_name', 'dns_assignment', 'dns_domain'] as const;
 
 /** A notification's arguments as the contract types them; the API objects in `payload` are checked (a mismatch is a server bug, logged). */
 function argsOf<K extends DhcpAgentMethod>(method: K, payload: Record<string, unknown>): ArgsOf<DhcpAgentMethods[K]> {
@@ -131,7 +133,7 @@ export class DhcpAgentNotifier {
       void this.portCreated(ctx, current);
     });
     events.on('port.after_update', ({ ctx, current, original }) => {
-      if (!onlyStatusChanged(original, current)) void this.portUpdated(ctx, current);
+      if (!original || attributesChanged(original, current, PORT_ATTRIBUTES_DHCP_SERVES)) void this.portUpdated(ctx, current);
     });
     events.on('port.after_delete', ({ ctx, current }) => {
       void this.portDeleted(ctx, current);
