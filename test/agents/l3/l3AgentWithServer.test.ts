@@ -151,7 +151,8 @@ describe('L3 agent with the server', { skip, timeout: 60_000 }, () => {
     });
     await enslaveTaps();
     assert.equal(await eventually('vm -> outside', () => fetch(vmNs, `10.231.${n}.1`)), `ext ${fip.floating_ip_address}`, 'the VM leaves with its floating IP');
-    assert.equal(await fetch(extNs, fip.floating_ip_address), `vm 10.231.${n}.1`);
+    // The VM's web server may still be starting (a node process, on a loaded machine).
+    assert.equal(await eventually('outside -> floating IP', () => fetch(extNs, fip.floating_ip_address)), `vm 10.231.${n}.1`);
     await eventually('the floating IP ACTIVE in the API', async () => (await ok('GET', `/v2.0/floatingips/${fip.id}`)).floatingip.status === 'ACTIVE');
     const reported = await eventually('the agent reporting what it hosts', async () => {
       const agents = (await ok('GET', `/v2.0/routers/${routerId}/l3-agents`)).agents as Json[];
