@@ -1,9 +1,10 @@
 /**
  * Mixed clouds, both ways, on simulated hosts (lab.ts) and RabbitMQ:
  *
- *   - Neutron's own agents (Debian's neutron-linuxbridge-agent and
- *     neutron-dhcp-agent, Zed) driven by Nucleon's server: the operator
- *     swaps neutron-server for nucleon-server and keeps the agents;
+ *   - Neutron's own agents (Debian's neutron-linuxbridge-agent,
+ *     neutron-dhcp-agent and neutron-metadata-agent, Zed) driven by Nucleon's
+ *     server: the operator swaps neutron-server for nucleon-server and keeps
+ *     the agents (and a VM's metadata request reaches a Nova double signed);
  *   - Nucleon's agents driven by Neutron's own server (Debian's
  *     neutron-server, Zed, on MariaDB, noauth): the operator keeps the server
  *     and rolls Nucleon's agents out host by host.
@@ -16,7 +17,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -24,6 +25,7 @@ import { createTestVhost, type TestVhost } from '../rpc/helpers.js';
 import { asProject, startTestApi, type TestApi } from '../helpers/testApi.js';
 import { kernelSkip, underCi } from '../helpers/kernel.js';
 import { inNs, Lab, LAB_PROGRAMS, type AgentProcess, type LabHost } from './lab.js';
+import { startNovaDouble, type NovaDouble } from './novaDouble.js';
 import { NEUTRON_SERVER, startNeutronServer, type ApiResponse, type NeutronServer, type Request } from './neutronServer.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -31,11 +33,13 @@ const NEUTRON = {
   server: NEUTRON_SERVER,
   linuxbridge: '/usr/bin/neutron-linuxbridge-agent',
   dhcp: '/usr/bin/neutron-dhcp-agent',
+  metadata: '/usr/bin/neutron-metadata-agent',
 } as const;
 const missing = Object.values(NEUTRON).filter((path) => !existsSync(path));
 const unavailable =
   (await kernelSkip(LAB_PROGRAMS)) || (missing.length > 0 && !underCi() ? `Neutron's packages are not installed (${missing.join(', ')})` : false);
 const PROJECT = 'mixed-project';
+const METADATA_SECRET = 'mixed-metadata-secret';
 
 
 interface Agent {
@@ -47,7 +51,7 @@ interface Agent {
 }
 
 /** One simulated host's configuration files, as the install guide writes them (root is its own root helper). */
-function hostConfigs(host: LabHost, transportUrl: string): { neutron: string; linuxbridge: string; dhcp: string } {
+function hostConfigs(host: LabHost, transportUrl: string, metadataSocket?: string): { neutron: string; linuxbridge: string; dhcp: string } {
   const write = (name: string, text: string) => {
     const path = join(host.dir, name);
     writeFileSync(path, text);
@@ -57,6 +61,7 @@ function hostConfigs(host: LabHost, transportUrl: string): { neutron: string; li
     neutron: write(
       'neutron.conf',
       `[DEFAULT]\nhost = ${host.name}\nstate_path = ${host.dir}\ntransport_url = ${transportUrl}\ndebug = true\n` +
+        (metadataSocket === undefined ? '' : `metadata_proxy_socket = ${metadataSocket}\n`) +
         `[agent]\nroot_helper =\nreport_interval = 2\n[oslo_concurrency]\nlock_path = ${host.dir}/lock\n`,
     ),
     linuxbridge: write(
@@ -64,7 +69,7 @@ function hostConfigs(host: LabHost, transportUrl: string): { neutron: string; li
       `[linux_bridge]\nphysical_interface_mappings =\n[vxlan]\nenable_vxlan = true\nlocal_ip = ${host.vtep}\nl2_population = true\n` +
         '[agent]\npolling_interval = 1\n[securitygroup]\nenable_security_group = true\nfirewall_driver = iptables\n',
     ),
-    dhcp: write('dhcp_agent.ini', '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = false\nresync_interval = 2\n'),
+    dhcp: write('dhcp_agent.ini', `[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = ${metadataSocket !== undefined}\nresync_interval = 2\n`),
   };
 }
 
@@ -87,20 +92,28 @@ async function expectAgentsAlive(listAgents: () => Promise<ApiResponse>, host: L
   assert.equal(byType.get('DHCP agent')?.binary, binaries['DHCP agent']);
 }
 
+interface Vm {
+  readonly vm: string;
+  readonly id: string;
+  readonly ip: string;
+  readonly deviceId: string;
+}
+
 /** A network, a subnet, two VMs plugged on `host`: both ports ACTIVE, both leased by dnsmasq, and a ping. */
-async function expectVmsTalk(lab: Lab, host: LabHost, request: Request, apiUrl: string, cidr: string): Promise<void> {
+async function expectVmsTalk(lab: Lab, host: LabHost, request: Request, apiUrl: string, cidr: string): Promise<Vm[]> {
   const network = await request('POST', '/v2.0/networks', { network: { name: 'mixed' } });
   assert.equal(network.status, 201, JSON.stringify(network.body));
   const networkId = network.body.network.id as string;
   const subnet = await request('POST', '/v2.0/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr } });
   assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
-  const vms: Array<{ vm: string; id: string; ip: string }> = [];
+  const vms: Vm[] = [];
   for (const name of ['vm1', 'vm2']) {
-    const created = await request('POST', '/v2.0/ports', { port: { network_id: networkId, name, device_owner: 'compute:nova', device_id: randomUUID() } });
+    const deviceId = randomUUID();
+    const created = await request('POST', '/v2.0/ports', { port: { network_id: networkId, name, device_owner: 'compute:nova', device_id: deviceId } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const vm = await lab.vm();
     await lab.plug(host, created.body.port.id, vm, apiUrl);
-    vms.push({ vm, id: created.body.port.id, ip: created.body.port.fixed_ips[0].ip_address });
+    vms.push({ vm, id: created.body.port.id, ip: created.body.port.fixed_ips[0].ip_address, deviceId });
   }
   await eventually(
     'both ports ACTIVE',
@@ -110,6 +123,7 @@ async function expectVmsTalk(lab: Lab, host: LabHost, request: Request, apiUrl: 
   for (const { vm, ip } of vms) assert.equal((await eventually(`a lease for ${vm}`, () => lab.dhcp(vm), 60_000)).ip, ip);
   await inNs(vms[0]!.vm, 'ping', '-c', '3', '-W', '1', vms[1]!.ip);
   assert.match(await lab.onHost(host, 'ip', 'netns', 'list'), new RegExp(`qdhcp-${networkId}`));
+  return vms;
 }
 
 describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
@@ -121,7 +135,9 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
     const lab = new Lab();
     let vhost: TestVhost;
     let api: TestApi;
+    let nova: NovaDouble;
     let h1: LabHost;
+    let vms: Vm[] = [];
     const agents: AgentProcess[] = [];
     const request: Request = (method, path, body) => api.request(method, path, body, asProject(PROJECT));
 
@@ -136,15 +152,29 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
       });
       await lab.forward(5672);
       await lab.forward(Number(new URL(api.url).port));
-      const files = hostConfigs(h1, fromHost(vhost));
+      const socket = join(lab.dir, 'metadata_proxy');
+      const files = hostConfigs(h1, fromHost(vhost), socket);
       agents.push(lab.startOnHost(h1, 'neutron-linuxbridge-agent', NEUTRON.linuxbridge, ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
       agents.push(lab.startOnHost(h1, 'neutron-dhcp-agent', NEUTRON.dhcp, ['--config-file', files.neutron, '--config-file', files.dhcp]));
+      // Neutron's metadata agent beside the server, in front of a Nova double.
+      nova = await startNovaDouble(METADATA_SECRET);
+      const controller = join(lab.dir, 'controller');
+      mkdirSync(controller);
+      const metadataConf = join(controller, 'neutron.conf');
+      writeFileSync(
+        metadataConf,
+        `[DEFAULT]\nhost = controller\nstate_path = ${controller}\ntransport_url = ${vhost.url}\nmetadata_proxy_socket = ${socket}\n` +
+          `nova_metadata_host = 127.0.0.1\nnova_metadata_port = ${nova.port}\nmetadata_proxy_shared_secret = ${METADATA_SECRET}\n` +
+          `[agent]\nroot_helper =\nreport_interval = 2\n[oslo_concurrency]\nlock_path = ${controller}/lock\n`,
+      );
+      agents.push(lab.startCommand('neutron-metadata-agent', NEUTRON.metadata, ['--config-file', metadataConf]));
     });
 
     after(async () => {
       if (process.env.NUCLEON_E2E_LOGS) for (const agent of agents) console.error(`--- ${agent.name}\n${agent.output()}`);
       await lab.teardown();
       await api?.close();
+      await nova?.close();
       await vhost?.drop();
     });
 
@@ -153,7 +183,21 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
     });
 
     it('wires two VMs (ports ACTIVE), leases their addresses from its dnsmasq, and they ping', async () => {
-      await expectVmsTalk(lab, h1, request, `http://127.0.0.1:${new URL(api.url).port}`, '10.245.0.0/24');
+      vms = await expectVmsTalk(lab, h1, request, `http://127.0.0.1:${new URL(api.url).port}`, '10.245.0.0/24');
+    });
+
+    it("answers a VM's metadata request through its DHCP namespace's proxy and its metadata agent, signed for Nova", async () => {
+      const [vm1] = vms;
+      assert.ok(vm1, 'the VMs of the test before');
+      await eventually('the metadata agent alive', async () =>
+        ((await api.request('GET', '/v2.0/agents')).body.agents as Agent[]).some((a) => a.agent_type === 'Metadata agent' && a.alive && a.binary === 'neutron-metadata-agent'),
+      30_000);
+      const fetchInstance = () => inNs(vm1.vm, 'curl', '--noproxy', '*', '-s', '-m', '5', 'http://169.254.169.254/latest/meta-data/instance-id').catch(() => '');
+      assert.equal(await eventually('metadata', async () => (await fetchInstance()) || undefined, 30_000), vm1.deviceId);
+      const seen = nova.requests.at(-1)!;
+      assert.equal(seen.signatureValid, true);
+      assert.equal(seen.headers['x-instance-id'], vm1.deviceId);
+      assert.equal(seen.headers['x-tenant-id'], PROJECT);
     });
   });
 
