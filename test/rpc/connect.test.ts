@@ -22,6 +22,8 @@ describe('busOptionsFromConfig', () => {
       controlExchange: 'neutron',
       heartbeatTimeoutSeconds: 60,
       durableQueues: false,
+      quorumQueues: false,
+      haQueues: false,
       retryIntervalMs: 1_000,
       retryBackoffMs: 2_000,
       intervalMaxMs: 30_000,
@@ -48,6 +50,7 @@ describe('busOptionsFromConfig', () => {
         'rabbit_qos_prefetch_count = 64',
         'kombu_failover_strategy = shuffle',
         'heartbeat_rate = 2',
+        'rabbit_quorum_queue = true',
         '',
       ].join('\n'),
     );
@@ -62,6 +65,8 @@ describe('busOptionsFromConfig', () => {
     assert.equal(options.intervalMaxMs, 60_000);
     assert.equal(options.prefetchCount, 64);
     assert.equal(options.failoverStrategy, 'shuffle');
+    assert.equal(options.quorumQueues, true);
+    assert.equal(options.haQueues, false);
   });
 });
 
