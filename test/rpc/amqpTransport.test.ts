@@ -170,6 +170,18 @@ describe('RabbitMQ: connecting', () => {
     assert.equal(serverBus.state, 'connected');
   });
 
+  it('rabbit_quorum_queue: topic queues are durable quorum queues, reply and fanout queues stay classic and transient', async () => {
+    const bus = await open('quorum', { quorumQueues: true });
+    const handle = await bus.serve('q-quorum', { server: 'h1', fanout: true }, { m: async () => 'ok' });
+    assert.equal(await bus.call('q-quorum', 'm', {}, { timeoutMs: 5_000 }), 'ok');
+    const lines = (await rabbitmqctl('list_queues', '-p', vhost.name, '--no-table-headers', 'name', 'type', 'durable')).split('\n');
+    const typeOf = (pattern: RegExp) => lines.find((line) => pattern.test(line.split('\t')[0] ?? ''))?.split('\t').slice(1).join(' ');
+    assert.equal(typeOf(/^q-quorum$/), 'quorum true');
+    assert.equal(typeOf(/^q-quorum\.h1$/), 'quorum true');
+    assert.equal(typeOf(/^q-quorum_fanout_/), 'classic false');
+    await handle.stop();
+  });
+
   it('fails over to the next host of the URL', async () => {
     const good = vhost.url.replace(/^rabbit:\/\//, '');
     const bus = await openBus(`rabbit://guest:guest@127.0.0.1:1,${good}`, { ...FAST, retryIntervalMs: 50 }, log);
