@@ -694,8 +694,7 @@ export class AmqpBus implements Bus {
    */
   private async declare(link: Link, declaration: Declaration, again = false): Promise<void> {
     if ((!again && link.declared.has(declaration.key)) || this.refusedForNow(declaration.key)) return;
-    link.declarations ??= this.openDeclarationChannel(link);
-    const channel = await link.declarations;
+    const channel = await this.declarationChannel(link);
     try {
       await declaration.run(channel);
       link.declared.add(declaration.key);
@@ -703,7 +702,9 @@ export class AmqpBus implements Bus {
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (link.lost || typeof code !== 'number' || !CHANNEL_ERRORS.has(code)) throw err;
-      if (link.declarations !== undefined) link.declarations = undefined;
+      // The broker closed the channel with the refusal: the next declaration opens another.
+      const current = link.declarations;
+      if (current && (await current) === channel) link.declarations = undefined;
       const previous = this.refusals.get(declaration.key);
       const attempt = (previous?.attempt ?? 0) + 1;
       const retryInMs = this.retryDelay(attempt);
@@ -715,14 +716,19 @@ export class AmqpBus implements Bus {
     }
   }
 
-  private async openDeclarationChannel(link: Link): Promise<Channel> {
-    const channel = await link.model.createChannel();
-    // The broker closing it (a refused declaration) is handled where the declaration failed.
-    channel.on('error', () => undefined);
-    channel.on('close', () => {
-      if (link.declarations !== undefined) link.declarations = undefined;
+  /** The link's declaration channel, opened again after the broker closed it (a refusal closes it). */
+  private declarationChannel(link: Link): Promise<Channel> {
+    if (link.declarations) return link.declarations;
+    const opening = link.model.createChannel().then((channel) => {
+      // A refusal is handled where the declaration failed; the channel is then gone.
+      channel.on('error', () => undefined);
+      channel.on('close', () => {
+        if (link.declarations === opening) link.declarations = undefined;
+      });
+      return channel;
     });
-    return channel;
+    link.declarations = opening;
+    return opening;
   }
 
   // -------------------------------------------------------------------------
