@@ -4,15 +4,16 @@
  *   - Neutron's own agents (Debian's neutron-linuxbridge-agent,
  *     neutron-dhcp-agent and neutron-metadata-agent, Zed) driven by Nucleon's
  *     server: the operator swaps neutron-server for nucleon-server and keeps
- *     the agents (and a VM's metadata request reaches a Nova double signed);
- *   - Nucleon's agents driven by Neutron's own server (Debian's
- *     neutron-server, Zed, on MariaDB, noauth): the operator keeps the server
- *     and rolls Nucleon's agents out host by host.
+ *     the agents;
+ *   - Nucleon's Linux bridge, DHCP and metadata agents driven by Neutron's
+ *     own server (Debian's neutron-server, Zed, on MariaDB, noauth): the
+ *     operator keeps the server and rolls Nucleon's agents out host by host.
  *
  * Both with the same configuration files, written as the install guide
  * writes them. Each time the agents register alive, two VMs plugged with
  * `nucleon plug` go ACTIVE, get their addresses from the DHCP agent's
- * dnsmasq, and ping each other through the Linux bridge agent's firewall.
+ * dnsmasq, ping each other through the Linux bridge agent's firewall, and
+ * a VM's metadata request reaches a Nova double signed.
  * Runs as root; skipped otherwise (and, outside CI, without Neutron's packages).
  */
 import assert from 'node:assert/strict';
@@ -126,6 +127,37 @@ async function expectVmsTalk(lab: Lab, host: LabHost, request: Request, apiUrl: 
   return vms;
 }
 
+/** A metadata agent beside the server (`start` runs it with the config file), in front of a Nova double. */
+async function startMetadata(lab: Lab, transportUrl: string, socket: string, start: (conf: string) => AgentProcess): Promise<{ nova: NovaDouble; agent: AgentProcess }> {
+  const nova = await startNovaDouble(METADATA_SECRET);
+  const controller = join(lab.dir, 'controller');
+  mkdirSync(controller);
+  const conf = join(controller, 'neutron.conf');
+  writeFileSync(
+    conf,
+    `[DEFAULT]\nhost = controller\nstate_path = ${controller}\ntransport_url = ${transportUrl}\nmetadata_proxy_socket = ${socket}\n` +
+      `nova_metadata_host = 127.0.0.1\nnova_metadata_port = ${nova.port}\nmetadata_proxy_shared_secret = ${METADATA_SECRET}\n` +
+      `[agent]\nroot_helper =\nreport_interval = 2\n[oslo_concurrency]\nlock_path = ${controller}/lock\n`,
+  );
+  return { nova, agent: start(conf) };
+}
+
+/** The metadata agent alive, and a VM's request answered through its DHCP namespace's proxy, signed for Nova. */
+async function expectMetadata(vm: Vm | undefined, nova: NovaDouble, listAgents: () => Promise<ApiResponse>): Promise<void> {
+  assert.ok(vm, 'the VMs of the test before');
+  await eventually(
+    'the metadata agent alive',
+    async () => ((await listAgents()).body.agents as Agent[]).some((a) => a.agent_type === 'Metadata agent' && a.alive && a.binary === 'neutron-metadata-agent'),
+    30_000,
+  );
+  const fetchInstance = () => inNs(vm.vm, 'curl', '--noproxy', '*', '-s', '-m', '5', 'http://169.254.169.254/latest/meta-data/instance-id').catch(() => '');
+  assert.equal(await eventually('metadata', async () => (await fetchInstance()) || undefined, 30_000), vm.deviceId);
+  const seen = nova.requests.at(-1)!;
+  assert.equal(seen.signatureValid, true);
+  assert.equal(seen.headers['x-instance-id'], vm.deviceId);
+  assert.equal(seen.headers['x-tenant-id'], PROJECT);
+}
+
 describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
   before(() => {
     assert.deepEqual(missing, [], "Neutron's packages (neutron-server, neutron-linuxbridge-agent, neutron-dhcp-agent) are needed");
@@ -156,18 +188,9 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
       const files = hostConfigs(h1, fromHost(vhost), socket);
       agents.push(lab.startOnHost(h1, 'neutron-linuxbridge-agent', NEUTRON.linuxbridge, ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
       agents.push(lab.startOnHost(h1, 'neutron-dhcp-agent', NEUTRON.dhcp, ['--config-file', files.neutron, '--config-file', files.dhcp]));
-      // Neutron's metadata agent beside the server, in front of a Nova double.
-      nova = await startNovaDouble(METADATA_SECRET);
-      const controller = join(lab.dir, 'controller');
-      mkdirSync(controller);
-      const metadataConf = join(controller, 'neutron.conf');
-      writeFileSync(
-        metadataConf,
-        `[DEFAULT]\nhost = controller\nstate_path = ${controller}\ntransport_url = ${vhost.url}\nmetadata_proxy_socket = ${socket}\n` +
-          `nova_metadata_host = 127.0.0.1\nnova_metadata_port = ${nova.port}\nmetadata_proxy_shared_secret = ${METADATA_SECRET}\n` +
-          `[agent]\nroot_helper =\nreport_interval = 2\n[oslo_concurrency]\nlock_path = ${controller}/lock\n`,
-      );
-      agents.push(lab.startCommand('neutron-metadata-agent', NEUTRON.metadata, ['--config-file', metadataConf]));
+      let metadataAgent: AgentProcess;
+      ({ nova, agent: metadataAgent } = await startMetadata(lab, vhost.url, socket, (conf) => lab.startCommand('neutron-metadata-agent', NEUTRON.metadata, ['--config-file', conf])));
+      agents.push(metadataAgent);
     });
 
     after(async () => {
@@ -187,17 +210,7 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
     });
 
     it("answers a VM's metadata request through its DHCP namespace's proxy and its metadata agent, signed for Nova", async () => {
-      const [vm1] = vms;
-      assert.ok(vm1, 'the VMs of the test before');
-      await eventually('the metadata agent alive', async () =>
-        ((await api.request('GET', '/v2.0/agents')).body.agents as Agent[]).some((a) => a.agent_type === 'Metadata agent' && a.alive && a.binary === 'neutron-metadata-agent'),
-      30_000);
-      const fetchInstance = () => inNs(vm1.vm, 'curl', '--noproxy', '*', '-s', '-m', '5', 'http://169.254.169.254/latest/meta-data/instance-id').catch(() => '');
-      assert.equal(await eventually('metadata', async () => (await fetchInstance()) || undefined, 30_000), vm1.deviceId);
-      const seen = nova.requests.at(-1)!;
-      assert.equal(seen.signatureValid, true);
-      assert.equal(seen.headers['x-instance-id'], vm1.deviceId);
-      assert.equal(seen.headers['x-tenant-id'], PROJECT);
+      await expectMetadata(vms[0], nova, () => api.request('GET', '/v2.0/agents'));
     });
   });
 
@@ -206,6 +219,8 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
     let vhost: TestVhost;
     let h1: LabHost;
     let server: NeutronServer;
+    let nova: NovaDouble;
+    let vms: Vm[] = [];
     const processes: AgentProcess[] = [];
 
     before(async () => {
@@ -215,15 +230,20 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
       server = await startNeutronServer(join(lab.dir, 'neutron-server'), vhost.url, PROJECT);
       await lab.forward(5672);
       await lab.forward(server.port);
-      const files = hostConfigs(h1, fromHost(vhost));
+      const socket = join(lab.dir, 'metadata_proxy');
+      const files = hostConfigs(h1, fromHost(vhost), socket);
       processes.push(lab.startAgent(h1, 'nucleon-linuxbridge-agent.js', ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
       processes.push(lab.startAgent(h1, 'nucleon-dhcp-agent.js', ['--config-file', files.neutron, '--config-file', files.dhcp]));
+      let metadataAgent: AgentProcess;
+      ({ nova, agent: metadataAgent } = await startMetadata(lab, vhost.url, socket, (conf) => lab.startLocal('nucleon-metadata-agent.js', ['--config-file', conf])));
+      processes.push(metadataAgent);
     });
 
     after(async () => {
       if (process.env.NUCLEON_E2E_LOGS) for (const p of [...processes, { name: 'neutron-server', output: () => server?.output() ?? '' }]) console.error(`--- ${p.name}\n${p.output()}`);
       await server?.stop();
       await lab.teardown();
+      await nova?.close();
       await vhost?.drop();
     });
 
@@ -232,7 +252,11 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
     });
 
     it('wires two VMs (ports ACTIVE), leases their addresses from its dnsmasq, and they ping', async () => {
-      await expectVmsTalk(lab, h1, server.request, server.url, '10.246.0.0/24');
+      vms = await expectVmsTalk(lab, h1, server.request, server.url, '10.246.0.0/24');
+    });
+
+    it("answers a VM's metadata request through its DHCP namespace's proxy and its metadata agent, signed for Nova", async () => {
+      await expectMetadata(vms[0], nova, () => server.request('GET', '/v2.0/agents'));
     });
   });
 });
