@@ -2,9 +2,10 @@
  * Mixed clouds, both ways, on simulated hosts (lab.ts) and RabbitMQ:
  *
  *   - Neutron's own agents (Debian's neutron-linuxbridge-agent,
- *     neutron-dhcp-agent and neutron-metadata-agent, Zed) driven by Nucleon's
- *     server: the operator swaps neutron-server for nucleon-server and keeps
- *     the agents;
+ *     neutron-dhcp-agent, neutron-metadata-agent and neutron-l3-agent, Zed)
+ *     driven by Nucleon's server: the operator swaps neutron-server for
+ *     nucleon-server and keeps the agents (and Neutron's L3 agent builds a
+ *     router's interface);
  *   - Nucleon's Linux bridge, DHCP and metadata agents driven by Neutron's
  *     own server (Debian's neutron-server, Zed, on MariaDB, noauth): the
  *     operator keeps the server and rolls Nucleon's agents out host by host.
@@ -35,6 +36,7 @@ const NEUTRON = {
   linuxbridge: '/usr/bin/neutron-linuxbridge-agent',
   dhcp: '/usr/bin/neutron-dhcp-agent',
   metadata: '/usr/bin/neutron-metadata-agent',
+  l3: '/usr/bin/neutron-l3-agent',
 } as const;
 const missing = Object.values(NEUTRON).filter((path) => !existsSync(path));
 const unavailable =
@@ -82,8 +84,8 @@ async function expectAgentsAlive(listAgents: () => Promise<ApiResponse>, host: L
     `both agents of ${host.name} alive`,
     async () => {
       const listed = ((await listAgents()).body.agents ?? []) as Agent[];
-      const mine = listed.filter((agent) => agent.alive && agent.host === host.name);
-      return mine.length === 2 ? mine : undefined;
+      const mine = listed.filter((agent) => agent.alive && agent.host === host.name && agent.agent_type in binaries);
+      return mine.length === Object.keys(binaries).length ? mine : undefined;
     },
     60_000,
   );
@@ -178,7 +180,7 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
       [h1] = lab.hosts as [LabHost];
       vhost = await createTestVhost();
       api = await startTestApi(`sqlite:///${lab.dir}/server.sqlite`, {
-        DEFAULT: { transport_url: vhost.url, agent_down_time: 10 },
+        DEFAULT: { transport_url: vhost.url, agent_down_time: 10, service_plugins: ['router'] },
         ml2: { type_drivers: ['local', 'flat', 'vlan', 'vxlan'], tenant_network_types: ['vxlan'], mechanism_drivers: ['linuxbridge', 'l2population'] },
         ml2_type_vxlan: { vni_ranges: ['2001:2100'] },
       });
@@ -188,6 +190,9 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
       const files = hostConfigs(h1, fromHost(vhost), socket);
       agents.push(lab.startOnHost(h1, 'neutron-linuxbridge-agent', NEUTRON.linuxbridge, ['--config-file', files.neutron, '--config-file', files.linuxbridge]));
       agents.push(lab.startOnHost(h1, 'neutron-dhcp-agent', NEUTRON.dhcp, ['--config-file', files.neutron, '--config-file', files.dhcp]));
+      const l3 = join(h1.dir, 'l3_agent.ini');
+      writeFileSync(l3, '[DEFAULT]\ninterface_driver = linuxbridge\nagent_mode = legacy\n');
+      agents.push(lab.startOnHost(h1, 'neutron-l3-agent', NEUTRON.l3, ['--config-file', files.neutron, '--config-file', l3]));
       let metadataAgent: AgentProcess;
       ({ nova, agent: metadataAgent } = await startMetadata(lab, vhost.url, socket, (conf) => lab.startCommand('neutron-metadata-agent', NEUTRON.metadata, ['--config-file', conf])));
       agents.push(metadataAgent);
@@ -211,6 +216,24 @@ describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
 
     it("answers a VM's metadata request through its DHCP namespace's proxy and its metadata agent, signed for Nova", async () => {
       await expectMetadata(vms[0], nova, () => api.request('GET', '/v2.0/agents'));
+    });
+
+    it("builds the router the API describes with its L3 agent: the VMs' gateway answers from its qrouter namespace", async () => {
+      const [vm1] = vms;
+      assert.ok(vm1, 'the VMs of the test before');
+      await eventually('the L3 agent alive', async () =>
+        ((await api.request('GET', '/v2.0/agents')).body.agents as Agent[]).some((a) => a.agent_type === 'L3 agent' && a.alive && a.binary === 'neutron-l3-agent'),
+      30_000);
+      const router = await request('POST', '/v2.0/routers', { router: { name: 'mixed-router' } });
+      assert.equal(router.status, 201, JSON.stringify(router.body));
+      const routerId = router.body.router.id as string;
+      const port = (await request('GET', `/v2.0/ports/${vm1.id}`)).body.port;
+      const added = await request('PUT', `/v2.0/routers/${routerId}/add_router_interface`, { subnet_id: port.fixed_ips[0].subnet_id });
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+      await eventually('the router interface ACTIVE', async () => (await api.request('GET', `/v2.0/ports/${added.body.port_id}`)).body.port.status === 'ACTIVE', 60_000);
+      assert.match(await lab.onHost(h1, 'ip', 'netns', 'list'), new RegExp(`qrouter-${routerId}`));
+      const gateway = port.fixed_ips[0].ip_address.replace(/\.\d+$/, '.1');
+      await eventually('the gateway answers', () => inNs(vm1.vm, 'ping', '-c', '1', '-W', '1', gateway).then(() => true, () => false), 30_000);
     });
   });
 

@@ -148,6 +148,14 @@ describe('L3 agents over RabbitMQ', () => {
     ]);
     // The other agent hosts r2 only.
     assert.deepEqual(((await other.call('sync_routers', { host: other.host })) as unknown as Json[]).map((r) => r.id), [r2.id]);
+    // Neutron's agent asks how many HA routers it hosts when it starts: none here, then one.
+    assert.equal(await owner.call('get_host_ha_router_count', { host: owner.host }), 0);
+    await ok('PUT', `/v2.0/routers/${r1.id}`, { router: { admin_state_up: false } });
+    await ok('PUT', `/v2.0/routers/${r1.id}`, { router: { ha: true } });
+    assert.equal(await owner.call('get_host_ha_router_count', { host: owner.host }), 1);
+    assert.equal(await other.call('get_host_ha_router_count', { host: other.host }), 0);
+    await ok('PUT', `/v2.0/routers/${r1.id}`, { router: { ha: false } });
+    await ok('PUT', `/v2.0/routers/${r1.id}`, { router: { admin_state_up: true } });
 
     assert.equal(await owner.call('update_floatingip_statuses', { router_id: r1.id, fip_statuses: { [fip.id]: 'ACTIVE' } }), null);
     assert.equal((await ok('GET', `/v2.0/floatingips/${fip.id}`)).floatingip.status, 'ACTIVE');

@@ -80,6 +80,13 @@ export function l3RpcHandlers(
       return null;
     },
     get_service_plugin_list: async () => ['CORE', 'L3_ROUTER_NAT'],
+    // Neutron's agent asks at start-up, to size its HA state-change workers.
+    get_host_ha_router_count: async ({ host }) => {
+      const ids = await hostedOn(host);
+      if (ids.length === 0) return 0;
+      const ha = await db.selectFrom('router_extra_attributes').select('router_id').where('router_id', 'in', ids).where('ha', '=', 1).execute();
+      return ha.length;
+    },
     get_external_network_id: async () => {
       const external = await db.selectFrom('networks').select('id').where('router_external', '=', 1).limit(2).execute();
       return external.length === 1 ? external[0]!.id : null;

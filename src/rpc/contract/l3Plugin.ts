@@ -1,7 +1,7 @@
 /**
  * The L3 agents' calls on q-l3-plugin, Neutron's L3PluginApi (client in
  * neutron/agent/l3/agent.py; served by L3RpcCallback,
- * neutron/api/rpc/handlers/l3_rpc.py, target 1.10). Every call runs as an
+ * neutron/api/rpc/handlers/l3_rpc.py, target 1.12). Every call runs as an
  * admin on the server.
  *
  *   get_router_ids {host}                       -> [router id]  (schedules unhosted routers first)
@@ -11,6 +11,7 @@
  *                                                 (and DOWN for the router's former floating IPs)
  *   get_service_plugin_list {}                  -> [plugin name]
  *   get_external_network_id {}                  -> network id | null
+ *   get_host_ha_router_count {host}             -> how many HA routers the host's agent hosts
  *
  * A SyncRouter is the router as an admin sees it in the API plus what the
  * agent needs to build it without further calls, under Neutron's keys:
@@ -101,4 +102,5 @@ export const l3PluginApi = defineApi('L3PluginApi', {
   }),
   get_service_plugin_list: defineMethod({ topic: L3PLUGIN, delivery: ['call'], version: '1.3', args: Type.Object({}), result: Type.Array(Type.String()) }),
   get_external_network_id: defineMethod({ topic: L3PLUGIN, delivery: ['call'], version: '1.0', args: Type.Object({ host: MaybeString }), result: Nullable(Type.String()) }),
+  get_host_ha_router_count: defineMethod({ topic: L3PLUGIN, delivery: ['call'], version: '1.11', args: Type.Object({ host: Text }), result: Type.Integer({ minimum: 0 }) }),
 }, '1.12'); // L3RpcCallback
