@@ -24,6 +24,9 @@ export class RouterFlavors implements RouterHooks {
     deps.events.on('router.precommit_update', async ({ tx, original, request }) => {
       const flavorId = original?.flavor_id;
       if (typeof flavorId !== 'string' || request === undefined) return;
+      // Only a change of provider is checked: the flavor's profiles may have gone since (a cleanup
+      // unbinds them before it deletes the routers), and upstream keeps the provider chosen at create.
+      if (!('ha' in request) && !('distributed' in request)) return;
       try {
         checkProviderSupports(await this.providerOf(tx, flavorId), request);
       } catch (err) {
