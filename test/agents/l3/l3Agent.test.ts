@@ -122,6 +122,7 @@ describe('L3 agent over RPC', { skip, timeout: 60_000 }, () => {
           },
           get_service_plugin_list: async () => ['router'],
           get_external_network_id: async () => null,
+          get_host_ha_router_count: async () => 0,
         },
         { log },
       ),
