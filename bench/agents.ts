@@ -110,12 +110,15 @@ async function main(): Promise<void> {
       if (i > 100) throw new Error('the server did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
+    // Nested, as Neutron's agents send it and the server reads it.
     const state = (host: string) => ({
-      agent_type: 'Linux bridge agent',
-      binary: 'neutron-linuxbridge-agent',
-      host,
-      topic: 'N/A',
-      configurations: { interface_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '192.0.2.1', l2_population: true },
+      agent_state: {
+        agent_type: 'Linux bridge agent',
+        binary: 'neutron-linuxbridge-agent',
+        host,
+        topic: 'N/A',
+        configurations: { interface_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '192.0.2.1', l2_population: true },
+      },
     });
     await bus.call(REPORTS, 'report_state', { agent_state: state('bench-host') });
 

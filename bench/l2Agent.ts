@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     console.log(
       `full resync after a restart, ${PORTS + RESYNC} ports on one host: ${resync.toFixed(0)} ms ` +
         `(${last?.devicesUp.length ?? 0} reported up, ${last ? last.plan.groups.reduce((n, g) => n + g.ip.length + g.bridge.length, 0) : 0} plan lines; ` +
-        `of which ${rpc.ms.toFixed(0)} ms waiting for the server's get_devices_details_list_and_failed_devices, update_device_list and report_state)`,
+        `of which ${rpc.ms.toFixed(0)} ms waiting for the server's get_devices_details_list, update_device_list and report_state)`,
     );
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -28,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import type { Bus, RpcLogger } from '../src/rpc/bus.js';
+import { neutronReportTime } from '../src/common/time.js';
 import { openBus } from '../src/rpc/connect.js';
 import { MemoryBroker } from '../src/rpc/memoryTransport.js';
 import * as topics from '../src/rpc/topics.js';
@@ -97,27 +98,26 @@ async function throwawayVhost(): Promise<{ url: string; drop: () => Promise<void
 
 /** What a Linux bridge agent sends every report_interval (neutron-api.md section 8). */
 function agentState(host: string, first: boolean): Record<string, unknown> {
-  return {
-    agent_state: {
-      binary: 'neutron-linuxbridge-agent',
-      host,
-      topic: 'N/A',
-      agent_type: 'Linux bridge agent',
-      availability_zone: 'nova',
-      configurations: {
-        interface_mappings: { provider: 'eth1' },
-        bridge_mappings: {},
-        devices: 12,
-        tunneling_ip: '10.0.0.31',
-        tunnel_types: ['vxlan'],
-        l2_population: true,
-        extensions: [],
-      },
-      resource_versions: { Port: '1.9', Network: '1.1', Subnet: '1.1', SecurityGroup: '1.6', SecurityGroupRule: '1.3' },
-      ...(first ? { start_flag: true } : {}),
+  const state = {
+    binary: 'neutron-linuxbridge-agent',
+    host,
+    topic: 'N/A',
+    agent_type: 'Linux bridge agent',
+    availability_zone: 'nova',
+    configurations: {
+      interface_mappings: { provider: 'eth1' },
+      bridge_mappings: {},
+      devices: 12,
+      tunneling_ip: '10.0.0.31',
+      tunnel_types: ['vxlan'],
+      l2_population: true,
+      extensions: [],
     },
-    time: new Date().toISOString(),
+    resource_versions: { Port: '1.9', Network: '1.1', Subnet: '1.1', SecurityGroup: '1.6', SecurityGroupRule: '1.3' },
+    ...(first ? { start_flag: true } : {}),
   };
+  // Nested, as Neutron's agents send it.
+  return { agent_state: { agent_state: state }, time: neutronReportTime() };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
