@@ -16,7 +16,8 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { deleteNamespace, listNamespaces } from '../host/ip.js';
-import { bridgeNameOf, plugVif, unplugVif } from '../agents/plug/vif.js';
+import { bridgeName } from '../agents/l2/names.js';
+import { plugVif, unplugVif } from '../agents/plug/vif.js';
 
 export const PLUG_USAGE = [
   'usage: nucleon plug <port id> --netns NAME [--host HOST] [--ifname IFNAME] [--url URL]',
@@ -88,7 +89,7 @@ export async function plugCommand(argv: string[]): Promise<number> {
     netns: values.netns,
     ifname: values.ifname,
     ...(bound['binding:vif_type'] === 'bridge'
-      ? { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : bridgeNameOf(String(bound.network_id)) }
+      ? { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : bridgeName(String(bound.network_id)) }
       : {}),
   });
   process.stdout.write(`plugged port ${portId} (${String(bound.mac_address)}) into namespace ${values.netns} as ${values.ifname}, bound to ${host}\n`);

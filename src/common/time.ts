@@ -11,3 +11,8 @@ export function utcNow(): string {
 export function neutronReportTime(date = new Date()): string {
   return `${date.toISOString().slice(0, 23)}000`;
 }
+
+/** Python's str(datetime.utcnow()) (`2026-12-06 12:00:00.123000`): the `timestamp` Neutron's context carries. */
+export function pythonDatetime(date = new Date()): string {
+  return `${date.toISOString().replace('T', ' ').replace('Z', '')}000`;
+}

@@ -10,7 +10,7 @@
  * Both transports answer through here.
  */
 import type { DeliveryKind, RpcHandlers, RpcLogger } from './bus.js';
-import { failureOf, handlerFor, type ReplyMessage, type RequestMessage } from './envelope.js';
+import { failureOf, type ReplyMessage, type RequestMessage } from './envelope.js';
 import type { RemoteFailure } from './errors.js';
 
 const DISPATCHER_MODULE = 'oslo_messaging.rpc.dispatcher';
@@ -24,6 +24,11 @@ export function versionIsCompatible(implemented: string | undefined, requested: 
   if ((minor ?? 0) > (impMinor ?? 0)) return false;
   if ((minor ?? 0) === (impMinor ?? 0) && (rev ?? 0) > (impRev ?? 0)) return false;
   return true;
+}
+
+/** Looks a method up without reaching prototype members (`constructor`, `toString`). */
+function handlerFor<H>(handlers: Readonly<Record<string, H>>, method: string): H | undefined {
+  return Object.hasOwn(handlers, method) ? handlers[method] : undefined;
 }
 
 /** What one topic serves: handlers by method and, per method, the version its endpoint implements. */

@@ -20,7 +20,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NeutronError } from '../common/errors.js';
-import type { RpcArgs, RpcContext } from './bus.js';
+import { pythonDatetime } from '../common/time.js';
+import type { RpcArgs, RpcContext, SendOptions } from './bus.js';
 import type { RemoteFailure } from './errors.js';
 
 const VERSION_KEY = 'oslo.version';
@@ -41,10 +42,7 @@ export interface RequestMessage {
 }
 
 /** What a sender puts in a request besides method and arguments. */
-export interface RequestOptions {
-  readonly context?: RpcContext | undefined;
-  readonly version?: string | undefined;
-  readonly namespace?: string | undefined;
+export interface RequestOptions extends SendOptions {
   /** For a call: the id the reply will carry and the queue it is to be sent to. */
   readonly reply?: { readonly msgId: string; readonly queue: string } | undefined;
 }
@@ -65,11 +63,6 @@ export function newRequestId(): string {
 /** oslo's message ids and unique ids: a uuid4 as 32 hex digits. */
 export function newMessageId(): string {
   return randomUUID().replace(/-/g, '');
-}
-
-/** Python's str(datetime.utcnow()), which Neutron's context sends as `timestamp`. */
-function pythonTimestamp(date: Date): string {
-  return `${date.toISOString().replace('T', ' ').replace('Z', '')}000`;
 }
 
 /**
@@ -101,7 +94,7 @@ export function wireContext(ctx: RpcContext): Record<string, unknown> {
     is_admin_project: true,
     user_id: userId,
     tenant_id: projectId,
-    timestamp: pythonTimestamp(new Date()),
+    timestamp: pythonDatetime(),
     tenant_name: null,
     project_name: null,
     user_name: null,
@@ -278,9 +271,4 @@ export function parseReply(text: string): ReceivedReply | { readonly malformed: 
     return { msgId, ending, reply: { ok: false, failure: parsed } };
   }
   return { msgId, ending, reply: { ok: true, result: message['result'] ?? null } };
-}
-
-/** Looks a method up without reaching prototype members (`constructor`, `toString`). */
-export function handlerFor<H>(handlers: Readonly<Record<string, H>>, method: string): H | undefined {
-  return Object.hasOwn(handlers, method) ? handlers[method] : undefined;
 }

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, type OpenDatabase } from '../../src/db/connect.js';
 import { AgentService } from '../../src/plugins/agents/agentService.js';
 import { parseAgentState } from '../../src/plugins/agents/stateReports.js';
+import { linuxBridgeAgentState } from '../helpers/agentStates.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../db/databases.js';
 import { asProject, type TestApi, startTestApi } from '../helpers/testApi.js';
 
@@ -19,15 +20,7 @@ type Json = Record<string, any>;
 
 const DOWN_TIME = 2;
 
-const linuxBridge = (host: string) =>
-  parseAgentState({
-    agent_type: 'Linux bridge agent',
-    binary: 'neutron-linuxbridge-agent',
-    host,
-    topic: 'N/A',
-    configurations: { interface_mappings: { physnet1: 'eth1' }, tunnel_types: ['vxlan'], l2_population: true },
-    start_flag: true,
-  });
+const linuxBridge = (host: string) => linuxBridgeAgentState(host, { physnet1: 'eth1' });
 
 const openVswitch = (host: string) =>
   parseAgentState({

@@ -10,22 +10,14 @@ import { after, before, describe, test } from 'node:test';
 
 import { openDatabase, type OpenDatabase } from '../../src/db/connect.js';
 import { AgentService } from '../../src/plugins/agents/agentService.js';
-import { parseAgentState } from '../../src/plugins/agents/stateReports.js';
+import { linuxBridgeAgentState } from '../helpers/agentStates.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../db/databases.js';
 import { asProject, type Headers, type TestApi, startTestApi } from '../helpers/testApi.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions, not by types
 type Json = Record<string, any>;
 
-const linuxBridge = (host: string) =>
-  parseAgentState({
-    agent_type: 'Linux bridge agent',
-    binary: 'neutron-linuxbridge-agent',
-    host,
-    topic: 'N/A',
-    configurations: { interface_mappings: {}, tunnel_types: ['vxlan'], l2_population: true },
-    start_flag: true,
-  });
+const linuxBridge = (host: string) => linuxBridgeAgentState(host);
 
 const asService = (project: string): Headers => ({ 'x-project-id': project, 'x-roles': 'service' });
 const KEYS = ['host', 'vif_type', 'vnic_type', 'status', 'profile', 'vif_details'];

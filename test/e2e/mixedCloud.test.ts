@@ -162,7 +162,7 @@ async function expectMetadata(vm: Vm | undefined, nova: NovaDouble, listAgents: 
 
 describe('mixed clouds', { skip: unavailable, timeout: 300_000 }, () => {
   before(() => {
-    assert.deepEqual(missing, [], "Neutron's packages (neutron-server, neutron-linuxbridge-agent, neutron-dhcp-agent) are needed");
+    assert.deepEqual(missing, [], "Neutron's packages (neutron-common's server and agents) are needed");
   });
 
   describe("Neutron's agents on nucleon-server", () => {

@@ -5,6 +5,7 @@
  * agent does, and prints one line per answer (`report new|alive|revived`, or
  * `error <type>` while the bus is down). It runs until killed.
  */
+import { neutronReportTime } from '../../src/common/time.js';
 import { openBus } from '../../src/rpc/connect.js';
 import { REPORTS } from '../../src/rpc/topics.js';
 
@@ -26,7 +27,7 @@ const report = async () => {
     ...(first ? { start_flag: true } : {}),
   };
   try {
-    const answer = await bus.call(REPORTS, 'report_state', { agent_state: { agent_state: agentState }, time: new Date().toISOString() }, { timeoutMs: 5000 });
+    const answer = await bus.call(REPORTS, 'report_state', { agent_state: { agent_state: agentState }, time: neutronReportTime() }, { timeoutMs: 5000 });
     first = false;
     process.stdout.write(`report ${String(answer)}\n`);
   } catch (err) {

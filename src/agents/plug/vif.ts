@@ -26,8 +26,6 @@ export interface VifPlug {
   readonly bridge?: string | undefined;
 }
 
-/** Nova's bridge name for a Linux bridge port: the one the agents name after the network. */
-export const bridgeNameOf = (networkId: string): string => `brq${networkId.slice(0, 11)}`;
 
 /** libvirt gives the host end of a tap fe:... for the port's fa:...: the host side never answers as the instance. */
 const hostSideMac = (mac: string): string => `fe${mac.slice(2)}`;
