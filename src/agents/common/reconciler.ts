@@ -6,8 +6,25 @@
  * `kick()` (a notification from the server); kicks that arrive while a pass
  * is waiting or running are folded into the next pass, so a burst of 1000
  * notifications costs a handful of passes, not 1000.
+ *
+ * A pass may return what it did (a PassReport: the size of its plan, the
+ * time spent applying it); the loop counts passes, times them and, from the
+ * reports, plan sizes, apply times and drift repairs (reconcilerMetrics.ts).
+ * A pass that fails because the server does not answer is logged once and
+ * then at intervals (unreachableLog.ts), not once per pass.
  */
 import type { Logger } from 'pino';
+
+import { type PassTrigger, processReconcilerMetrics, type ReconcilerMetrics } from './reconcilerMetrics.js';
+import { isServerUnreachable, UnreachableLog } from './unreachableLog.js';
+
+/** What a pass did, for the metrics. */
+export interface PassReport {
+  /** Steps in the plan it computed (0: nothing to change). */
+  readonly planSteps: number;
+  /** Time spent applying the plan, when it applied one. */
+  readonly applyMs?: number;
+}
 
 export interface ReconcilerOptions {
   readonly name: string;
@@ -15,8 +32,10 @@ export interface ReconcilerOptions {
   readonly intervalMs: number;
   /** How long a kick waits for more kicks before the pass starts. */
   readonly settleMs?: number;
-  readonly pass: () => Promise<void>;
+  readonly pass: () => Promise<void | PassReport>;
   readonly log: Logger;
+  /** Default: the process's agent metrics (reconcilerMetrics.ts). */
+  readonly metrics?: ReconcilerMetrics;
 }
 
 export class Reconciler {
@@ -26,19 +45,27 @@ export class Reconciler {
   private pending = false;
   private stopped = true;
   private waiters: (() => void)[] = [];
+  /** What asked for the next pass; the first reason wins, except that anything but the timer makes it not a drift check. */
+  private trigger: PassTrigger | undefined;
+  private readonly metrics: ReconcilerMetrics;
+  private readonly unreachable: UnreachableLog;
   /** Passes completed (with or without error), for tests and benchmarks. */
   passes = 0;
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.metrics = options.metrics ?? processReconcilerMetrics;
+    const source = `${options.name} pass`;
+    this.unreachable = new UnreachableLog(options.log, source, () => this.metrics.serverUnreachable.inc({ source }));
+  }
 
   /** Starts the loop with a first pass right away. */
   start(): void {
     this.stopped = false;
     if (this.options.intervalMs > 0) {
-      this.timer = setInterval(() => this.request(), this.options.intervalMs);
+      this.timer = setInterval(() => this.request('periodic'), this.options.intervalMs);
       this.timer.unref();
     }
-    this.request();
+    this.request('start');
   }
 
   /** Asks for a pass soon (after the settle time). */
@@ -46,7 +73,7 @@ export class Reconciler {
     if (this.stopped || this.kickTimer) return;
     this.kickTimer = setTimeout(() => {
       this.kickTimer = undefined;
-      this.request();
+      this.request('kick');
     }, this.options.settleMs ?? 0);
   }
 
@@ -54,7 +81,7 @@ export class Reconciler {
   sync(): Promise<void> {
     return new Promise((resolve) => {
       this.waiters.push(resolve);
-      this.request();
+      this.request('sync');
     });
   }
 
@@ -67,14 +94,18 @@ export class Reconciler {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 
-  private request(): void {
+  private request(trigger?: PassTrigger): void {
     if (this.stopped && this.waiters.length === 0) return;
+    // A periodic resync folded into a pass that something else asked for is not a drift check.
+    if (trigger !== undefined && (this.trigger === undefined || this.trigger === 'periodic')) this.trigger = trigger;
     if (this.running) {
       this.pending = true;
       return;
     }
     const waiters = this.waiters.splice(0);
-    this.running = this.runPass().finally(() => {
+    const passTrigger = this.trigger ?? 'kick';
+    this.trigger = undefined;
+    this.running = this.runPass(passTrigger).finally(() => {
       this.running = undefined;
       for (const waiter of waiters) waiter();
       if (this.pending) {
@@ -84,15 +115,31 @@ export class Reconciler {
     });
   }
 
-  private async runPass(): Promise<void> {
+  private async runPass(trigger: PassTrigger): Promise<void> {
+    const reconciler = this.options.name;
     const started = performance.now();
+    let outcome: 'ok' | 'error' = 'ok';
     try {
-      await this.options.pass();
-      this.options.log.debug({ reconciler: this.options.name, ms: Math.round(performance.now() - started) }, 'pass done');
+      const report = await this.options.pass();
+      const ms = performance.now() - started;
+      this.unreachable.succeeded();
+      if (report) this.record(report, trigger);
+      this.options.log.debug({ reconciler, trigger, ms: Math.round(ms), ...(report ? { planSteps: report.planSteps } : {}) }, 'pass done');
     } catch (err) {
-      this.options.log.error({ err, reconciler: this.options.name }, 'pass failed; the next one retries');
+      outcome = 'error';
+      if (isServerUnreachable(err)) this.unreachable.failed(err);
+      else this.options.log.error({ err, reconciler }, 'pass failed; the next one retries');
     } finally {
       this.passes++;
+      this.metrics.passes.inc({ reconciler, trigger, outcome });
+      this.metrics.passDuration.observe({ reconciler }, (performance.now() - started) / 1000);
     }
+  }
+
+  private record(report: PassReport, trigger: PassTrigger): void {
+    const reconciler = this.options.name;
+    this.metrics.planSteps.observe({ reconciler }, report.planSteps);
+    if (report.applyMs !== undefined && report.planSteps > 0) this.metrics.applyDuration.observe({ reconciler }, report.applyMs / 1000);
+    if (trigger === 'periodic' && report.planSteps > 0) this.metrics.driftRepairs.inc({ reconciler });
   }
 }

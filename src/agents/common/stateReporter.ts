@@ -3,13 +3,17 @@
  * report_interval, with `start_flag` on the first report after a start (the
  * server then reschedules networks to it). The server answers `revived` when
  * it had given the agent up for dead; the agent then resyncs everything,
- * because notifications sent meanwhile went to nobody.
+ * because notifications sent meanwhile went to nobody. While the server
+ * does not answer, the failures are logged once and then at intervals
+ * (unreachableLog.ts).
  */
 import type { Logger } from 'pino';
 
 import type { Bus } from '../../rpc/bus.js';
 import { type AgentState, clientOf, type ContractClient, reportsApi } from '../../rpc/contract/index.js';
 import { neutronReportTime } from '../../common/time.js';
+import { processReconcilerMetrics, type ReconcilerMetrics } from './reconcilerMetrics.js';
+import { isServerUnreachable, UnreachableLog } from './unreachableLog.js';
 
 export interface AgentIdentity {
   /** Neutron's agent_type string, e.g. `Linux bridge agent`, `DHCP agent`, `Metadata agent`. */
@@ -28,12 +32,15 @@ export interface StateReporterOptions {
   /** Called when the server answers `revived`. */
   readonly onRevived?: () => void;
   readonly logHeartbeats?: boolean;
+  /** Counts the reports the server did not answer; default: the process's agent metrics. */
+  readonly metrics?: ReconcilerMetrics;
 }
 
 export class StateReporter {
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private readonly server: ContractClient<typeof reportsApi.methods>;
+  private readonly unreachable: UnreachableLog;
 
   constructor(
     bus: Bus,
@@ -42,6 +49,8 @@ export class StateReporter {
     private readonly log: Logger,
   ) {
     this.server = clientOf(bus, reportsApi);
+    const metrics = options.metrics ?? processReconcilerMetrics;
+    this.unreachable = new UnreachableLog(log, 'state reports', () => metrics.serverUnreachable.inc({ source: 'state reports' }));
   }
 
   /** Reports once now, then every interval (never when the interval is 0). */
@@ -76,10 +85,12 @@ export class StateReporter {
         { timeoutMs: Math.max(this.options.intervalMs, 5_000) },
       );
       this.started = true;
+      this.unreachable.succeeded();
       if (this.options.logHeartbeats) this.log.info({ answer }, 'state reported');
       if (answer === 'revived') this.options.onRevived?.();
     } catch (err) {
-      this.log.warn({ err }, 'failed to report state to the server');
+      if (isServerUnreachable(err)) this.unreachable.failed(err);
+      else this.log.warn({ err }, 'failed to report state to the server');
     }
   }
 }
