@@ -6,7 +6,8 @@
  */
 import type { OptionGroup } from './types.js';
 
-export const agentOptions = [
+/** [agent]: what every agent reports, and how often. */
+export const agentStateOptions = [
   {
     section: 'agent',
     name: 'report_interval',
@@ -28,6 +29,10 @@ export const agentOptions = [
     default: false,
     help: 'Log every state report.',
   },
+] as const satisfies OptionGroup;
+
+/** The socket between the metadata proxies and the metadata agent, read by the DHCP, L3 and metadata agents. */
+export const metadataProxySocketOptions = [
   {
     section: 'DEFAULT',
     name: 'metadata_proxy_socket',
@@ -36,3 +41,6 @@ export const agentOptions = [
     help: 'The Unix socket the metadata agent serves on and the metadata proxies (haproxy) in qdhcp/qrouter namespaces forward to.',
   },
 ] as const satisfies OptionGroup;
+
+/** Both groups: what every agent process loads. */
+export const agentOptions = [...agentStateOptions, ...metadataProxySocketOptions] as const satisfies OptionGroup;

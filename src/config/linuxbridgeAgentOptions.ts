@@ -47,7 +47,7 @@ export const linuxbridgeAgentOptions = [
     name: 'arp_responder',
     type: { kind: 'boolean' },
     default: false,
-    help: 'With l2_population: answer ARP on the VXLAN device from the known entries (proxy) instead of flooding it.',
+    help: 'With l2_population: answer ARP on the VXLAN device from the known entries (proxy, with permanent neighbour entries) instead of flooding it.',
   },
   {
     section: 'vxlan',

@@ -77,6 +77,7 @@ export const metadataAgentOptions = [
     name: 'metadata_workers',
     type: { kind: 'integer', min: 0 },
     default: () => Math.floor(availableParallelism() / 2),
+    sampleDefault: '<half the number of CPUs>',
     help: 'Worker processes in Neutron. Accepted and reported; Nucleon serves every request from one event loop (requests wait on RPC and Nova, not on CPU).',
   },
   {

@@ -19,7 +19,7 @@ export const ml2Options = [
     help: 'Network types tried, in order, for networks created without provider attributes.',
   },
   { section: 'ml2', name: 'mechanism_drivers', type: list, default: [], help: 'Mechanism drivers to load, in the order they are tried.' },
-  { section: 'ml2', name: 'extension_drivers', type: list, default: [], help: 'Extension drivers to load (port_security, dns, ...).' },
+  { section: 'ml2', name: 'extension_drivers', type: list, default: [], help: 'Extension drivers to load (port_security, dns, ...). Accepted for compatibility and not read: the port-security and dns-integration extensions are always loaded.' },
   {
     section: 'ml2',
     name: 'path_mtu',

@@ -23,7 +23,7 @@ export const defaultOptions = [
     name: 'core_plugin',
     type: string,
     default: 'ml2',
-    help: 'The core plugin Neutron will use; only ml2 is implemented.',
+    help: 'The core plugin Neutron will use. Accepted for compatibility and not read: the core plugin is always ML2.',
   },
   {
     section: 'DEFAULT',
@@ -51,7 +51,8 @@ export const defaultOptions = [
     name: 'allow_overlapping_ips',
     type: boolean,
     default: true,
-    help: 'Allow overlapping IP address ranges between projects.',
+    help: "Allow overlapping IP address ranges between projects (Neutron's default). Accepted for compatibility and not read: " +
+      'subnets of different networks may always overlap; those of one network never do.',
   },
   {
     section: 'DEFAULT',
@@ -218,7 +219,7 @@ export const defaultOptions = [
     default: 'api-paste.ini',
     help: 'The paste.deploy file of the Python server; accepted for compatibility, not used.',
   },
-  { section: 'DEFAULT', name: 'ipam_driver', type: string, default: 'internal', help: 'The IP address management driver.' },
+  { section: 'DEFAULT', name: 'ipam_driver', type: string, default: 'internal', help: 'The IP address management driver. Accepted for compatibility and not read: the built-in IPAM (Neutron\'s internal driver) is always used.' },
   {
     section: 'DEFAULT',
     name: 'router_distributed',
@@ -311,6 +312,7 @@ export const defaultOptions = [
     name: 'host',
     type: string,
     default: () => hostname(),
+    sampleDefault: "<this machine's host name>",
     help: 'The name of this host as agents and the server report it; defaults to the machine host name.',
   },
 ] as const satisfies OptionGroup;
@@ -348,7 +350,7 @@ export const databaseOptions = [
     name: 'connection_recycle_time',
     type: { kind: 'integer', min: 0 },
     default: 3600,
-    help: 'Seconds after which an idle connection is replaced.',
+    help: 'Seconds after which a pooled connection is replaced at its next use. Accepted for compatibility and not read yet.',
     deprecatedNames: ['idle_timeout', { section: 'DEFAULT', name: 'sql_idle_timeout' }],
   },
   {
@@ -356,7 +358,7 @@ export const databaseOptions = [
     name: 'max_retries',
     type: { kind: 'integer', min: -1 },
     default: 10,
-    help: 'Connection attempts at startup; -1 retries forever.',
+    help: 'Database connection attempts at start-up; -1 retries forever. Accepted for compatibility and not read yet.',
   },
 ] as const satisfies OptionGroup;
 
@@ -410,7 +412,7 @@ export const keystoneAuthtokenOptions = [
     section: 'keystone_authtoken',
     name: 'memcached_servers',
     type: list,
-    help: 'host:port of memcached servers that cache validated tokens.',
+    help: 'host:port of memcached servers that share validated tokens between processes. Accepted and not used: each server process keeps its own cache (the server says so at start-up).',
   },
   { section: 'keystone_authtoken', name: 'auth_type', type: string, help: 'The keystoneauth plugin, usually password.' },
   { section: 'keystone_authtoken', name: 'project_domain_name', type: string, help: "Domain name of the service user's project." },
@@ -426,7 +428,7 @@ export const keystoneAuthtokenOptions = [
     name: 'service_token_roles_required',
     type: boolean,
     default: false,
-    help: 'Require service tokens to carry a service role.',
+    help: 'Require service tokens to carry one of the service roles. Accepted for compatibility and not read: service tokens are not used.',
   },
   {
     section: 'keystone_authtoken',
@@ -435,13 +437,13 @@ export const keystoneAuthtokenOptions = [
     default: 300,
     help: 'Seconds a validated token is cached; -1 disables the cache.',
   },
-  { section: 'keystone_authtoken', name: 'cafile', type: path, help: 'CA bundle for verifying the Keystone TLS certificate.' },
+  { section: 'keystone_authtoken', name: 'cafile', type: path, help: "CA bundle for verifying Keystone's TLS certificate. Not used (the server says so at start-up): give Node.js the CA with NODE_EXTRA_CA_CERTS." },
   {
     section: 'keystone_authtoken',
     name: 'insecure',
     type: boolean,
     default: false,
-    help: 'Do not verify the Keystone TLS certificate.',
+    help: "Do not verify Keystone's TLS certificate. Not used (the server says so at start-up): certificates are always verified.",
   },
 ] as const satisfies OptionGroup;
 
@@ -478,7 +480,7 @@ export const osloOptions = [
     type: path,
     // Neutron sets this default at startup; interpolated from [DEFAULT] state_path.
     default: '$state_path/lock',
-    help: 'Directory for lock files.',
+    help: 'Directory for lock files. Accepted for compatibility and not read: Nucleon locks in the database and in memory, not with files.',
   },
   {
     section: 'oslo_messaging_rabbit',
@@ -537,7 +539,7 @@ export const agentOptions = [
     name: 'root_helper',
     type: string,
     default: 'sudo',
-    help: 'Command prefix used to run privileged commands.',
+    help: "Command prefix for privileged commands (sudo, or Neutron's rootwrap). Accepted for compatibility and not read: Nucleon's agents run ip, nft and dnsmasq themselves, so they run as root.",
   },
   {
     section: 'agent',

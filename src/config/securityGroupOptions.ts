@@ -16,14 +16,14 @@ export const securityGroupOptions = [
     name: 'enable_security_group',
     type: { kind: 'boolean' },
     default: true,
-    help: 'Security groups are enforced: the server says port_filter in the port binding and the agents filter.',
+    help: 'Security groups are enforced: the server says port_filter in the port binding and the agents filter. false: nothing is filtered, whatever firewall_driver says.',
   },
   {
     section: 'securitygroup',
     name: 'firewall_driver',
     type: { kind: 'string' },
     default: 'noop',
-    help: 'The agent\'s firewall: iptables, iptables_hybrid or nftables (all stateful, programmed with nftables), noop (none); Neutron\'s class paths are accepted.',
+    help: 'The agent\'s firewall: iptables, iptables_hybrid or nftables (all stateful, programmed with nftables), noop (none); Neutron\'s class paths are accepted. openvswitch stops the Linux bridge agent, naming the option.',
   },
   {
     section: 'securitygroup',

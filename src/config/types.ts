@@ -60,6 +60,12 @@ export interface OptDeclOf<T extends OptType> {
    * No default: the option is `undefined` until set.
    */
   readonly default?: ValueOf<T> | (() => ValueOf<T>);
+  /**
+   * What the sample files show as the default when `default` is a function,
+   * whose value depends on the machine (oslo's `sample_default`).
+   */
+  readonly sampleDefault?: string;
+  /** What the option means, in full sentences: the sample files print it above the option. */
   readonly help: string;
   /** Still accepted in files, with a warning; the current name wins within one file. */
   readonly deprecatedNames?: readonly DeprecatedName[];
