@@ -1,7 +1,8 @@
 /**
  * The HTTP application: discovery documents, extensions, every declared
  * collection and its tags, one error handler, request ids, the caller's
- * context and its policy. Bodies are parsed here (not by fastify's schema
+ * context and its policy, one log line per request, the request metrics and
+ * GET /metrics. Bodies are parsed here (not by fastify's schema
  * layer, which would silently drop unknown keys where Neutron answers 400).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -9,6 +10,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { adminContext, type RequestContext } from '../common/context.js';
 import { BadRequest, NeutronError, NotFound } from '../common/errors.js';
 import { newRequestId } from '../common/ids.js';
+import type { MetricsSource } from '../common/metrics.js';
 import type { Collection, NestedCollection } from '../plugins/collection.js';
 import { checkServed } from '../plugins/core/storedRows.js';
 import type { TagService } from '../plugins/core/tags.js';
@@ -38,6 +40,31 @@ export interface AppParts {
   readonly policy?: PolicyEnforcer;
   /** Extra routes that are not plain collections (network-ip-availabilities, ...). */
   readonly extraRoutes?: readonly ((app: FastifyInstance, contextOf: (r: FastifyRequest) => RequestContext, policyOf: PolicyOf) => void)[];
+  /** Told about every response (the request metrics); must be cheap. */
+  readonly onResponse?: (response: AnsweredRequest) => void;
+  /** Served at GET /metrics: outside /v2.0, so without a token, and in neither /v2.0 nor the OpenAPI document. */
+  readonly metrics?: MetricsSource;
+}
+
+/** One answered request, labelled by its route (never by an id or a raw URL). */
+export interface AnsweredRequest {
+  /** The route's collection path without its ids: `ports`, `networks/tags`, `routers/add_router_interface`; `unknown` when no route matched. */
+  readonly resource: string;
+  readonly method: string;
+  readonly status: number;
+  readonly seconds: number;
+}
+
+/** `/v2.0/routers/:id/add_router_interface.json` -> `routers/add_router_interface`; `/` -> `versions`, `/v2.0` -> `v2.0`. */
+export function resourceOfRoute(url: string | undefined): string {
+  if (url === undefined) return 'unknown';
+  const parts = url
+    .replace(/\.json$/, '')
+    .split('/')
+    .filter((part) => part !== '' && !part.startsWith(':'));
+  if (parts.length === 0) return 'versions';
+  if (parts[0] === 'v2.0') return parts.length === 1 ? 'v2.0' : parts.slice(1).join('/');
+  return parts.join('/');
 }
 
 declare module 'fastify' {
@@ -91,6 +118,23 @@ export function buildApp(parts: AppParts): FastifyInstance {
       request.neutronContext = enforcer.withAdminFlag(await parts.authenticate(request, request.id));
     }
   });
+  // One line per request, as Neutron's API logs it, with what oslo.log's context would show; a metrics scrape only at debug.
+  app.addHook('onResponse', async (request, reply) => {
+    const seconds = reply.elapsedTime / 1000;
+    const route = request.routeOptions.url;
+    parts.onResponse?.({ resource: resourceOfRoute(route), method: request.method, status: reply.statusCode, seconds });
+    const fields = {
+      request_id: request.id,
+      project_id: request.neutronContext?.projectId || undefined,
+      method: request.method,
+      path: request.url,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    const line = `${request.method} ${request.url} status: ${reply.statusCode} time: ${seconds.toFixed(4)}`;
+    if (route === '/metrics') parts.logger.debug(fields, line);
+    else parts.logger.info(fields, line);
+  });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new NotFound(), request, reply));
 
@@ -101,6 +145,18 @@ export function buildApp(parts: AppParts): FastifyInstance {
   const base = (request: FastifyRequest) => requestBaseUrl(request, parts.options.linkPrefix);
 
   route(app, '/', { GET: async (request) => versionsDocument(base(request)) });
+  const metrics = parts.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      try {
+        const text = await metrics.render();
+        return await reply.type(metrics.contentType).send(text);
+      } catch (err) {
+        parts.logger.warn({ err }, 'collecting metrics failed');
+        return await reply.code(503).type('text/plain').send('metrics are unavailable right now\n');
+      }
+    });
+  }
   const core = CORE_COLLECTIONS.map((c) => parts.api.resources.get(c)).filter((r) => r !== undefined);
   route(app, '/v2.0', { GET: async (request) => resourcesDocument(base(request), core) });
   registerExtensions(app, parts.api.extensions);

@@ -31,6 +31,7 @@ import {
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type LogEvent,
 } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema.js';
@@ -47,6 +48,17 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** How long a SQLite writer waits for another process's write lock, in ms. */
   sqliteBusyTimeoutMs?: number;
+  /** Told about every statement after it ran (the server's metrics): its SQL, its time, whether it failed. Must be cheap. */
+  onQuery?: (sql: string, ms: number, failed: boolean) => void;
+  /** Told when the pool opens a connection, or an idle one is lost (PostgreSQL); SQLite opens one, once. */
+  onConnection?: (event: 'opened' | 'lost') => void;
+}
+
+/** Kysely's log hook, when the caller wants to hear about statements. */
+function queryLog(options: OpenDatabaseOptions): { log?: (event: LogEvent) => void } {
+  const onQuery = options.onQuery;
+  if (!onQuery) return {};
+  return { log: (event) => onQuery(event.query.sql, event.queryDurationMillis, event.level === 'error') };
 }
 
 const DEFAULT_POOL_SIZE = 10;
@@ -101,13 +113,18 @@ function describe(url: DatabaseUrl): string {
 async function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Promise<Kysely<Database>> {
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   switch (url.dialect) {
-    case 'sqlite':
-      return new Kysely<Database>({
+    case 'sqlite': {
+      const db = new Kysely<Database>({
         dialect: new NucleonSqliteDialect(url.path, options.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS),
+        ...queryLog(options),
       });
+      options.onConnection?.('opened');
+      return db;
+    }
     case 'mysql': {
       const { createPool } = await import('mysql2');
       return new Kysely<Database>({
+        ...queryLog(options),
         dialect: new MysqlDialect({
           pool: createPool({
             ...(url.socketPath !== null ? { socketPath: url.socketPath } : { host: url.host, port: url.port }),
@@ -126,6 +143,7 @@ async function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Pro
             enableKeepAlive: true,
           }),
           onCreateConnection: async (connection) => {
+            options.onConnection?.('opened');
             // oslo.db's default mysql_sql_mode: strict, so a too-long value fails instead of being cut.
             await connection.executeQuery(CompiledQuery.raw(`set session sql_mode = 'TRADITIONAL'`));
             await connection.executeQuery(CompiledQuery.raw('set session transaction isolation level read committed'));
@@ -148,8 +166,9 @@ async function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Pro
       });
       // An idle connection that dies (database restart) is dropped by the pool;
       // without a listener the 'error' event would end the process.
-      pool.on('error', () => undefined);
-      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      pool.on('error', () => options.onConnection?.('lost'));
+      pool.on('connect', () => options.onConnection?.('opened'));
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
     }
     default: {
       const never: never = url;

@@ -65,6 +65,8 @@ import { fanoutExchangeName, fanoutQueueName, queueName, replyQueueName } from '
 import { describeHost, type RabbitHost, type TransportUrl } from './transportUrl.js';
 
 export interface AmqpBusOptions extends BusOptions {
+  /** Told when the connection to RabbitMQ is made, lost, and made again (the server's and agents' metrics). */
+  readonly onConnection?: (event: 'connected' | 'lost' | 'reconnected') => void;
   /** `[oslo_messaging_rabbit] heartbeat_timeout_threshold`, seconds; 0 disables heartbeats. Default 60. */
   readonly heartbeatTimeoutSeconds?: number;
   /** `rabbit_retry_interval`, ms. Default 1 000. */
@@ -898,6 +900,7 @@ export class AmqpBus implements Bus {
         },
         downForMs === undefined ? 'connected to RabbitMQ' : 'reconnected to RabbitMQ',
       );
+      this.options.onConnection?.(downForMs === undefined ? 'connected' : 'reconnected');
       this.kick();
     } catch (err) {
       if (link) this.dropLink(link, err);
@@ -934,6 +937,7 @@ export class AmqpBus implements Bus {
       },
       'lost the connection to RabbitMQ; reconnecting',
     );
+    this.options.onConnection?.('lost');
     this.connectLoop(undefined, true).catch((err: unknown) => {
       if (!(err instanceof RpcBusClosed)) this.log.error({ err }, 'reconnecting to RabbitMQ failed');
     });

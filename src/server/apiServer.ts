@@ -34,6 +34,11 @@ import { novaNotifierFrom } from './novaNotifier.js';
 import { startRpcServer } from './rpcServer.js';
 import { routerOptions, serviceExtensions, servicePluginsFrom } from './servicePlugins.js';
 import type { Logger } from './logger.js';
+import { metricsSource } from '../common/metrics.js';
+import { processReconcilerMetrics } from '../agents/common/reconcilerMetrics.js';
+import { startMetricsListener, type RunningMetricsListener } from './metricsListener.js';
+import { serverMetricsSettings } from './metricsSettings.js';
+import { ServerMetrics } from './serverMetrics.js';
 
 export interface RunningApi {
   readonly app: FastifyInstance;
@@ -41,6 +46,8 @@ export interface RunningApi {
   readonly url: string;
   /** The message bus the server serves agents on. */
   readonly bus: Bus;
+  /** The server's metrics ([metrics] enabled); the all-in-one adds its agents' to the same registry. */
+  readonly metrics?: ServerMetrics;
   close(): Promise<void>;
 }
 
@@ -51,6 +58,8 @@ export interface ApiServerOptions {
   readonly bus?: Bus;
   /** The --config-file list, for a relative [oslo_policy] policy_file; default: the files the configuration's values came from. */
   readonly configFiles?: readonly string[];
+  /** The agents of this process (the all-in-one) show their reconcilers' metrics in the server's /metrics. */
+  readonly agentsInProcess?: boolean;
 }
 
 export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, options: ApiServerOptions): Promise<RunningApi> {
@@ -73,6 +82,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   const types = buildTypeManager(loaded);
   const mechanisms = mechanismDrivers(loaded);
   const servicePlugins = servicePluginsFrom(loaded);
+  const metricsSettings = serverMetricsSettings(loaded);
   // Only the loaded plugins' extensions: without the router plugin there is no `router` extension and no /v2.0/routers.
   const api = composeApi(coreResources, [...coreExtensions, ...serviceExtensions(servicePlugins, config.DEFAULT)]);
   const policy = loadPolicy(
@@ -88,7 +98,17 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   for (const warning of policy.warnings) log.warn(warning);
   if (policy.source) log.info({ policy_file: policy.source }, 'policy rules loaded');
   const connection = loaded.required('database', 'connection');
-  const database = await openDatabase(connection, config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {});
+  const metrics = metricsSettings.enabled ? new ServerMetrics({ processMetrics: metricsSettings.processMetrics }) : undefined;
+  if (metrics && options.agentsInProcess) processReconcilerMetrics.register(metrics.registry);
+  const database = await openDatabase(connection, {
+    ...(config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {}),
+    ...(metrics
+      ? {
+          onQuery: (sql: string, ms: number, failed: boolean) => metrics.observeQuery(sql, ms / 1000, failed ? 'error' : 'ok'),
+          onConnection: (event: string) => metrics.dbConnections.inc({ event }),
+        }
+      : {}),
+  });
   try {
     if (options.migrate) await upgradeHead(database.db);
     else await assertSchemaCurrent(database.db);
@@ -97,12 +117,13 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     throw err;
   }
 
+  metrics?.collectFrom(database.db, config.DEFAULT.agent_down_time);
   const core = buildCore(database.db, api, coreOptionsFrom(config), log, quotaDefaultsFrom(config));
   nova?.install(core.deps.events);
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
   const l3 = servicePlugins.has('router') ? buildL3(loaded, core, agents, routerOptions(config.DEFAULT, core, api), log) : undefined;
-  const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)));
+  const rpc = await startRpcServer(loaded, log, agents, options.bus, dhcp.withReports(stateReportHandlers(agents)), metrics);
   // q-plugin has one consumer: every agent's API on it goes in this one call.
   await rpc.serve([
     dhcp.endpoint,
@@ -139,6 +160,15 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       linkPrefix: config.DEFAULT.network_link_prefix,
     },
     logger: log,
+    ...(metrics
+      ? {
+          onResponse: ({ resource, method, status, seconds }) => {
+            metrics.requests.inc({ resource, method, status: String(status) });
+            metrics.requestDuration.observe({ resource, method }, seconds);
+          },
+        }
+      : {}),
+    ...(metrics && !metricsSettings.listen ? { metrics: metricsSource(metrics.registry) } : {}),
     extraRoutes: [
       (app, contextOf) => registerAvailabilityZones(app, () => agents.availabilityZones(), contextOf),
       (app, contextOf) => registerIpAvailability(app, (filter) => ipAvailability(database.db, filter), contextOf),
@@ -148,9 +178,12 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     ],
   });
   keystone?.register(app);
+  let metricsListener: RunningMetricsListener | undefined;
   try {
     await app.listen({ host: config.DEFAULT.bind_host, port: config.DEFAULT.bind_port });
+    if (metrics && metricsSettings.listen) metricsListener = await startMetricsListener(metricsSettings.listen, metricsSource(metrics.registry), log);
   } catch (err) {
+    await app.close();
     await nova?.close();
     l3OnBus?.close();
     await dhcpOnBus.close();
@@ -164,7 +197,9 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
     app,
     url: `http://${host}:${config.DEFAULT.bind_port}`,
     bus: rpc.bus,
+    ...(metrics ? { metrics } : {}),
     close: async () => {
+      await metricsListener?.close();
       await app.close();
       await nova?.close();
       l3OnBus?.close();

@@ -1,14 +1,19 @@
 /** Reads the command line's --config-file / --config-dir and the configuration they name, for every command. */
 import { parseCommandLine, configFilesOf } from '../config/commandLine.js';
 import { loadConfig } from '../config/load.js';
+import { loggingOptions } from '../config/loggingOptions.js';
+import { serverMetricsOptions } from '../config/metricsOptions.js';
 import { ml2Options } from '../config/ml2Options.js';
 import { neutronOptionGroups } from '../config/neutronOptions.js';
 import { rpcOptions } from '../config/rpcOptions.js';
 import { securityGroupOptions } from '../config/securityGroupOptions.js';
 import type { OverridesOf, DeclsOf } from '../config/types.js';
 
-/** Everything the server reads: neutron.conf (with the bus options) and ml2_conf.ini (with [securitygroup]), given as --config-file in any order. */
-export const serverOptionGroups = [...neutronOptionGroups, rpcOptions, ml2Options, securityGroupOptions] as const;
+/**
+ * Everything the server reads: neutron.conf (with the bus, logging and metrics options) and ml2_conf.ini
+ * (with [securitygroup]), given as --config-file in any order. The agents read these too (agentProcess.ts).
+ */
+export const serverOptionGroups = [...neutronOptionGroups, rpcOptions, loggingOptions, serverMetricsOptions, ml2Options, securityGroupOptions] as const;
 
 export type NeutronOverrides = OverridesOf<DeclsOf<typeof serverOptionGroups>>;
 

@@ -10,6 +10,8 @@ import type { AgentService } from '../plugins/agents/agentService.js';
 import { type ReportHandlers, stateReportHandlers } from '../plugins/agents/stateReports.js';
 import type { LoadedNeutronConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { MeteredBus } from './meteredBus.js';
+import type { ServerMetrics } from './serverMetrics.js';
 
 export interface RpcServer {
   readonly bus: Bus;
@@ -33,9 +35,13 @@ export async function startRpcServer(
   agents: AgentService,
   bus?: Bus,
   reports: ReportHandlers = stateReportHandlers(agents),
+  metrics?: ServerMetrics,
 ): Promise<RpcServer> {
-  const opened =
-    bus ?? (await openBus(loaded.config.DEFAULT.transport_url, { ...busOptionsFromConfig(loaded.config), background: true }, log));
+  const onConnection = metrics ? { onConnection: (event: string) => metrics.rpcConnections.inc({ event }) } : {};
+  const raw =
+    bus ?? (await openBus(loaded.config.DEFAULT.transport_url, { ...busOptionsFromConfig(loaded.config), background: true, ...onConnection }, log));
+  // Timed when there are metrics: the calls the server makes and the messages it serves.
+  const opened = metrics ? new MeteredBus(raw, metrics) : raw;
   const first = [endpoint(reportsApi, reports)];
   const handles: ServeHandle[] = [await serveEndpoints(opened, first, { log })];
   const served = topicsOf(first);
@@ -51,7 +57,7 @@ export async function startRpcServer(
     close: async () => {
       for (const handle of handles) await handle.stop();
       // A bus handed in belongs to whoever opened it (the all-in-one process).
-      if (!bus) await opened.close();
+      if (!bus) await raw.close();
     },
   };
 }
