@@ -57,3 +57,15 @@ export function linuxBridgeFirewall(driver: string): FirewallKind | { readonly e
   if (kind === 'openvswitch') return { error: `'${driver}' filters with Open vSwitch flows; the Linux bridge agent uses iptables, iptables_hybrid, nftables or noop` };
   return kind;
 }
+
+/**
+ * The Open vSwitch agent's reading of firewall_driver: noop only, so far. The
+ * flow-based `openvswitch` firewall and `iptables_hybrid` are refused with a
+ * clear message instead of leaving ports unfiltered behind a driver's name.
+ */
+export function openvswitchFirewall(driver: string): 'noop' | { readonly error: string } {
+  const kind = FIREWALL_DRIVERS[driver.trim()];
+  if (kind === undefined) return { error: `'${driver}' is not a firewall driver (${Object.keys(FIREWALL_DRIVERS).filter((k) => !k.includes('.')).join(', ')})` };
+  if (kind !== 'noop') return { error: `'${driver}' is not built into the Open vSwitch agent yet; use noop, or the Linux bridge agent for filtering` };
+  return kind;
+}

@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly input?: string;
   /** Default 30 s: no host command we run should take longer. */
   readonly timeoutMs?: number;
+  /** Exit statuses that mean an answer, not a failure (`ovs-ofctl diff-flows` exits 2 when the flows differ). */
+  readonly answerExitCodes?: readonly number[];
 }
 
 export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
@@ -30,8 +32,8 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       args,
       { encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, maxBuffer: 256 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const code = typeof err.code === 'number' ? err.code : null;
+        const code = err && typeof err.code === 'number' ? err.code : null;
+        if (!err || (code !== null && options.answerExitCodes?.includes(code) === true)) return resolve(stdout);
         reject(new HostCommandFailed([command, ...args], code, stderr || err.message));
       },
     );

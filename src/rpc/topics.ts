@@ -25,6 +25,7 @@ export const PORT_BINDING = 'binding';
 export const SECURITY_GROUP = 'security_group';
 export const L2POPULATION = 'l2population';
 export const DVR = 'dvr';
+export const TUNNEL = 'tunnel';
 export const RESOURCES = 'resources';
 
 export const CREATE = 'create';
@@ -71,6 +72,8 @@ export const AGENT_NOTIFIER = {
   securityGroupUpdate: agentNotifierTopic(SECURITY_GROUP, UPDATE),
   l2populationUpdate: agentNotifierTopic(L2POPULATION, UPDATE),
   dvrUpdate: agentNotifierTopic(DVR, UPDATE),
+  tunnelUpdate: agentNotifierTopic(TUNNEL, UPDATE),
+  tunnelDelete: agentNotifierTopic(TUNNEL, DELETE),
   bindingActivate: agentNotifierTopic(PORT_BINDING, ACTIVATE),
   bindingDeactivate: agentNotifierTopic(PORT_BINDING, DEACTIVATE),
 } as const;

@@ -10,6 +10,7 @@ import { endpoint, type Endpoint, l2PluginApi } from '../rpc/contract/index.js';
 import { AgentNotifier } from '../plugins/ml2/agentNotifier.js';
 import { L2Population } from '../plugins/ml2/l2population/l2population.js';
 import { L2AgentRpc, l2AgentRpcHandlers } from '../plugins/ml2/rpc/l2AgentRpc.js';
+import { TunnelSync } from '../plugins/ml2/rpc/tunnelSync.js';
 import { PortStatusUpdater, type PresentPorts } from '../plugins/ml2/rpc/portStatus.js';
 import type { LoadedNeutronConfig } from './config.js';
 import type { Core } from './core.js';
@@ -23,5 +24,5 @@ export function l2AgentEndpoint(loaded: LoadedNeutronConfig, core: Core, bus: Bu
   new AgentNotifier(db, bus, log).subscribe(core.deps.events);
   const present: PresentPorts = (rows, on) => core.ports.present(rows, on);
   const rpc = new L2AgentRpc({ db, present, statuses: new PortStatusUpdater(core.deps, present), l2population, log });
-  return endpoint(l2PluginApi, l2AgentRpcHandlers(rpc));
+  return endpoint(l2PluginApi, l2AgentRpcHandlers(rpc, new TunnelSync(db, bus, log)));
 }

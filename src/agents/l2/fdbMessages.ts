@@ -19,10 +19,10 @@ export interface IpChange {
 
 const pairs = (vtep: string, list: readonly FdbEntry[] | undefined): RemoteEntry[] => (list ?? []).map(([mac, ip]) => ({ vtep, mac, ip }));
 
-/** add_fdb_entries / remove_fdb_entries. Only VXLAN networks concern the Linux bridge agent. */
-export function networkEntries(fdbEntries: FdbEntries): NetworkEntries[] {
+/** add_fdb_entries / remove_fdb_entries, for the overlay types the agent carries (the Linux bridge agent: VXLAN only). */
+export function networkEntries(fdbEntries: FdbEntries, overlayTypes: readonly string[] = ['vxlan']): NetworkEntries[] {
   return Object.entries(fdbEntries)
-    .filter(([, network]) => network.network_type === 'vxlan')
+    .filter(([, network]) => overlayTypes.includes(network.network_type))
     .map(([networkId, network]) => ({ networkId, entries: Object.entries(network.ports).flatMap(([vtep, list]) => pairs(vtep, list)) }));
 }
 

@@ -30,6 +30,8 @@ export interface AgentNotificationHandlers {
   fdbRemove(networkId: string, entries: RemoteEntry[]): void;
   /** Rules or members of these groups changed; undefined: of any group (provider rules). */
   securityGroupsChanged(ids: readonly string[] | undefined): void;
+  /** The overlay types whose l2population entries concern the agent (default: vxlan). */
+  readonly overlayTypes?: readonly string[];
   readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -51,11 +53,11 @@ export function serveAgentNotifications(bus: Bus, host: string, on: AgentNotific
       endpoint(l2populationApi, {
         add_fdb_entries: ({ fdb_entries }) =>
           done(() => {
-            for (const { networkId, entries } of networkEntries(fdb_entries)) on.fdbAdd(networkId, entries);
+            for (const { networkId, entries } of networkEntries(fdb_entries, on.overlayTypes)) on.fdbAdd(networkId, entries);
           }),
         remove_fdb_entries: ({ fdb_entries }) =>
           done(() => {
-            for (const { networkId, entries } of networkEntries(fdb_entries)) on.fdbRemove(networkId, entries);
+            for (const { networkId, entries } of networkEntries(fdb_entries, on.overlayTypes)) on.fdbRemove(networkId, entries);
           }),
         update_fdb_entries: ({ fdb_entries }) =>
           done(() => {

@@ -35,3 +35,4 @@ export * from './l2population.js';
 export * from './l3Plugin.js';
 export * from './l3Agent.js';
 export * from './securityGroups.js';
+export * from './tunnels.js';

@@ -11,6 +11,8 @@
  *   update_device_down {device, agent_id, host}                       -> {device, exists}
  *   update_device_list {devices_up, devices_down, agent_id, host, refresh_tunnels?}
  *                        -> {devices_up, failed_devices_up, devices_down: [{device, exists}], failed_devices_down}
+ *   tunnel_sync {tunnel_ip, tunnel_type, host}                        -> {tunnels: [{ip_address, host}]}
+ *                        (the Open vSwitch agent, without l2population: every tunnel endpoint of that type)
  *
  * A device is named as agents name it (a tap name, a port id, a MAC).
  * Neutron's agents send `host=None` when they have none: agent_id and host
@@ -66,6 +68,11 @@ export const DeviceListResult = Type.Object({
 });
 export type DeviceListResult = Static<typeof DeviceListResult>;
 
+/** A tunnel endpoint as type_tunnel.py's endpoints tables list them. */
+export const TunnelEndpoint = Type.Object({ ip_address: Text, host: Type.Optional(Nullable(Type.String())), udp_port: Type.Optional(Type.Integer()) });
+export type TunnelEndpoint = Static<typeof TunnelEndpoint>;
+const TunnelSyncResult = Type.Object({ tunnels: Type.Array(TunnelEndpoint) });
+
 const call = { topic: PLUGIN, delivery: ['call'] } as const;
 const oneDevice = Type.Object({ device: Text, ...Asker });
 const manyDevices = Type.Object({ devices: DeviceList, ...Asker });
@@ -86,5 +93,11 @@ export const l2PluginApi = defineApi('PluginApi', {
     version: '1.9',
     args: Type.Object({ devices_up: DeviceList, devices_down: DeviceList, ...Asker, refresh_tunnels: Type.Optional(Type.Boolean()) }),
     result: DeviceListResult,
+  }),
+  tunnel_sync: defineMethod({
+    ...call,
+    version: '1.4',
+    args: Type.Object({ tunnel_ip: Text, tunnel_type: Type.Optional(Nullable(Type.String())), host: MaybeString }),
+    result: TunnelSyncResult,
   }),
 }, '1.9'); // ml2's RpcCallbacks

@@ -15,7 +15,8 @@ export interface AgentMechanismSpec {
   readonly agentType: string;
   /** The configurations key naming the agent's physical network mappings. */
   readonly mappingKeys: readonly string[];
-  readonly binding: PortBinding;
+  /** The binding on the agent the port is bound through (vif_details may depend on what it reports). */
+  readonly binding: (agent: AgentView) => PortBinding;
 }
 
 const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
@@ -41,8 +42,8 @@ export class AgentMechanismDriver implements MechanismDriver {
   async bindPort(context: BindingContext): Promise<PortBinding | undefined> {
     if (context.vnicType !== 'normal') return undefined;
     const agents = await context.agentsOnHost(this.spec.agentType);
-    const reachable = agents.some((agent) => context.segments.some((segment) => canReach(agent, segment, this.spec.mappingKeys)));
-    return reachable ? this.spec.binding : undefined;
+    const agent = agents.find((a) => context.segments.some((segment) => canReach(a, segment, this.spec.mappingKeys)));
+    return agent ? this.spec.binding(agent) : undefined;
   }
 }
 
@@ -56,7 +57,7 @@ export const linuxbridge = ({ portFilter }: AgentBindingOptions): AgentMechanism
     name: 'linuxbridge',
     agentType: 'Linux bridge agent',
     mappingKeys: ['interface_mappings', 'bridge_mappings'],
-    binding: { vifType: 'bridge', vifDetails: { port_filter: portFilter, connectivity: 'l2' } },
+    binding: () => ({ vifType: 'bridge', vifDetails: { port_filter: portFilter, connectivity: 'l2' } }),
   });
 
 export const openvswitch = ({ portFilter }: AgentBindingOptions): AgentMechanismDriver =>
@@ -64,15 +65,16 @@ export const openvswitch = ({ portFilter }: AgentBindingOptions): AgentMechanism
     name: 'openvswitch',
     agentType: 'Open vSwitch agent',
     mappingKeys: ['bridge_mappings'],
-    binding: {
+    // As Neutron's driver: the datapath and bridge the agent reports, so os-vif plugs the VIF where the agent looks.
+    binding: ({ configurations }) => ({
       vifType: 'ovs',
       vifDetails: {
         port_filter: portFilter,
         connectivity: 'l2',
-        ovs_hybrid_plug: false,
-        datapath_type: 'system',
-        bridge_name: 'br-int',
+        ovs_hybrid_plug: configurations.ovs_hybrid_plug === true,
+        datapath_type: typeof configurations.datapath_type === 'string' ? configurations.datapath_type : 'system',
+        bridge_name: typeof configurations.integration_bridge === 'string' ? configurations.integration_bridge : 'br-int',
         bound_drivers: { '0': 'openvswitch' },
       },
-    },
+    }),
   });

@@ -24,6 +24,7 @@ import { bindingOf, boundSegment, isBound, type StoredSegment } from '../boundSe
 import type { L2Population } from '../l2population/l2population.js';
 import { findDevicePorts, type PortRow } from './devices.js';
 import type { PortStatusUpdater, PresentPorts } from './portStatus.js';
+import type { TunnelSync } from './tunnelSync.js';
 
 const COMPUTE_PREFIX = 'compute:';
 
@@ -240,7 +241,7 @@ const contextOf = (handler: HandlerContext): RequestContext => adminContext(hand
 const orEmpty = (value: string | null | undefined): string => value ?? '';
 const listOf = (value: readonly string[] | null | undefined): readonly string[] => value ?? [];
 
-export function l2AgentRpcHandlers(rpc: L2AgentRpc): HandlersOf<typeof l2PluginApi.methods> {
+export function l2AgentRpcHandlers(rpc: L2AgentRpc, tunnels: TunnelSync): HandlersOf<typeof l2PluginApi.methods> {
   const request = (args: { device: string; agent_id?: string | null; host?: string | null }): DeviceRequest => ({
     device: args.device,
     agentId: orEmpty(args.agent_id),
@@ -265,5 +266,6 @@ export function l2AgentRpcHandlers(rpc: L2AgentRpc): HandlersOf<typeof l2PluginA
         orEmpty(args.host),
         args.refresh_tunnels === true,
       ),
+    tunnel_sync: (args) => tunnels.sync(args.tunnel_ip, args.tunnel_type ?? '', orEmpty(args.host)),
   };
 }

@@ -1,0 +1,128 @@
+/**
+ * Simulated hosts running Open vSwitch with the userspace datapath (no
+ * kernel module needed): per host a namespace with its own ovsdb-server and
+ * ovs-vswitchd in a private directory (the tap devices vswitchd makes land
+ * in the namespace), an underlay bridge `br-ul` holding the host's tunnel
+ * address, and a physical bridge `br-eth` joined to the other hosts' by a
+ * shared Linux bridge (the "physical network" that carries VLAN tags). VMs
+ * are namespaces with a veth whose host end is plugged into br-int as
+ * os-vif plugs it. Teardown stops the daemons and deletes the namespaces.
+ *
+ * TX checksum offload is off on every veth, and userspace TSO on: without
+ * that, the userspace datapath passes ICMP and silently drops TCP.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+
+import { OpenVswitch } from '../../../src/host/ovs.js';
+import { deleteNamespaces, sh } from '../lab.js';
+
+export const OVS_PROGRAMS = ['ip', 'ping', 'ovs-vsctl', 'ovs-ofctl', 'ovs-appctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ethtool', 'nc'] as const;
+
+export interface OvsHost {
+  readonly ns: string;
+  readonly dir: string;
+  readonly ovs: OpenVswitch;
+  /** The tunnel endpoint address (on br-ul). */
+  readonly tunnelIp: string;
+}
+
+export interface OvsLab {
+  readonly prefix: string;
+  readonly hosts: readonly OvsHost[];
+  /** The shared "physical" segment's namespace (a Linux bridge `phys` joining every br-eth). */
+  readonly physNs: string;
+  addVm(name: string, host: OvsHost, device: string, port: { id: string; mac: string }, ipCidr: string, mtu: number): Promise<string>;
+  teardown(): Promise<void>;
+}
+
+const txOff = (ns: string, dev: string) => sh('ip', 'netns', 'exec', ns, 'ethtool', '-K', dev, 'tx', 'off');
+
+async function startOvs(ns: string, dir: string): Promise<OpenVswitch> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const env = ['env', `OVS_RUNDIR=${dir}`, `OVS_LOGDIR=${dir}`, `OVS_DBDIR=${dir}`, `OVS_SYSCONFDIR=${dir}`];
+  await sh('ovsdb-tool', 'create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema');
+  await sh('ip', 'netns', 'exec', ns, ...env, 'ovsdb-server', `${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--unixctl=${dir}/ovsdb-server.ctl`,
+    `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, '--detach', '--no-chdir', '-vconsole:off');
+  await sh('ovs-vsctl', `--db=unix:${dir}/db.sock`, '--no-wait', '--', 'init', '--', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true');
+  await sh('ip', 'netns', 'exec', ns, ...env, 'ovs-vswitchd', `unix:${dir}/db.sock`, `--unixctl=${dir}/ovs-vswitchd.ctl`,
+    `--pidfile=${dir}/ovs-vswitchd.pid`, `--log-file=${dir}/ovs-vswitchd.log`, '--detach', '--no-chdir', '-vconsole:off');
+  return new OpenVswitch(`unix:${dir}/db.sock`);
+}
+
+async function stopOvs(dir: string): Promise<void> {
+  for (const daemon of ['ovs-vswitchd', 'ovsdb-server']) await sh('ovs-appctl', '-t', `${dir}/${daemon}.ctl`, 'exit').catch(() => undefined);
+}
+
+/** `count` hosts with OVS, on an underlay 10.244.<n>.0/24. */
+export async function createOvsLab(prefix: string, count: number): Promise<OvsLab> {
+  await deleteNamespaces(prefix);
+  const net = 10 + (process.pid % 200);
+  const ulNs = `${prefix}ul`;
+  const physNs = `${prefix}ph`;
+  for (const ns of [ulNs, physNs]) {
+    await sh('ip', 'netns', 'add', ns);
+    await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+  }
+  await sh('ip', '-n', ulNs, 'link', 'add', 'ulbr', 'type', 'bridge');
+  await sh('ip', '-n', ulNs, 'link', 'set', 'ulbr', 'up');
+  // vlan_filtering is not available here: a plain bridge forwards tagged frames as they are, like a trunk.
+  await sh('ip', '-n', physNs, 'link', 'add', 'phys', 'type', 'bridge');
+  await sh('ip', '-n', physNs, 'link', 'set', 'phys', 'up');
+  const hosts: OvsHost[] = [];
+  for (let i = 1; i <= count; i++) {
+    const ns = `${prefix}h${i}`;
+    const dir = `/tmp/${prefix}/h${i}`;
+    const tunnelIp = `10.244.${net}.${i}`;
+    await sh('ip', 'netns', 'add', ns);
+    await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+    const ovs = await startOvs(ns, dir);
+    // Underlay: a veth into the shared Linux bridge, in a netdev bridge whose own port holds the tunnel address.
+    await sh('ip', 'link', 'add', `ul${i}`, 'netns', ulNs, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', ns);
+    await sh('ip', '-n', ulNs, 'link', 'set', `ul${i}`, 'master', 'ulbr', 'up');
+    await sh('ip', '-n', ns, 'link', 'set', 'ul0', 'up');
+    await txOff(ulNs, `ul${i}`);
+    await txOff(ns, 'ul0');
+    // The physical network: br-eth (the operator's bridge of bridge_mappings) with a veth to the shared segment.
+    await sh('ip', 'link', 'add', `ph${i}`, 'netns', physNs, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', ns);
+    await sh('ip', '-n', physNs, 'link', 'set', `ph${i}`, 'master', 'phys', 'up');
+    await sh('ip', '-n', ns, 'link', 'set', 'eth1', 'up');
+    await txOff(physNs, `ph${i}`);
+    await txOff(ns, 'eth1');
+    await ovs.vsctl([
+      ['add-br', 'br-ul'],
+      ['set', 'bridge', 'br-ul', 'datapath_type=netdev'],
+      ['add-port', 'br-ul', 'ul0'],
+      ['add-br', 'br-eth'],
+      ['set', 'bridge', 'br-eth', 'datapath_type=netdev'],
+      ['add-port', 'br-eth', 'eth1'],
+    ]);
+    await sh('ip', '-n', ns, 'addr', 'add', `${tunnelIp}/24`, 'dev', 'br-ul');
+    await sh('ip', '-n', ns, 'link', 'set', 'br-ul', 'up');
+    hosts.push({ ns, dir, ovs, tunnelIp });
+  }
+  return {
+    prefix,
+    hosts,
+    physNs,
+    async addVm(name, host, device, port, ipCidr, mtu) {
+      const vm = `${prefix}${name}`;
+      await sh('ip', 'netns', 'add', vm);
+      await sh('ip', '-n', vm, 'link', 'set', 'lo', 'up');
+      await sh('ip', 'link', 'add', device, 'netns', host.ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm);
+      await sh('ip', '-n', vm, 'link', 'set', 'eth0', 'address', port.mac, 'mtu', String(mtu));
+      await sh('ip', '-n', vm, 'addr', 'add', ipCidr, 'dev', 'eth0');
+      await sh('ip', '-n', vm, 'link', 'set', 'eth0', 'up');
+      await sh('ip', '-n', host.ns, 'link', 'set', device, 'up');
+      await txOff(vm, 'eth0');
+      await txOff(host.ns, device);
+      await host.ovs.plugVif('br-int', device, { portId: port.id, mac: port.mac });
+      return vm;
+    },
+    async teardown() {
+      for (const host of hosts) await stopOvs(host.dir);
+      await deleteNamespaces(prefix);
+      await rm(`/tmp/${prefix}`, { recursive: true, force: true });
+    },
+  };
+}
