@@ -53,6 +53,23 @@ type ExtensionAttributes<C extends CollectionName> = UnionToIntersection<
     : never
 >;
 
+/** The attributes collection C declares itself, without what extensions add. */
+export type OwnObjectOf<C extends CollectionName> = ObjectOfAttributes<DeclOf<C>['attributes']>;
+
+/** The attributes the extensions add to collection C. */
+export type ExtensionObjectOf<C extends CollectionName> = ExtensionAttributes<C> extends infer A extends Attributes ? ObjectOfAttributes<A> : unknown;
+
 /** A whole object of collection C, as api/ shows it to an admin. */
-export type ObjectOf<C extends CollectionName> = ObjectOfAttributes<DeclOf<C>['attributes']> &
-  (ExtensionAttributes<C> extends infer A extends Attributes ? ObjectOfAttributes<A> : unknown);
+export type ObjectOf<C extends CollectionName> = OwnObjectOf<C> & ExtensionObjectOf<C>;
+
+/**
+ * The collection whose objects member M names: the top-level one where a
+ * nested collection shares its member name (a flavor's `service_profiles`
+ * and `/v2.0/service_profiles` are both `service_profile`).
+ */
+export type CollectionOfMember<M extends ResourceMember> =
+  Exclude<Extract<AllResources, { readonly member: M }>, { readonly parent: string }> extends infer D extends AllResources
+    ? [D] extends [never]
+      ? Extract<AllResources, { readonly member: M }>['collection']
+      : D['collection']
+    : never;

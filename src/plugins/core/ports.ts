@@ -26,7 +26,7 @@ import { dnsAssignment } from './dnsAssignment.js';
 import { type AllocatedIp, FixedIpAllocator } from './fixedIpAllocator.js';
 import { type Condition, type FilterCondition, listRows } from './listRows.js';
 import { type StoredRows, storedRows } from './storedRows.js';
-import { createAll, deleteOne, extend, updateOne } from './lifecycle.js';
+import { createAll, deleteOne, extend, notify, publish, updateOne } from './lifecycle.js';
 import { checkRevision, nextRevision } from './revision.js';
 import { ACCESS_SHARED, networkAccess, owns, visiblePorts } from './visibility.js';
 
@@ -142,7 +142,7 @@ export class PortService implements Collection {
    */
   async createWithin(tx: Tx, ctx: RequestContext, item: ApiObject): Promise<ApiObject> {
     const created = await this.createOne(ctx, tx, item);
-    await this.deps.events.publish('port.precommit_create', { ctx, tx, current: created, request: item });
+    await publish(this.deps, 'port.precommit_create', { ctx, tx, current: created, request: item });
     const [current] = await extend(this.deps, 'port', tx, [created]);
     return current!;
   }
@@ -150,7 +150,7 @@ export class PortService implements Collection {
   /** A port a service plugin deletes inside its own transaction, with no guard; it notifies `port.after_delete` after commit. */
   async deleteWithin(tx: Tx, ctx: RequestContext, id: string): Promise<ApiObject> {
     const [current] = await this.present([await this.row(id, tx)], tx);
-    await this.deps.events.publish('port.precommit_delete', { ctx, tx, current: current! });
+    await publish(this.deps, 'port.precommit_delete', { ctx, tx, current: current! });
     await this.removeRows(tx, id);
     return current!;
   }
@@ -171,16 +171,16 @@ export class PortService implements Collection {
     const patch = this.stored.toColumns(changes) as Updateable<PortsTable>;
     await tx.updateTable('ports').set({ ...patch, ...nextRevision() }).where('id', '=', id).execute();
     const [current] = await this.present([await this.row(id, tx)], tx);
-    await this.deps.events.publish('port.precommit_update', { ctx, tx, original: original!, current: current!, request: changes });
+    await publish(this.deps, 'port.precommit_update', { ctx, tx, original: original!, current: current!, request: changes });
     return { original: original!, current: current! };
   }
 
   /** The after_* events of ports a service plugin changed, once its transaction has committed. */
   async notify(ctx: RequestContext, changed: readonly PortChange[]): Promise<void> {
     for (const change of changed) {
-      if (change.op === 'create') await this.deps.events.notify('port.after_create', { ctx, current: change.current });
-      else if (change.op === 'delete') await this.deps.events.notify('port.after_delete', { ctx, current: change.current });
-      else await this.deps.events.notify('port.after_update', { ctx, current: change.current, original: change.original });
+      if (change.op === 'create') await notify(this.deps, 'port.after_create', { ctx, current: change.current });
+      else if (change.op === 'delete') await notify(this.deps, 'port.after_delete', { ctx, current: change.current });
+      else await notify(this.deps, 'port.after_update', { ctx, current: change.current, original: change.original });
     }
   }
 

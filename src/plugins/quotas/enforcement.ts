@@ -24,6 +24,12 @@ import { type CountedIn, countUsed, isQuotaResource, limitOf, lockQuota, type Qu
 import type { ResourceMember } from '../../resources/objectTypes.js';
 import type { ResourceDecl } from '../../resources/types.js';
 
+/** What a create check reads of any resource's precommit_create. */
+interface QuotaCounted {
+  readonly tx: Tx;
+  readonly current: Readonly<Record<string, unknown>>;
+}
+
 export class QuotaEnforcer {
   /** Per transaction: the limit of each project and resource already looked up (and locked when limited). */
   private readonly checked = new WeakMap<Tx, Map<string, number>>();
@@ -58,7 +64,8 @@ export class QuotaEnforcer {
       if (quota === undefined) continue;
       const name = quota.resource ?? resource.member;
       if (!isQuotaResource(name)) throw new Error(`${resource.collection}: ${name} is not a quota resource`);
-      events.on(`${resource.member as ResourceMember}.precommit_create`, async ({ tx, current }) => {
+      // Any resource's new object: read as the quota declaration reads it.
+      events.on(`${resource.member as ResourceMember}.precommit_create`, async ({ tx, current }: QuotaCounted) => {
         if (!quota.exempt?.(current)) await this.check(tx, String(current.project_id), name);
       });
     }

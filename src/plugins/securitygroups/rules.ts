@@ -13,6 +13,7 @@ import type { Db, SecurityGroupRulesTable, Tx } from '../../db/schema.js';
 import type { ApiObject, Collection, ListRequest } from '../collection.js';
 import { type Condition, type FilterCondition, listRows } from '../core/listRows.js';
 import { type StoredRows, storedRows } from '../core/storedRows.js';
+import { notify } from '../core/lifecycle.js';
 import { checkRevision, nextRevision } from '../core/revision.js';
 import { addressGroupUsable } from '../addressgroups/addressGroups.js';
 import { ensureDefaultGroup, type SecurityGroupDeps } from './defaultGroup.js';
@@ -154,7 +155,7 @@ export class SecurityGroupRuleService implements Collection {
     const rows = await this.deps.db.selectFrom('securitygrouprules').selectAll().where('id', 'in', ids).execute();
     const byId = new Map((await presentRules(this.deps.db, rows)).map((r) => [String(r.id), r]));
     const created = ids.map((id) => byId.get(id)!);
-    for (const current of created) await this.deps.events.notify('security_group_rule.after_create', { ctx, current });
+    for (const current of created) await notify(this.deps, 'security_group_rule.after_create', { ctx, current });
     return created;
   }
 
@@ -172,7 +173,7 @@ export class SecurityGroupRuleService implements Collection {
       return row;
     });
     const [current] = await presentRules(this.deps.db, [deleted]);
-    await this.deps.events.notify('security_group_rule.after_delete', { ctx, current: current! });
+    await notify(this.deps, 'security_group_rule.after_delete', { ctx, current: current! });
   }
 
   private async visibleRow(ctx: RequestContext, id: string, db: Db = this.deps.db): Promise<RuleRow> {

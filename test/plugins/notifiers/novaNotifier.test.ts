@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { EventBus } from '../../../src/events/bus.js';
-import type { ApiObject } from '../../../src/plugins/collection.js';
-import type { CoreEvents } from '../../../src/plugins/core/events.js';
+import type { CoreEvents, EventObject } from '../../../src/plugins/core/events.js';
 import { type CreateEventsResult, type NovaEvent, NovaUnavailable } from '../../../src/plugins/notifiers/novaClient.js';
 import {
   isComputePort,
@@ -23,14 +22,36 @@ import { adminContext } from '../../../src/common/context.js';
 const SERVER = '0b9e1f53-6a1c-4a6e-9c4e-1f2d3c4b5a69';
 const PORT = 'c5f0b8a2-58e4-4b53-a2c9-3f9a1e7d6b10';
 
-const port = (extra: ApiObject = {}): ApiObject => ({
+/** An instance's port, whole, as the core events carry it. */
+const port = (extra: Partial<EventObject<'port'>> = {}): EventObject<'port'> => ({
   id: PORT,
   name: 'p',
+  network_id: 'n',
+  tenant_id: 'project',
+  project_id: 'project',
+  admin_state_up: true,
+  mac_address: 'fa:16:3e:00:00:01',
   device_owner: 'compute:nova',
   device_id: SERVER,
   status: 'DOWN',
   fixed_ips: [{ subnet_id: 's', ip_address: '10.0.0.5' }],
+  allowed_address_pairs: [],
+  extra_dhcp_opts: [],
+  security_groups: [],
+  port_security_enabled: true,
+  dns_name: '',
+  dns_assignment: [],
+  'binding:host_id': '',
+  'binding:vnic_type': 'normal',
+  'binding:profile': {},
+  'binding:vif_type': 'unbound',
+  'binding:vif_details': {},
+  device_profile: null,
+  numa_affinity_policy: null,
+  description: '',
+  tags: [],
   revision_number: 1,
+  created_at: '2024-01-01T00:00:00Z',
   updated_at: '2024-01-01T00:00:00Z',
   ...extra,
 });

@@ -12,6 +12,7 @@ import type { PortsTable } from '../../../db/schema.js';
 import type { ApiObject } from '../../collection.js';
 import { loadInChunks } from '../../core/children.js';
 import type { CoreDeps } from '../../core/deps.js';
+import { notify } from '../../core/lifecycle.js';
 import { nextRevision } from '../../core/revision.js';
 
 export type PortStatus = 'ACTIVE' | 'BUILD' | 'DOWN';
@@ -78,7 +79,7 @@ export class PortStatusUpdater {
       return { kind: 'changed', port: updated, original: original!, current: withStatusOf(original!, updated) };
     });
     if (change.kind === 'changed') {
-      await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
+      await notify(this.deps, 'port.after_update', { ctx, original: change.original, current: change.current });
     }
     return change;
   }
@@ -115,7 +116,7 @@ export class PortStatusUpdater {
       return updatedRows.map((port, i) => ({ kind: 'changed' as const, port, original: presented[i]!, current: withStatusOf(presented[i]!, port) }));
     });
     for (const change of changes) {
-      await this.deps.events.notify('port.after_update', { ctx, original: change.original, current: change.current });
+      await notify(this.deps, 'port.after_update', { ctx, original: change.original, current: change.current });
     }
     return changes;
   }
