@@ -39,8 +39,9 @@ import type { Bus, RpcContext, RpcLogger } from '../../rpc/bus.js';
 import { agentTopic, rpcContext } from './agentCasts.js';
 import { type ArgsOf, clientOf, type ContractClient, conform, dhcpAgentApi, type DhcpAgentMethod } from '../../rpc/contract/index.js';
 import { DHCP_AGENT } from '../../rpc/topics.js';
-import { attributesChanged, type ApiObject } from '../collection.js';
+import { attributesChanged } from '../collection.js';
 import type { CoreDeps } from '../core/deps.js';
+import type { EventObject } from '../core/events.js';
 import { DEVICE_ID_RESERVED_DHCP_PORT } from './dhcpPorts.js';
 import type { DhcpAgentRow, DhcpScheduler } from './dhcpScheduler.js';
 
@@ -63,6 +64,10 @@ export interface DhcpNotifierOptions {
 }
 
 type DhcpAgentMethods = typeof dhcpAgentApi.methods;
+
+type Network = EventObject<'network'>;
+type Subnet = EventObject<'subnet'>;
+type Port = EventObject<'port'>;
 
 const INTERNAL: RpcContext = { requestId: 'req-dhcp-scheduler', isAdmin: true };
 
@@ -140,17 +145,17 @@ export class DhcpAgentNotifier {
     });
   }
 
-  networkUpdated(ctx: RequestContext, network: ApiObject): Promise<void> {
-    return this.toHosts(ctx, String(network.id), 'network_update_end', { network, priority: DHCP_PRIORITY.networkUpdate });
+  networkUpdated(ctx: RequestContext, network: Network): Promise<void> {
+    return this.toHosts(ctx, network.id, 'network_update_end', { network, priority: DHCP_PRIORITY.networkUpdate });
   }
 
-  private async rememberHosts(db: Db, network: ApiObject): Promise<void> {
-    const networkId = String(network.id);
+  private async rememberHosts(db: Db, network: Network): Promise<void> {
+    const networkId = network.id;
     this.hostsOfDeleted.set(network, (await this.scheduler.agentsHosting([networkId], db)).get(networkId) ?? []);
   }
 
-  networkDeleted(ctx: RequestContext, network: ApiObject): Promise<void> {
-    const networkId = String(network.id);
+  networkDeleted(ctx: RequestContext, network: Network): Promise<void> {
+    const networkId = network.id;
     const payload = { network_id: networkId, priority: DHCP_PRIORITY.networkDelete };
     const hosts = this.hostsOfDeleted.get(network);
     return this.enqueue(networkId, {
@@ -162,28 +167,28 @@ export class DhcpAgentNotifier {
     });
   }
 
-  subnetChanged(ctx: RequestContext, method: 'subnet_create_end' | 'subnet_update_end', subnet: ApiObject, schedule: boolean): Promise<void> {
-    return this.toHosts(ctx, String(subnet.network_id), method, { subnet, priority: DHCP_PRIORITY.subnetUpdate }, schedule);
+  subnetChanged(ctx: RequestContext, method: 'subnet_create_end' | 'subnet_update_end', subnet: Subnet, schedule: boolean): Promise<void> {
+    return this.toHosts(ctx, subnet.network_id, method, { subnet, priority: DHCP_PRIORITY.subnetUpdate }, schedule);
   }
 
-  subnetDeleted(ctx: RequestContext, subnet: ApiObject): Promise<void> {
-    const networkId = String(subnet.network_id);
+  subnetDeleted(ctx: RequestContext, subnet: Subnet): Promise<void> {
+    const networkId = subnet.network_id;
     return this.toHosts(ctx, networkId, 'subnet_delete_end', { subnet_id: subnet.id, network_id: networkId, priority: DHCP_PRIORITY.subnetDelete });
   }
 
-  portCreated(ctx: RequestContext, port: ApiObject): Promise<void> {
+  portCreated(ctx: RequestContext, port: Port): Promise<void> {
     // A reserved DHCP port is the network's own: it does not ask for an agent.
     const schedule = port.device_id !== DEVICE_ID_RESERVED_DHCP_PORT;
-    return this.toHosts(ctx, String(port.network_id), 'port_create_end', { port, priority: DHCP_PRIORITY.portCreateLow }, schedule);
+    return this.toHosts(ctx, port.network_id, 'port_create_end', { port, priority: DHCP_PRIORITY.portCreateLow }, schedule);
   }
 
-  portUpdated(ctx: RequestContext, port: ApiObject): Promise<void> {
-    return this.toHosts(ctx, String(port.network_id), 'port_update_end', { port, priority: DHCP_PRIORITY.portUpdate });
+  portUpdated(ctx: RequestContext, port: Port): Promise<void> {
+    return this.toHosts(ctx, port.network_id, 'port_update_end', { port, priority: DHCP_PRIORITY.portUpdate });
   }
 
-  portDeleted(ctx: RequestContext, port: ApiObject): Promise<void> {
-    const networkId = String(port.network_id);
-    const payload = { port_id: port.id, network_id: networkId, fixed_ips: port.fixed_ips ?? [], priority: DHCP_PRIORITY.portDelete };
+  portDeleted(ctx: RequestContext, port: Port): Promise<void> {
+    const networkId = port.network_id;
+    const payload = { port_id: port.id, network_id: networkId, fixed_ips: port.fixed_ips, priority: DHCP_PRIORITY.portDelete };
     return this.toHosts(ctx, networkId, 'port_delete_end', payload);
   }
 

@@ -29,7 +29,7 @@ export class NetworkAvailabilityZones {
       checkHintsLength(requested);
       const hints = requested.length > 0 ? [...requested].sort() : [...this.defaultZones];
       await checkZones(tx, AGENT_TYPE.dhcp, hints);
-      await tx.updateTable('networks').set({ availability_zone_hints: azHintsJson(hints) }).where('id', '=', String(current.id)).execute();
+      await tx.updateTable('networks').set({ availability_zone_hints: azHintsJson(hints) }).where('id', '=', current.id).execute();
       // The object the create answers with was built from the row as first inserted.
       current.availability_zone_hints = hints;
     });

@@ -89,10 +89,10 @@ export class FloatingIpService implements Collection {
     this.rows = projectRows('floatingips', this.resource);
     ports.guards.delete.push((tx, port) => this.preventFloatingPortDeletion(tx, port));
     ports.guards.update.push((tx, port, changes) => this.preventFixedIpChange(tx, port, changes));
-    deps.events.on('port.precommit_delete', ({ ctx, tx, current }) => this.disassociatePort(tx, ctx, String(current.id)));
+    deps.events.on('port.precommit_delete', ({ ctx, tx, current }) => this.disassociatePort(tx, ctx, current.id));
     deps.events.on('port.after_delete', async ({ ctx, current }) => {
-      const routerIds = this.disassociatedByPort.get(String(current.id));
-      this.disassociatedByPort.delete(String(current.id));
+      const routerIds = this.disassociatedByPort.get(current.id);
+      this.disassociatedByPort.delete(current.id);
       if (routerIds) await this.announce(ctx, routerIds);
     });
   }

@@ -18,6 +18,7 @@ import { type ArgsOf, clientOf, type ContractClient, type HandlersOf, l3AgentApi
 import { agentTopic, rpcContext } from '../agents/agentCasts.js';
 import { L3_AGENT } from '../../rpc/topics.js';
 import type { Collection } from '../collection.js';
+import type { EventObject } from '../core/events.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { PortService } from '../core/ports.js';
 import type { FloatingIpService } from './floatingIps.js';
@@ -109,20 +110,20 @@ export class L3AgentNotifier {
 
   install(deps: CoreDeps, floatingIps: FloatingIpService): void {
     const events = deps.events;
-    events.on('router.after_create', ({ ctx, current }) => this.routersUpdated(ctx, [String(current.id)]));
-    events.on('router.after_update', ({ ctx, current }) => this.routersUpdated(ctx, [String(current.id)]));
+    events.on('router.after_create', ({ ctx, current }) => this.routersUpdated(ctx, [current.id]));
+    events.on('router.after_update', ({ ctx, current }) => this.routersUpdated(ctx, [current.id]));
     events.on('router.precommit_delete', async ({ tx, current }) => {
-      const hosts = (await this.scheduler.agentsHosting([String(current.id)], tx)).get(String(current.id)) ?? [];
-      this.hostsOfDeleted.set(String(current.id), hosts);
+      const hosts = (await this.scheduler.agentsHosting([current.id], tx)).get(current.id) ?? [];
+      this.hostsOfDeleted.set(current.id, hosts);
     });
     events.on('router.after_delete', async ({ ctx, current }) => {
-      const id = String(current.id);
+      const id = current.id;
       const hosts = this.hostsOfDeleted.get(id) ?? [];
       this.hostsOfDeleted.delete(id);
       for (const agent of this.reachable(hosts)) await this.cast(ctx, agent, 'router_deleted', { router_id: id });
     });
-    const portChanged = async (ctx: RequestContext, ...ports: (Record<string, unknown> | undefined)[]) => {
-      const routerIds = ports.filter((p) => p !== undefined && ROUTER_OWNERS.has(String(p.device_owner)) && p.device_id).map((p) => String(p!.device_id));
+    const portChanged = async (ctx: RequestContext, ...ports: (EventObject<'port'> | undefined)[]) => {
+      const routerIds = ports.filter((p) => p !== undefined && ROUTER_OWNERS.has(p.device_owner) && p.device_id).map((p) => p!.device_id);
       if (routerIds.length > 0) await this.routersUpdated(ctx, routerIds);
     };
     events.on('port.after_create', ({ ctx, current }) => portChanged(ctx, current));

@@ -26,6 +26,7 @@ import { NeutronError } from '../../common/errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { ApiObject, Collection } from '../collection.js';
+import type { EventObject, NewObject } from '../core/events.js';
 import type { CoreDeps } from '../core/deps.js';
 import { AGENT_TYPE } from '../agents/agentTypes.js';
 import { azHintsJson, checkHintsLength, checkZones, zonesByResource } from '../agents/availabilityZones.js';
@@ -67,6 +68,8 @@ export interface RouterHooks {
   beforeCreate(ctx: RequestContext, items: readonly ApiObject[]): Promise<void>;
 }
 
+type Router = EventObject<'router'>;
+
 const SYSTEM = adminContext('req-l3-ha');
 
 export const haNetworkName = (projectId: string) => `HA network tenant ${projectId}`;
@@ -88,15 +91,15 @@ export class RouterAttributes implements RouterHooks {
     events.on('router.precommit_create', ({ tx, current, request }) => this.store(tx, current, request ?? {}));
     events.on('router.precommit_update', ({ tx, current, original, request }) => this.migrate(tx, original ?? current, current, request ?? {}));
     events.on('router.precommit_delete', async ({ tx, current }) => {
-      await tx.deleteFrom('router_extra_attributes').where('router_id', '=', String(current.id)).execute();
+      await tx.deleteFrom('router_extra_attributes').where('router_id', '=', current.id).execute();
     });
     events.on('router.after_update', async ({ current, original }) => {
       if (original?.ha === current.ha) return;
-      if (current.ha === true) await this.ensureHaNetwork(String(current.tenant_id));
-      else await this.releaseHaNetwork(String(current.tenant_id));
+      if (current.ha === true) await this.ensureHaNetwork(current.tenant_id);
+      else await this.releaseHaNetwork(current.tenant_id);
     });
     events.on('router.after_delete', async ({ current }) => {
-      if (current.ha === true) await this.releaseHaNetwork(String(current.tenant_id));
+      if (current.ha === true) await this.releaseHaNetwork(current.tenant_id);
     });
   }
 
@@ -123,16 +126,16 @@ export class RouterAttributes implements RouterHooks {
   }
 
   /** A new router's row (_set_distributed_flag, _precommit_router_create, _process_az_request). */
-  private async store(tx: Tx, router: ApiObject, request: ApiObject): Promise<void> {
+  private async store(tx: Tx, router: NewObject<'router'>, request: ApiObject): Promise<void> {
     const hints = this.hintsOf(request);
     await checkZones(tx, AGENT_TYPE.l3, hints);
     const ha = this.isHa(request);
-    const projectId = String(router.tenant_id);
+    const projectId = router.tenant_id;
     if (ha && (await this.haNetworkOf(projectId, tx)) === undefined) throw new HANetworkConcurrentDeletion(projectId);
     await tx
       .insertInto('router_extra_attributes')
       .values({
-        router_id: String(router.id),
+        router_id: router.id,
         distributed: this.isDistributed(request) ? 1 : 0,
         ha: ha ? 1 : 0,
         ha_vr_id: 0,
@@ -147,7 +150,7 @@ export class RouterAttributes implements RouterHooks {
    * loaded (always, with dvr), the router must be down before and after the
    * update to change `distributed`; `ha` only asks it to be down after.
    */
-  private async migrate(tx: Tx, original: ApiObject, current: ApiObject, request: ApiObject): Promise<void> {
+  private async migrate(tx: Tx, original: Router, current: Router, request: ApiObject): Promise<void> {
     const distributed = changes(request.distributed, original.distributed);
     const ha = changes(request.ha, original.ha);
     if (distributed && (original.admin_state_up === true || current.admin_state_up === true)) {
@@ -166,7 +169,7 @@ export class RouterAttributes implements RouterHooks {
         // A router leaving HA gives its VRRP id back.
         ...(ha ? { ha: request.ha === true ? 1 : 0, ha_vr_id: 0 } : {}),
       })
-      .where('router_id', '=', String(current.id))
+      .where('router_id', '=', current.id)
       .execute();
   }
 

@@ -19,9 +19,9 @@
 import type { Db } from '../../db/schema.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Bus } from '../../rpc/bus.js';
-import { type ArgsOf, clientOf, type ContractClient, conform, l2AgentApi, WithId } from '../../rpc/contract/index.js';
-import { type ApiObject, attributesChanged } from '../collection.js';
-import type { CoreEvents } from '../core/events.js';
+import { type ArgsOf, clientOf, type ContractClient, l2AgentApi } from '../../rpc/contract/index.js';
+import { attributesChanged } from '../collection.js';
+import type { CoreEvents, EventObject } from '../core/events.js';
 import { bindingOf, boundSegment } from './boundSegment.js';
 
 export interface AgentNotifierLogger {
@@ -46,9 +46,6 @@ const NETWORK_ATTRIBUTES_AGENTS_WIRE = ['mtu', 'admin_state_up'];
 
 type Methods = typeof l2AgentApi.methods;
 
-/** The API object with the id the agents read, as the contract types it. */
-const withId = (object: ApiObject): { id: string } & ApiObject => conform(WithId, object, 'notified object');
-
 export class AgentNotifier {
   private readonly agents: ContractClient<Methods>;
 
@@ -64,17 +61,17 @@ export class AgentNotifier {
     events.on('port.after_update', ({ original, current }) =>
       original && attributesChanged(original, current, PORT_ATTRIBUTES_AGENTS_WIRE) ? this.portUpdate(current) : undefined,
     );
-    events.on('port.after_delete', ({ current }) => this.send('port_delete', () => ({ port_id: withId(current).id })));
+    events.on('port.after_delete', ({ current }) => this.send('port_delete', () => ({ port_id: current.id })));
     events.on('network.after_update', ({ original, current }) =>
-      original && attributesChanged(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send('network_update', () => ({ network: withId(current) })) : undefined,
+      original && attributesChanged(original, current, NETWORK_ATTRIBUTES_AGENTS_WIRE) ? this.send('network_update', () => ({ network: current })) : undefined,
     );
-    events.on('network.after_delete', ({ current }) => this.send('network_delete', () => ({ network_id: withId(current).id })));
+    events.on('network.after_delete', ({ current }) => this.send('network_delete', () => ({ network_id: current.id })));
   }
 
-  private async portUpdate(port: ApiObject): Promise<void> {
+  private async portUpdate(port: EventObject<'port'>): Promise<void> {
     const segment = await boundSegment(this.db, bindingOf(port));
     await this.send('port_update', () => ({
-      port: withId(port),
+      port,
       network_type: segment?.networkType ?? null,
       segmentation_id: segment?.segmentationId ?? null,
       physical_network: segment?.physicalNetwork ?? null,

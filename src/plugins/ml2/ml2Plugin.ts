@@ -52,10 +52,10 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
 
   deps.events.on('network.precommit_create', async ({ tx, current, request }) => {
     const segments = await types.segmentsFor(tx, request ?? {}, deps.random);
-    await storeSegments(tx, String(current.id), segments);
+    await storeSegments(tx, current.id, segments);
     // Stored, so that mtu filters and sorts as Neutron's does: the one asked for (net-mtu-writable), else the segments' largest.
     const mtu = chosenMtu(Number(request?.mtu ?? 0), types.mtu(segments));
-    await tx.updateTable('networks').set({ mtu }).where('id', '=', String(current.id)).execute();
+    await tx.updateTable('networks').set({ mtu }).where('id', '=', current.id).execute();
     current.mtu = mtu;
   });
 
@@ -63,7 +63,7 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
     const changed = [...Object.values(PROVIDER), 'segments'].filter((name) => request?.[name] !== undefined);
     if (changed.length > 0) throw new InvalidProviderInput(`Plugin does not support updating the following provider network attributes: ${changed.join(', ')}`);
     if (request?.mtu === undefined) return;
-    const id = String(current.id);
+    const id = current.id;
     const requested = Number(request.mtu);
     const subnets = await tx.selectFrom('subnets').select('ip_version').where('network_id', '=', id).execute();
     checkSubnetsFit(id, requested, subnets.map((s) => s.ip_version));
@@ -75,13 +75,13 @@ export function installMl2(deps: CoreDeps, types: TypeManager, mechanisms: reado
 
   // A network's MTU set low (net-mtu-writable) keeps out the subnets it cannot carry.
   deps.events.on('subnet.precommit_create', async ({ tx, current }) => {
-    const networkId = String(current.network_id);
+    const networkId = current.network_id;
     const network = await tx.selectFrom('networks').select('mtu').where('id', '=', networkId).executeTakeFirst();
-    if (network !== undefined && network.mtu > 0) checkSubnetsFit(networkId, network.mtu, [Number(current.ip_version)]);
+    if (network !== undefined && network.mtu > 0) checkSubnetsFit(networkId, network.mtu, [current.ip_version]);
   });
 
   deps.events.on('network.precommit_delete', async ({ tx, current }) => {
-    const segments = (await loadSegments(tx, [String(current.id)])).get(String(current.id)) ?? [];
+    const segments = (await loadSegments(tx, [current.id])).get(current.id) ?? [];
     await types.release(tx, segments);
   });
 

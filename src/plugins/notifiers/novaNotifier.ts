@@ -124,12 +124,12 @@ export class NovaNotifier {
   install(events: EventBus<CoreEvents>): void {
     const { statusChanges, dataChanges } = this.options;
     if (statusChanges) {
-      events.on('port.after_create', ({ current }) => this.guard(() => this.queue(statusChangeEvent(current, undefined, String(current.status)))));
+      events.on('port.after_create', ({ current }) => this.guard(() => this.queue(statusChangeEvent(current, undefined, current.status))));
     }
     events.on('port.after_update', ({ original, current }) =>
       this.guard(() => {
         const statusChanged = original !== undefined && original.status !== current.status;
-        if (statusChanges && statusChanged) this.queue(statusChangeEvent(current, String(original.status), String(current.status)));
+        if (statusChanges && statusChanged) this.queue(statusChangeEvent(current, original.status, current.status));
         // Everything but an agent's status report is an update through the API, as Neutron's BEFORE_RESPONSE.
         if (dataChanges && !(statusChanged && onlyStatusChanged(original, current))) this.queue(portChangedEvent('update_port', current));
       }),

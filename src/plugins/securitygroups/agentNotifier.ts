@@ -23,8 +23,8 @@ import type { Db } from '../../db/schema.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Bus } from '../../rpc/bus.js';
 import { clientOf, type ContractClient, securityGroupAgentApi } from '../../rpc/contract/index.js';
-import { type ApiObject, attributesChanged } from '../collection.js';
-import type { CoreEvents } from '../core/events.js';
+import { attributesChanged } from '../collection.js';
+import type { CoreEvents, EventObject } from '../core/events.js';
 
 export interface SecurityGroupNotifierLogger {
   warn(obj: object, msg: string): void;
@@ -43,10 +43,10 @@ const UNFILTERED_OWNERS = new Set([
 /** A port's addresses as its group's members are made of them. */
 const MEMBER_ATTRIBUTES = ['fixed_ips', 'allowed_address_pairs', 'mac_address'];
 
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+type Port = EventObject<'port'>;
 
 /** The groups whose members a port counts among, unless it is a port upstream leaves out. */
-const memberGroups = (port: ApiObject): string[] => (UNFILTERED_OWNERS.has(String(port.device_owner ?? '')) ? [] : strings(port.security_groups));
+const memberGroups = (port: Port): readonly string[] => (UNFILTERED_OWNERS.has(port.device_owner) ? [] : (port.security_groups ?? []));
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
   const x = new Set(a);
@@ -68,16 +68,16 @@ export class SecurityGroupAgentNotifier {
   }
 
   subscribe(events: EventBus<CoreEvents>): void {
-    events.on('security_group_rule.after_create', ({ current }) => this.queue('security_groups_rule_updated', [String(current.security_group_id)]));
-    events.on('security_group_rule.after_delete', ({ current }) => this.queue('security_groups_rule_updated', [String(current.security_group_id)]));
+    events.on('security_group_rule.after_create', ({ current }) => this.queue('security_groups_rule_updated', [current.security_group_id]));
+    events.on('security_group_rule.after_delete', ({ current }) => this.queue('security_groups_rule_updated', [current.security_group_id]));
     events.on('port.after_create', ({ current }) => this.queue('security_groups_member_updated', memberGroups(current)));
     events.on('port.after_delete', ({ current }) => this.queue('security_groups_member_updated', memberGroups(current)));
     events.on('port.after_update', ({ original, current }) => (original ? this.portUpdated(original, current) : undefined));
     events.on('address_group.after_update', ({ original, current }) => (original ? this.addressGroupUpdated(original, current) : undefined));
   }
 
-  private portUpdated(original: ApiObject, current: ApiObject): void {
-    if (!sameSet(strings(original.security_groups), strings(current.security_groups))) {
+  private portUpdated(original: Port, current: Port): void {
+    if (!sameSet(original.security_groups ?? [], current.security_groups ?? [])) {
       // Both: the port left the old groups and joined the new ones.
       this.queue('security_groups_member_updated', [...memberGroups(original), ...memberGroups(current)]);
     } else if (attributesChanged(original, current, MEMBER_ATTRIBUTES)) {
@@ -86,14 +86,14 @@ export class SecurityGroupAgentNotifier {
   }
 
   /** Agents match address groups through the rules naming them, so the message names the rules' groups. */
-  private async addressGroupUpdated(original: ApiObject, current: ApiObject): Promise<void> {
-    if (sameSet(strings(original.addresses), strings(current.addresses))) return;
+  private async addressGroupUpdated(original: EventObject<'address_group'>, current: EventObject<'address_group'>): Promise<void> {
+    if (sameSet(original.addresses ?? [], current.addresses ?? [])) return;
     try {
       const rows = await this.db
         .selectFrom('securitygrouprules')
         .select('security_group_id')
         .distinct()
-        .where('remote_address_group_id', '=', String(current.id))
+        .where('remote_address_group_id', '=', current.id)
         .execute();
       this.queue(
         'security_groups_member_updated',

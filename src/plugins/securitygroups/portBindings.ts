@@ -26,7 +26,8 @@ import {
 } from './errors.js';
 import { groupsSharedWith } from './sharing.js';
 
-type PortPrecommit = CoreEvents['port.precommit_create'];
+type PortCreating = CoreEvents['port.precommit_create'];
+type PortUpdating = CoreEvents['port.precommit_update'];
 type NetworkAfter = CoreEvents['network.after_create'];
 
 const EMPTY: readonly string[] = Object.freeze([]);
@@ -57,11 +58,11 @@ export class PortSecurityGroups {
 
   /** network.after_create: the project will need its default group for the network's ports. */
   readonly networkCreated = async ({ ctx, current }: NetworkAfter): Promise<void> => {
-    await ensureDefaultGroup(this.deps, ctx, String(current.project_id));
+    await ensureDefaultGroup(this.deps, ctx, current.project_id);
   };
 
   /** port.precommit_create */
-  readonly portCreating = async ({ ctx, tx, current, request }: PortPrecommit): Promise<void> => {
+  readonly portCreating = async ({ ctx, tx, current, request }: PortCreating): Promise<void> => {
     const project = String(current.project_id);
     const defaultGroup = await ensureDefaultGroup(this.deps, ctx, project, tx);
     const requested = requestedGroups(request);
@@ -76,26 +77,26 @@ export class PortSecurityGroups {
     } else {
       groups = await usableGroups(tx, ctx, project, requested);
     }
-    await bind(tx, String(current.id), groups);
+    await bind(tx, current.id, groups);
   };
 
   /**
    * port.precommit_update. The core presented `current` before this runs, so
    * the new list is also written into it (the object the client receives).
    */
-  readonly portUpdating = async ({ ctx, tx, current, original, request }: PortPrecommit): Promise<void> => {
+  readonly portUpdating = async ({ ctx, tx, current, original, request }: PortUpdating): Promise<void> => {
     const project = String(current.project_id);
     await ensureDefaultGroup(this.deps, ctx, project, tx);
     const requested = requestedGroups(request);
-    const before = (original?.security_groups as readonly string[] | undefined) ?? EMPTY;
+    const before = original?.security_groups ?? EMPTY;
     if (current.port_security_enabled !== true) {
       if (requested !== undefined && requested.length > 0) throw new PortSecurityAndIpRequiredForSecurityGroups();
       if (requested === undefined && before.length > 0) throw new PortSecurityPortHasSecurityGroup();
     }
     if (requested === undefined || sameGroups(requested, before)) return;
     const groups = isTrusted(current) ? EMPTY : await usableGroups(tx, ctx, project, requested);
-    await tx.deleteFrom('securitygroupportbindings').where('port_id', '=', String(current.id)).execute();
-    await bind(tx, String(current.id), groups);
+    await tx.deleteFrom('securitygroupportbindings').where('port_id', '=', current.id).execute();
+    await bind(tx, current.id, groups);
     current.security_groups = [...groups].sort();
   };
 }

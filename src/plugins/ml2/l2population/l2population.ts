@@ -26,7 +26,7 @@ import type { EventBus } from '../../../events/bus.js';
 import type { Bus } from '../../../rpc/bus.js';
 import { type ArgsOf, clientOf, type ContractClient, l2populationApi } from '../../../rpc/contract/index.js';
 import type { ApiObject } from '../../collection.js';
-import type { CoreEvents } from '../../core/events.js';
+import type { CoreEvents, EventObject } from '../../core/events.js';
 import { agentsOnHosts, bindingOf, boundSegment, type StoredSegment } from '../boundSegment.js';
 import {
   type ActivePort,
@@ -55,10 +55,9 @@ interface HostVtep {
 
 type Methods = typeof l2populationApi.methods;
 
-const fixedIpAddresses = (port: ApiObject): string[] =>
-  Array.isArray(port.fixed_ips)
-    ? port.fixed_ips.map((ip: unknown) => (ip as Record<string, unknown>).ip_address).filter((ip): ip is string => typeof ip === 'string')
-    : [];
+type Port = EventObject<'port'>;
+
+const fixedIpAddresses = (port: Port): string[] => port.fixed_ips.map((ip) => ip.ip_address);
 
 export class L2Population {
   private readonly agents: ContractClient<Methods>;
@@ -76,7 +75,7 @@ export class L2Population {
     // Agents program a port's MAC into their forwarding tables once it is up (as Neutron, refused).
     events.on('port.precommit_update', ({ original, current }) => {
       if (original && original.mac_address !== current.mac_address && current.status === 'ACTIVE') {
-        throw new InvalidInput(`unable to modify mac_address of ACTIVE port ${String(current.id)}`);
+        throw new InvalidInput(`unable to modify mac_address of ACTIVE port ${current.id}`);
       }
     });
     events.on('port.after_update', ({ original, current }) => (original ? this.portUpdated(original, current) : undefined));
@@ -130,7 +129,7 @@ export class L2Population {
     if (entries.length > 0) await this.send('remove_fdb_entries', { fdb_entries: fdbEntries(networkId, segment, { [agent.ip]: entries }) });
   }
 
-  private async portUpdated(original: ApiObject, current: ApiObject): Promise<void> {
+  private async portUpdated(original: Port, current: Port): Promise<void> {
     const oldHost = bindingOf(original).hostId;
     const newHost = bindingOf(current).hostId;
     if (current.status === 'DOWN' && original.status !== 'DOWN') {
@@ -142,14 +141,14 @@ export class L2Population {
     }
   }
 
-  private async addressesChanged(original: ApiObject, current: ApiObject): Promise<void> {
+  private async addressesChanged(original: Port, current: Port): Promise<void> {
     const before = fixedIpAddresses(original);
     const after = fixedIpAddresses(current);
     const host = bindingOf(current).hostId;
     if (host === '' || (before.length === after.length && before.every((ip) => after.includes(ip)))) return;
     const agent = await this.hostAgent(host);
     if (!agent || !(await this.segmentOf(current, host, agent))) return;
-    const update = changedIps(String(current.network_id), agent.ip, String(current.mac_address), before, after);
+    const update = changedIps(current.network_id, agent.ip, String(current.mac_address), before, after);
     if (update) await this.send('update_fdb_entries', { fdb_entries: update });
   }
 
