@@ -1,12 +1,14 @@
 /**
- * nucleon plug <port> --netns NAME [--host HOST] [--ifname eth0] [--url URL]
- * nucleon unplug <port> [--netns NAME] [--url URL]
+ * nucleon plug <port> --netns NAME [--host HOST] [--ifname eth0] [--url URL] [--ovsdb unix:PATH]
+ * nucleon unplug <port> [--netns NAME] [--url URL] [--ovsdb unix:PATH]
  *
  * Attaches a namespace to a Neutron port as os-vif attaches a VM, for
  * instances that are not Nova's (containers, namespaces, tests): binds the
  * port to this host (binding:host_id), then creates the tap device, with
  * the port's MAC inside the namespace, and puts it in the network's bridge
- * (vif_type `bridge`) as libvirt does. unplug removes
+ * (vif_type `bridge`) as libvirt does, or in the OVS bridge the binding
+ * names (vif_type `ovs`) as os-vif does (ovsdb-server at --ovsdb, default
+ * Open vSwitch's own socket). unplug removes
  * the tap, clears the binding and, given --netns, deletes the namespace.
  *
  * The API is at --url, else $OS_ENDPOINT, else http://127.0.0.1:9696; a
@@ -20,11 +22,14 @@ import { bridgeName } from '../agents/l2/names.js';
 import { plugVif, unplugVif } from '../agents/plug/vif.js';
 
 export const PLUG_USAGE = [
-  'usage: nucleon plug <port id> --netns NAME [--host HOST] [--ifname IFNAME] [--url URL]',
-  '       nucleon unplug <port id> [--netns NAME] [--url URL]',
+  'usage: nucleon plug <port id> --netns NAME [--host HOST] [--ifname IFNAME] [--url URL] [--ovsdb unix:PATH]',
+  '       nucleon unplug <port id> [--netns NAME] [--url URL] [--ovsdb unix:PATH]',
 ].join('\n');
 
 class PlugFailed extends Error {}
+
+/** Open vSwitch's own database socket ([ovs] ovsdb_connection's default). */
+const DEFAULT_OVSDB = 'unix:/var/run/openvswitch/db.sock';
 
 interface Api {
   get(path: string): Promise<Record<string, unknown>>;
@@ -67,6 +72,7 @@ export async function plugCommand(argv: string[]): Promise<number> {
       host: { type: 'string' },
       ifname: { type: 'string', default: 'eth0' },
       url: { type: 'string' },
+      ovsdb: { type: 'string', default: DEFAULT_OVSDB },
     },
   });
   const [portId] = positionals;
@@ -91,6 +97,9 @@ export async function plugCommand(argv: string[]): Promise<number> {
     ...(bound['binding:vif_type'] === 'bridge'
       ? { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : bridgeName(String(bound.network_id)) }
       : {}),
+    ...(bound['binding:vif_type'] === 'ovs'
+      ? { ovs: { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : 'br-int', connection: values.ovsdb } }
+      : {}),
   });
   process.stdout.write(`plugged port ${portId} (${String(bound.mac_address)}) into namespace ${values.netns} as ${values.ifname}, bound to ${host}\n`);
   return 0;
@@ -100,14 +109,14 @@ export async function unplugCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { netns: { type: 'string' }, url: { type: 'string' } },
+    options: { netns: { type: 'string' }, url: { type: 'string' }, ovsdb: { type: 'string' } },
   });
   const [portId] = positionals;
   if (!portId || positionals.length !== 1) {
     process.stderr.write(`${PLUG_USAGE}\n`);
     return 2;
   }
-  const removed = await unplugVif(portId);
+  const removed = await unplugVif(portId, undefined, values.ovsdb);
   const api = apiClient(values.url ?? process.env.OS_ENDPOINT ?? 'http://127.0.0.1:9696');
   await api.put(`/ports/${portId}`, { port: { 'binding:host_id': '' } });
   if (values.netns && (await listNamespaces()).includes(values.netns)) await deleteNamespace(values.netns);

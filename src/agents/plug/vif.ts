@@ -5,11 +5,14 @@
  * port's MAC, and, for a port bound with vif_type `bridge`, enslaved to the
  * network's bridge (created when missing), as libvirt does: Neutron's own
  * Linux bridge agent leaves instance taps to Nova; Nucleon's wires them in
- * either way. The host side gets the network MTU, as os-vif sets it; the
+ * either way. For vif_type `ovs` the tap joins the integration bridge with
+ * the port's id, MAC and status in its external_ids, as os-vif's ovs plugin
+ * does, which is how the Open vSwitch agent finds it. The host side gets the network MTU, as os-vif sets it; the
  * instance side keeps the kernel default, like a guest that has not asked
  * DHCP yet.
  */
 import { addNamespace, IpRoute, listNamespaces } from '../../host/ip.js';
+import { OpenVswitch } from '../../host/ovs.js';
 
 /** Neutron's device names: a prefix and the first 11 characters of the port id (15-character limit). */
 export const tapName = (portId: string): string => `tap${portId.slice(0, 11)}`;
@@ -24,6 +27,8 @@ export interface VifPlug {
   readonly ifname: string;
   /** The bridge the tap joins (vif_type `bridge`); none leaves the tap to the L2 agent. */
   readonly bridge?: string | undefined;
+  /** vif_type `ovs`: the OVS bridge the tap joins, and where ovsdb-server listens. */
+  readonly ovs?: { readonly bridge: string; readonly connection: string } | undefined;
 }
 
 
@@ -50,12 +55,14 @@ export async function plugVif(vif: VifPlug, host = new IpRoute()): Promise<void>
   const links = await host.links();
   if (links.some((link) => link.ifname === tap)) await host.batch([`link delete ${tap}`]);
   await host.batch(plugPlan(vif, links.some((link) => link.ifname === vif.bridge)));
+  if (vif.ovs) await new OpenVswitch(vif.ovs.connection).plugVif(vif.ovs.bridge, tap, { portId: vif.portId, mac: vif.macAddress });
   await new IpRoute(vif.netns).batch([`link set ${vif.ifname} address ${vif.macAddress} up`, 'link set lo up']);
 }
 
-/** Removes the tap (and with it the instance's end); true when there was one. */
-export async function unplugVif(portId: string, host = new IpRoute()): Promise<boolean> {
+/** Removes the tap (and with it the instance's end, and its OVS port given `ovsConnection`); true when there was one. */
+export async function unplugVif(portId: string, host = new IpRoute(), ovsConnection?: string): Promise<boolean> {
   const tap = tapName(portId);
+  if (ovsConnection !== undefined) await new OpenVswitch(ovsConnection).unplug(tap);
   if (!(await host.links()).some((link) => link.ifname === tap)) return false;
   await host.batch([`link delete ${tap}`]);
   return true;

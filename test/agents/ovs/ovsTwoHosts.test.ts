@@ -17,7 +17,7 @@ import { pino } from 'pino';
 
 import type { OvsAgentSettings } from '../../../src/agents/ovs/settings.js';
 import { tunnelPortName } from '../../../src/agents/ovs/names.js';
-import { type RunningOvsAgent, startOpenvswitchAgent } from '../../../src/server/openvswitchAgent.js';
+import { planOpenvswitchAgent, type RunningOvsAgent, startOpenvswitchAgent } from '../../../src/server/openvswitchAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
 import { eventually } from '../../helpers/eventually.js';
 import { kernelSkip } from '../../helpers/kernel.js';
@@ -196,6 +196,21 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
     await host(1).ovs.vsctl([['del-br', 'br-tun']]);
     await eventually('br-tun rebuilt', async () => (await tunBridgePorts(1)).includes(tunnel), 2 * POLL_MS + 3_000);
     await eventually('vm1 pings vm2 after br-tun was rebuilt', () => ping(vm1, vm2), 8_000);
+  });
+
+  it('--dry-run prints the repair a pass would make and changes nothing', async () => {
+    await agents.get(2)!.stop();
+    try {
+      assert.deepEqual(await planOpenvswitchAgent(settings(2), await api.agentBus(), log), []);
+      await sh('ovs-ofctl', '-O', 'OpenFlow14', 'del-flows', `unix:${host(2).dir}/br-int.mgmt`, 'table=60');
+      const plan = await planOpenvswitchAgent(settings(2), await api.agentBus(), log);
+      assert.deepEqual(plan, ['ovs-ofctl br-int add table=60 priority=3 actions=NORMAL']);
+      assert.ok(!(await flows(2, 'br-int')).includes('table=60'), 'the dry run changed nothing');
+    } finally {
+      await startAgent(2);
+      await agents.get(2)!.sync();
+    }
+    assert.ok((await flows(2, 'br-int')).includes('table=60'));
   });
 
   it('an agent restart keeps a running ping going and changes nothing', async () => {
