@@ -152,8 +152,11 @@ export function typeSchema(type: AttrType, nullable = false): Schema {
         ...(type.unique === true ? { uniqueItems: true } : {}),
         ...(type.maxItems !== undefined ? { maxItems: type.maxItems } : {}),
       };
-    case 'object':
-      return objectSchema(type.fields, nullable);
+    case 'object': {
+      const schema = objectSchema(type.fields, nullable);
+      // dict_or_nodata: {} says "none" as null does, whatever the fields require (a router's external_gateway_info).
+      return type.emptyIsNull === true ? { anyOf: [schema, { type: 'object', maxProperties: 0 }] } : schema;
+    }
     case 'dict':
       return { type: orNull('object') };
     case 'dns-name':

@@ -15,7 +15,7 @@ import { OpenAPIClientAxios, type OpenAPIClient, type UnknownOperationMethod } f
 import { type Operation, openApiDocument, type OpenApiDocument, type Parameter, type Schema } from '../../src/api/openapi.js';
 import { uuid } from '../../src/resources/attributeTypes.js';
 import { composeApi } from '../../src/resources/compose.js';
-import { coreExtensions, coreResources } from '../../src/resources/index.js';
+import { coreExtensions, coreResources, routerExtensions } from '../../src/resources/index.js';
 import type { ResourceDecl } from '../../src/resources/types.js';
 import { createTestDatabase, type TestDatabase } from '../db/databases.js';
 import { type TestApi, startTestApi } from '../helpers/testApi.js';
@@ -307,6 +307,22 @@ describe('OpenAPI document from what is loaded', () => {
       required: ['network'],
       additionalProperties: false,
     });
+  });
+
+  test("a router's external_gateway_info takes {} as null, as Neutron's dict_or_nodata does", async () => {
+    const document = openApiDocument(composeApi(coreResources, [...coreExtensions, ...routerExtensions]), { allowBulk: true });
+    await assertValidOpenApi(document);
+    const ajv = schemaValidator(document);
+    const network_id = '0b9e1f53-6a1c-4a6e-9c4e-1f2d3c4b5a69';
+    for (const name of ['RouterCreate', 'RouterUpdate']) {
+      const validate = ajv.getSchema(`openapi.json#/components/schemas/${name}`);
+      assert.ok(validate, name);
+      for (const gateway of [{}, null, { network_id }, { network_id, enable_snat: false }]) {
+        assert.ok(validate({ external_gateway_info: gateway }), `${name} ${JSON.stringify(gateway)}: ${JSON.stringify(validate.errors)}`);
+      }
+      // Not empty, it still needs its network.
+      assert.equal(validate({ external_gateway_info: { enable_snat: false } }), false, name);
+    }
   });
 
   test('member actions and nested collections appear at their paths', async () => {
