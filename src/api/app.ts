@@ -123,13 +123,11 @@ export function buildApp(parts: AppParts): FastifyInstance {
     const seconds = reply.elapsedTime / 1000;
     const route = request.routeOptions.url;
     parts.onResponse?.({ resource: resourceOfRoute(route), method: request.method, status: reply.statusCode, seconds });
+    // `http` repeats the message's parts for JSON readers; the text lines show only the message.
     const fields = {
       request_id: request.id,
       project_id: request.neutronContext?.projectId || undefined,
-      method: request.method,
-      path: request.url,
-      status: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      http: { method: request.method, path: request.url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 10) / 10 },
     };
     const line = `${request.method} ${request.url} status: ${reply.statusCode} time: ${seconds.toFixed(4)}`;
     if (route === '/metrics') parts.logger.debug(fields, line);

@@ -5,6 +5,7 @@
 import { runAgentProcess } from '../server/agentProcess.js';
 import type { DhcpAgentSettings } from '../agents/dhcp/dhcpAgent.js';
 import { dhcpAgentGroups, dhcpAgentSettings, planDhcpAgent, startDhcpAgent } from '../server/dhcpAgent.js';
+import { registerDnsmasqMetrics } from '../server/dnsmasqMetrics.js';
 import { runMain } from './run.js';
 
 runMain('nucleon-dhcp-agent', () =>
@@ -13,7 +14,11 @@ runMain('nucleon-dhcp-agent', () =>
       name: 'nucleon-dhcp-agent',
       groups: dhcpAgentGroups,
       settings: dhcpAgentSettings,
-      start: ({ settings, bus, log }) => startDhcpAgent(settings, bus, log),
+      start: async ({ settings, bus, log, metrics }) => {
+        const agent = await startDhcpAgent(settings, bus, log);
+        if (metrics) registerDnsmasqMetrics(agent.counters, metrics);
+        return agent;
+      },
       dryRun: ({ settings, bus, log }) => planDhcpAgent(settings, bus, log),
     },
     process.argv.slice(2),

@@ -41,7 +41,7 @@ async function allInOne(argv: string[]): Promise<number> {
     return 2;
   }
   mkdirSync(stateDir, { recursive: true });
-  const running = await startAllInOne({ stateDir, argv: rest, apiOnly }, (debug) => createLogger('nucleon', debug));
+  const running = await startAllInOne({ stateDir, argv: rest, apiOnly }, (settings) => createLogger('nucleon', settings));
   process.stdout.write(`Nucleon all-in-one: Networking API at ${running.url} (state in ${stateDir})\n`);
   process.stdout.write(
     running.agentsOff === undefined

@@ -6,12 +6,12 @@ import cluster from 'node:cluster';
 
 import { loadNeutronConfig } from '../server/config.js';
 import { startApiServer } from '../server/apiServer.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger, loggingSettings } from '../server/logger.js';
 import { runMain } from './run.js';
 
 runMain('nucleon-server', async () => {
   const { loaded } = loadNeutronConfig(process.argv.slice(2));
-  const log = createLogger('nucleon-server', loaded.config.DEFAULT.debug);
+  const log = createLogger('nucleon-server', loggingSettings(loaded, 'nucleon-server'));
   for (const warning of loaded.warnings) log.warn(warning);
   const workers = loaded.config.DEFAULT.api_workers ?? 0;
   if (workers > 1 && cluster.isPrimary) {

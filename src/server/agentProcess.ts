@@ -2,22 +2,30 @@
  * What every agent command shares (nucleon-linuxbridge-agent,
  * nucleon-dhcp-agent, nucleon-metadata-agent): `--config-file` / `--config-dir`
  * like the server, `--dry-run` to print one pass's plan and exit, the bus from
- * `[DEFAULT] transport_url`, a logger, and a clean stop on SIGTERM/SIGINT.
+ * `[DEFAULT] transport_url`, a logger (oslo.log's options, logger.ts), the
+ * metrics listener when `[agent] metrics_listen` is set, and a clean stop on
+ * SIGTERM/SIGINT.
  *
  *   runAgentProcess({ name, groups, settings: (loaded) => ..., start: ({ settings, bus, log }) => ..., dryRun: ... }, argv)
  */
 import { parseCommandLine, configFilesOf } from '../config/commandLine.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { agentOptions } from '../config/agentOptions.js';
+import { agentMetricsOptions } from '../config/metricsOptions.js';
+import type { Registry } from 'prom-client';
+import { processReconcilerMetrics } from '../agents/common/reconcilerMetrics.js';
+import { metricsSource, newRegistry } from '../common/metrics.js';
 import type { DeclsOf, OptionGroup } from '../config/types.js';
 import { ConfigError } from '../common/errors.js';
 import type { Bus } from '../rpc/bus.js';
 import { busOptionsFromConfig, openBus } from '../rpc/connect.js';
 import { serverOptionGroups } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, loggingSettings, type Logger } from './logger.js';
+import { startMetricsListener } from './metricsListener.js';
+import { agentMetricsSettings } from './metricsSettings.js';
 
 /** The agent options and neutron.conf's, so a shared neutron.conf loads without "unknown option" warnings. */
-export const agentBaseGroups = [...serverOptionGroups, agentOptions] as const;
+export const agentBaseGroups = [...serverOptionGroups, agentOptions, agentMetricsOptions] as const;
 
 export type AgentConfigOf<G extends readonly OptionGroup[]> = LoadedConfig<DeclsOf<readonly [...typeof agentBaseGroups, ...G]>>;
 
@@ -29,6 +37,8 @@ export interface AgentStartContext<S> {
   readonly settings: S;
   readonly bus: Bus;
   readonly log: Logger;
+  /** The registry /metrics serves, when [agent] metrics_listen is set: the agent may add its own metrics (dnsmasq reloads). */
+  readonly metrics?: Registry;
 }
 
 /** Loads an agent's configuration from argv: `--config-file`/`--config-dir`, `--dry-run`. Throws ConfigError. */
@@ -64,7 +74,9 @@ export async function runAgentProcess<const G extends readonly OptionGroup[], S>
     throw new ConfigError(undefined, 'DEFAULT', 'transport_url', `${spec.name} talks to the server over RabbitMQ: set transport_url (rabbit://user:pass@host:5672/)`);
   }
   const settings = spec.settings(loaded);
-  const log = createLogger(spec.name, config.DEFAULT.debug);
+  // The base groups hold these options whatever G is; TypeScript cannot follow that through the generic.
+  const metricsSettings = agentMetricsSettings(loaded as unknown as Parameters<typeof agentMetricsSettings>[0]);
+  const log = createLogger(spec.name, loggingSettings(loaded as unknown as Parameters<typeof loggingSettings>[0], spec.name));
   for (const warning of loaded.warnings) log.warn(warning);
   const bus = await openBus(transportUrl, busOptionsFromConfig(config), log);
   if (dryRun) {
@@ -76,11 +88,15 @@ export async function runAgentProcess<const G extends readonly OptionGroup[], S>
     }
     return 0;
   }
-  const agent = await spec.start({ settings, bus, log });
+  const registry = metricsSettings.listen ? newRegistry({ processMetrics: metricsSettings.processMetrics }) : undefined;
+  if (registry) processReconcilerMetrics.register(registry);
+  const agent = await spec.start({ settings, bus, log, ...(registry ? { metrics: registry } : {}) });
+  const listener = metricsSettings.listen && registry ? await startMetricsListener(metricsSettings.listen, metricsSource(registry), log) : undefined;
   log.info({ pid: process.pid }, `${spec.name} started`);
   const stop = () =>
     void agent
       .stop()
+      .then(() => listener?.close())
       .then(() => bus.close())
       .finally(() => process.exit(0));
   process.once('SIGTERM', stop);

@@ -35,12 +35,22 @@ import { startApiServer } from './apiServer.js';
 import { serverOptionGroups } from './config.js';
 import { dhcpAgentSettings, startDhcpAgent } from './dhcpAgent.js';
 import { linuxBridgeAgentSettings, startLinuxBridgeAgent } from './linuxbridgeAgent.js';
-import type { Logger } from './logger.js';
+import { loggingSettings, type Logger, type LoggingSettings } from './logger.js';
+import { registerDnsmasqMetrics } from './dnsmasqMetrics.js';
+import { agentMetricsOptions } from '../config/metricsOptions.js';
 import { metadataAgentSettings, startMetadataAgent } from './metadataAgent.js';
 import { ensurePublicBridge, ensurePublicNetwork, PUBLIC } from './publicNetwork.js';
 
 /** Everything the one process reads: the server's options and the four agents'. */
-const allInOneGroups = [...serverOptionGroups, agentOptions, linuxbridgeAgentOptions, dhcpAgentOptions, metadataAgentOptions, l3AgentOptions] as const;
+const allInOneGroups = [
+  ...serverOptionGroups,
+  agentOptions,
+  agentMetricsOptions,
+  linuxbridgeAgentOptions,
+  dhcpAgentOptions,
+  metadataAgentOptions,
+  l3AgentOptions,
+] as const;
 
 /** The programs the agents drive. */
 const AGENT_PROGRAMS = ['ip', 'bridge', 'dnsmasq', 'haproxy', 'nft'] as const;
@@ -96,10 +106,11 @@ function loadAllInOneConfig(stateDir: string, argv: readonly string[], withAgent
   });
 }
 
-export async function startAllInOne(options: AllInOneOptions, log: (debug: boolean) => Logger): Promise<RunningAllInOne> {
+/** `log`: the process's logger from oslo.log's options (logger.ts); the agents log through it, named by a child field. */
+export async function startAllInOne(options: AllInOneOptions, log: (settings: LoggingSettings) => Logger): Promise<RunningAllInOne> {
   const agentsOff = await agentsUnavailable(options.apiOnly);
   const loaded = loadAllInOneConfig(options.stateDir, options.argv, agentsOff === undefined);
-  const logger = log(loaded.config.DEFAULT.debug);
+  const logger = log(loggingSettings(loaded, 'nucleon'));
   for (const warning of loaded.warnings) logger.warn(warning);
 
   // Settings first: a bad agent option stops the process before anything starts.
@@ -117,14 +128,17 @@ export async function startAllInOne(options: AllInOneOptions, log: (debug: boole
     agentSettings !== undefined && loaded.config.linux_bridge.bridge_mappings[PUBLIC.physnet] === PUBLIC.bridge && loaded.config.DEFAULT.auth_strategy === 'noauth';
 
   const bus: Bus = await openBus(undefined, {}, logger);
-  const api = await startApiServer(loaded, logger, { migrate: true, bus });
+  // The agents' metrics (their reconcilers, dnsmasq) show in the server's /metrics; [agent] metrics_listen is not used here.
+  const api = await startApiServer(loaded, logger, { migrate: true, bus, agentsInProcess: agentSettings !== undefined });
   const agents: { stop(): Promise<void> }[] = [];
   try {
     if (agentSettings) {
       if (withPublic) await ensurePublicBridge();
       agents.push(await startMetadataAgent(agentSettings.metadata, bus, logger.child({ agent: 'metadata' })));
       agents.push(await startLinuxBridgeAgent(agentSettings.linuxbridge, bus, logger));
-      agents.push(await startDhcpAgent(agentSettings.dhcp, bus, logger.child({ agent: 'dhcp' })));
+      const dhcp = await startDhcpAgent(agentSettings.dhcp, bus, logger.child({ agent: 'dhcp' }));
+      if (api.metrics) registerDnsmasqMetrics(dhcp.counters, api.metrics.registry);
+      agents.push(dhcp);
       const l3 = new L3Agent(agentSettings.l3, bus, logger.child({ agent: 'l3' }));
       await l3.start();
       agents.push(l3);

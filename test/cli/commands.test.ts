@@ -159,13 +159,16 @@ function assertOneLine(stderr: string): string {
   return lines[0]!;
 }
 
-/** pino's JSON lines on stderr at warn (40) or above. */
+/** oslo.log-style lines: `2026-12-06 15:03:51.123 <pid> <LEVEL> <name> [<request id> <project>|-] <message> key=value...`. */
+const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (\d+) ([A-Z]+) \S+ \[[^\]]*\] (.*)$/;
+
+/** The log lines on stderr at WARNING or above: their level, and their message followed by its fields. */
 const warningsIn = (stderr: string) =>
   stderr
     .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { level: number; msg: string })
-    .filter((entry) => entry.level >= 40);
+    .map((line) => LOG_LINE.exec(line))
+    .filter((m) => m !== null && ['WARNING', 'ERROR', 'CRITICAL'].includes(m[2]!))
+    .map((m) => ({ level: m![2]!, msg: m![3]! }));
 
 // ---------------------------------------------------------------------------
 // Files and databases
@@ -405,9 +408,9 @@ describe("nucleon-server with the install guide's controller neutron.conf", () =
     await networks.text();
     await server.stop();
     // The guide's RabbitMQ (`controller`) does not exist here: the API serves anyway and the bus keeps retrying.
-    const warnings = warningsIn(server.stderr()) as { msg?: string }[];
+    const warnings = warningsIn(server.stderr());
     assert.deepEqual(
-      warnings.filter((w) => w.msg !== 'cannot connect to RabbitMQ; retrying'),
+      warnings.filter((w) => !w.msg.startsWith('cannot connect to RabbitMQ; retrying')),
       [],
       'no configuration warnings from nucleon-server',
     );
@@ -433,7 +436,7 @@ describe('nucleon-server with api_workers = 2', () => {
           .stderr()
           .split('\n')
           .filter((line) => line.includes('serving the Networking API'))
-          .map((line) => (JSON.parse(line) as { pid: number }).pid),
+          .map((line) => Number(LOG_LINE.exec(line)?.[1])),
       );
     const pids = await waitFor(server, 'two serving workers', () => (servingPids().size >= 2 ? servingPids() : undefined));
     assert.equal(pids.size, 2, `exactly two workers: ${[...pids].join(', ')}`);

@@ -14,6 +14,7 @@ import { ReconcilerMetrics } from '../../src/agents/common/reconcilerMetrics.js'
 import { UnreachableLog } from '../../src/agents/common/unreachableLog.js';
 import { metricsSource, newRegistry } from '../../src/common/metrics.js';
 import { RpcTimeout } from '../../src/rpc/errors.js';
+import { registerDnsmasqMetrics } from '../../src/server/dnsmasqMetrics.js';
 import { parseListenAddress, startMetricsListener } from '../../src/server/metricsListener.js';
 
 const log = pino({ level: 'silent' });
@@ -140,6 +141,21 @@ describe('agent metrics', () => {
     const registry = newRegistry({ processMetrics: false });
     metrics.register(registry);
     assert.equal(sample(await registry.metrics(), 'nucleon_agent_server_unreachable_total', { source: 'dhcp-agent pass' }), 5);
+  });
+
+  it("serves the DHCP agent's dnsmasq starts, restarts and reloads as they are counted", async () => {
+    const counters = { starts: 0, restarts: 0, reloads: 0 };
+    const registry = newRegistry({ processMetrics: false });
+    registerDnsmasqMetrics(counters, registry);
+    counters.starts += 2;
+    counters.reloads += 5;
+    let text = await registry.metrics();
+    assert.equal(sample(text, 'nucleon_dhcp_dnsmasq_total', { event: 'start' }), 2);
+    assert.equal(sample(text, 'nucleon_dhcp_dnsmasq_total', { event: 'reload' }), 5);
+    assert.equal(sample(text, 'nucleon_dhcp_dnsmasq_total', { event: 'restart' }), 0);
+    counters.reloads++;
+    text = await registry.metrics();
+    assert.equal(sample(text, 'nucleon_dhcp_dnsmasq_total', { event: 'reload' }), 6);
   });
 
   it('reads [agent] metrics_listen as host:port', () => {
