@@ -19,15 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
 import { freePort } from '../helpers/testApi.js';
+import { described, type Finished, run } from './runCommand.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const OPENSTACK = '/usr/bin/openstack';
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let base: string;
@@ -38,25 +33,10 @@ function openstack(...args: string[]): Promise<Finished> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OS_')) env[key] = value;
   env['HOME'] = dir; // no ~/.config/openstack/clouds.yaml
-  return new Promise((resolve, reject) => {
-    const child = spawn(OPENSTACK, ['--os-auth-type', 'none', '--os-endpoint', base, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return run(OPENSTACK, ['--os-auth-type', 'none', '--os-endpoint', base, ...args], env, 30_000);
 }
 
-const show = (args: string[], r: Finished) => `openstack ${args.join(' ')}: exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+const show = (args: string[], r: Finished) => described('openstack', args, r);
 
 /** What `-f json` prints for the resources, as far as the tests look. */
 interface Network {
