@@ -98,7 +98,13 @@ export async function plugCommand(argv: string[]): Promise<number> {
       ? { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : bridgeName(String(bound.network_id)) }
       : {}),
     ...(bound['binding:vif_type'] === 'ovs'
-      ? { ovs: { bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : 'br-int', connection: values.ovsdb } }
+      ? {
+          ovs: {
+            bridge: typeof details['bridge_name'] === 'string' ? details['bridge_name'] : 'br-int',
+            connection: values.ovsdb,
+            hybrid: details['ovs_hybrid_plug'] === true,
+          },
+        }
       : {}),
   });
   process.stdout.write(`plugged port ${portId} (${String(bound.mac_address)}) into namespace ${values.netns} as ${values.ifname}, bound to ${host}\n`);

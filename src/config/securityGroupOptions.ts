@@ -59,13 +59,19 @@ export function linuxBridgeFirewall(driver: string): FirewallKind | { readonly e
 }
 
 /**
- * The Open vSwitch agent's reading of firewall_driver: noop only, so far. The
- * flow-based `openvswitch` firewall and `iptables_hybrid` are refused with a
- * clear message instead of leaving ports unfiltered behind a driver's name.
+ * The Open vSwitch agent's reading of firewall_driver: iptables_hybrid (each
+ * port in a Linux bridge of its own, filtered there by the same stateful
+ * nftables firewall as the Linux bridge agent's) or noop. The flow-based
+ * `openvswitch` firewall is refused with a clear message instead of leaving
+ * ports unfiltered behind a driver's name.
  */
-export function openvswitchFirewall(driver: string): 'noop' | { readonly error: string } {
-  const kind = FIREWALL_DRIVERS[driver.trim()];
+export function openvswitchFirewall(driver: string): FirewallKind | { readonly error: string } {
+  const name = driver.trim();
+  const kind = FIREWALL_DRIVERS[name];
   if (kind === undefined) return { error: `'${driver}' is not a firewall driver (${Object.keys(FIREWALL_DRIVERS).filter((k) => !k.includes('.')).join(', ')})` };
-  if (kind !== 'noop') return { error: `'${driver}' is not built into the Open vSwitch agent yet; use noop, or the Linux bridge agent for filtering` };
+  if (kind === 'openvswitch') return { error: `'${driver}' (flows with conntrack) is not built into the Open vSwitch agent yet; use iptables_hybrid or noop` };
+  if (kind === 'stateful' && !name.toLowerCase().includes('hybrid')) {
+    return { error: `'${driver}' filters the Linux bridge a port sits in, which Open vSwitch ports have only with iptables_hybrid; use iptables_hybrid or noop` };
+  }
   return kind;
 }

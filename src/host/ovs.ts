@@ -181,11 +181,6 @@ export class OpenVswitch {
     ]);
   }
 
-  /** Takes a device out of whichever bridge holds it. */
-  unplug(device: string): Promise<string> {
-    return this.vsctl([['--if-exists', 'del-port', device]]);
-  }
-
   /** The bridge's OpenFlow endpoint. */
   private target(bridge: string): string {
     return `unix:${join(this.runDir, `${bridge}.mgmt`)}`;

@@ -59,6 +59,7 @@ export function openvswitchAgentSettings(loaded: OpenvswitchAgentConfig): OvsAge
       arpResponder: agent.arp_responder,
     };
   }
+  // As Neutron's agent: with security groups disabled nothing is filtered, whatever the driver.
   const firewall = openvswitchFirewall(securitygroup.enable_security_group ? securitygroup.firewall_driver : 'noop');
   if (typeof firewall !== 'string') throw loaded.errorFor('securitygroup', 'firewall_driver', firewall.error);
   return {
@@ -75,6 +76,7 @@ export function openvswitchAgentSettings(loaded: OpenvswitchAgentConfig): OvsAge
     reportIntervalMs: agent.report_interval * 1000,
     availabilityZone: agent.availability_zone,
     logHeartbeats: agent.log_agent_heartbeats,
+    firewall,
   };
 }
 
@@ -84,6 +86,7 @@ export interface RunningOvsAgent {
   stop(): Promise<void>;
 }
 
+/** `options.netns`: the namespace of the host's Linux bridges (iptables_hybrid), default this process's. */
 export async function startOpenvswitchAgent(settings: OvsAgentSettings, bus: Bus, log: Logger, options: OvsAgentOptions = {}): Promise<RunningOvsAgent> {
   const agent = new OvsAgent(settings, bus, log.child({ agent: 'openvswitch', host: settings.host }), options);
   await agent.start();
@@ -91,6 +94,6 @@ export async function startOpenvswitchAgent(settings: OvsAgentSettings, bus: Bus
 }
 
 /** One pass's plan, changing nothing (`--dry-run`): the ovs-vsctl and ovs-ofctl lines it would run. */
-export function planOpenvswitchAgent(settings: OvsAgentSettings, bus: Bus, log: Logger): Promise<string[]> {
-  return new OvsAgent(settings, bus, log.child({ agent: 'openvswitch', host: settings.host })).dryRun();
+export function planOpenvswitchAgent(settings: OvsAgentSettings, bus: Bus, log: Logger, options: OvsAgentOptions = {}): Promise<string[]> {
+  return new OvsAgent(settings, bus, log.child({ agent: 'openvswitch', host: settings.host }), options).dryRun();
 }

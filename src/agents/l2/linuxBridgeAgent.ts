@@ -29,14 +29,13 @@ import type { Logger } from 'pino';
 import type { FdbEntry, IpRoute, Link, NeighEntry } from '../../host/ip.js';
 import { LinkMonitor } from '../../host/linkMonitor.js';
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
-import { clientOf, type ContractClient, l2PluginApi, type SecurityGroupInfo, securityGroupServerApi } from '../../rpc/contract/index.js';
+import { clientOf, type ContractClient, l2PluginApi, securityGroupServerApi } from '../../rpc/contract/index.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { type BoundDevice, type DeviceDetails, toDetailsAnswer } from './deviceDetails.js';
 import { desiredState, type DesiredState } from './desiredState.js';
 import { FdbTable } from './fdbTable.js';
-import { LinuxBridgeFirewall } from './firewall/firewall.js';
-import { firewallInput, groupsInvolved } from './firewall/fromServer.js';
+import { PortFirewall } from './firewall/portFirewall.js';
 import { serveAgentNotifications } from './notifications.js';
 import { type ActualHost, type Plan, planIsEmpty, planLines, planLinuxBridge } from './plan.js';
 import { BRIDGE_PREFIX, TAP_PREFIX, tapName } from './names.js';
@@ -64,16 +63,6 @@ export interface PassResult {
   readonly firewall: string;
 }
 
-/** What the firewall knew of the server's security groups, and for which devices. */
-interface SecurityGroupView {
-  readonly devices: string;
-  readonly info: SecurityGroupInfo;
-  /** The groups and address groups it involves: notifications about others are not ours. */
-  readonly involved: ReadonlySet<string>;
-}
-
-const NO_DEVICES: SecurityGroupInfo = { devices: {}, security_groups: {}, sg_member_ips: {} };
-
 export class LinuxBridgeAgent {
   readonly agentId: string;
   /** Each tap's answer from the server, while the tap is present. */
@@ -94,13 +83,7 @@ export class LinuxBridgeAgent {
   private readonly monitor: LinkMonitor | undefined;
   private handle: ServeHandle | undefined;
   private readonly server: ContractClient<typeof l2PluginApi.methods>;
-  private readonly securityGroups: ContractClient<typeof securityGroupServerApi.methods>;
-  private readonly firewall: LinuxBridgeFirewall;
-  /** With firewall_driver noop: whether the tables an earlier driver left were looked for (once). */
-  private leftoversRemoved = false;
-  private securityGroupView: SecurityGroupView | undefined;
-  /** A notification or a port change said the security groups must be asked for again. */
-  private securityGroupsStale = true;
+  private readonly firewall: PortFirewall;
   private deviceCount = 0;
   lastPass: PassResult | undefined;
   /** The details the last pass planned with (a dry run keeps them out of `known`). */
@@ -117,8 +100,7 @@ export class LinuxBridgeAgent {
   ) {
     this.agentId = `lb-${settings.host}`;
     this.server = clientOf(bus, l2PluginApi);
-    this.securityGroups = clientOf(bus, securityGroupServerApi);
-    this.firewall = new LinuxBridgeFirewall(host.netns);
+    this.firewall = new PortFirewall(settings.firewall, host.netns, clientOf(bus, securityGroupServerApi), log);
     this.fdb = settings.vxlan?.l2Population ? new FdbTable(settings.vxlan.localIp) : undefined;
     this.reconciler = new Reconciler({
       name: 'linuxbridge',
@@ -181,9 +163,7 @@ export class LinuxBridgeAgent {
       fdbAdd: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.add(networkId, entries)),
       fdbRemove: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.remove(networkId, entries)),
       securityGroupsChanged: (ids) => {
-        if (ids !== undefined && !ids.some((id) => this.securityGroupView?.involved.has(id) === true)) return;
-        this.securityGroupsStale = true;
-        this.reconciler.kick();
+        if (this.firewall.groupsChanged(ids)) this.reconciler.kick();
       },
       log: this.log,
     });
@@ -255,7 +235,7 @@ export class LinuxBridgeAgent {
 
   private resyncAll(): void {
     this.refreshTunnels = true;
-    this.securityGroupsStale = true;
+    this.firewall.markStale();
     this.markDirty([...this.known.keys()]);
   }
 
@@ -304,8 +284,9 @@ export class LinuxBridgeAgent {
     const up = fetched.filter((d): d is BoundDevice => d.kind === 'bound' && d.adminStateUp && !unwirable.has(d.device)).map((d) => d.device);
     const down = fetched.filter((d) => d.kind === 'bound' && !d.adminStateUp).map((d) => d.device);
     // A port looked up again may have changed groups, addresses or port security.
-    if (fetched.length > 0) this.securityGroupsStale = true;
-    const firewall = await this.firewallPass(bound, desired, apply);
+    if (fetched.length > 0) this.firewall.markStale();
+    const devices = bound.filter((d) => desired.networks.has(d.networkId)).map((d) => d.device);
+    const firewall = await this.firewall.pass(devices, (networkId) => desired.networks.get(networkId)?.bridge, apply);
     if (!apply) return { plan, devicesUp: up, devicesDown: down, firewall };
 
     const failedGroups = await this.applyPlan(plan);
@@ -319,39 +300,6 @@ export class LinuxBridgeAgent {
     for (const device of down) this.pendingDown.add(device);
     for (const device of unwirable) this.dirty.delete(device);
     return this.report(plan, firewall);
-  }
-
-  /**
-   * Brings the firewall to the security groups of the wired ports; the
-   * groups are asked for again only when a notification, a port lookup or
-   * the set of ports says they may have changed. A failure fails the pass
-   * (no port is wired unfiltered); the next pass tries again.
-   */
-  private async firewallPass(bound: readonly BoundDevice[], desired: DesiredState, apply: boolean): Promise<string> {
-    if (this.settings.firewall === 'noop') {
-      // Tables an earlier firewall_driver left would go on filtering the ports they name.
-      if (apply && !this.leftoversRemoved) {
-        this.leftoversRemoved = true;
-        await this.firewall.pass(undefined, true).catch((err: unknown) => this.log.warn({ err }, 'could not look for the firewall tables of an earlier firewall_driver'));
-      }
-      return '';
-    }
-    const devices = bound.filter((d) => desired.networks.has(d.networkId)).map((d) => d.device).sort();
-    const key = devices.join(' ');
-    let view = this.securityGroupView;
-    if (this.securityGroupsStale || view?.devices !== key) {
-      // Cleared before asking: a notification that arrives meanwhile asks again next pass.
-      this.securityGroupsStale = false;
-      try {
-        const info = devices.length === 0 ? NO_DEVICES : await this.securityGroups.call('security_group_info_for_devices', { devices });
-        view = { devices: key, info, involved: groupsInvolved(info) };
-      } catch (err) {
-        this.securityGroupsStale = true;
-        throw err;
-      }
-      if (apply) this.securityGroupView = view;
-    }
-    return this.firewall.pass(firewallInput(view.info, (networkId) => desired.networks.get(networkId)?.bridge), apply);
   }
 
   /** Taps gone since the last pass: forgotten, and their ports reported DOWN. */

@@ -10,10 +10,13 @@
  *   2. gives each network with a port here a local VLAN (localVlans.ts) and
  *      builds the desired switch (desiredSwitch.ts): br-int, br-tun and its
  *      tunnel ports, the patches to the physical bridges, each VIF's tag;
- *   3. applies the ovs-vsctl difference in one transaction, then compares
+ *   3. with iptables_hybrid, brings the nftables firewall of the ports'
+ *      qbr bridges to their security groups (before any new port leaves the
+ *      dead VLAN, so none talks unfiltered);
+ *   4. applies the ovs-vsctl difference in one transaction, then compares
  *      every managed bridge's flow table with the desired flows (flows.ts)
  *      and applies the difference as one ovs-ofctl bundle per bridge;
- *   4. tells the server which ports it wired and which went away
+ *   5. tells the server which ports it wired and which went away
  *      (update_device_list), so they go ACTIVE / DOWN.
  *
  * Passes run every polling_interval (drift repair: a deleted flow, port or
@@ -26,12 +29,14 @@ import type { Logger } from 'pino';
 
 import { OpenVswitch, type OvsBridge } from '../../host/ovs.js';
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
-import { clientOf, type ContractClient, endpoint, l2PluginApi, serveEndpoints, tunnelAgentApi } from '../../rpc/contract/index.js';
+import { clientOf, type ContractClient, endpoint, l2PluginApi, securityGroupServerApi, serveEndpoints, tunnelAgentApi } from '../../rpc/contract/index.js';
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { type BoundDevice, type DeviceDetails, toDetailsAnswer } from '../l2/deviceDetails.js';
 import { FdbTable } from '../l2/fdbTable.js';
+import { PortFirewall } from '../l2/firewall/portFirewall.js';
 import { serveAgentNotifications } from '../l2/notifications.js';
+import { hybridNames, tapName } from '../plug/vif.js';
 import { desiredSwitch, type DesiredSwitch, type VifInput } from './desiredSwitch.js';
 import { desiredFlows } from './flows.js';
 import { assignLocalVlans } from './localVlans.js';
@@ -45,10 +50,14 @@ export const AGENT_BINARY = 'neutron-openvswitch-agent';
 export interface OvsAgentOptions {
   /** Delay folding a burst of kicks into one pass (default 10 ms). */
   readonly settleMs?: number;
+  /** The namespace of the host's Linux bridges and firewall (iptables_hybrid); default this process's. */
+  readonly netns?: string;
 }
 
 export interface OvsPassResult {
   readonly plan: OvsPlan;
+  /** The nft script the pass ran (or would run); '' when the firewall was right. */
+  readonly firewall: string;
   readonly devicesUp: readonly string[];
   readonly devicesDown: readonly string[];
 }
@@ -99,6 +108,7 @@ export class OvsAgent {
   private readonly reporter: StateReporter;
   private readonly server: ContractClient<typeof l2PluginApi.methods>;
   private handles: ServeHandle[] = [];
+  private readonly firewall: PortFirewall;
   private deviceCount = 0;
   lastPass: OvsPassResult | undefined;
 
@@ -111,6 +121,7 @@ export class OvsAgent {
     this.agentId = `ovs-agent-${settings.host}`;
     this.ovs = new OpenVswitch(settings.ovsdbConnection);
     this.server = clientOf(bus, l2PluginApi);
+    this.firewall = new PortFirewall(settings.firewall, options.netns, clientOf(bus, securityGroupServerApi), log);
     this.fdb = settings.tunnels?.l2Population ? new FdbTable(settings.tunnels.localIp) : undefined;
     this.keepTunnelsUntil = this.fdb ? Number.POSITIVE_INFINITY : 0;
     this.reconciler = new Reconciler({
@@ -148,7 +159,7 @@ export class OvsAgent {
       in_distributed_mode: false,
       datapath_type: this.settings.datapathType,
       integration_bridge: this.settings.integrationBridge,
-      ovs_hybrid_plug: false,
+      ovs_hybrid_plug: this.settings.firewall !== 'noop',
       ovs_capabilities: { datapath_types: [this.settings.datapathType], iface_types: ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan'] },
       extensions: [],
       log_agent_heartbeats: this.settings.logHeartbeats,
@@ -169,8 +180,9 @@ export class OvsAgent {
         },
         fdbAdd: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.add(networkId, entries)),
         fdbRemove: (networkId, entries) => this.fdbChange(networkId, (fdb) => fdb.remove(networkId, entries)),
-        // The only firewall driver is noop: nothing to do about security groups.
-        securityGroupsChanged: () => undefined,
+        securityGroupsChanged: (ids) => {
+          if (this.firewall.groupsChanged(ids)) this.reconciler.kick();
+        },
         overlayTypes: tunnelTypes,
         log: this.log,
       }),
@@ -214,8 +226,8 @@ export class OvsAgent {
 
   /** One pass without applying anything: the ovs-vsctl and ovs-ofctl lines it would run (`--dry-run`). */
   async dryRun(): Promise<string[]> {
-    const { plan } = await this.pass(false);
-    return planLines(plan);
+    const { plan, firewall } = await this.pass(false);
+    return [...(firewall === '' ? [] : ['nft -f - <<EOF', ...firewall.trimEnd().split('\n'), 'EOF']), ...planLines(plan)];
   }
 
   private markDirty(portIds: readonly string[]): void {
@@ -232,6 +244,7 @@ export class OvsAgent {
   private resyncAll(): void {
     this.refreshTunnels = true;
     this.endpointsSynced = false;
+    this.firewall.markStale();
     this.markDirty([...this.known.keys()]);
   }
 
@@ -283,6 +296,8 @@ export class OvsAgent {
     const justFetched = new Set(fetched.map((d) => d.device));
     for (const { device, reason } of desired.unwirable) if (justFetched.has(device)) this.log.warn({ device }, `cannot wire port ${device}: ${reason}`);
 
+    if (fetched.length > 0) this.firewall.markStale();
+    const firewall = await this.firewallPass(vifInputs, desired, apply);
     const keepTunnels = Date.now() < this.keepTunnelsUntil;
     const vsctl = planSwitch(desired, bridges, this.settings, keepTunnels);
     if (apply) {
@@ -296,14 +311,27 @@ export class OvsAgent {
     const plan: OvsPlan = { vsctl, flows };
     const up = fetched.filter((d): d is BoundDevice => d.kind === 'bound' && d.adminStateUp && desired.networks.has(d.networkId)).map((d) => d.device);
     const down = fetched.filter((d) => d.kind === 'bound' && !d.adminStateUp).map((d) => d.device);
-    if (!apply) return { plan, devicesUp: up, devicesDown: down };
+    if (!apply) return { plan, firewall, devicesUp: up, devicesDown: down };
 
     for (const flowPlan of flows) await this.ovs.applyFlows(flowPlan.bridge, flowPlan.lines);
     if (!planIsEmpty(plan)) this.log.info({ lines: planLines(plan).length }, 'switch brought to the desired state');
     this.fdb?.keepOnly(new Set(localVlans.keys()), new Set());
     for (const device of up) this.pendingUp.add(device);
     for (const device of down) this.pendingDown.add(device);
-    return this.report(plan);
+    return this.report(plan, firewall);
+  }
+
+  /**
+   * The hybrid-plugged ports of wired networks (`qvo<id>` on br-int) are
+   * filtered on their tap in `qbr<id>`; the server knows them by the tap name.
+   */
+  private firewallPass(vifs: readonly VifInput[], desired: DesiredSwitch, apply: boolean): Promise<string> {
+    const bridges = new Map<string, string>();
+    for (const vif of vifs) {
+      const hybrid = hybridNames(vif.portId);
+      if (vif.name === hybrid.ovsEnd && vif.details && desired.networks.has(vif.details.networkId)) bridges.set(tapName(vif.portId), hybrid.bridge);
+    }
+    return this.firewall.pass([...bridges.keys()], (_network, device) => bridges.get(device), apply);
   }
 
   /** Each managed bridge's flow differences; a bridge that does not exist yet (dry run) would get every flow. */
@@ -354,10 +382,10 @@ export class OvsAgent {
     return answer.devices;
   }
 
-  private async report(plan: OvsPlan): Promise<OvsPassResult> {
+  private async report(plan: OvsPlan, firewall: string): Promise<OvsPassResult> {
     const devicesUp = [...this.pendingUp];
     const devicesDown = [...this.pendingDown];
-    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown };
+    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, firewall, devicesUp, devicesDown };
     const refresh = this.refreshTunnels;
     const answer = await this.server.call('update_device_list', {
       devices_up: devicesUp,
@@ -383,6 +411,6 @@ export class OvsAgent {
       this.pendingDown.delete(device);
       this.reportedUp.delete(device);
     }
-    return { plan, devicesUp, devicesDown };
+    return { plan, firewall, devicesUp, devicesDown };
   }
 }

@@ -1,4 +1,5 @@
 /** What the Open vSwitch agent is told by its configuration, typed and already checked (server/openvswitchAgent.ts builds it). */
+import type { FirewallKind } from '../../config/securityGroupOptions.js';
 import type { TunnelType } from './names.js';
 
 export interface OvsTunnelSettings {
@@ -28,4 +29,6 @@ export interface OvsAgentSettings {
   readonly reportIntervalMs: number;
   readonly availabilityZone: string;
   readonly logHeartbeats: boolean;
+  /** [securitygroup] firewall_driver: iptables_hybrid ('stateful', ports plugged through qbr bridges) or noop. */
+  readonly firewall: FirewallKind;
 }

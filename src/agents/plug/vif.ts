@@ -27,9 +27,21 @@ export interface VifPlug {
   readonly ifname: string;
   /** The bridge the tap joins (vif_type `bridge`); none leaves the tap to the L2 agent. */
   readonly bridge?: string | undefined;
-  /** vif_type `ovs`: the OVS bridge the tap joins, and where ovsdb-server listens. */
-  readonly ovs?: { readonly bridge: string; readonly connection: string } | undefined;
+  /**
+   * vif_type `ovs`: the OVS bridge the VIF joins, and where ovsdb-server
+   * listens. With `hybrid` (vif_details ovs_hybrid_plug, the iptables_hybrid
+   * firewall) the tap sits in a Linux bridge of its own, `qbr<id>`, joined to
+   * OVS by the veth pair `qvb<id>` / `qvo<id>`, so the firewall can filter it.
+   */
+  readonly ovs?: { readonly bridge: string; readonly connection: string; readonly hybrid: boolean } | undefined;
 }
+
+/** os-vif's hybrid plug names: the port's Linux bridge and the two ends of its veth to OVS. */
+export const hybridNames = (portId: string) => ({
+  bridge: `qbr${portId.slice(0, 11)}`,
+  bridgeEnd: `qvb${portId.slice(0, 11)}`,
+  ovsEnd: `qvo${portId.slice(0, 11)}`,
+});
 
 
 /** libvirt gives the host end of a tap fe:... for the port's fa:...: the host side never answers as the instance. */
@@ -42,6 +54,18 @@ export function plugPlan(vif: VifPlug, bridgeExists = true): string[] {
     `link add ${tap} type veth peer name ${vif.ifname} netns ${vif.netns}`,
     `link set ${tap} address ${hostSideMac(vif.macAddress)} mtu ${vif.mtu} up`,
   ];
+  if (vif.ovs?.hybrid === true) {
+    const hybrid = hybridNames(vif.portId);
+    return [
+      `link add ${hybrid.bridge} type bridge forward_delay 0 stp_state 0`,
+      `link set ${hybrid.bridge} up`,
+      `link add ${hybrid.bridgeEnd} mtu ${vif.mtu} type veth peer name ${hybrid.ovsEnd}`,
+      `link set ${hybrid.bridgeEnd} master ${hybrid.bridge} up`,
+      `link set ${hybrid.ovsEnd} mtu ${vif.mtu} up`,
+      ...plan,
+      `link set ${tap} master ${hybrid.bridge}`,
+    ];
+  }
   if (vif.bridge === undefined) return plan;
   // As os-vif's ensure_bridge: no STP, no forwarding delay.
   const bridge = bridgeExists ? [] : [`link add ${vif.bridge} type bridge forward_delay 0 stp_state 0`, `link set ${vif.bridge} up`];
@@ -55,15 +79,22 @@ export async function plugVif(vif: VifPlug, host = new IpRoute()): Promise<void>
   const links = await host.links();
   if (links.some((link) => link.ifname === tap)) await host.batch([`link delete ${tap}`]);
   await host.batch(plugPlan(vif, links.some((link) => link.ifname === vif.bridge)));
-  if (vif.ovs) await new OpenVswitch(vif.ovs.connection).plugVif(vif.ovs.bridge, tap, { portId: vif.portId, mac: vif.macAddress });
+  if (vif.ovs) {
+    const ovsPort = vif.ovs.hybrid ? hybridNames(vif.portId).ovsEnd : tap;
+    await new OpenVswitch(vif.ovs.connection).plugVif(vif.ovs.bridge, ovsPort, { portId: vif.portId, mac: vif.macAddress });
+  }
   await new IpRoute(vif.netns).batch([`link set ${vif.ifname} address ${vif.macAddress} up`, 'link set lo up']);
 }
 
 /** Removes the tap (and with it the instance's end, and its OVS port given `ovsConnection`); true when there was one. */
 export async function unplugVif(portId: string, host = new IpRoute(), ovsConnection?: string): Promise<boolean> {
   const tap = tapName(portId);
-  if (ovsConnection !== undefined) await new OpenVswitch(ovsConnection).unplug(tap);
-  if (!(await host.links()).some((link) => link.ifname === tap)) return false;
-  await host.batch([`link delete ${tap}`]);
-  return true;
+  const hybrid = hybridNames(portId);
+  if (ovsConnection !== undefined) await new OpenVswitch(ovsConnection).vsctl([['--if-exists', 'del-port', tap], ['--if-exists', 'del-port', hybrid.ovsEnd]]);
+  const links = new Set((await host.links()).map((link) => link.ifname));
+  // Deleting one end of a veth deletes the other.
+  const lines = [tap, hybrid.bridgeEnd, hybrid.bridge].filter((name) => links.has(name)).map((name) => `link delete ${name}`);
+  if (lines.length === 0) return false;
+  await host.batch(lines);
+  return links.has(tap);
 }

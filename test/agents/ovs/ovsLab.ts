@@ -13,10 +13,12 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 
+import { hybridNames, plugVif, tapName } from '../../../src/agents/plug/vif.js';
+import { IpRoute } from '../../../src/host/ip.js';
 import { OpenVswitch } from '../../../src/host/ovs.js';
 import { deleteNamespaces, sh } from '../lab.js';
 
-export const OVS_PROGRAMS = ['ip', 'ping', 'ovs-vsctl', 'ovs-ofctl', 'ovs-appctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ethtool', 'nc'] as const;
+export const OVS_PROGRAMS = ['ip', 'ping', 'nft', 'ovs-vsctl', 'ovs-ofctl', 'ovs-appctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ethtool', 'nc', 'tcpdump'] as const;
 
 export interface OvsHost {
   readonly ns: string;
@@ -31,7 +33,8 @@ export interface OvsLab {
   readonly hosts: readonly OvsHost[];
   /** The shared "physical" segment's namespace (a Linux bridge `phys` joining every br-eth). */
   readonly physNs: string;
-  addVm(name: string, host: OvsHost, device: string, port: { id: string; mac: string }, ipCidr: string, mtu: number): Promise<string>;
+  /** A VM namespace plugged into br-int as `nucleon plug` plugs it (hybrid: through qbr<id> for iptables_hybrid). */
+  addVm(name: string, host: OvsHost, port: { id: string; mac: string }, ipCidr: string, mtu: number, hybrid: boolean): Promise<string>;
   teardown(): Promise<void>;
 }
 
@@ -105,18 +108,15 @@ export async function createOvsLab(prefix: string, count: number): Promise<OvsLa
     prefix,
     hosts,
     physNs,
-    async addVm(name, host, device, port, ipCidr, mtu) {
+    async addVm(name, host, port, ipCidr, mtu, hybrid) {
       const vm = `${prefix}${name}`;
-      await sh('ip', 'netns', 'add', vm);
-      await sh('ip', '-n', vm, 'link', 'set', 'lo', 'up');
-      await sh('ip', 'link', 'add', device, 'netns', host.ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm);
-      await sh('ip', '-n', vm, 'link', 'set', 'eth0', 'address', port.mac, 'mtu', String(mtu));
+      const connection = `unix:${host.dir}/db.sock`;
+      await plugVif({ portId: port.id, macAddress: port.mac, mtu, netns: vm, ifname: 'eth0', ovs: { bridge: 'br-int', connection, hybrid } }, new IpRoute(host.ns));
+      await sh('ip', '-n', vm, 'link', 'set', 'eth0', 'mtu', String(mtu));
       await sh('ip', '-n', vm, 'addr', 'add', ipCidr, 'dev', 'eth0');
-      await sh('ip', '-n', vm, 'link', 'set', 'eth0', 'up');
-      await sh('ip', '-n', host.ns, 'link', 'set', device, 'up');
       await txOff(vm, 'eth0');
-      await txOff(host.ns, device);
-      await host.ovs.plugVif('br-int', device, { portId: port.id, mac: port.mac });
+      const names = hybridNames(port.id);
+      for (const dev of hybrid ? [tapName(port.id), names.bridgeEnd, names.ovsEnd] : [tapName(port.id)]) await txOff(host.ns, dev);
       return vm;
     },
     async teardown() {

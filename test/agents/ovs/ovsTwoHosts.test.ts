@@ -55,10 +55,11 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
     reportIntervalMs: 5_000,
     availabilityZone: 'nova',
     logHeartbeats: false,
+    firewall: 'stateful',
   });
 
   const startAgent = async (i: number) => {
-    const agent = await startOpenvswitchAgent(settings(i), await api.agentBus(), log);
+    const agent = await startOpenvswitchAgent(settings(i), await api.agentBus(), log, { netns: host(i).ns });
     agents.set(i, agent);
     return agent;
   };
@@ -86,7 +87,8 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
       assert.equal(port['binding:vif_details'].datapath_type, 'netdev');
       const ip = port.fixed_ips[0].ip_address as string;
       vmCount++;
-      const vm = await lab.addVm(`v${vmCount}`, host(i), `tap${(port.id as string).slice(0, 11)}`, { id: port.id, mac: port.mac_address }, `${ip}/24`, network.mtu);
+      assert.equal(port['binding:vif_details'].ovs_hybrid_plug, true);
+      const vm = await lab.addVm(`v${vmCount}`, host(i), { id: port.id, mac: port.mac_address }, `${ip}/24`, network.mtu, true);
       vms.push({ portId: port.id, ip, vm });
     }
     for (const vm of vms) await eventually(`port ${vm.portId} ACTIVE`, async () => (await portStatus(vm.portId)) === 'ACTIVE');
@@ -141,7 +143,7 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
     assert.match(tun, new RegExp(`table=4, priority=1,tun_id=0x${vxlan.segmentationId.toString(16)} `));
     assert.match(tun, /table=20, priority=2,dl_vlan=\d+,dl_dst=/);
     assert.match(tun, new RegExp(`table=21, priority=1,arp,dl_vlan=\\d+,arp_tpa=${vm2.ip.replace(/\./g, '\\.')} `));
-    const tap = (await host(1).ovs.bridges()).find((b) => b.name === 'br-int')!.ports.find((p) => p.name === `tap${vm1.portId.slice(0, 11)}`)!;
+    const tap = (await host(1).ovs.bridges()).find((b) => b.name === 'br-int')!.ports.find((p) => p.name === `qvo${vm1.portId.slice(0, 11)}`)!;
     assert.ok(tap.tag !== undefined && tap.tag > 0 && tap.tag < 4095, `local VLAN tag ${tap.tag}`);
     assert.equal(tap.otherConfig.net_uuid, vxlan.id);
     assert.equal(tap.otherConfig.segmentation_id, String(vxlan.segmentationId));
@@ -174,6 +176,27 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
     assert.match(await flows(1, 'br-eth'), /actions=set_field:4238->vlan_vid,NORMAL/);
   });
 
+  it('iptables_hybrid enforces security groups on the wire: a group without ingress rules drops ping until one lets ICMP in', async () => {
+    const group = (await api.request('POST', '/v2.0/security-groups', { security_group: { name: 'closed' } })).body.security_group;
+    const created = await api.request('POST', '/v2.0/ports', {
+      port: { network_id: vxlan.id, 'binding:host_id': 'h2', device_owner: 'compute:nova', device_id: 'closed-vm', security_groups: [group.id] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const port = created.body.port;
+    const ip = port.fixed_ips[0].ip_address as string;
+    vmCount++;
+    const closed: Vm = { portId: port.id, ip, vm: await lab.addVm(`v${vmCount}`, host(2), { id: port.id, mac: port.mac_address }, `${ip}/24`, 1450, true) };
+    await eventually('closed port ACTIVE', async () => (await portStatus(closed.portId)) === 'ACTIVE');
+    // Its own traffic out is allowed (egress rules), so it is wired; nothing comes in.
+    await assert.rejects(ping(vxlan.vms[0]!, closed));
+    const rule = await api.request('POST', '/v2.0/security-group-rules', {
+      security_group_rule: { security_group_id: group.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp' },
+    });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+    await eventually('ICMP let in by the new rule', () => ping(vxlan.vms[0]!, closed), 8_000);
+    assert.match(await sh('ip', 'netns', 'exec', host(2).ns, 'nft', 'list', 'ruleset'), new RegExp(`tap${closed.portId.slice(0, 11)}`));
+  });
+
   it('two networks with the same addresses stay apart', async () => {
     const a = vxlan;
     const b = await networkWithVms('ovs-overlap', {}, '10.245.1.0/24');
@@ -201,9 +224,9 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
   it('--dry-run prints the repair a pass would make and changes nothing', async () => {
     await agents.get(2)!.stop();
     try {
-      assert.deepEqual(await planOpenvswitchAgent(settings(2), await api.agentBus(), log), []);
+      assert.deepEqual(await planOpenvswitchAgent(settings(2), await api.agentBus(), log, { netns: host(2).ns }), []);
       await sh('ovs-ofctl', '-O', 'OpenFlow14', 'del-flows', `unix:${host(2).dir}/br-int.mgmt`, 'table=60');
-      const plan = await planOpenvswitchAgent(settings(2), await api.agentBus(), log);
+      const plan = await planOpenvswitchAgent(settings(2), await api.agentBus(), log, { netns: host(2).ns });
       assert.deepEqual(plan, ['ovs-ofctl br-int add table=60 priority=3 actions=NORMAL']);
       assert.ok(!(await flows(2, 'br-int')).includes('table=60'), 'the dry run changed nothing');
     } finally {

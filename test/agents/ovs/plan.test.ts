@@ -46,6 +46,7 @@ const SETTINGS: OvsAgentSettings = {
   reportIntervalMs: 30000,
   availabilityZone: 'nova',
   logHeartbeats: false,
+  firewall: 'noop',
 };
 
 const port = (id: string, networkId: string, networkType: string, segmentationId: number | null, physicalNetwork: string | null = null): BoundDevice => ({
@@ -71,6 +72,9 @@ describe('openvswitch_agent.ini', () => {
     assert.deepEqual(settings.tunnels?.types, ['vxlan', 'gre']);
     assert.deepEqual(settings.bridgeMappings, { physnet1: 'br-eth' });
     assert.equal(settings.datapathType, 'netdev');
+    assert.equal(settings.firewall, 'noop');
+    assert.equal(settingsOf('[securitygroup]\nfirewall_driver = iptables_hybrid\n')().firewall, 'stateful');
+    assert.equal(settingsOf('[securitygroup]\nfirewall_driver = iptables_hybrid\nenable_security_group = false\n')().firewall, 'noop');
   });
 
   for (const [ini, option, reason] of [
@@ -81,6 +85,7 @@ describe('openvswitch_agent.ini', () => {
     ['[ovs]\novsdb_connection = /run/db.sock\n', 'ovsdb_connection', /not unix:PATH/],
     ['[ovs]\nlocal_ip = 10.0.0.1\n[agent]\ntunnel_types = vxlan\narp_responder = true\n', 'arp_responder', /needs l2_population/],
     ['[securitygroup]\nfirewall_driver = openvswitch\n', 'firewall_driver', /not built into the Open vSwitch agent/],
+    ['[securitygroup]\nfirewall_driver = iptables\n', 'firewall_driver', /only with iptables_hybrid/],
     ['[ovs]\ndatapath_type = dpdk\n', 'datapath_type', /dpdk/],
   ] as const) {
     it(`refuses ${ini.trim().split('\n').pop()} naming ${option}`, () => {

@@ -4,11 +4,11 @@ import type { FilteredPort, FirewallInput, FirewallRule } from './model.js';
 
 const addressOf = (member: MemberAddress): string => (typeof member === 'string' ? member : member[0]);
 
-/** `bridgeOf`: the bridge a port's network is wired to here; a port without one (not wired) is left out. */
-export function firewallInput(info: SecurityGroupInfo, bridgeOf: (networkId: string) => string | undefined): Omit<FirewallInput, 'zones'> {
+/** `bridgeOf`: the bridge a port is in here (its network's, or its own with hybrid plugging); a port without one (not wired) is left out. */
+export function firewallInput(info: SecurityGroupInfo, bridgeOf: (networkId: string, device: string) => string | undefined): Omit<FirewallInput, 'zones'> {
   const ports: FilteredPort[] = [];
   for (const port of Object.values(info.devices)) {
-    const bridge = bridgeOf(port.network_id);
+    const bridge = bridgeOf(port.network_id, port.device);
     if (!port.port_security_enabled || bridge === undefined) continue;
     ports.push({
       device: port.device,
