@@ -12,72 +12,69 @@ import { agentStateOptions, metadataProxySocketOptions } from './agentOptions.js
 import { dhcpAgentOptions } from './dhcpAgentOptions.js';
 import { l3AgentOptions } from './l3AgentOptions.js';
 import { linuxbridgeAgentOptions } from './linuxbridgeAgentOptions.js';
+import { loggingOptions } from './loggingOptions.js';
 import { metadataAgentOptions } from './metadataAgentOptions.js';
+import { agentMetricsOptions, serverMetricsOptions } from './metricsOptions.js';
 import { ml2Options } from './ml2Options.js';
 import { neutronOptionGroups } from './neutronOptions.js';
+import { openvswitchAgentOptions } from './openvswitchAgentOptions.js';
 import type { SampleFile } from './renderSample.js';
 import { rpcOptions } from './rpcOptions.js';
 import { securityGroupOptions } from './securityGroupOptions.js';
 import type { OptionGroup } from './types.js';
 
 /**
- * oslo.log's options, which every upstream sample file carries. Until
- * src/config/loggingOptions.ts exists, [DEFAULT] debug, log_file, log_dir...
- * are declared in neutronOptions.ts and shown in neutron.conf.sample; when it
- * lands, put its groups here and they appear in every sample.
+ * oslo.log's options, which every upstream sample file carries. They come
+ * first: neutronOptions.ts declares debug, log_file, log_dir and use_syslog
+ * too, and the first declaration of an option in a file is the one shown.
  */
-const loggingGroups: readonly OptionGroup[] = [];
+const loggingGroups: readonly OptionGroup[] = [loggingOptions];
 
-/**
- * The Open vSwitch agent's own groups ([ovs], [agent] tunnel_types...):
- * put the groups of src/config/openvswitchAgentOptions.ts here when it
- * lands. Until then openvswitch_agent.ini.sample holds only what every L2
- * agent reads.
- */
-const openvswitchAgentGroups: readonly OptionGroup[] = [];
+/** What every agent reports and serves, in [agent] of its own file. */
+const agentCommonGroups: readonly OptionGroup[] = [agentStateOptions, agentMetricsOptions];
 
 export const sampleFiles: readonly SampleFile[] = [
   {
     name: 'neutron.conf.sample',
     description:
       'the server and every agent read it (/etc/neutron/neutron.conf, the first --config-file): ' +
-      'the API, the database, the message bus, Keystone, Nova, quotas and policy.',
-    groups: [...neutronOptionGroups, rpcOptions, ...loggingGroups],
+      'logging, the API, the database, the message bus, Keystone, Nova, quotas, policy and metrics.',
+    groups: [...loggingGroups, ...neutronOptionGroups, rpcOptions, serverMetricsOptions],
   },
   {
     name: 'ml2_conf.ini.sample',
     description:
       "the ML2 plugin's type and mechanism drivers, read by nucleon-server " +
       '(--config-file /etc/neutron/plugins/ml2/ml2_conf.ini).',
-    groups: [ml2Options, securityGroupOptions, ...loggingGroups],
+    groups: [...loggingGroups, ml2Options, securityGroupOptions],
   },
   {
     name: 'linuxbridge_agent.ini.sample',
     description:
       'nucleon-linuxbridge-agent on every node with instances or routers ' +
       '(--config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini).',
-    groups: [linuxbridgeAgentOptions, securityGroupOptions, agentStateOptions, ...loggingGroups],
+    groups: [...loggingGroups, linuxbridgeAgentOptions, securityGroupOptions, ...agentCommonGroups],
   },
   {
     name: 'openvswitch_agent.ini.sample',
     description:
       'nucleon-openvswitch-agent on every node with instances or routers ' +
       '(--config-file /etc/neutron/plugins/ml2/openvswitch_agent.ini).',
-    groups: [...openvswitchAgentGroups, securityGroupOptions, agentStateOptions, ...loggingGroups],
+    groups: [...loggingGroups, openvswitchAgentOptions, securityGroupOptions, ...agentCommonGroups],
   },
   {
     name: 'dhcp_agent.ini.sample',
     description: 'nucleon-dhcp-agent (--config-file /etc/neutron/dhcp_agent.ini).',
-    groups: [dhcpAgentOptions, metadataProxySocketOptions, agentStateOptions, ...loggingGroups],
+    groups: [...loggingGroups, dhcpAgentOptions, metadataProxySocketOptions, ...agentCommonGroups],
   },
   {
     name: 'metadata_agent.ini.sample',
     description: 'nucleon-metadata-agent (--config-file /etc/neutron/metadata_agent.ini).',
-    groups: [metadataAgentOptions, metadataProxySocketOptions, agentStateOptions, ...loggingGroups],
+    groups: [...loggingGroups, metadataAgentOptions, metadataProxySocketOptions, ...agentCommonGroups],
   },
   {
     name: 'l3_agent.ini.sample',
     description: 'nucleon-l3-agent (--config-file /etc/neutron/l3_agent.ini).',
-    groups: [l3AgentOptions, metadataProxySocketOptions, agentStateOptions, ...loggingGroups],
+    groups: [...loggingGroups, l3AgentOptions, metadataProxySocketOptions, ...agentCommonGroups],
   },
 ];

@@ -96,6 +96,21 @@ describe('sample configuration files (etc/*.sample)', () => {
     assert.deepEqual(missing, [], `options in no sample: add their group to src/config/sampleFiles.ts, then ${REGENERATE}`);
   });
 
+  it('an option declared twice for one file (neutron.conf\'s debug in neutronOptions.ts and loggingOptions.ts) has one type and default there', () => {
+    const shape = (decl: OptDecl) => JSON.stringify({ type: decl.type, default: typeof decl.default === 'function' ? 'computed' : decl.default });
+    const conflicts: string[] = [];
+    for (const file of sampleFiles) {
+      const first = new Map<string, OptDecl>();
+      for (const decl of file.groups.flat()) {
+        const key = `[${decl.section}] ${decl.name}`;
+        const earlier = first.get(key);
+        if (earlier === undefined) first.set(key, decl);
+        else if (shape(earlier) !== shape(decl)) conflicts.push(`${file.name}: ${key}: ${shape(earlier)} and ${shape(decl)}`);
+      }
+    }
+    assert.deepEqual(conflicts, []);
+  });
+
   it('an option is shown as oslo-config-generator shows it: help, type, range or choices, old names, the default', () => {
     assert.deepEqual(
       renderOption({
