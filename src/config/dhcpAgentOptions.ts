@@ -12,7 +12,7 @@ export const dhcpAgentOptions = [
     section: 'DEFAULT',
     name: 'interface_driver',
     type: { kind: 'string' },
-    help: 'How the DHCP port is plugged: linuxbridge (a veth pair the L2 agent enslaves to the network bridge); openvswitch is accepted and plugged the same way.',
+    help: 'How the DHCP port is plugged: linuxbridge (a veth pair the L2 agent enslaves to the network bridge) or openvswitch (a veth pair whose tap end joins [ovs] integration_bridge named as the port, for the Open vSwitch agent to wire).',
   },
   {
     section: 'DEFAULT',

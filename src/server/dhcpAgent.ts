@@ -15,12 +15,13 @@ export type { DhcpAgentSettings } from '../agents/dhcp/dhcpAgent.js';
 import type { DnsmasqCounters } from '../agents/dhcp/applyPlan.js';
 import type { ConfigError } from '../common/errors.js';
 import { dhcpAgentOptions, INTERFACE_DRIVERS } from '../config/dhcpAgentOptions.js';
+import { ovsConnectionOptions } from '../config/openvswitchAgentOptions.js';
 import { IpRoute } from '../host/ip.js';
 import type { Bus } from '../rpc/bus.js';
 import type { Logger } from './logger.js';
 
 /** The option groups the agent adds to agentProcess.ts's base groups. */
-export const dhcpAgentGroups = [dhcpAgentOptions] as const;
+export const dhcpAgentGroups = [dhcpAgentOptions, ovsConnectionOptions] as const;
 
 /**
  * The values the DHCP agent reads, structurally: what loadAgentConfig gives
@@ -50,6 +51,8 @@ export interface DhcpAgentConfig {
       readonly dhcp_broadcast_reply: boolean;
     };
     readonly agent: { readonly report_interval: number; readonly availability_zone: string; readonly log_agent_heartbeats: boolean };
+    /** [ovs] integration_bridge and ovsdb_connection, read with interface_driver openvswitch (absent: Open vSwitch's defaults). */
+    readonly ovs?: { readonly integration_bridge: string; readonly ovsdb_connection: string };
   };
   /** A ConfigError naming the file the option came from. */
   errorFor(section: 'DEFAULT', option: 'interface_driver' | 'dhcp_driver', reason: string): ConfigError;
@@ -71,8 +74,12 @@ export function dhcpAgentSettings(loaded: DhcpAgentConfig): DhcpAgentSettings {
   if (!/(^|\.)dnsmasq$/i.test(d.dhcp_driver)) {
     throw loaded.errorFor('DEFAULT', 'dhcp_driver', `only dnsmasq is implemented (neutron.agent.linux.dhcp.Dnsmasq), not ${JSON.stringify(d.dhcp_driver)}`);
   }
+  const ovs = loaded.config.ovs;
   return {
     host: d.host,
+    ...(INTERFACE_DRIVERS[driver] === 'openvswitch'
+      ? { ovs: { bridge: ovs?.integration_bridge ?? 'br-int', connection: ovs?.ovsdb_connection ?? 'unix:/var/run/openvswitch/db.sock' } }
+      : {}),
     dhcpConfs: d.dhcp_confs,
     files: { dnsDomain: d.dns_domain, enableIsolatedMetadata: d.enable_isolated_metadata, forceMetadata: d.force_metadata },
     command: {

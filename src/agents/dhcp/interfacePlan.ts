@@ -31,6 +31,8 @@ export interface WantedInterface {
 export interface ObservedInterface {
   /** The agent's host namespace has the tap device. */
   readonly tapExists: boolean;
+  /** interface_driver openvswitch: the tap is an OVS port named as this DHCP port (iface-id). */
+  readonly ovsPlugged?: boolean;
   /** The devices of the qdhcp namespace ([] when it does not exist). */
   readonly nsLinks: readonly Link[];
   /** The global addresses (address/prefix) of the ns- device. */

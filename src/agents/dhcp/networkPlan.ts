@@ -17,7 +17,7 @@ import type { RunningDnsmasq } from '../../host/dnsmasq.js';
 import { dhcpDeviceId } from '../../common/dhcpDeviceId.js';
 import { dnsmasqArgs, dnsmasqLogFile, networkFiles, type DnsmasqCommandSettings } from './dnsmasqCommand.js';
 import { addnHostsFile, cidrParts, hostsFile, initialLeasesFile, optsFile, type DnsmasqFileSettings } from './dnsmasqFiles.js';
-import { interfacePlan, namespaceOf, type ObservedInterface } from './interfacePlan.js';
+import { interfacePlan, namespaceOf, type ObservedInterface, tapName } from './interfacePlan.js';
 import { METADATA_CIDR_ON_PORT, METADATA_IP, metadataAddressOnPort, shouldEnableMetadata, type MetadataSettings } from './metadataRule.js';
 import type { DhcpNetwork, DhcpPort } from './model.js';
 import type { Step } from './plan.js';
@@ -26,6 +26,8 @@ export interface NetworkPlanSettings {
   readonly host: string;
   /** The namespace the agent's tap devices live in; undefined is the agent's own. */
   readonly hostNetns: string | undefined;
+  /** interface_driver openvswitch: the integration bridge the taps join, and where ovsdb-server listens. */
+  readonly ovs?: { readonly bridge: string; readonly connection: string };
   readonly dhcpConfs: string;
   readonly files: DnsmasqFileSettings;
   readonly command: DnsmasqCommandSettings;
@@ -81,6 +83,10 @@ export function servedNetworkPlan(settings: NetworkPlanSettings, network: DhcpNe
     observed.namespaceExists ? observed.iface : { tapExists: observed.iface.tapExists, nsLinks: [], nsCidrs: [] },
   );
   if (lines.host.length > 0) steps.push({ kind: 'ip', netns: settings.hostNetns, lines: lines.host });
+  // A tap made again (or never plugged, or unplugged by someone) joins the integration bridge.
+  if (settings.ovs && (lines.host.some((line) => line.startsWith('link add ')) || observed.iface.ovsPlugged !== true)) {
+    steps.push({ kind: 'ovs-plug', ...settings.ovs, device: tapName(port.id), portId: port.id, mac: port.mac_address });
+  }
   if (lines.namespace.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: lines.namespace });
   if (lines.host.some((line) => line.startsWith('link add '))) steps.push({ kind: 'checksum-rule', netns: namespace });
 

@@ -17,6 +17,8 @@ export interface HostSnapshot {
   readonly namespaces: ReadonlySet<string>;
   /** Device names in the agent's host namespace. */
   readonly hostLinks: ReadonlySet<string>;
+  /** interface_driver openvswitch: the integration bridge's ports by name, with their iface-id. */
+  readonly ovsPorts?: ReadonlyMap<string, string>;
 }
 
 async function namespaceDevices(namespace: string, device: string): Promise<{ links: Link[]; cidrs: string[]; gateway: string | undefined }> {
@@ -54,6 +56,7 @@ export async function observeNetwork(
     namespaceExists,
     iface: {
       tapExists: snapshot.hostLinks.has(tapName),
+      ...(snapshot.ovsPorts ? { ovsPlugged: snapshot.ovsPorts.get(tapName) === portId } : {}),
       nsLinks: devices.links,
       nsCidrs: devices.cidrs,
       ...(devices.gateway === undefined ? {} : { defaultGateway: devices.gateway }),

@@ -10,13 +10,21 @@
  * and, with the last port, the tunnel port on the other host.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 
 import { pino } from 'pino';
 
 import type { OvsAgentSettings } from '../../../src/agents/ovs/settings.js';
 import { tunnelPortName } from '../../../src/agents/ovs/names.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { IpRoute } from '../../../src/host/ip.js';
+import { agentBaseGroups } from '../../../src/server/agentProcess.js';
+import { dhcpAgentGroups, dhcpAgentSettings, startDhcpAgent } from '../../../src/server/dhcpAgent.js';
 import { planOpenvswitchAgent, type RunningOvsAgent, startOpenvswitchAgent } from '../../../src/server/openvswitchAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -24,7 +32,8 @@ import { kernelSkip } from '../../helpers/kernel.js';
 import { labPrefix, type LabApi, sh, startLabApi, startPing } from '../lab.js';
 import { createOvsLab, OVS_PROGRAMS, type OvsLab } from './ovsLab.js';
 
-const skip = await kernelSkip(OVS_PROGRAMS);
+const skip = await kernelSkip([...OVS_PROGRAMS, 'dnsmasq', 'udhcpc']);
+const execFileAsync = promisify(execFile);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
 const POLL_MS = 700;
 
@@ -195,6 +204,60 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
     assert.equal(rule.status, 201, JSON.stringify(rule.body));
     await eventually('ICMP let in by the new rule', () => ping(vxlan.vms[0]!, closed), 8_000);
     assert.match(await sh('ip', 'netns', 'exec', host(2).ns, 'nft', 'list', 'ruleset'), new RegExp(`tap${closed.portId.slice(0, 11)}`));
+  });
+
+  it('DHCP through the Open vSwitch interface driver: a VM on the other host gets its address over VXLAN', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'nucleon-ovs-dhcp-'));
+    // dnsmasq reads its files as nobody.
+    await chmod(state, 0o755);
+    const dhcp = await startDhcpAgent(
+      dhcpAgentSettings(
+        loadConfig({
+          files: [],
+          groups: [...agentBaseGroups, ...dhcpAgentGroups],
+          overrides: {
+            DEFAULT: { host: 'h1', state_path: state, interface_driver: 'openvswitch', resync_interval: 1, metadata_proxy_socket: join(state, 'metadata_proxy') },
+            ovs: { integration_bridge: 'br-int', ovsdb_connection: `unix:${host(1).dir}/db.sock` },
+            agent: { report_interval: 2 },
+          },
+        }),
+      ),
+      await api.agentBus(),
+      log,
+      new IpRoute(host(1).ns),
+    );
+    try {
+      const network = (await api.request('POST', '/v2.0/networks', { network: { name: 'ovs-dhcp' } })).body.network;
+      await api.request('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr: '10.245.9.0/24', ip_version: 4 } });
+      const created = await api.request('POST', '/v2.0/ports', { port: { network_id: network.id, 'binding:host_id': 'h2', device_owner: 'compute:nova', device_id: 'dhcp-vm' } });
+      const port = created.body.port;
+      vmCount++;
+      const vm = await lab.addVm(`v${vmCount}`, host(2), { id: port.id, mac: port.mac_address }, '169.254.0.2/32', network.mtu, true);
+      // The DHCP port: a tap on h1's br-int named as the port, wired by h1's agent.
+      const dhcpPort = await eventually('the DHCP port ACTIVE', async () => {
+        const ports = (await api.request('GET', `/v2.0/ports?network_id=${network.id}&device_owner=network:dhcp`)).body.ports as { id: string; status: string }[];
+        return ports.find((p) => p.status === 'ACTIVE');
+      }, 15_000);
+      const brInt = (await host(1).ovs.bridges()).find((b) => b.name === 'br-int')!;
+      const tap = brInt.ports.find((p) => p.name === `tap${dhcpPort.id.slice(0, 11)}`);
+      assert.equal(tap?.interfaces[0]?.externalIds['iface-id'], dhcpPort.id);
+      assert.ok(tap.tag !== undefined && tap.tag < 4095, `the DHCP port is in a local VLAN (${tap.tag})`);
+      await sh('ip', '-n', vm, 'addr', 'flush', 'dev', 'eth0');
+      await eventually('vm port ACTIVE', async () => (await portStatus(port.id)) === 'ACTIVE');
+      const lease = await eventually('a lease over VXLAN', () =>
+        execFileAsync('ip', ['netns', 'exec', vm, 'udhcpc', '-f', '-q', '-n', '-t', '3', '-T', '1', '-i', 'eth0', '-s', '/bin/true'], { timeout: 20_000 }).then((r) => r.stdout + r.stderr),
+      15_000);
+      assert.match(lease, new RegExp(`lease of ${(port.fixed_ips[0].ip_address as string).replace(/\./g, '\\.')} obtained`));
+    } finally {
+      await dhcp.stop();
+      // A stopped agent leaves dnsmasq serving (as Neutron's), for every network it took: stop them, remove their namespaces.
+      for (const served of await readdir(join(state, 'dhcp')).catch(() => [] as string[])) {
+        const pid = Number(await readFile(join(state, 'dhcp', served, 'pid'), 'utf8').catch(() => ''));
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+        await sh('ip', 'netns', 'delete', `qdhcp-${served}`).catch(() => undefined);
+      }
+      await rm(state, { recursive: true, force: true });
+    }
   });
 
   it('two networks with the same addresses stay apart', async () => {
