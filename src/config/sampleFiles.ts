@@ -17,7 +17,7 @@ import { metadataAgentOptions } from './metadataAgentOptions.js';
 import { agentMetricsOptions, serverMetricsOptions } from './metricsOptions.js';
 import { ml2Options } from './ml2Options.js';
 import { neutronOptionGroups } from './neutronOptions.js';
-import { openvswitchAgentOptions } from './openvswitchAgentOptions.js';
+import { openvswitchAgentOptions, ovsConnectionOptions } from './openvswitchAgentOptions.js';
 import type { SampleFile } from './renderSample.js';
 import { rpcOptions } from './rpcOptions.js';
 import { securityGroupOptions } from './securityGroupOptions.js';
@@ -65,7 +65,7 @@ export const sampleFiles: readonly SampleFile[] = [
   {
     name: 'dhcp_agent.ini.sample',
     description: 'nucleon-dhcp-agent (--config-file /etc/neutron/dhcp_agent.ini).',
-    groups: [...loggingGroups, dhcpAgentOptions, metadataProxySocketOptions, ...agentCommonGroups],
+    groups: [...loggingGroups, dhcpAgentOptions, ovsConnectionOptions, metadataProxySocketOptions, ...agentCommonGroups],
   },
   {
     name: 'metadata_agent.ini.sample',

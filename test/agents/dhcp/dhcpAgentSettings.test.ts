@@ -89,3 +89,10 @@ test('bad values stop the agent naming the file, section and option', async () =
     (err: unknown) => err instanceof ConfigError && err.message.includes('enable_isolated_metadata'),
   );
 });
+
+test('interface_driver openvswitch plugs into [ovs] integration_bridge through [ovs] ovsdb_connection (Open vSwitch\'s defaults otherwise)', async () => {
+  assert.deepEqual((await settingsFrom('[DEFAULT]\ninterface_driver = openvswitch\n')).settings.ovs, { bridge: 'br-int', connection: 'unix:/var/run/openvswitch/db.sock' });
+  const { settings } = await settingsFrom('[DEFAULT]\ninterface_driver = neutron.agent.linux.interface.OVSInterfaceDriver\n[ovs]\nintegration_bridge = br-x\novsdb_connection = tcp:127.0.0.1:6640\n');
+  assert.deepEqual(settings.ovs, { bridge: 'br-x', connection: 'tcp:127.0.0.1:6640' });
+  assert.equal((await settingsFrom('[DEFAULT]\ninterface_driver = linuxbridge\n')).settings.ovs, undefined);
+});
