@@ -54,7 +54,7 @@ export function loggingSettings(loaded: LoggingConfig, binary: string): LoggingS
       mkdirSync(dirname(file), { recursive: true });
       closeSync(openSync(file, 'a'));
     } catch (err) {
-      const reason = `cannot write the log file ${file}: ${err instanceof Error && 'code' in err ? String(err.code) : String(err)}`;
+      const reason = `cannot write the log file ${file}: ${err instanceof Error ? err.message : String(err)}`;
       throw loaded.errorFor('DEFAULT', logFile !== undefined ? 'log_file' : 'log_dir', reason);
     }
   }
