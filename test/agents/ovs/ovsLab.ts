@@ -28,9 +28,16 @@ export interface OvsHost {
   readonly tunnelIp: string;
 }
 
+/** A host without OVS (a Linux bridge host): its underlay address on `ul0`, a veth into the same underlay. */
+export interface KernelHost {
+  readonly ns: string;
+  readonly tunnelIp: string;
+}
+
 export interface OvsLab {
   readonly prefix: string;
   readonly hosts: readonly OvsHost[];
+  readonly kernelHosts: readonly KernelHost[];
   /** The shared "physical" segment's namespace (a Linux bridge `phys` joining every br-eth). */
   readonly physNs: string;
   /** A VM namespace plugged into br-int as `nucleon plug` plugs it (hybrid: through qbr<id> for iptables_hybrid). */
@@ -57,8 +64,8 @@ async function stopOvs(dir: string): Promise<void> {
   for (const daemon of ['ovs-vswitchd', 'ovsdb-server']) await sh('ovs-appctl', '-t', `${dir}/${daemon}.ctl`, 'exit').catch(() => undefined);
 }
 
-/** `count` hosts with OVS, on an underlay 10.244.<n>.0/24. */
-export async function createOvsLab(prefix: string, count: number): Promise<OvsLab> {
+/** `count` hosts with OVS and `kernelCount` without, on an underlay 10.244.<n>.0/24. */
+export async function createOvsLab(prefix: string, count: number, kernelCount = 0): Promise<OvsLab> {
   await deleteNamespaces(prefix);
   const net = 10 + (process.pid % 200);
   const ulNs = `${prefix}ul`;
@@ -104,9 +111,26 @@ export async function createOvsLab(prefix: string, count: number): Promise<OvsLa
     await sh('ip', '-n', ns, 'link', 'set', 'br-ul', 'up');
     hosts.push({ ns, dir, ovs, tunnelIp });
   }
+  const kernelHosts: KernelHost[] = [];
+  for (let k = 1; k <= kernelCount; k++) {
+    const i = 100 + k;
+    const ns = `${prefix}k${k}`;
+    const tunnelIp = `10.244.${net}.${i}`;
+    await sh('ip', 'netns', 'add', ns);
+    await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+    await sh('ip', 'link', 'add', `ul${i}`, 'netns', ulNs, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', ns);
+    await sh('ip', '-n', ulNs, 'link', 'set', `ul${i}`, 'master', 'ulbr', 'up');
+    await sh('ip', '-n', ns, 'addr', 'add', `${tunnelIp}/24`, 'dev', 'ul0');
+    await sh('ip', '-n', ns, 'link', 'set', 'ul0', 'up');
+    // The kernel leaves the outer UDP checksum to offload, which OVS's userspace datapath drops: finish it in software.
+    await txOff(ns, 'ul0');
+    await txOff(ulNs, `ul${i}`);
+    kernelHosts.push({ ns, tunnelIp });
+  }
   return {
     prefix,
     hosts,
+    kernelHosts,
     physNs,
     async addVm(name, host, port, ipCidr, mtu, hybrid) {
       const vm = `${prefix}${name}`;
