@@ -27,7 +27,7 @@ it('the sample Grafana dashboard asks only for metrics that exist', async () => 
   for (const registry of [server.registry, agents]) {
     for (const metric of await registry.getMetricsAsJSON()) {
       exported.add(metric.name);
-      if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
     }
   }
 
