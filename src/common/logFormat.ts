@@ -36,7 +36,8 @@ export function formatRecord(record: Record<string, unknown>): string {
   const time = typeof record['time'] === 'number' ? formatTime(record['time']) : formatTime(Date.now());
   const level = LEVELS[record['level'] as number] ?? String(record['level']);
   const name = typeof record['name'] === 'string' ? record['name'] : 'nucleon';
-  const requestId = record['request_id'];
+  // fastify's request.log names the request id reqId.
+  const requestId = record['request_id'] ?? record['reqId'];
   const context = typeof requestId === 'string' ? `[${requestId} ${typeof record['project_id'] === 'string' ? record['project_id'] : '-'}]` : '[-]';
   let line = `${time} ${String(record['pid'] ?? '-')} ${level} ${name} ${context} ${String(record['msg'] ?? '')}`;
   for (const [key, value] of Object.entries(record)) {

@@ -57,6 +57,8 @@ describe('log lines', () => {
     assert.equal(line, '2026-12-06 15:03:51.123 4242 INFO nucleon-server [req-1 p1] GET /v2.0/networks status: 200 time: 0.0040');
     const warning = formatRecord({ level: 40, time: 0, pid: 1, name: 'nucleon-dhcp-agent', msg: 'dnsmasq failed', agent: 'dhcp', failures: 3, why: 'a b' });
     assert.equal(warning, '1970-01-01 00:00:00.000 1 WARNING nucleon-dhcp-agent [-] dnsmasq failed agent=dhcp failures=3 why="a b"');
+    const failed = formatRecord({ level: 50, time: 0, pid: 1, name: 'nucleon-server', reqId: 'req-3', msg: 'request failed' });
+    assert.equal(failed, '1970-01-01 00:00:00.000 1 ERROR nucleon-server [req-3 -] request failed');
     const error = formatRecord({ level: 50, time: 0, pid: 1, name: 'n', msg: 'pass failed', err: { message: 'boom', stack: 'Error: boom\n    at x' } });
     assert.equal(error, '1970-01-01 00:00:00.000 1 ERROR n [-] pass failed: boom\n    Error: boom\n        at x');
   });
