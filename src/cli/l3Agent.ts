@@ -4,17 +4,17 @@
  */
 import { L3Agent } from '../agents/l3/l3Agent.js';
 import { l3AgentSettings, type L3AgentSettings } from '../agents/l3/settings.js';
-import { l3AgentOptions } from '../config/l3AgentOptions.js';
 import { runAgentProcess } from '../server/agentProcess.js';
+import { l3AgentGroups } from '../server/l3Agent.js';
 import { runMain } from './run.js';
 
 const NAME = 'nucleon-l3-agent';
 
 runMain(NAME, () =>
-  runAgentProcess<readonly [typeof l3AgentOptions], L3AgentSettings>(
+  runAgentProcess<typeof l3AgentGroups, L3AgentSettings>(
     {
       name: NAME,
-      groups: [l3AgentOptions],
+      groups: l3AgentGroups,
       settings: l3AgentSettings,
       start: async ({ settings, bus, log }) => {
         const agent = new L3Agent(settings, bus, log);

@@ -15,7 +15,7 @@ export const l3AgentOptions = [
     section: 'DEFAULT',
     name: 'interface_driver',
     type: { kind: 'string' },
-    help: 'How router ports are plugged: linuxbridge (a veth pair whose tap end the Linux bridge agent enslaves to the network bridge). openvswitch is not implemented.',
+    help: 'How router ports are plugged: linuxbridge (a veth pair whose tap end the Linux bridge agent enslaves to the network bridge) or openvswitch (a veth pair whose tap end joins [ovs] integration_bridge named as the port, for the Open vSwitch agent to wire; the gateway port too).',
   },
   {
     section: 'DEFAULT',
@@ -43,7 +43,7 @@ export const l3AgentOptions = [
     name: 'external_network_bridge',
     type: { kind: 'string' },
     default: '',
-    help: 'Deprecated (removed from Neutron): only the empty value is accepted; gateway ports are plugged like any other port.',
+    help: 'Deprecated (removed from Neutron): only the empty value is accepted; gateway ports are plugged like any other port (with openvswitch, into the integration bridge, and out through the bridge_mappings of the Open vSwitch agent).',
   },
   {
     section: 'DEFAULT',

@@ -75,6 +75,6 @@ export const sampleFiles: readonly SampleFile[] = [
   {
     name: 'l3_agent.ini.sample',
     description: 'nucleon-l3-agent (--config-file /etc/neutron/l3_agent.ini).',
-    groups: [...loggingGroups, l3AgentOptions, metadataProxySocketOptions, ...agentCommonGroups],
+    groups: [...loggingGroups, l3AgentOptions, ovsConnectionOptions, metadataProxySocketOptions, ...agentCommonGroups],
   },
 ];

@@ -2,6 +2,7 @@
 import { announceAddress } from '../../host/arping.js';
 import { deleteConntrackEntries } from '../../host/conntrack.js';
 import { addNamespace, deleteNamespace, IpRoute } from '../../host/ip.js';
+import { OpenVswitch } from '../../host/ovs.js';
 import { replaceNftTable } from '../../host/nftables.js';
 import { writeSysctls } from '../../host/sysctl.js';
 import { ensureMetadataProxy, stopMetadataProxy } from '../metadata/proxyProcess.js';
@@ -22,6 +23,12 @@ export async function applyStep(context: ApplyContext, step: Step): Promise<void
       return addNamespace(step.name);
     case 'ip':
       return (step.netns === context.host.netns ? context.host : new IpRoute(step.netns)).batch(step.lines);
+    case 'ovs-plug':
+      await new OpenVswitch(step.connection).plugVif(step.bridge, step.device, { portId: step.portId, mac: step.mac });
+      return;
+    case 'ovs-unplug':
+      await new OpenVswitch(step.connection).vsctl([['--if-exists', 'del-port', step.bridge, step.device]]);
+      return;
     case 'sysctl':
       return writeSysctls(step.netns, step.settings);
     case 'nft':

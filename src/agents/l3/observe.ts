@@ -1,20 +1,28 @@
 /**
  * What this host has for a router, read through host/: the qrouter
  * namespace's devices, addresses and routes, its sysctls, its NAT
- * table as nft lists it, and the metadata proxy.
+ * table as nft lists it, and the metadata proxy; with Open vSwitch, the
+ * integration bridge's ports.
  */
 import { IpRoute, listNamespaces, type Link } from '../../host/ip.js';
 import { listNftTable } from '../../host/nftables.js';
+import { OpenVswitch } from '../../host/ovs.js';
 import { listRoutes } from '../../host/routeTable.js';
 import { readSysctls } from '../../host/sysctl.js';
 import { metadataProxyState } from '../metadata/proxyProcess.js';
 import { routerNamespace } from './names.js';
 import { NAT_TABLE } from './natTable.js';
-import { ROUTER_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, type ObservedLeftover, type ObservedRouter, type RouterPlanSettings } from './routerPlan.js';
+import { ROUTER_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, type ObservedLeftover, type ObservedRouter, type OvsPlugSettings, type RouterPlanSettings } from './routerPlan.js';
 
-export async function hostSnapshot(host: IpRoute): Promise<HostSnapshot> {
-  const [namespaces, links] = await Promise.all([listNamespaces(), host.links()]);
-  return { namespaces: new Set(namespaces), hostLinks: new Set(links.map((link) => link.ifname)) };
+/** The namespaces, the taps' namespace's devices and, with interface_driver openvswitch, the integration bridge's ports (one ovs-vsctl read). */
+export async function hostSnapshot(host: IpRoute, ovs?: OvsPlugSettings): Promise<HostSnapshot> {
+  const [namespaces, links, ovsPorts] = await Promise.all([listNamespaces(), host.links(), ovs ? integrationBridgePorts(ovs) : undefined]);
+  return { namespaces: new Set(namespaces), hostLinks: new Set(links.map((link) => link.ifname)), ...(ovsPorts ? { ovsPorts } : {}) };
+}
+
+async function integrationBridgePorts(ovs: OvsPlugSettings): Promise<Map<string, string>> {
+  const bridge = (await new OpenVswitch(ovs.connection).bridges()).find((b) => b.name === ovs.bridge);
+  return new Map((bridge?.ports ?? []).map((port) => [port.name, port.interfaces[0]?.externalIds['iface-id'] ?? '']));
 }
 
 const SYSCTL_KEYS = ROUTER_SYSCTLS.map((setting) => setting.slice(0, setting.indexOf('=')));

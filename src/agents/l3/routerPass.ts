@@ -72,7 +72,7 @@ async function learnListing(listings: Map<string, NatListing> | undefined, route
 }
 
 export async function reconcileRouters(settings: RouterPlanSettings, host: IpRoute, routers: readonly Router[], options: PassOptions): Promise<PassResult> {
-  const snapshot = await hostSnapshot(host);
+  const snapshot = await hostSnapshot(host, settings.ovs);
   const context = { host, warn: options.warn };
   const outcomes = new Map<string, RouterOutcome>();
   await forEachLimited(routers, PARALLEL_ROUTERS, async (router) => {

@@ -8,7 +8,12 @@
  * the tap end in the agent's namespace and the qr-/qg- end in the router's,
  * with the port's MAC, its network's MTU and its addresses; the gateway
  * device also carries each floating IP as a /32 (router_info.py
- * add_floating_ip). Devices of ports the router no longer has are removed
+ * add_floating_ip). With interface_driver openvswitch (OVSInterfaceDriver
+ * with ovs_use_veth) the tap end also joins the integration bridge named
+ * as the port (iface-id, attached-mac, iface-status), the gateway's too,
+ * so the Open vSwitch agent wires it like any VIF: in the pass that makes
+ * the tap, and again in any pass that finds it unplugged. Devices of ports
+ * the router no longer has are removed, and their taps' OVS ports with them
  * (Neutron's stale device cleanup). Unchanged state plans nothing.
  */
 import ipaddr from 'ipaddr.js';
@@ -45,6 +50,15 @@ export interface RouterPlanSettings {
   readonly metadataProxy?: MetadataProxySettings;
   /** Where the metadata proxies keep their config and pid files (also to stop one when the option went off). */
   readonly metadataStateDir: string;
+  /** interface_driver openvswitch: the integration bridge the taps join, and where ovsdb-server listens. */
+  readonly ovs?: OvsPlugSettings;
+}
+
+export interface OvsPlugSettings {
+  /** [ovs] integration_bridge. */
+  readonly bridge: string;
+  /** [ovs] ovsdb_connection. */
+  readonly connection: string;
 }
 
 /** A definition the agent applied, and the table nft listed right after. */
@@ -75,6 +89,8 @@ export interface HostSnapshot {
   readonly namespaces: ReadonlySet<string>;
   /** Device names in the namespace the taps live in. */
   readonly hostLinks: ReadonlySet<string>;
+  /** interface_driver openvswitch: the integration bridge's ports by name, with the Neutron port each names (iface-id, '' for none). */
+  readonly ovsPorts?: ReadonlyMap<string, string>;
 }
 
 export const metadataOwner = (routerId: string) => ({ kind: 'router', id: routerId }) as const;
@@ -90,6 +106,11 @@ interface WantedDevice {
 }
 
 const isRouterDevice = (name: string): boolean => name.startsWith(INTERNAL_DEVICE_PREFIX) || name.startsWith(EXTERNAL_DEVICE_PREFIX);
+
+/** The host end of a router device's pair: qr-/qg-<id[:11]> is tap<id[:11]>. */
+const tapOfDevice = (device: string): string => `tap${device.slice(device.indexOf('-') + 1)}`;
+
+const ovsPlug = (ovs: OvsPlugSettings, device: string, port: RouterPort): Step => ({ kind: 'ovs-plug', ...ovs, device, portId: port.id, mac: port.mac });
 
 const portCidrs = (port: RouterPort): string[] => port.addresses.map((a) => `${a.address}/${a.prefixlen}`);
 
@@ -176,9 +197,14 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
     if (!wantedKeys.has(observedKey(route))) before.push(routeLine('del', { destination: route.dst, via: route.gateway! }));
   }
 
+  // Stale devices go (their taps with them), and with Open vSwitch the taps' ports on the integration bridge too.
+  const unplug: string[] = [];
   for (const link of links) {
-    if (isRouterDevice(link.ifname) && !wantedNames.has(link.ifname)) before.push(`link del ${link.ifname}`);
+    if (!isRouterDevice(link.ifname) || wantedNames.has(link.ifname)) continue;
+    before.push(`link del ${link.ifname}`);
+    unplug.push(tapOfDevice(link.ifname));
   }
+  const plug: Step[] = [];
 
   let devicesChanged = false;
   for (const { port, device, cidrs } of wanted) {
@@ -195,9 +221,12 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
       after.push(`link set ${device} address ${port.mac}${mtu} up`);
       for (const cidr of cidrs) after.push(`addr add ${cidr} dev ${device}`);
       if (isGateway) for (const cidr of cidrs) if (familyOf(cidr) === 4) announce.push({ device, address: cidr.slice(0, cidr.indexOf('/')) });
+      if (settings.ovs) plug.push(ovsPlug(settings.ovs, tap, port));
       devicesChanged = true;
       continue;
     }
+    // A tap in place but not (or no longer, or as another port) on the integration bridge is plugged again.
+    if (settings.ovs && snapshot.ovsPorts?.get(tap) !== port.id) plug.push(ovsPlug(settings.ovs, tap, port));
     const macWrong = current.address?.toLowerCase() !== port.mac;
     const mtuWrong = port.mtu > 0 && current.mtu !== port.mtu;
     if (macWrong || mtuWrong || !current.flags.includes('UP')) {
@@ -227,7 +256,9 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
   const extraLines = extraRoutes.filter(missing).map((route) => routeLine('replace', route));
 
   if (before.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: before });
+  if (settings.ovs) for (const device of unplug) steps.push({ kind: 'ovs-unplug', ...settings.ovs, device });
   if (host.length > 0) steps.push({ kind: 'ip', netns: settings.hostNetns, lines: host });
+  steps.push(...plug);
   if (after.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: after });
   if (!exists || !observed.sysctlsInPlace) steps.push({ kind: 'sysctl', netns: namespace, settings: ROUTER_SYSCTLS });
 
@@ -270,14 +301,18 @@ export interface ObservedLeftover {
 /**
  * The steps that remove a router (Neutron's RouterNamespace.delete): the
  * proxy first (a process inside would keep the namespace and its devices
- * alive), then the router's devices (which takes their taps along), then the
+ * alive), then the router's devices (which takes their taps along), with
+ * Open vSwitch the taps' ports on the integration bridge, then the
  * namespace.
  */
-export function teardownPlan(settings: Pick<RouterPlanSettings, 'metadataStateDir'>, leftover: ObservedLeftover): Step[] {
-  const devices = leftover.links.filter((link) => link.ifname !== 'lo').map((link) => `link del ${link.ifname}`);
+export function teardownPlan(settings: Pick<RouterPlanSettings, 'metadataStateDir' | 'ovs'>, leftover: ObservedLeftover): Step[] {
+  const links = leftover.links.filter((link) => link.ifname !== 'lo');
+  const devices = links.map((link) => `link del ${link.ifname}`);
+  const ovs = settings.ovs;
   return [
     { kind: 'stop-metadata-proxy', spec: { stateDir: settings.metadataStateDir, owner: metadataOwner(leftover.routerId) } },
     ...(devices.length > 0 ? [{ kind: 'ip', netns: leftover.namespace, lines: devices } as const] : []),
+    ...(ovs ? links.filter((link) => isRouterDevice(link.ifname)).map((link): Step => ({ kind: 'ovs-unplug', ...ovs, device: tapOfDevice(link.ifname) })) : []),
     { kind: 'delete-namespace', name: leftover.namespace },
   ];
 }

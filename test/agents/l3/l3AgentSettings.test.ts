@@ -1,4 +1,4 @@
-/** l3_agent.ini + neutron.conf to the L3 agent's settings: Neutron's defaults, and errors naming file, section and option. */
+/** l3_agent.ini + neutron.conf to the L3 agent's settings: Neutron's defaults, both interface drivers, and errors naming file, section and option. */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { l3AgentSettings } from '../../../src/agents/l3/settings.js';
 import { ConfigError } from '../../../src/common/errors.js';
 import { l3AgentOptions } from '../../../src/config/l3AgentOptions.js';
 import { loadAgentConfig } from '../../../src/server/agentProcess.js';
+import { l3AgentGroups } from '../../../src/server/l3Agent.js';
 
 let dir = '';
 before(async () => {
@@ -19,7 +20,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 async function settingsFrom(ini: string) {
   const file = join(dir, `l3_agent-${Math.random().toString(36).slice(2)}.ini`);
   await writeFile(file, ini);
-  const { loaded } = loadAgentConfig('nucleon-l3-agent', ['--config-file', file], [l3AgentOptions]);
+  const { loaded } = loadAgentConfig('nucleon-l3-agent', ['--config-file', file], l3AgentGroups);
   return { settings: () => l3AgentSettings(loaded), file };
 }
 
@@ -61,9 +62,30 @@ test("the install guide's l3_agent.ini, and the options it may change", async ()
   assert.equal(s.reportIntervalMs, 10_000);
 });
 
+test('interface_driver openvswitch: the taps join [ovs] integration_bridge, with Open vSwitch defaults when [ovs] is silent', async () => {
+  for (const driver of ['openvswitch', 'neutron.agent.linux.interface.OVSInterfaceDriver']) {
+    const { settings } = await settingsFrom(`[DEFAULT]\ninterface_driver = ${driver}\n`);
+    const s = settings();
+    assert.equal(s.interfaceDriver, driver);
+    assert.deepEqual(s.ovs, { bridge: 'br-int', connection: 'unix:/var/run/openvswitch/db.sock' });
+  }
+  const { settings } = await settingsFrom('[DEFAULT]\ninterface_driver = openvswitch\n[ovs]\nintegration_bridge = br-int2\novsdb_connection = tcp:127.0.0.1:6640\n');
+  assert.deepEqual(settings().ovs, { bridge: 'br-int2', connection: 'tcp:127.0.0.1:6640' });
+});
+
+test('interface_driver linuxbridge ignores [ovs]: nothing is plugged into Open vSwitch', async () => {
+  const { settings } = await settingsFrom('[DEFAULT]\ninterface_driver = linuxbridge\n[ovs]\nintegration_bridge = br-int2\n');
+  assert.equal(settings().ovs, undefined);
+});
+
+test('a process that does not load [ovs] (the all-in-one) still gets the Open vSwitch defaults', async () => {
+  const file = join(dir, 'l3_agent-noovs.ini');
+  await writeFile(file, '[DEFAULT]\ninterface_driver = openvswitch\n');
+  const { loaded } = loadAgentConfig('nucleon-l3-agent', ['--config-file', file], [l3AgentOptions]);
+  assert.deepEqual(l3AgentSettings(loaded).ovs, { bridge: 'br-int', connection: 'unix:/var/run/openvswitch/db.sock' });
+});
+
 for (const [line, option, reason] of [
-  ['interface_driver = openvswitch', 'interface_driver', /"openvswitch" is not implemented by nucleon-l3-agent; use linuxbridge/],
-  ['interface_driver = neutron.agent.linux.interface.OVSInterfaceDriver', 'interface_driver', /not implemented/],
   ['interface_driver = macvtap', 'interface_driver', /unknown interface driver "macvtap"/],
   ['agent_mode = dvr', 'agent_mode', /dvr \(distributed routers\) is not implemented; use legacy/],
   ['agent_mode = dvr_snat', 'agent_mode', /dvr_snat/],

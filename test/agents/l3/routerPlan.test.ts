@@ -1,7 +1,7 @@
 /**
  * The per-router diff without root: the exact steps (devices, addresses,
- * routes, sysctls, the nft table) a pass plans for what it observes, and
- * none when everything is in place.
+ * routes, sysctls, the nft table, the Open vSwitch plugs) a pass plans for
+ * what it observes, and none when everything is in place.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -277,6 +277,82 @@ describe('router plan', () => {
         { kind: 'ip', netns: NS, lines: ['link del qg-x'] },
         { kind: 'delete-namespace', name: NS },
       ],
+    );
+  });
+});
+
+describe('router plan with interface_driver openvswitch', () => {
+  const ovs = { bridge: 'br-int', connection: 'unix:/run/ovs/db.sock' };
+  const withOvs: RouterPlanSettings = { ...settings, ovs };
+  const plugged = new Map([
+    ['tapcccccccc-00', IF_PORT],
+    ['tapbbbbbbbb-00', GW_PORT],
+  ]);
+  const plugOf = (device: string, portId: string, mac: string) => ({ kind: 'ovs-plug', ...ovs, device, portId, mac });
+
+  test('a new router: each tap joins br-int named as its port, right after the taps are made, the gateway too', () => {
+    const steps = routerPlan(withOvs, router, nothing, { ...emptyHost, ovsPorts: new Map() });
+    assert.deepEqual(
+      steps.slice(0, 5).map((s) => s.kind),
+      ['add-namespace', 'ip', 'ovs-plug', 'ovs-plug', 'ip'],
+    );
+    assert.equal((steps[1] as { netns: string }).netns, 'hostns');
+    assert.deepEqual(steps[2], plugOf('tapcccccccc-00', IF_PORT, 'fa:16:3e:00:00:01'));
+    assert.deepEqual(steps[3], plugOf('tapbbbbbbbb-00', GW_PORT, 'fa:16:3e:00:00:0a'));
+    assert.deepEqual(describeStep(steps[2]!), [
+      `ovs-vsctl --db=unix:/run/ovs/db.sock -- --may-exist add-port br-int tapcccccccc-00 -- set interface tapcccccccc-00 external_ids:iface-id=${IF_PORT} ` +
+        'external_ids:attached-mac=fa:16:3e:00:00:01 external_ids:iface-status=active',
+    ]);
+  });
+
+  test('everything in place and plugged: nothing to do', () => {
+    const { observed, snapshot } = inPlace();
+    assert.deepEqual(routerPlan(withOvs, router, observed, { ...snapshot, ovsPorts: plugged }), []);
+  });
+
+  test('a tap found unplugged, or plugged as another port, is plugged again and nothing else changes', () => {
+    const { observed, snapshot } = inPlace();
+    const unplugged = new Map([['tapbbbbbbbb-00', GW_PORT]]);
+    assert.deepEqual(routerPlan(withOvs, router, observed, { ...snapshot, ovsPorts: unplugged }), [plugOf('tapcccccccc-00', IF_PORT, 'fa:16:3e:00:00:01')]);
+    const renamed = new Map([...plugged, ['tapbbbbbbbb-00', '']]);
+    assert.deepEqual(routerPlan(withOvs, router, observed, { ...snapshot, ovsPorts: renamed }), [plugOf('tapbbbbbbbb-00', GW_PORT, 'fa:16:3e:00:00:0a')]);
+  });
+
+  test('a lost tap is made again and plugged again, though br-int still lists its port', () => {
+    const { observed, snapshot } = inPlace();
+    const steps = routerPlan(withOvs, router, observed, { ...snapshot, hostLinks: new Set(['tapbbbbbbbb-00']), ovsPorts: plugged });
+    assert.deepEqual(
+      steps.map((s) => s.kind),
+      ['ip', 'ip', 'ovs-plug', 'ip'],
+    );
+    assert.deepEqual(steps[2], plugOf('tapcccccccc-00', IF_PORT, 'fa:16:3e:00:00:01'));
+  });
+
+  test('linuxbridge plans no Open vSwitch step, whatever br-int holds', () => {
+    const { observed, snapshot } = inPlace();
+    assert.deepEqual(routerPlan(settings, router, observed, { ...snapshot, ovsPorts: new Map() }), []);
+    assert.ok(!routerPlan(settings, router, nothing, emptyHost).some((s) => s.kind === 'ovs-plug'));
+  });
+
+  test("a port removed from the router: its device goes, then its tap's port leaves br-int", () => {
+    const { observed, snapshot } = inPlace();
+    const steps = routerPlan(withOvs, parseRouter(syncRouter({ _interfaces: [] })), observed, { ...snapshot, ovsPorts: plugged });
+    assert.deepEqual(steps.slice(0, 2), [
+      { kind: 'ip', netns: NS, lines: ['link del qr-cccccccc-00'] },
+      { kind: 'ovs-unplug', ...ovs, device: 'tapcccccccc-00' },
+    ]);
+    assert.deepEqual(describeStep(steps[1]!), ['ovs-vsctl --db=unix:/run/ovs/db.sock -- --if-exists del-port br-int tapcccccccc-00']);
+  });
+
+  test("teardown: the router devices' taps leave br-int before the namespace goes", () => {
+    const links = [
+      { ifname: 'lo', ifindex: 1, mtu: 65536, flags: [] },
+      { ifname: 'qr-cccccccc-00', ifindex: 2, mtu: 1450, flags: [] },
+      { ifname: 'qg-bbbbbbbb-00', ifindex: 3, mtu: 1500, flags: [] },
+    ];
+    assert.deepEqual(
+      teardownPlan(withOvs, { namespace: NS, routerId: ROUTER, links }).map((s) => (s.kind === 'ovs-unplug' ? `${s.kind} ${s.device}` : s.kind)),
+      ['stop-metadata-proxy', 'ip', 'ovs-unplug tapcccccccc-00', 'ovs-unplug tapbbbbbbbb-00', 'delete-namespace'],
     );
   });
 });
