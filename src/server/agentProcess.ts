@@ -21,7 +21,9 @@ import type { Bus } from '../rpc/bus.js';
 import { busOptionsFromConfig, openBus } from '../rpc/connect.js';
 import { serverOptionGroups } from './config.js';
 import { createLogger, loggingSettings, type Logger } from './logger.js';
+import { MeteredBus } from './meteredBus.js';
 import { startMetricsListener } from './metricsListener.js';
+import { RpcMetrics } from './rpcMetrics.js';
 import { agentMetricsSettings } from './metricsSettings.js';
 
 /** The agent options and neutron.conf's, so a shared neutron.conf loads without "unknown option" warnings. */
@@ -78,7 +80,11 @@ export async function runAgentProcess<const G extends readonly OptionGroup[], S>
   const metricsSettings = agentMetricsSettings(loaded as unknown as Parameters<typeof agentMetricsSettings>[0]);
   const log = createLogger(spec.name, loggingSettings(loaded as unknown as Parameters<typeof loggingSettings>[0], spec.name));
   for (const warning of loaded.warnings) log.warn(warning);
-  const bus = await openBus(transportUrl, busOptionsFromConfig(config), log);
+  // With a metrics listener: the reconcilers', the bus's (calls timed, reconnects counted), the process's.
+  const registry = metricsSettings.listen && !dryRun ? newRegistry({ processMetrics: metricsSettings.processMetrics }) : undefined;
+  const rpcMetrics = registry ? new RpcMetrics(registry) : undefined;
+  if (registry) processReconcilerMetrics.register(registry);
+  const bus = await openBus(transportUrl, { ...busOptionsFromConfig(config), ...rpcMetrics?.busOptions }, log);
   if (dryRun) {
     try {
       const plan = await spec.dryRun({ settings, bus, log });
@@ -88,9 +94,8 @@ export async function runAgentProcess<const G extends readonly OptionGroup[], S>
     }
     return 0;
   }
-  const registry = metricsSettings.listen ? newRegistry({ processMetrics: metricsSettings.processMetrics }) : undefined;
-  if (registry) processReconcilerMetrics.register(registry);
-  const agent = await spec.start({ settings, bus, log, ...(registry ? { metrics: registry } : {}) });
+  const agentBus = rpcMetrics ? new MeteredBus(bus, rpcMetrics) : bus;
+  const agent = await spec.start({ settings, bus: agentBus, log, ...(registry ? { metrics: registry } : {}) });
   const listener = metricsSettings.listen && registry ? await startMetricsListener(metricsSettings.listen, metricsSource(registry), log) : undefined;
   log.info({ pid: process.pid }, `${spec.name} started`);
   const stop = () =>

@@ -1,5 +1,5 @@
 /**
- * A Bus that times what goes through it (serverMetrics.ts): the calls this
+ * A Bus that times what goes through it (rpcMetrics.ts): the calls this
  * process makes, and the messages it serves, by method and outcome.
  * Everything else is the wrapped bus's. The method label is bounded: served
  * methods are the handlers' names (a message for another name never reaches
@@ -7,14 +7,14 @@
  */
 import type { Bus, CallOptions, CastOptions, FanoutOptions, RpcArgs, RpcHandlers, ServeHandle, ServeOptions } from '../rpc/bus.js';
 import { RpcRemoteError, RpcTimeout } from '../rpc/errors.js';
-import type { ServerMetrics } from './serverMetrics.js';
+import type { RpcMetrics } from './rpcMetrics.js';
 
 const outcomeOf = (err: unknown): string => (err instanceof RpcTimeout ? 'timeout' : err instanceof RpcRemoteError ? 'remote_error' : 'error');
 
 export class MeteredBus implements Bus {
   constructor(
     private readonly bus: Bus,
-    private readonly metrics: ServerMetrics,
+    private readonly metrics: RpcMetrics,
   ) {}
 
   get transport(): Bus['transport'] {

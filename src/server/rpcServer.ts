@@ -37,11 +37,11 @@ export async function startRpcServer(
   reports: ReportHandlers = stateReportHandlers(agents),
   metrics?: ServerMetrics,
 ): Promise<RpcServer> {
-  const onConnection = metrics ? { onConnection: (event: string) => metrics.rpcConnections.inc({ event }) } : {};
+  const onConnection = metrics ? metrics.rpc.busOptions : {};
   const raw =
     bus ?? (await openBus(loaded.config.DEFAULT.transport_url, { ...busOptionsFromConfig(loaded.config), background: true, ...onConnection }, log));
   // Timed when there are metrics: the calls the server makes and the messages it serves.
-  const opened = metrics ? new MeteredBus(raw, metrics) : raw;
+  const opened = metrics ? new MeteredBus(raw, metrics.rpc) : raw;
   const first = [endpoint(reportsApi, reports)];
   const handles: ServeHandle[] = [await serveEndpoints(opened, first, { log })];
   const served = topicsOf(first);

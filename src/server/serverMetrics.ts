@@ -8,9 +8,7 @@
  *   nucleon_api_request_duration_seconds{resource,method}
  *   nucleon_db_query_duration_seconds{statement,outcome}
  *   nucleon_db_connections_total{event}            opened | lost
- *   nucleon_rpc_call_duration_seconds{method,outcome}     calls this process makes
- *   nucleon_rpc_handler_duration_seconds{method,outcome}  calls and casts it serves
- *   nucleon_rpc_connections_total{event}           connected | reconnected | lost (RabbitMQ)
+ *   nucleon_rpc_*                                  the bus's, as every agent's (rpcMetrics.ts)
  *   nucleon_agents{agent_type,alive}               from the agents table, at scrape time
  *   nucleon_ports{status}                          from the ports table, at scrape time
  */
@@ -18,6 +16,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 import { LATENCY_BUCKETS, newRegistry } from '../common/metrics.js';
 import type { Db } from '../db/schema.js';
+import { RpcMetrics } from './rpcMetrics.js';
 
 export type Outcome = 'ok' | 'error';
 
@@ -27,9 +26,8 @@ export class ServerMetrics {
   readonly requestDuration: Histogram<'resource' | 'method'>;
   readonly queryDuration: Histogram<'statement' | 'outcome'>;
   readonly dbConnections: Counter<'event'>;
-  readonly rpcCallDuration: Histogram<'method' | 'outcome'>;
-  readonly rpcHandlerDuration: Histogram<'method' | 'outcome'>;
-  readonly rpcConnections: Counter<'event'>;
+  /** The bus's (rpcMetrics.ts), as the agents have them too. */
+  readonly rpc: RpcMetrics;
 
   constructor(options: { readonly processMetrics: boolean }) {
     const registry = newRegistry(options);
@@ -61,26 +59,7 @@ export class ServerMetrics {
       labelNames: ['event'],
       registers,
     });
-    this.rpcCallDuration = new Histogram({
-      name: 'nucleon_rpc_call_duration_seconds',
-      help: 'RPC calls this process made on the message bus, by method and outcome (ok, timeout, remote_error, error).',
-      labelNames: ['method', 'outcome'],
-      buckets: [...LATENCY_BUCKETS, 30, 60],
-      registers,
-    });
-    this.rpcHandlerDuration = new Histogram({
-      name: 'nucleon_rpc_handler_duration_seconds',
-      help: 'RPC messages this process served (agents asking the server), by method and outcome.',
-      labelNames: ['method', 'outcome'],
-      buckets: [...LATENCY_BUCKETS, 30, 60],
-      registers,
-    });
-    this.rpcConnections = new Counter({
-      name: 'nucleon_rpc_connections_total',
-      help: 'Connections to RabbitMQ: connected (the first), lost, reconnected.',
-      labelNames: ['event'],
-      registers,
-    });
+    this.rpc = new RpcMetrics(registry);
   }
 
   /** Agents (alive or not, by type) and ports (by status), read from the database at each scrape. */

@@ -14,6 +14,9 @@ import { ReconcilerMetrics } from '../../src/agents/common/reconcilerMetrics.js'
 import { UnreachableLog } from '../../src/agents/common/unreachableLog.js';
 import { metricsSource, newRegistry } from '../../src/common/metrics.js';
 import { RpcTimeout } from '../../src/rpc/errors.js';
+import { MemoryBroker, MemoryBus } from '../../src/rpc/memoryTransport.js';
+import { MeteredBus } from '../../src/server/meteredBus.js';
+import { RpcMetrics } from '../../src/server/rpcMetrics.js';
 import { registerDnsmasqMetrics } from '../../src/server/dnsmasqMetrics.js';
 import { parseListenAddress, startMetricsListener } from '../../src/server/metricsListener.js';
 
@@ -156,6 +159,27 @@ describe('agent metrics', () => {
     counters.reloads++;
     text = await registry.metrics();
     assert.equal(sample(text, 'nucleon_dhcp_dnsmasq_total', { event: 'reload' }), 6);
+  });
+
+  it("times an agent's RPC calls by method and outcome, and the server's handlers", async () => {
+    const registry = newRegistry({ processMetrics: false });
+    const metrics = new RpcMetrics(registry);
+    const broker = new MemoryBroker();
+    const server = new MeteredBus(new MemoryBus(broker, log, {}), metrics);
+    const agent = new MeteredBus(new MemoryBus(broker, log, {}), metrics);
+    const handle = await server.serve('q-plugin', {}, { get_active_networks_info: async () => [] });
+    try {
+      await agent.call('q-plugin', 'get_active_networks_info', {});
+      await assert.rejects(agent.call('q-nobody', 'report_state', {}, { timeoutMs: 20 }), RpcTimeout);
+      const text = await registry.metrics();
+      assert.equal(sample(text, 'nucleon_rpc_call_duration_seconds_count', { method: 'get_active_networks_info', outcome: 'ok' }), 1);
+      assert.equal(sample(text, 'nucleon_rpc_call_duration_seconds_count', { method: 'report_state', outcome: 'timeout' }), 1);
+      assert.equal(sample(text, 'nucleon_rpc_handler_duration_seconds_count', { method: 'get_active_networks_info', outcome: 'ok' }), 1);
+    } finally {
+      await handle.stop();
+      await agent.close();
+      await server.close();
+    }
   });
 
   it('reads [agent] metrics_listen as host:port', () => {
