@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { runCommand } from './command.js';
+import { LineMonitor } from './lineMonitor.js';
 
 /** The OpenFlow version flows are written and read in (bundles need 1.4; the bridges also speak 1.0 and 1.3). */
 const OPENFLOW = 'OpenFlow14';
@@ -83,6 +84,22 @@ function rowsOf(table: Table): Record<string, OvsdbValue>[] {
   return table.data.map((row) => Object.fromEntries(table.headings.map((h, i) => [h, row[i]])));
 }
 
+/** os-vif's plug of a device into an OVS bridge, as ovs-vsctl commands (one transaction plugs many). */
+export function plugVifCommands(bridge: string, device: string, vif: { readonly portId: string; readonly mac: string; readonly instanceId?: string }): string[][] {
+  return [
+    ['--may-exist', 'add-port', bridge, device],
+    [
+      'set',
+      'interface',
+      device,
+      `external_ids:iface-id=${vif.portId}`,
+      `external_ids:attached-mac=${vif.mac}`,
+      'external_ids:iface-status=active',
+      ...(vif.instanceId === undefined ? [] : [`external_ids:vm-uuid=${vif.instanceId}`]),
+    ],
+  ];
+}
+
 export class OpenVswitch {
   /** `--db=` for ovs-vsctl. */
   readonly db: string;
@@ -93,10 +110,15 @@ export class OpenVswitch {
     this.runDir = ovsdbConnection.startsWith('unix:') ? dirname(ovsdbConnection.slice('unix:'.length)) : DEFAULT_RUN_DIR;
   }
 
-  /** Runs `commands` (each an ovs-vsctl command's words) in one transaction. */
-  async vsctl(commands: readonly (readonly string[])[]): Promise<string> {
+  /**
+   * Runs `commands` (each an ovs-vsctl command's words) in one transaction.
+   * By default it returns once ovs-vswitchd has applied them (new ports have
+   * their OpenFlow numbers); `wait: false` returns once the database has
+   * them, for changes nothing read next depends on (a port's tag).
+   */
+  async vsctl(commands: readonly (readonly string[])[], options: { readonly wait?: boolean } = {}): Promise<string> {
     if (commands.length === 0) return '';
-    return runCommand('ovs-vsctl', [`--db=${this.db}`, '--timeout=10', ...commands.flatMap((c) => ['--', ...c])]);
+    return runCommand('ovs-vsctl', [`--db=${this.db}`, '--timeout=10', ...(options.wait === false ? ['--no-wait'] : []), ...commands.flatMap((c) => ['--', ...c])]);
   }
 
   /** Every bridge with its ports and their interfaces, in one read. */
@@ -167,18 +189,7 @@ export class OpenVswitch {
    * is how the Open vSwitch agent finds the port.
    */
   plugVif(bridge: string, device: string, vif: { readonly portId: string; readonly mac: string; readonly instanceId?: string }): Promise<string> {
-    return this.vsctl([
-      ['--may-exist', 'add-port', bridge, device],
-      [
-        'set',
-        'interface',
-        device,
-        `external_ids:iface-id=${vif.portId}`,
-        `external_ids:attached-mac=${vif.mac}`,
-        'external_ids:iface-status=active',
-        ...(vif.instanceId === undefined ? [] : [`external_ids:vm-uuid=${vif.instanceId}`]),
-      ],
-    ]);
+    return this.vsctl(plugVifCommands(bridge, device, vif));
   }
 
   /** The bridge's OpenFlow endpoint. */
@@ -212,5 +223,24 @@ export class OpenVswitch {
   /** The bridge's flows as OVS prints them (for tests and operators). */
   dumpFlows(bridge: string, match?: string): Promise<string> {
     return runCommand('ovs-ofctl', ['-O', OPENFLOW, '--no-stats', '--names', 'dump-flows', this.target(bridge), ...(match === undefined ? [] : [match])]);
+  }
+}
+
+/**
+ * Interfaces as they are added, removed or change (a VIF plugged, OVS giving
+ * it its OpenFlow number), from `ovsdb-client monitor`, as Neutron's agent
+ * watches them: `onChange` after each change, never for the rows the monitor
+ * lists when it starts.
+ */
+export class InterfaceMonitor extends LineMonitor {
+  constructor(ovsdbConnection: string, onChange: () => void, onError?: (err: Error) => void) {
+    super(
+      'ovsdb-client',
+      ['monitor', ovsdbConnection, 'Open_vSwitch', 'Interface', 'name,ofport,external_ids', '--format=json'],
+      (line) => {
+        if (!line.includes('"initial"')) onChange();
+      },
+      onError,
+    );
   }
 }

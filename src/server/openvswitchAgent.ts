@@ -95,5 +95,5 @@ export async function startOpenvswitchAgent(settings: OvsAgentSettings, bus: Bus
 
 /** One pass's plan, changing nothing (`--dry-run`): the ovs-vsctl and ovs-ofctl lines it would run. */
 export function planOpenvswitchAgent(settings: OvsAgentSettings, bus: Bus, log: Logger, options: OvsAgentOptions = {}): Promise<string[]> {
-  return new OvsAgent(settings, bus, log.child({ agent: 'openvswitch', host: settings.host }), options).dryRun();
+  return new OvsAgent(settings, bus, log.child({ agent: 'openvswitch', host: settings.host }), { ...options, watchInterfaces: false }).dryRun();
 }

@@ -27,7 +27,7 @@
  */
 import type { Logger } from 'pino';
 
-import { OpenVswitch, type OvsBridge } from '../../host/ovs.js';
+import { InterfaceMonitor, OpenVswitch, type OvsBridge } from '../../host/ovs.js';
 import type { Bus, ServeHandle } from '../../rpc/bus.js';
 import { clientOf, type ContractClient, endpoint, l2PluginApi, securityGroupServerApi, serveEndpoints, tunnelAgentApi } from '../../rpc/contract/index.js';
 import { Reconciler } from '../common/reconciler.js';
@@ -52,6 +52,8 @@ export interface OvsAgentOptions {
   readonly settleMs?: number;
   /** The namespace of the host's Linux bridges and firewall (iptables_hybrid); default this process's. */
   readonly netns?: string;
+  /** Watch OVSDB's interfaces for immediate passes (default true). */
+  readonly watchInterfaces?: boolean;
 }
 
 export interface OvsPassResult {
@@ -109,6 +111,11 @@ export class OvsAgent {
   private readonly server: ContractClient<typeof l2PluginApi.methods>;
   private handles: ServeHandle[] = [];
   private readonly firewall: PortFirewall;
+  private readonly monitor: InterfaceMonitor | undefined;
+  /** Per bridge, the desired flows a pass last found right or applied, and when. */
+  private readonly verifiedFlows = new Map<string, { readonly text: string; readonly at: number }>();
+  /** The bridges this pass compared, with the flows they get once the pass applies its plan. */
+  private readonly checkedFlows = new Map<string, string>();
   private deviceCount = 0;
   lastPass: OvsPassResult | undefined;
 
@@ -133,6 +140,15 @@ export class OvsAgent {
       },
       log,
     });
+    // A plugged VIF (or one given its OpenFlow number) is looked at within milliseconds, not at the next poll.
+    this.monitor =
+      options.watchInterfaces === false
+        ? undefined
+        : new InterfaceMonitor(
+            settings.ovsdbConnection,
+            () => this.reconciler.kick(),
+            (err) => log.warn({ err }, 'ovsdb-client monitor failed; new ports are seen at the next poll'),
+          );
     this.reporter = new StateReporter(
       bus,
       { agentType: AGENT_TYPE, binary: AGENT_BINARY, host: settings.host, topic: 'N/A', availabilityZone: settings.availabilityZone },
@@ -206,6 +222,7 @@ export class OvsAgent {
       );
     }
     this.reporter.start();
+    this.monitor?.start();
     this.reconciler.start();
   }
 
@@ -219,6 +236,7 @@ export class OvsAgent {
 
   /** Stops listening and looping; bridges, ports and flows stay as they are. */
   async stop(): Promise<void> {
+    this.monitor?.stop();
     this.reporter.stop();
     for (const handle of this.handles.splice(0)) await handle.stop();
     await this.reconciler.stop();
@@ -300,20 +318,28 @@ export class OvsAgent {
     const firewall = await this.firewallPass(vifInputs, desired, apply);
     const keepTunnels = Date.now() < this.keepTunnelsUntil;
     const vsctl = planSwitch(desired, bridges, this.settings, keepTunnels);
+    // Tags and other_config of VIFs change no flow and no OpenFlow number; anything else (bridges, patch or tunnel ports) may.
+    const portsOnly = vsctl.every((command) => command[1] === 'port');
+    if (!portsOnly) this.verifiedFlows.clear();
     if (apply) {
       this.localVlans = localVlans;
       if (vsctl.length > 0) {
-        await this.ovs.vsctl(vsctl);
-        bridges = await this.ovs.bridges();
+        await this.ovs.vsctl(vsctl, { wait: !portsOnly });
+        if (!portsOnly) bridges = await this.ovs.bridges();
       }
     }
-    const flows = await this.planFlowTables(desired, bridges, keepTunnels, fdbOf);
+    const flows = await this.planFlowTables(desired, bridges, keepTunnels, fdbOf, apply);
     const plan: OvsPlan = { vsctl, flows };
     const up = fetched.filter((d): d is BoundDevice => d.kind === 'bound' && d.adminStateUp && desired.networks.has(d.networkId)).map((d) => d.device);
     const down = fetched.filter((d) => d.kind === 'bound' && !d.adminStateUp).map((d) => d.device);
     if (!apply) return { plan, firewall, devicesUp: up, devicesDown: down };
 
-    for (const flowPlan of flows) await this.ovs.applyFlows(flowPlan.bridge, flowPlan.lines);
+    for (const flowPlan of flows) {
+      // Until it is applied, the table is not known to be right.
+      this.verifiedFlows.delete(flowPlan.bridge);
+      await this.ovs.applyFlows(flowPlan.bridge, flowPlan.lines);
+    }
+    for (const [bridge, text] of this.checkedFlows) this.verifiedFlows.set(bridge, { text, at: Date.now() });
     if (!planIsEmpty(plan)) this.log.info({ lines: planLines(plan).length }, 'switch brought to the desired state');
     this.fdb?.keepOnly(new Set(localVlans.keys()), new Set());
     for (const device of up) this.pendingUp.add(device);
@@ -334,13 +360,21 @@ export class OvsAgent {
     return this.firewall.pass([...bridges.keys()], (_network, device) => bridges.get(device), apply);
   }
 
-  /** Each managed bridge's flow differences; a bridge that does not exist yet (dry run) would get every flow. */
+  /**
+   * Each managed bridge's flow differences; a bridge that does not exist yet
+   * (dry run) would get every flow. A bridge whose desired flows are those a
+   * pass applied or found right less than polling_interval ago is not
+   * compared again (a port plugged into a wired network changes no flow):
+   * drift is still found by the comparison at most one interval later.
+   */
   private async planFlowTables(
     desired: DesiredSwitch,
     bridges: readonly OvsBridge[],
     keepTunnels: boolean,
     fdbOf: ((networkId: string) => ReturnType<FdbTable['forNetwork']>) | undefined,
+    apply: boolean,
   ): Promise<FlowPlan[]> {
+    this.checkedFlows.clear();
     const ofports = new Map<string, number>();
     for (const bridge of bridges) for (const port of bridge.ports) for (const iface of port.interfaces) if (iface.ofport > 0) ofports.set(`${bridge.name}/${port.name}`, iface.ofport);
     const tables = desiredFlows({ settings: this.settings, desired, ofport: (bridge, port) => ofports.get(`${bridge}/${port}`), ...(fdbOf ? { fdbOf } : {}) });
@@ -351,8 +385,14 @@ export class OvsAgent {
         plans.push({ bridge: table.bridge, lines: table.flows.map((f) => `add ${f}`) });
         continue;
       }
+      const text = table.flows.join('\n');
+      const verified = this.verifiedFlows.get(table.bridge);
+      if (apply && verified?.text === text && Date.now() - verified.at < this.settings.pollingIntervalMs) continue;
       const differences = await this.ovs.diffFlows(table.bridge, table.flows);
-      plans.push(planFlows(table.bridge, differences, keepTunnels && table.bridge === this.settings.tunnelBridge));
+      const flowPlan = planFlows(table.bridge, differences, keepTunnels && table.bridge === this.settings.tunnelBridge);
+      plans.push(flowPlan);
+      // A table kept as it is (extra flows left while tunnels settle) is not right yet.
+      if (flowPlan.lines.length === differences.length) this.checkedFlows.set(table.bridge, text);
     }
     return plans;
   }
