@@ -11,11 +11,14 @@
  * TX checksum offload is off on every veth, and userspace TSO on: without
  * that, the userspace datapath passes ICMP and silently drops TCP.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 
 import { hybridNames, plugVif, tapName } from '../../../src/agents/plug/vif.js';
+import type { OvsAgentSettings } from '../../../src/agents/ovs/settings.js';
 import { IpRoute } from '../../../src/host/ip.js';
 import { OpenVswitch } from '../../../src/host/ovs.js';
+import { eventually } from '../../helpers/eventually.js';
 import { deleteNamespaces, sh } from '../lab.js';
 
 export const OVS_PROGRAMS = ['ip', 'ping', 'nft', 'ovs-vsctl', 'ovs-ofctl', 'ovs-appctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ethtool', 'nc', 'tcpdump'] as const;
@@ -43,6 +46,43 @@ export interface OvsLab {
   /** A VM namespace plugged into br-int as `nucleon plug` plugs it (hybrid: through qbr<id> for iptables_hybrid). */
   addVm(name: string, host: OvsHost, port: { id: string; mac: string }, ipCidr: string, mtu: number, hybrid: boolean): Promise<string>;
   teardown(): Promise<void>;
+}
+
+/**
+ * An Open vSwitch agent's settings for a lab host: Neutron's bridge names,
+ * the userspace datapath, physnet1 on br-eth, VXLAN with l2population and
+ * the ARP responder, a 700 ms polling interval, the hybrid firewall;
+ * `overrides` changes any of them.
+ */
+export function labOvsAgentSettings(host: OvsHost, name: string, overrides: Partial<OvsAgentSettings> = {}): OvsAgentSettings {
+  return {
+    host: name,
+    ovsdbConnection: `unix:${host.dir}/db.sock`,
+    datapathType: 'netdev',
+    integrationBridge: 'br-int',
+    tunnelBridge: 'br-tun',
+    intPeerPatchPort: 'patch-tun',
+    tunPeerPatchPort: 'patch-int',
+    bridgeMappings: { physnet1: 'br-eth' },
+    tunnels: { localIp: host.tunnelIp, types: ['vxlan'], vxlanUdpPort: 4789, l2Population: true, arpResponder: true },
+    pollingIntervalMs: 700,
+    reportIntervalMs: 5_000,
+    availabilityZone: 'nova',
+    logHeartbeats: false,
+    firewall: 'stateful',
+    ...overrides,
+  };
+}
+
+/** One line over TCP: a listener in namespace `toNs` on `port` sends `line` to whoever connects from `fromNs` to `toIp`; returns what arrived. */
+export async function tcpLine(fromNs: string, toNs: string, toIp: string, port: number, line: string): Promise<string> {
+  const server = spawn('ip', ['netns', 'exec', toNs, 'nc', '-l', '-N', '-p', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  server.stdin.end(`${line}\n`);
+  try {
+    return await eventually('TCP answer', () => sh('ip', 'netns', 'exec', fromNs, 'nc', '-w', '2', toIp, String(port)), 6_000);
+  } finally {
+    server.kill();
+  }
 }
 
 const txOff = (ns: string, dev: string) => sh('ip', 'netns', 'exec', ns, 'ethtool', '-K', dev, 'tx', 'off');

@@ -21,14 +21,13 @@ import { pino } from 'pino';
 
 import { L3Agent } from '../../../src/agents/l3/l3Agent.js';
 import type { L3AgentSettings } from '../../../src/agents/l3/settings.js';
-import type { OvsAgentSettings } from '../../../src/agents/ovs/settings.js';
 import { IpRoute } from '../../../src/host/ip.js';
 import { type RunningOvsAgent, startOpenvswitchAgent } from '../../../src/server/openvswitchAgent.js';
 import type { TestDatabase } from '../../db/databases.js';
 import { eventually } from '../../helpers/eventually.js';
 import { kernelSkip } from '../../helpers/kernel.js';
 import { labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
-import { createOvsLab, OVS_PROGRAMS, type OvsLab } from './ovsLab.js';
+import { createOvsLab, labOvsAgentSettings, OVS_PROGRAMS, type OvsLab, tcpLine } from './ovsLab.js';
 
 const skip = await kernelSkip([...OVS_PROGRAMS, 'nft', 'conntrack', 'arping', 'sysctl']);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
@@ -67,23 +66,6 @@ describe('the L3 agent on Open vSwitch (interface_driver openvswitch, userspace 
   const brIntPort = async (i: number, name: string) => (await host(i).ovs.bridges()).find((bridge) => bridge.name === 'br-int')?.ports.find((port) => port.name === name);
   const routerNs = () => `${prefix}qr-${routerId}`;
 
-  const ovsSettings = (i: number): OvsAgentSettings => ({
-    host: `h${i}`,
-    ovsdbConnection: `unix:${host(i).dir}/db.sock`,
-    datapathType: 'netdev',
-    integrationBridge: 'br-int',
-    tunnelBridge: 'br-tun',
-    intPeerPatchPort: 'patch-tun',
-    tunPeerPatchPort: 'patch-int',
-    bridgeMappings: { physnet1: 'br-eth' },
-    tunnels: { localIp: host(i).tunnelIp, types: ['vxlan'], vxlanUdpPort: 4789, l2Population: true, arpResponder: true },
-    pollingIntervalMs: 700,
-    reportIntervalMs: 5_000,
-    availabilityZone: 'nova',
-    logHeartbeats: false,
-    firewall: 'stateful',
-  });
-
   /** A tenant network, its subnet (gateway .1), and a VM on host `i` whose default route is that gateway. */
   async function networkWithVm(name: string, third: number, i: number): Promise<{ subnetId: string; vm: Vm }> {
     const network = (await ok('POST', '/v2.0/networks', { network: { name } })).network;
@@ -96,17 +78,6 @@ describe('the L3 agent on Open vSwitch (interface_driver openvswitch, userspace 
     return { subnetId: subnet.id, vm: { portId: port.id, ip, vm } };
   }
 
-  /** TCP from one VM to the other: a listener on `to` answers one line. */
-  async function tcp(from: Vm, to: Vm): Promise<string> {
-    const server = spawn('ip', ['netns', 'exec', to.vm, 'nc', '-l', '-N', '-p', '7002'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    server.stdin.end('hello through the router\n');
-    try {
-      return await eventually('TCP answer', () => sh('ip', 'netns', 'exec', from.vm, 'nc', '-w', '2', to.ip, '7002'), 6_000);
-    } finally {
-      server.kill();
-    }
-  }
-
   before(async () => {
     lab = await createOvsLab(prefix, 2);
     ({ api, database } = await startLabApi({
@@ -115,7 +86,7 @@ describe('the L3 agent on Open vSwitch (interface_driver openvswitch, userspace 
       ml2_type_vxlan: { vni_ranges: ['1000:1100'] },
       ml2_type_flat: { flat_networks: ['physnet1'] },
     }));
-    for (const i of [1, 2]) agents.push(await startOpenvswitchAgent(ovsSettings(i), await api.agentBus(), log, { netns: host(i).ns }));
+    for (const i of [1, 2]) agents.push(await startOpenvswitchAgent(labOvsAgentSettings(host(i), `h${i}`), await api.agentBus(), log, { netns: host(i).ns }));
     const settings: L3AgentSettings = {
       host: 'h1',
       interfaceDriver: 'openvswitch',
@@ -163,7 +134,7 @@ describe('the L3 agent on Open vSwitch (interface_driver openvswitch, userspace 
     for (const vm of [a, b]) await eventually(`port ${vm.portId} ACTIVE`, async () => (await ok('GET', `/v2.0/ports/${vm.portId}`)).port.status === 'ACTIVE');
     await eventually('a (h1) pings b (h2) through the router', () => ping(a.vm, b.ip), 10_000);
     await ping(b.vm, a.ip);
-    assert.match(await tcp(a, b), /hello through the router/);
+    assert.match(await tcpLine(a.vm, b.vm, b.ip, 7002, 'hello through the router'), /hello through the router/);
   });
 
   it('a tap taken off br-int is plugged again by the next pass', async () => {
