@@ -33,6 +33,7 @@ import { clientOf, type ContractClient, l2PluginApi, securityGroupServerApi } fr
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { type BoundDevice, type DeviceDetails, toDetailsAnswer } from './deviceDetails.js';
+import { DeviceStatus } from './deviceStatus.js';
 import { desiredState, type DesiredState } from './desiredState.js';
 import { FdbTable } from './fdbTable.js';
 import { PortFirewall } from './firewall/portFirewall.js';
@@ -71,12 +72,9 @@ export class LinuxBridgeAgent {
   private readonly dirty = new Set<string>();
   /** Taps whose port is gone: taken out of their bridge. */
   private readonly released = new Set<string>();
-  /** Devices wired or gone, not yet reported to the server. */
-  private readonly pendingUp = new Set<string>();
-  private readonly pendingDown = new Set<string>();
-  /** Devices reported up: reported down when their tap disappears. */
-  private readonly reportedUp = new Set<string>();
-  private refreshTunnels = true;
+  private readonly status: DeviceStatus;
+  /** How long the last pass took to apply its plan (for the reconciler's metrics). */
+  private applyMs = 0;
   private readonly fdb: FdbTable | undefined;
   private readonly reconciler: Reconciler;
   private readonly reporter: StateReporter;
@@ -100,6 +98,7 @@ export class LinuxBridgeAgent {
   ) {
     this.agentId = `lb-${settings.host}`;
     this.server = clientOf(bus, l2PluginApi);
+    this.status = new DeviceStatus(this.server, this.agentId, settings.host);
     this.firewall = new PortFirewall(settings.firewall, host.netns, clientOf(bus, securityGroupServerApi), log);
     this.fdb = settings.vxlan?.l2Population ? new FdbTable(settings.vxlan.localIp) : undefined;
     this.reconciler = new Reconciler({
@@ -108,6 +107,7 @@ export class LinuxBridgeAgent {
       settleMs: options.settleMs ?? 10,
       pass: async () => {
         this.lastPass = await this.pass(true);
+        return { planSteps: planLines(this.lastPass.plan).length + (this.lastPass.firewall === '' ? 0 : 1), applyMs: this.applyMs };
       },
       log,
     });
@@ -234,7 +234,7 @@ export class LinuxBridgeAgent {
   }
 
   private resyncAll(): void {
-    this.refreshTunnels = true;
+    this.status.refresh();
     this.firewall.markStale();
     this.markDirty([...this.known.keys()]);
   }
@@ -289,15 +289,17 @@ export class LinuxBridgeAgent {
     const firewall = await this.firewall.pass(devices, (networkId) => desired.networks.get(networkId)?.bridge, apply);
     if (!apply) return { plan, devicesUp: up, devicesDown: down, firewall };
 
+    const applyStarted = performance.now();
     const failedGroups = await this.applyPlan(plan);
+    this.applyMs = performance.now() - applyStarted;
     // Entries of networks with no port here are not needed: the server sends them all with the first port.
     this.fdb?.keepOnly(this.localNetworks, failedGroups);
     for (const device of up) {
       const details = current.get(device);
       if (details?.kind === 'bound' && failedGroups.has(details.networkId)) this.dirty.add(device);
-      else this.pendingUp.add(device);
+      else this.status.up(device);
     }
-    for (const device of down) this.pendingDown.add(device);
+    for (const device of down) this.status.down(device);
     for (const device of unwirable) this.dirty.delete(device);
     return this.report(plan, firewall);
   }
@@ -307,7 +309,7 @@ export class LinuxBridgeAgent {
     for (const device of [...this.known.keys()]) {
       if (present.has(device)) continue;
       this.known.delete(device);
-      if (this.reportedUp.delete(device)) this.pendingDown.add(device);
+      this.status.gone(device);
     }
     for (const device of [...this.released, ...this.dirty]) {
       if (present.has(device)) continue;
@@ -382,31 +384,9 @@ export class LinuxBridgeAgent {
   }
 
   private async report(plan: Plan, firewall: string): Promise<PassResult> {
-    const devicesUp = [...this.pendingUp];
-    const devicesDown = [...this.pendingDown];
-    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, devicesUp, devicesDown, firewall };
-    const refresh = this.refreshTunnels;
-    const answer = await this.server.call('update_device_list', {
-      devices_up: devicesUp,
-      devices_down: devicesDown,
-      agent_id: this.agentId,
-      host: this.settings.host,
-      refresh_tunnels: refresh,
-    });
     // A failed call leaves everything pending for the next pass; devices the server failed on stay pending too.
-    const failedUp = new Set(answer.failed_devices_up);
-    const failedDown = new Set(answer.failed_devices_down);
-    if (refresh && devicesUp.some((device) => !failedUp.has(device))) this.refreshTunnels = false;
-    for (const device of devicesUp) {
-      if (failedUp.has(device)) continue;
-      this.pendingUp.delete(device);
-      this.reportedUp.add(device);
-    }
-    for (const device of devicesDown) {
-      if (failedDown.has(device)) continue;
-      this.pendingDown.delete(device);
-      this.reportedUp.delete(device);
-    }
+    const { devicesUp, devicesDown } = await this.status.report();
     return { plan, devicesUp, devicesDown, firewall };
   }
+
 }

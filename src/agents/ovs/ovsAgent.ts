@@ -33,6 +33,7 @@ import { clientOf, type ContractClient, endpoint, l2PluginApi, securityGroupServ
 import { Reconciler } from '../common/reconciler.js';
 import { StateReporter } from '../common/stateReporter.js';
 import { type BoundDevice, type DeviceDetails, toDetailsAnswer } from '../l2/deviceDetails.js';
+import { DeviceStatus } from '../l2/deviceStatus.js';
 import { FdbTable } from '../l2/fdbTable.js';
 import { PortFirewall } from '../l2/firewall/portFirewall.js';
 import { serveAgentNotifications } from '../l2/notifications.js';
@@ -95,15 +96,14 @@ export class OvsAgent {
   /** Each VIF's answer from the server (by port id), while the VIF is present. */
   private readonly known = new Map<string, DeviceDetails>();
   private readonly dirty = new Set<string>();
-  private readonly pendingUp = new Set<string>();
-  private readonly pendingDown = new Set<string>();
-  private readonly reportedUp = new Set<string>();
+  private readonly status: DeviceStatus;
+  /** How long the last pass took to apply its plan, diffs included (for the reconciler's metrics). */
+  private applyMs = 0;
   private localVlans = new Map<string, number>();
   private readonly fdb: FdbTable | undefined;
   /** Tunnel endpoints by type (without l2population). */
   private readonly endpoints = new Map<TunnelType, Set<string>>();
   private endpointsSynced = false;
-  private refreshTunnels = true;
   /** Until then br-tun only gains (a restarted agent waits for the server's entries). */
   private keepTunnelsUntil: number;
   private readonly reconciler: Reconciler;
@@ -128,6 +128,7 @@ export class OvsAgent {
     this.agentId = `ovs-agent-${settings.host}`;
     this.ovs = new OpenVswitch(settings.ovsdbConnection);
     this.server = clientOf(bus, l2PluginApi);
+    this.status = new DeviceStatus(this.server, this.agentId, settings.host);
     this.firewall = new PortFirewall(settings.firewall, options.netns, clientOf(bus, securityGroupServerApi), log);
     this.fdb = settings.tunnels?.l2Population ? new FdbTable(settings.tunnels.localIp) : undefined;
     this.keepTunnelsUntil = this.fdb ? Number.POSITIVE_INFINITY : 0;
@@ -137,6 +138,7 @@ export class OvsAgent {
       settleMs: options.settleMs ?? 10,
       pass: async () => {
         this.lastPass = await this.pass(true);
+        return { planSteps: planLines(this.lastPass.plan).length + (this.lastPass.firewall === '' ? 0 : 1), applyMs: this.applyMs };
       },
       log,
     });
@@ -260,7 +262,7 @@ export class OvsAgent {
   }
 
   private resyncAll(): void {
-    this.refreshTunnels = true;
+    this.status.refresh();
     this.endpointsSynced = false;
     this.firewall.markStale();
     this.markDirty([...this.known.keys()]);
@@ -321,6 +323,7 @@ export class OvsAgent {
     // Tags and other_config of VIFs change no flow and no OpenFlow number; anything else (bridges, patch or tunnel ports) may.
     const portsOnly = vsctl.every((command) => command[1] === 'port');
     if (!portsOnly) this.verifiedFlows.clear();
+    const applyStarted = performance.now();
     if (apply) {
       this.localVlans = localVlans;
       if (vsctl.length > 0) {
@@ -340,10 +343,11 @@ export class OvsAgent {
       await this.ovs.applyFlows(flowPlan.bridge, flowPlan.lines);
     }
     for (const [bridge, text] of this.checkedFlows) this.verifiedFlows.set(bridge, { text, at: Date.now() });
+    this.applyMs = performance.now() - applyStarted;
     if (!planIsEmpty(plan)) this.log.info({ lines: planLines(plan).length }, 'switch brought to the desired state');
     this.fdb?.keepOnly(new Set(localVlans.keys()), new Set());
-    for (const device of up) this.pendingUp.add(device);
-    for (const device of down) this.pendingDown.add(device);
+    for (const device of up) this.status.up(device);
+    for (const device of down) this.status.down(device);
     return this.report(plan, firewall);
   }
 
@@ -402,7 +406,7 @@ export class OvsAgent {
     for (const portId of [...this.known.keys()]) {
       if (present.has(portId)) continue;
       this.known.delete(portId);
-      if (this.reportedUp.delete(portId)) this.pendingDown.add(portId);
+      this.status.gone(portId);
     }
     for (const portId of [...this.dirty]) if (!present.has(portId)) this.dirty.delete(portId);
   }
@@ -423,34 +427,10 @@ export class OvsAgent {
   }
 
   private async report(plan: OvsPlan, firewall: string): Promise<OvsPassResult> {
-    const devicesUp = [...this.pendingUp];
-    const devicesDown = [...this.pendingDown];
-    if (devicesUp.length === 0 && devicesDown.length === 0) return { plan, firewall, devicesUp, devicesDown };
-    const refresh = this.refreshTunnels;
-    const answer = await this.server.call('update_device_list', {
-      devices_up: devicesUp,
-      devices_down: devicesDown,
-      agent_id: this.agentId,
-      host: this.settings.host,
-      refresh_tunnels: refresh,
-    });
-    const failedUp = new Set(answer.failed_devices_up);
-    const failedDown = new Set(answer.failed_devices_down);
-    if (refresh && devicesUp.some((device) => !failedUp.has(device))) {
-      this.refreshTunnels = false;
-      // The server now resends every entry of our networks; br-tun may lose what they do not name once they are in.
-      if (this.fdb && this.keepTunnelsUntil === Number.POSITIVE_INFINITY) this.keepTunnelsUntil = Date.now() + TUNNEL_SETTLE_MS;
-    }
-    for (const device of devicesUp) {
-      if (failedUp.has(device)) continue;
-      this.pendingUp.delete(device);
-      this.reportedUp.add(device);
-    }
-    for (const device of devicesDown) {
-      if (failedDown.has(device)) continue;
-      this.pendingDown.delete(device);
-      this.reportedUp.delete(device);
-    }
+    const { devicesUp, devicesDown, refreshed } = await this.status.report();
+    // The server now resends every entry of our networks; br-tun may lose what they do not name once they are in.
+    if (refreshed && this.fdb && this.keepTunnelsUntil === Number.POSITIVE_INFINITY) this.keepTunnelsUntil = Date.now() + TUNNEL_SETTLE_MS;
     return { plan, firewall, devicesUp, devicesDown };
   }
+
 }
