@@ -2,7 +2,9 @@
  * A mixed cloud at layer 2: one host on Open vSwitch (userspace datapath)
  * and one on the Linux bridge agent (kernel VXLAN) share a VXLAN network,
  * with l2population telling each about the other's ports. Their VMs ping
- * and talk TCP across, and each side's tunnels point at the other.
+ * and talk TCP across, and each side's tunnels point at the other; the OVS
+ * host's tunnel port to the Linux bridge host goes with the last port there
+ * and comes back with a new one.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -85,7 +87,7 @@ describe('a Linux bridge host and an Open vSwitch host on one VXLAN network', { 
     await lab?.teardown();
   });
 
-  it('VMs on the two hosts ping and talk TCP over VXLAN; each host tunnels to the other', async () => {
+  it('VMs on the two hosts ping and talk TCP over VXLAN; each host tunnels to the other while it has ports there', async () => {
     const network = (await api.request('POST', '/v2.0/networks', { network: { name: 'mixed' } })).body.network;
     await api.request('POST', '/v2.0/subnets', { subnet: { network_id: network.id, cidr: '10.246.0.0/24', ip_version: 4 } });
     const vms: { vm: string; ip: string; portId: string }[] = [];
@@ -118,5 +120,14 @@ describe('a Linux bridge host and an Open vSwitch host on one VXLAN network', { 
     assert.ok(brTun.ports.some((p) => p.name === tunnelPortName('vxlan', lab.kernelHosts[0]!.tunnelIp)));
     const fdb = await sh('bridge', '-n', lab.kernelHosts[0]!.ns, 'fdb', 'show', 'dev', `vxlan-${network['provider:segmentation_id']}`);
     assert.match(fdb, new RegExp(`00:00:00:00:00:00 dst ${lab.hosts[0]!.tunnelIp.replace(/\./g, '\\.')}`));
+
+    // l2population as ports go and come: the Linux bridge host's only port deleted, the OVS host's tunnel port to it goes too.
+    const tunnel = tunnelPortName('vxlan', lab.kernelHosts[0]!.tunnelIp);
+    const tunnelPorts = async () => (await lab.hosts[0]!.ovs.bridges()).find((b) => b.name === 'br-tun')!.ports.map((p) => p.name);
+    assert.equal((await api.request('DELETE', `/v2.0/ports/${onLb.portId}`)).status, 204);
+    await eventually('the tunnel port to the Linux bridge host removed', async () => !(await tunnelPorts()).includes(tunnel), 12_000);
+    const again = (await api.request('POST', '/v2.0/ports', { port: { network_id: network.id, 'binding:host_id': 'lb1', device_owner: 'compute:nova', device_id: 'lb1-again' } })).body.port;
+    await plugVif({ portId: again.id, macAddress: again.mac_address, mtu: 1450, netns: `${lab.prefix}v-again`, ifname: 'eth0' }, new IpRoute(lab.kernelHosts[0]!.ns));
+    await eventually('the tunnel port back with a new port there', async () => (await tunnelPorts()).includes(tunnel), 12_000);
   });
 });
