@@ -22,6 +22,7 @@ import type { SampleFile } from './renderSample.js';
 import { rpcOptions } from './rpcOptions.js';
 import { securityGroupOptions } from './securityGroupOptions.js';
 import type { OptionGroup } from './types.js';
+import { uiOptions } from './uiOptions.js';
 
 /**
  * oslo.log's options, which every upstream sample file carries. They come
@@ -38,8 +39,8 @@ export const sampleFiles: readonly SampleFile[] = [
     name: 'neutron.conf.sample',
     description:
       'the server and every agent read it (/etc/neutron/neutron.conf, the first --config-file): ' +
-      'logging, the API, the database, the message bus, Keystone, Nova, quotas, policy and metrics.',
-    groups: [...loggingGroups, ...neutronOptionGroups, rpcOptions, serverMetricsOptions],
+      'logging, the API, the database, the message bus, Keystone, Nova, quotas, policy, metrics and the topology page.',
+    groups: [...loggingGroups, ...neutronOptionGroups, rpcOptions, serverMetricsOptions, uiOptions],
   },
   {
     name: 'ml2_conf.ini.sample',

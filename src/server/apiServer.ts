@@ -10,6 +10,8 @@ import { registerQuotaRoutes } from '../api/quotaRoutes.js';
 import { createKeystoneAuth } from '../api/keystone/authenticator.js';
 import { keystoneSettingsFrom } from '../api/keystone/settings.js';
 import { noauthContext } from '../api/noauth.js';
+import { registerUi, type UiSettings } from '../api/uiRoutes.js';
+import { identityApiUrl } from '../keystone/credentials.js';
 import { configFilesIn, loadPolicy, policyFileSetting } from '../api/policy/policyFile.js';
 import { openDatabase } from '../db/connect.js';
 import { assertSchemaCurrent, upgradeHead } from '../db/migrate.js';
@@ -65,17 +67,19 @@ export interface ApiServerOptions {
 export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, options: ApiServerOptions): Promise<RunningApi> {
   const { config } = loaded;
   // auth_strategy = keystone: a missing [keystone_authtoken] option stops the server here, naming it.
-  const keystone =
+  const keystoneSettings =
     config.DEFAULT.auth_strategy === 'keystone'
-      ? createKeystoneAuth(
-          keystoneSettingsFrom({
-            values: config.keystone_authtoken,
-            required: (option) => loaded.required('keystone_authtoken', option),
-            errorFor: (option, reason) => loaded.errorFor('keystone_authtoken', option, reason),
-          }),
-          log,
-        )
+      ? keystoneSettingsFrom({
+          values: config.keystone_authtoken,
+          required: (option) => loaded.required('keystone_authtoken', option),
+          errorFor: (option, reason) => loaded.errorFor('keystone_authtoken', option, reason),
+        })
       : undefined;
+  const keystone = keystoneSettings ? createKeystoneAuth(keystoneSettings, log) : undefined;
+  // The topology page logs users in at the Keystone their clients use (www_authenticate_uri, else auth_url).
+  const ui: UiSettings | undefined = config.ui.enabled
+    ? { auth: keystoneSettings ? { kind: 'keystone', identityUrl: identityApiUrl(keystoneSettings.wwwAuthenticateUri) } : { kind: 'noauth' } }
+    : undefined;
   // Every configuration check comes before the database is opened.
   const novaNotifications = novaNotifierFrom(loaded, log);
   const nova = novaNotifications.notifier;
@@ -175,6 +179,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       (app, contextOf, policyOf) => registerQuotaRoutes(app, core.quotas, contextOf, policyOf),
       (app, contextOf) => dhcpOnBus.registerRoutes(app, contextOf),
       (app, contextOf, policyOf) => l3OnBus?.registerRoutes(app, contextOf, policyOf),
+      (app) => (ui ? registerUi(app, ui) : undefined),
     ],
   });
   keystone?.register(app);

@@ -8,12 +8,13 @@ import { neutronOptionGroups } from '../config/neutronOptions.js';
 import { rpcOptions } from '../config/rpcOptions.js';
 import { securityGroupOptions } from '../config/securityGroupOptions.js';
 import type { OverridesOf, DeclsOf } from '../config/types.js';
+import { uiOptions } from '../config/uiOptions.js';
 
 /**
- * Everything the server reads: neutron.conf (with the bus, logging and metrics options) and ml2_conf.ini
+ * Everything the server reads: neutron.conf (with the bus, logging, metrics and [ui] options) and ml2_conf.ini
  * (with [securitygroup]), given as --config-file in any order. The agents read these too (agentProcess.ts).
  */
-export const serverOptionGroups = [...neutronOptionGroups, rpcOptions, loggingOptions, serverMetricsOptions, ml2Options, securityGroupOptions] as const;
+export const serverOptionGroups = [...neutronOptionGroups, rpcOptions, loggingOptions, serverMetricsOptions, ml2Options, securityGroupOptions, uiOptions] as const;
 
 export type NeutronOverrides = OverridesOf<DeclsOf<typeof serverOptionGroups>>;
 
