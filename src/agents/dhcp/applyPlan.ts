@@ -8,8 +8,8 @@ import { dirname } from 'node:path';
 import { ensureDhcpChecksumFill } from '../../host/dhcpChecksum.js';
 import { ensureStateDir, reloadDnsmasq, removeStateDir, replaceStateFile, startDnsmasq, stopDnsmasq } from '../../host/dnsmasq.js';
 import { addNamespace, deleteNamespace, IpRoute } from '../../host/ip.js';
-import { OpenVswitch } from '../../host/ovs.js';
 import { ensureMetadataProxy, stopMetadataProxy } from '../metadata/proxyProcess.js';
+import { applyOvsPlug } from '../plug/ovsPlug.js';
 import type { Step } from './plan.js';
 import type { DhcpPluginApi } from './pluginApi.js';
 
@@ -33,8 +33,8 @@ export async function applyStep(context: ApplyContext, step: Step): Promise<void
     case 'ip':
       return (step.netns === context.host.netns ? context.host : new IpRoute(step.netns)).batch(step.lines);
     case 'ovs-plug':
-      await new OpenVswitch(step.connection).plugVif(step.bridge, step.device, { portId: step.portId, mac: step.mac });
-      return;
+    case 'ovs-unplug':
+      return applyOvsPlug(step);
     case 'checksum-rule': {
       const outcome = await ensureDhcpChecksumFill(step.netns);
       if (outcome === 'unavailable') context.debug({ netns: step.netns }, 'no iptables CHECKSUM rule here; DHCP replies keep their offloaded checksums');

@@ -28,7 +28,7 @@ import { StateReporter } from '../common/stateReporter.js';
 import { applyStep, type DnsmasqCounters } from './applyPlan.js';
 import { ReadyPorts } from './readyPorts.js';
 import { DhcpPortUnavailable, ownDhcpPort, portNeedsUpdate, setupDhcpPort } from './dhcpPortSetup.js';
-import { OpenVswitch } from '../../host/ovs.js';
+import { integrationBridgePorts } from '../plug/ovsPlug.js';
 import { tapName } from './interfacePlan.js';
 import { dhcpSubnets, toDhcpPort, type DhcpNetwork, type DhcpPort } from './model.js';
 import { NetworkCache, type CacheEvent } from './networkCache.js';
@@ -209,7 +209,7 @@ export class DhcpAgent {
 
   private async pass(dryRun: boolean): Promise<Step[]> {
     const networks = (await this.desiredNetworks(dryRun)).filter((network) => dhcpSubnets(network).length > 0);
-    const [namespaces, hostLinks, ovsPorts] = await Promise.all([listNamespaces(), this.host.links(), this.ovsPorts()]);
+    const [namespaces, hostLinks, ovsPorts] = await Promise.all([listNamespaces(), this.host.links(), this.settings.ovs ? integrationBridgePorts(this.settings.ovs) : undefined]);
     const snapshot: HostSnapshot = {
       namespaces: new Set(namespaces),
       hostLinks: new Set(hostLinks.map((link) => link.ifname)),
@@ -279,14 +279,6 @@ export class DhcpAgent {
       this.readyPorts.configured(network, port.id);
     }
     return steps;
-  }
-
-  /** interface_driver openvswitch: the integration bridge's ports and the Neutron port each names (one ovs-vsctl read). */
-  private async ovsPorts(): Promise<Map<string, string> | undefined> {
-    const ovs = this.settings.ovs;
-    if (!ovs) return undefined;
-    const bridge = (await new OpenVswitch(ovs.connection).bridges()).find((b) => b.name === ovs.bridge);
-    return new Map((bridge?.ports ?? []).map((port) => [port.name, port.interfaces[0]?.externalIds['iface-id'] ?? '']));
   }
 
   private apply(step: Step): Promise<void> {

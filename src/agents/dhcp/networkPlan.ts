@@ -20,6 +20,7 @@ import { addnHostsFile, cidrParts, hostsFile, initialLeasesFile, optsFile, type 
 import { interfacePlan, namespaceOf, type ObservedInterface, tapName } from './interfacePlan.js';
 import { METADATA_CIDR_ON_PORT, METADATA_IP, metadataAddressOnPort, shouldEnableMetadata, type MetadataSettings } from './metadataRule.js';
 import type { DhcpNetwork, DhcpPort } from './model.js';
+import { ovsPlugStep } from '../plug/ovsPlug.js';
 import type { Step } from './plan.js';
 
 export interface NetworkPlanSettings {
@@ -85,7 +86,7 @@ export function servedNetworkPlan(settings: NetworkPlanSettings, network: DhcpNe
   if (lines.host.length > 0) steps.push({ kind: 'ip', netns: settings.hostNetns, lines: lines.host });
   // A tap made again (or never plugged, or unplugged by someone) joins the integration bridge.
   if (settings.ovs && (lines.host.some((line) => line.startsWith('link add ')) || observed.iface.ovsPlugged !== true)) {
-    steps.push({ kind: 'ovs-plug', ...settings.ovs, device: tapName(port.id), portId: port.id, mac: port.mac_address });
+    steps.push(ovsPlugStep(settings.ovs, tapName(port.id), { id: port.id, mac: port.mac_address }));
   }
   if (lines.namespace.length > 0) steps.push({ kind: 'ip', netns: namespace, lines: lines.namespace });
   if (lines.host.some((line) => line.startsWith('link add '))) steps.push({ kind: 'checksum-rule', netns: namespace });

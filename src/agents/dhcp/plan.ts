@@ -4,12 +4,13 @@
  * steps in order, or prints them (`--dry-run`) without touching anything.
  */
 import type { MetadataProxySpec } from '../metadata/proxyProcess.js';
+import { describeOvsPlug, type OvsPlugStep } from '../plug/ovsPlug.js';
 
 export type Step =
   | { readonly kind: 'add-namespace'; readonly name: string }
   | { readonly kind: 'ip'; readonly netns: string | undefined; readonly lines: readonly string[] }
-  /** interface_driver openvswitch: the tap joins the integration bridge named as the DHCP port, as Neutron's OVSInterfaceDriver plugs it. */
-  | { readonly kind: 'ovs-plug'; readonly connection: string; readonly bridge: string; readonly device: string; readonly portId: string; readonly mac: string }
+  /** interface_driver openvswitch: the tap joins the integration bridge named as the DHCP port. */
+  | OvsPlugStep
   | { readonly kind: 'checksum-rule'; readonly netns: string }
   | { readonly kind: 'write-file'; readonly path: string; readonly contents: string }
   /** `logDir`: where dnsmasq_base_log_dir puts its log, created first. */
@@ -31,10 +32,8 @@ export function describeStep(step: Step): string[] {
     case 'add-namespace':
       return [`ip netns add ${step.name}`];
     case 'ovs-plug':
-      return [
-        `ovs-vsctl --db=${step.connection} -- --may-exist add-port ${step.bridge} ${step.device} -- set interface ${step.device} ` +
-          `external_ids:iface-id=${step.portId} external_ids:attached-mac=${step.mac} external_ids:iface-status=active`,
-      ];
+    case 'ovs-unplug':
+      return [describeOvsPlug(step)];
     case 'ip':
       return step.lines.map((line) => `ip${step.netns === undefined ? '' : ` -n ${step.netns}`} ${line}`);
     case 'checksum-rule':

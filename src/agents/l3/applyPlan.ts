@@ -2,10 +2,10 @@
 import { announceAddress } from '../../host/arping.js';
 import { deleteConntrackEntries } from '../../host/conntrack.js';
 import { addNamespace, deleteNamespace, IpRoute } from '../../host/ip.js';
-import { OpenVswitch } from '../../host/ovs.js';
 import { replaceNftTable } from '../../host/nftables.js';
 import { writeSysctls } from '../../host/sysctl.js';
 import { ensureMetadataProxy, stopMetadataProxy } from '../metadata/proxyProcess.js';
+import { applyOvsPlug } from '../plug/ovsPlug.js';
 import type { Step } from './plan.js';
 
 /** Gratuitous ARPs per added address (Neutron's send_arp_for_ha default). */
@@ -24,11 +24,8 @@ export async function applyStep(context: ApplyContext, step: Step): Promise<void
     case 'ip':
       return (step.netns === context.host.netns ? context.host : new IpRoute(step.netns)).batch(step.lines);
     case 'ovs-plug':
-      await new OpenVswitch(step.connection).plugVif(step.bridge, step.device, { portId: step.portId, mac: step.mac });
-      return;
     case 'ovs-unplug':
-      await new OpenVswitch(step.connection).vsctl([['--if-exists', 'del-port', step.bridge, step.device]]);
-      return;
+      return applyOvsPlug(step);
     case 'sysctl':
       return writeSysctls(step.netns, step.settings);
     case 'nft':

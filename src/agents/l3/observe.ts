@@ -6,10 +6,10 @@
  */
 import { IpRoute, listNamespaces, type Link } from '../../host/ip.js';
 import { listNftTable } from '../../host/nftables.js';
-import { OpenVswitch } from '../../host/ovs.js';
 import { listRoutes } from '../../host/routeTable.js';
 import { readSysctls } from '../../host/sysctl.js';
 import { metadataProxyState } from '../metadata/proxyProcess.js';
+import { integrationBridgePorts } from '../plug/ovsPlug.js';
 import { routerNamespace } from './names.js';
 import { NAT_TABLE } from './natTable.js';
 import { ROUTER_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, type ObservedLeftover, type ObservedRouter, type OvsPlugSettings, type RouterPlanSettings } from './routerPlan.js';
@@ -18,11 +18,6 @@ import { ROUTER_SYSCTLS, metadataOwner, metadataProxySpec, type HostSnapshot, ty
 export async function hostSnapshot(host: IpRoute, ovs?: OvsPlugSettings): Promise<HostSnapshot> {
   const [namespaces, links, ovsPorts] = await Promise.all([listNamespaces(), host.links(), ovs ? integrationBridgePorts(ovs) : undefined]);
   return { namespaces: new Set(namespaces), hostLinks: new Set(links.map((link) => link.ifname)), ...(ovsPorts ? { ovsPorts } : {}) };
-}
-
-async function integrationBridgePorts(ovs: OvsPlugSettings): Promise<Map<string, string>> {
-  const bridge = (await new OpenVswitch(ovs.connection).bridges()).find((b) => b.name === ovs.bridge);
-  return new Map((bridge?.ports ?? []).map((port) => [port.name, port.interfaces[0]?.externalIds['iface-id'] ?? '']));
 }
 
 const SYSCTL_KEYS = ROUTER_SYSCTLS.map((setting) => setting.slice(0, setting.indexOf('=')));

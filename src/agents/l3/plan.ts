@@ -4,15 +4,14 @@
  */
 import type { NftTableRef } from '../../host/nftables.js';
 import type { MetadataProxySpec } from '../metadata/proxyProcess.js';
+import { describeOvsPlug, type OvsPlugStep } from '../plug/ovsPlug.js';
 
 export type Step =
   | { readonly kind: 'add-namespace'; readonly name: string }
   /** `ip -batch` lines in a namespace (undefined: the agent's own, where the taps live). */
   | { readonly kind: 'ip'; readonly netns: string | undefined; readonly lines: readonly string[] }
-  /** interface_driver openvswitch: the tap joins the integration bridge named as the router port, as Neutron's OVSInterfaceDriver plugs it. */
-  | { readonly kind: 'ovs-plug'; readonly connection: string; readonly bridge: string; readonly device: string; readonly portId: string; readonly mac: string }
-  /** interface_driver openvswitch: the port of a tap that went (with its router device) leaves the integration bridge. */
-  | { readonly kind: 'ovs-unplug'; readonly connection: string; readonly bridge: string; readonly device: string }
+  /** interface_driver openvswitch: the tap joins (or leaves) the integration bridge named as the router port. */
+  | OvsPlugStep
   | { readonly kind: 'sysctl'; readonly netns: string; readonly settings: readonly string[] }
   /** Replaces the table by `definition` in one `nft -f` transaction. */
   | { readonly kind: 'nft'; readonly netns: string; readonly table: NftTableRef; readonly definition: string }
@@ -32,12 +31,8 @@ export function describeStep(step: Step): string[] {
     case 'ip':
       return step.lines.map((line) => `ip${step.netns === undefined ? '' : ` -n ${step.netns}`} ${line}`);
     case 'ovs-plug':
-      return [
-        `ovs-vsctl --db=${step.connection} -- --may-exist add-port ${step.bridge} ${step.device} -- set interface ${step.device} ` +
-          `external_ids:iface-id=${step.portId} external_ids:attached-mac=${step.mac} external_ids:iface-status=active`,
-      ];
     case 'ovs-unplug':
-      return [`ovs-vsctl --db=${step.connection} -- --if-exists del-port ${step.bridge} ${step.device}`];
+      return [describeOvsPlug(step)];
     case 'sysctl':
       return [`ip netns exec ${step.netns} sysctl -w ${step.settings.join(' ')}`];
     case 'nft':

@@ -21,6 +21,7 @@ import ipaddr from 'ipaddr.js';
 import type { Link } from '../../host/ip.js';
 import type { RouteEntry } from '../../host/routeTable.js';
 import type { MetadataProxySpec } from '../metadata/proxyProcess.js';
+import { type OvsPlugSettings, ovsPlugStep } from '../plug/ovsPlug.js';
 import { gatewayIpv4, type Router, type RouterPort } from './model.js';
 import { EXTERNAL_DEVICE_PREFIX, externalDeviceName, INTERNAL_DEVICE_PREFIX, internalDeviceName, routerNamespace, tapName } from './names.js';
 import { floatingMappings, NAT_TABLE, renderNatTable, sameTable } from './natTable.js';
@@ -54,12 +55,7 @@ export interface RouterPlanSettings {
   readonly ovs?: OvsPlugSettings;
 }
 
-export interface OvsPlugSettings {
-  /** [ovs] integration_bridge. */
-  readonly bridge: string;
-  /** [ovs] ovsdb_connection. */
-  readonly connection: string;
-}
+export type { OvsPlugSettings };
 
 /** A definition the agent applied, and the table nft listed right after. */
 export interface NatListing {
@@ -110,7 +106,6 @@ const isRouterDevice = (name: string): boolean => name.startsWith(INTERNAL_DEVIC
 /** The host end of a router device's pair: qr-/qg-<id[:11]> is tap<id[:11]>. */
 const tapOfDevice = (device: string): string => `tap${device.slice(device.indexOf('-') + 1)}`;
 
-const ovsPlug = (ovs: OvsPlugSettings, device: string, port: RouterPort): Step => ({ kind: 'ovs-plug', ...ovs, device, portId: port.id, mac: port.mac });
 
 const portCidrs = (port: RouterPort): string[] => port.addresses.map((a) => `${a.address}/${a.prefixlen}`);
 
@@ -221,12 +216,12 @@ export function routerPlan(settings: RouterPlanSettings, router: Router, observe
       after.push(`link set ${device} address ${port.mac}${mtu} up`);
       for (const cidr of cidrs) after.push(`addr add ${cidr} dev ${device}`);
       if (isGateway) for (const cidr of cidrs) if (familyOf(cidr) === 4) announce.push({ device, address: cidr.slice(0, cidr.indexOf('/')) });
-      if (settings.ovs) plug.push(ovsPlug(settings.ovs, tap, port));
+      if (settings.ovs) plug.push(ovsPlugStep(settings.ovs, tap, port));
       devicesChanged = true;
       continue;
     }
     // A tap in place but not (or no longer, or as another port) on the integration bridge is plugged again.
-    if (settings.ovs && snapshot.ovsPorts?.get(tap) !== port.id) plug.push(ovsPlug(settings.ovs, tap, port));
+    if (settings.ovs && snapshot.ovsPorts?.get(tap) !== port.id) plug.push(ovsPlugStep(settings.ovs, tap, port));
     const macWrong = current.address?.toLowerCase() !== port.mac;
     const mtuWrong = port.mtu > 0 && current.mtu !== port.mtu;
     if (macWrong || mtuWrong || !current.flags.includes('UP')) {
