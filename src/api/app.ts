@@ -18,6 +18,7 @@ import type { ComposedApi } from '../resources/compose.js';
 import { type ApiOptions, type PolicyOf, registerCollection, route } from './collectionRoutes.js';
 import { sendError } from './errorResponse.js';
 import { registerExtensions } from './extensions.js';
+import { applyEdgeTimeouts, DEFAULT_HTTP_EDGE, edgeServerOptions, type HttpEdge, refuseLongHeaderLine } from './httpEdge.js';
 import { openApiDocument } from './openapi.js';
 import { PolicyEnforcer } from './policy/enforcer.js';
 import { RequestPolicy } from './policy/requestPolicy.js';
@@ -44,6 +45,8 @@ export interface AppParts {
   readonly onResponse?: (response: AnsweredRequest) => void;
   /** Served at GET /metrics: outside /v2.0, so without a token, and in neither /v2.0 nor the OpenAPI document. */
   readonly metrics?: MetricsSource;
+  /** Body and header limits and connection timeouts (httpEdge.ts); default: Neutron's defaults. */
+  readonly edge?: HttpEdge;
 }
 
 /** One answered request, labelled by its route (never by an id or a raw URL). */
@@ -91,14 +94,16 @@ export function buildApp(parts: AppParts): FastifyInstance {
   };
   const policyOf: PolicyOf = (ctx) => new RequestPolicy(enforcer, ctx, (collection, id) => loadParent(ctx, collection, id));
 
+  const edge = parts.edge ?? DEFAULT_HTTP_EDGE;
   const app = Fastify({
     loggerInstance: parts.logger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: () => newRequestId(),
     requestIdHeader: false,
-    bodyLimit: 16 * 1024 * 1024,
+    ...edgeServerOptions(edge),
   });
+  applyEdgeTimeouts(app.server, edge);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
@@ -113,6 +118,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-OpenStack-Request-ID', request.id);
+    if (refuseLongHeaderLine(request, reply, edge.maxHeaderLine)) return reply;
     const path = request.url.split('?', 1)[0] ?? '';
     if (path.startsWith('/v2.0/') || path === '/v2.0') {
       request.neutronContext = enforcer.withAdminFlag(await parts.authenticate(request, request.id));

@@ -7,13 +7,15 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { BadRequest, InternalServerError, NeutronError } from '../common/errors.js';
+import { requestTooLarge } from './httpEdge.js';
 
 export function neutronErrorBody(error: NeutronError): { NeutronError: { type: string; message: string; detail: string } } {
   return { NeutronError: { type: error.type, message: error.message, detail: error.detail } };
 }
 
 /** Maps errors raised by fastify itself (body too large, bad content type) onto Neutron's. */
-function fromFastify(error: FastifyError): NeutronError | undefined {
+function fromFastify(error: FastifyError, request: FastifyRequest): NeutronError | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return requestTooLarge(request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 0);
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new NeutronError(error.statusCode, error.statusCode === 400 ? 'HTTPBadRequest' : 'HTTPClientError', error.message);
   }
@@ -25,7 +27,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (error instanceof NeutronError) neutron = error;
   else if (error instanceof SyntaxError) neutron = new BadRequest('Malformed request body');
   else {
-    neutron = fromFastify(error as FastifyError) ?? new InternalServerError();
+    neutron = fromFastify(error as FastifyError, request) ?? new InternalServerError();
     if (neutron.status >= 500) request.log.error({ err: error }, 'request failed');
   }
   return reply.code(neutron.status).send(neutronErrorBody(neutron));

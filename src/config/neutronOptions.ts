@@ -133,6 +133,22 @@ export const defaultOptions = [
   },
   {
     section: 'DEFAULT',
+    name: 'max_header_line',
+    type: { kind: 'integer', min: 1 },
+    default: 16384,
+    help: 'Maximum line size of a request header, in bytes (the size of a Keystone token with many roles may need more). ' +
+      "A longer line is answered 400 Header Line Too Long, as Neutron's eventlet server answers it.",
+  },
+  {
+    section: 'DEFAULT',
+    name: 'client_socket_timeout',
+    type: { kind: 'integer', min: 0 },
+    default: 900,
+    help: "Seconds a client connection may stay idle (between requests, or within one) before it is closed; 0 waits forever. " +
+      'Whatever this says, a request must send all its headers within 60 s and its whole body within 300 s.',
+  },
+  {
+    section: 'DEFAULT',
     name: 'network_link_prefix',
     type: string,
     help: 'Replaces the scheme, host and port of the self links Neutron returns (for a proxy in front).',
@@ -432,6 +448,21 @@ export const keystoneAuthtokenOptions = [
   },
   {
     section: 'keystone_authtoken',
+    name: 'http_connect_timeout',
+    type: { kind: 'integer', min: 1 },
+    help: 'Seconds a call to Keystone may take, connection to last byte; a request whose token Keystone has not validated by then ' +
+      'is answered 503. Unset: 5 (keystonemiddleware waits forever; Nucleon never does).',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'http_request_max_retries',
+    type: { kind: 'integer', min: 0 },
+    default: 3,
+    help: 'How many times a call to Keystone is tried again when the connection fails (refused, reset), ' +
+      'after 0.5 s, then twice as long each time. A call that timed out is not tried again.',
+  },
+  {
+    section: 'keystone_authtoken',
     name: 'token_cache_time',
     type: { kind: 'integer', min: -1 },
     default: 300,
@@ -509,6 +540,17 @@ export const osloOptions = [
     type: boolean,
     default: false,
     help: 'Declare quorum queues instead of classic ones.',
+  },
+  {
+    section: 'oslo_middleware',
+    name: 'max_request_body_size',
+    type: { kind: 'integer', min: 0 },
+    default: 114688,
+    help: 'The maximum body size for each request, in bytes; a larger body is answered 413 Request Entity Too Large.',
+    deprecatedNames: [
+      { section: 'DEFAULT', name: 'osapi_max_request_body_size' },
+      { section: 'DEFAULT', name: 'max_request_body_size' },
+    ],
   },
   {
     section: 'oslo_policy',

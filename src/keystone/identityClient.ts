@@ -10,6 +10,8 @@
  * reset connections, timeouts, 5xx, a body that is not a token) is thrown as
  * KeystoneUnavailable, which the authenticator turns into a 503.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { type CatalogService, parseCatalog } from './catalog.js';
 import type { ServiceCredentials } from './credentials.js';
 import { parseToken, type TokenInfo } from './tokenInfo.js';
@@ -19,6 +21,9 @@ export type Fetch = typeof fetch;
 export class KeystoneUnavailable extends Error {
   override readonly name = 'KeystoneUnavailable';
 }
+
+/** The connection failed before Keystone answered (refused, reset): worth another try. */
+class ConnectionFailed extends KeystoneUnavailable {}
 
 export type ValidateResult =
   | { readonly kind: 'valid'; readonly token: TokenInfo }
@@ -46,6 +51,10 @@ export interface IdentityClientOptions {
   readonly identityUrl: string;
   /** Deadline of each call, connection to last byte. */
   readonly timeoutMs: number;
+  /** Tries again after a connection that failed (refused, reset: keystoneauth's connect_retries); never after a timeout. Default 0. */
+  readonly connectRetries?: number;
+  /** Pause before the first of those, ms, doubling each time; default 500 (keystoneauth's connect_retry_delay). */
+  readonly connectRetryDelayMs?: number;
   readonly fetch?: Fetch;
   /** The configuration section the credentials come from, for messages; default keystone_authtoken. */
   readonly credentialsSection?: string;
@@ -103,6 +112,20 @@ export class IdentityClient {
   }
 
   private async call(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string) {
+    const retries = this.options.connectRetries ?? 0;
+    let delayMs = this.options.connectRetryDelayMs ?? 500;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.callOnce(method, url, headers, body);
+      } catch (error) {
+        if (!(error instanceof ConnectionFailed) || attempt >= retries) throw error;
+        await sleep(delayMs);
+        delayMs *= 2;
+      }
+    }
+  }
+
+  private async callOnce(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string) {
     const seconds = this.options.timeoutMs / 1000;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
@@ -117,7 +140,7 @@ export class IdentityClient {
       return { status: response.status, headers: response.headers, json };
     } catch (error) {
       if (signal.aborted) throw new KeystoneUnavailable(`Keystone did not answer within ${seconds} s`);
-      throw new KeystoneUnavailable(`Keystone cannot be reached: ${describeFetchError(error)}`);
+      throw new ConnectionFailed(`Keystone cannot be reached: ${describeFetchError(error)}`);
     }
   }
 }

@@ -164,6 +164,11 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       linkPrefix: config.DEFAULT.network_link_prefix,
     },
     logger: log,
+    edge: {
+      maxBodyBytes: config.oslo_middleware.max_request_body_size,
+      maxHeaderLine: config.DEFAULT.max_header_line,
+      clientSocketTimeoutSeconds: config.DEFAULT.client_socket_timeout,
+    },
     ...(metrics
       ? {
           onResponse: ({ resource, method, status, seconds }) => {

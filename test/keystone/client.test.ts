@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { findEndpoint, parseCatalog } from '../../src/keystone/catalog.js';
 import { identityApiUrl } from '../../src/keystone/credentials.js';
 import { parseToken } from '../../src/keystone/tokenInfo.js';
+import { IdentityClient, KeystoneUnavailable } from '../../src/keystone/identityClient.js';
 import { TtlCache } from '../../src/keystone/ttlCache.js';
 
 describe('the Keystone client', () => {
@@ -89,5 +90,37 @@ describe('the Keystone client', () => {
     now = 100;
     assert.equal(cache.get('a'), undefined);
     assert.equal(cache.size, 1);
+  });
+
+  test('http_request_max_retries: a refused connection is tried again (0.5 s, then doubling); a timeout is not', async () => {
+    const refused = () => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const token = { token: { user: { id: 'u' }, expires_at: new Date(Date.now() + 3_600_000).toISOString(), roles: [] } };
+    let calls = 0;
+    const flaky: typeof fetch = async () => {
+      calls += 1;
+      if (calls <= 2) throw refused();
+      return new Response(JSON.stringify(token), { status: 200 });
+    };
+    const client = new IdentityClient({ identityUrl: 'http://k/v3', timeoutMs: 1000, connectRetries: 3, connectRetryDelayMs: 10, fetch: flaky });
+    assert.equal((await client.validate('s', 'u')).kind, 'valid');
+    assert.equal(calls, 3);
+
+    calls = 0;
+    const down = new IdentityClient({ identityUrl: 'http://k/v3', timeoutMs: 1000, connectRetries: 2, connectRetryDelayMs: 10, fetch: async () => ((calls += 1), Promise.reject(refused())) });
+    await assert.rejects(down.validate('s', 'u'), (err: unknown) => err instanceof KeystoneUnavailable && /connection refused/.test(err.message));
+    assert.equal(calls, 3);
+
+    calls = 0;
+    const hanging: typeof fetch = (_url, init) => {
+      calls += 1;
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    };
+    const slow = new IdentityClient({ identityUrl: 'http://k/v3', timeoutMs: 200, connectRetries: 3, fetch: hanging });
+    const started = Date.now();
+    const keepAlive = setTimeout(() => undefined, 5000); // AbortSignal.timeout's timer does not hold the event loop
+    await assert.rejects(slow.validate('s', 'u'), /did not answer within 0.2 s/);
+    clearTimeout(keepAlive);
+    assert.equal(calls, 1);
+    assert.ok(Date.now() - started < 1000);
   });
 });

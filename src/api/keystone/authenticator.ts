@@ -29,7 +29,7 @@ import { contextFromToken } from './tokenContext.js';
 export const UNAUTHORIZED_MESSAGE = 'The request you have made requires authentication.';
 export const UNAVAILABLE_MESSAGE = 'The Keystone service is temporarily unavailable.';
 
-/** Deadline of each call to Keystone. */
+/** Deadline of each call to Keystone when [keystone_authtoken] http_connect_timeout is unset. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_ENTRIES = 10_000;
 /** Fernet tokens are ~200 characters, JWS tokens under 1 KiB: anything far longer is not a token. */
@@ -38,6 +38,10 @@ const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
 
 export interface KeystoneAuthOptions {
   readonly timeoutMs?: number;
+  /** Overrides http_request_max_retries (tests). */
+  readonly connectRetries?: number;
+  /** First pause before trying a failed connection again, ms; doubles each time. Default 500 (keystoneauth's). */
+  readonly connectRetryDelayMs?: number;
   readonly maxCacheEntries?: number;
   readonly fetch?: Fetch;
   readonly now?: () => number;
@@ -72,7 +76,9 @@ export function createKeystoneAuth(settings: KeystoneSettings, log: FastifyBaseL
   const now = options.now ?? Date.now;
   const client = new IdentityClient({
     identityUrl: settings.identityUrl,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    connectRetries: options.connectRetries ?? settings.connectRetries ?? 0,
+    ...(options.connectRetryDelayMs !== undefined ? { connectRetryDelayMs: options.connectRetryDelayMs } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const serviceToken = new ServiceToken(client, settings.credentials, now);

@@ -27,6 +27,10 @@ export interface KeystoneSettings {
   readonly credentials: ServiceCredentials;
   /** Seconds a validation result is kept; 0 or less: not cached. */
   readonly tokenCacheSeconds: number;
+  /** http_connect_timeout in ms (unset: DEFAULT_TIMEOUT_MS): the deadline of each call to Keystone. */
+  readonly timeoutMs?: number;
+  /** http_request_max_retries: tries again after a failed connection (not after a timeout); default 0. */
+  readonly connectRetries?: number;
   /** Options that are accepted but have no effect here, one line each, for the log. */
   readonly notes: readonly string[];
 }
@@ -52,6 +56,8 @@ export function keystoneSettingsFrom(source: KeystoneConfigSource): KeystoneSett
     wwwAuthenticateUri: values.www_authenticate_uri ?? authUrl,
     credentials,
     tokenCacheSeconds: values.token_cache_time,
+    ...(values.http_connect_timeout !== undefined ? { timeoutMs: values.http_connect_timeout * 1000 } : {}),
+    connectRetries: values.http_request_max_retries,
     notes,
   };
 }
