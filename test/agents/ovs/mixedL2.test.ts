@@ -7,7 +7,6 @@
  * and comes back with a new one.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { pino } from 'pino';
@@ -21,7 +20,7 @@ import type { TestDatabase } from '../../db/databases.js';
 import { eventually } from '../../helpers/eventually.js';
 import { kernelSkip } from '../../helpers/kernel.js';
 import { labPrefix, type LabApi, sh, startLabApi } from '../lab.js';
-import { createOvsLab, OVS_PROGRAMS, type OvsLab } from './ovsLab.js';
+import { createOvsLab, labOvsAgentSettings, OVS_PROGRAMS, type OvsLab, tcpLine } from './ovsLab.js';
 
 const skip = await kernelSkip([...OVS_PROGRAMS, 'bridge']);
 const log = pino({ level: process.env['NUCLEON_TEST_LOG'] ?? 'silent' });
@@ -42,22 +41,11 @@ describe('a Linux bridge host and an Open vSwitch host on one VXLAN network', { 
     const ovsHost = lab.hosts[0]!;
     const lbHost = lab.kernelHosts[0]!;
     ovsAgent = await startOpenvswitchAgent(
-      {
-        host: 'ovs1',
-        ovsdbConnection: `unix:${ovsHost.dir}/db.sock`,
-        datapathType: 'netdev',
-        integrationBridge: 'br-int',
-        tunnelBridge: 'br-tun',
-        intPeerPatchPort: 'patch-tun',
-        tunPeerPatchPort: 'patch-int',
+      labOvsAgentSettings(ovsHost, 'ovs1', {
         bridgeMappings: {},
         tunnels: { localIp: ovsHost.tunnelIp, types: ['vxlan'], vxlanUdpPort: 4789, l2Population: true, arpResponder: false },
-        pollingIntervalMs: 700,
-        reportIntervalMs: 5_000,
-        availabilityZone: 'nova',
-        logHeartbeats: false,
         firewall: 'noop',
-      },
+      }),
       await api.agentBus(),
       log,
     );
@@ -109,13 +97,7 @@ describe('a Linux bridge host and an Open vSwitch host on one VXLAN network', { 
     }
     const [onOvs, onLb] = vms as [(typeof vms)[0], (typeof vms)[0]];
     await eventually('the OVS VM pings the Linux bridge VM', () => sh('ip', 'netns', 'exec', onOvs.vm, 'ping', '-n', '-c', '1', '-W', '1', onLb.ip), 10_000);
-    const server = spawn('ip', ['netns', 'exec', onLb.vm, 'nc', '-l', '-N', '-p', '7002'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    server.stdin.end('across\n');
-    try {
-      assert.match(await eventually('TCP across', () => sh('ip', 'netns', 'exec', onOvs.vm, 'nc', '-w', '2', onLb.ip, '7002'), 6_000), /across/);
-    } finally {
-      server.kill();
-    }
+    assert.match(await tcpLine(onOvs.vm, onLb.vm, onLb.ip, 7002, 'across'), /across/);
     const brTun = (await lab.hosts[0]!.ovs.bridges()).find((b) => b.name === 'br-tun')!;
     assert.ok(brTun.ports.some((p) => p.name === tunnelPortName('vxlan', lab.kernelHosts[0]!.tunnelIp)));
     const fdb = await sh('bridge', '-n', lab.kernelHosts[0]!.ns, 'fdb', 'show', 'dev', `vxlan-${network['provider:segmentation_id']}`);

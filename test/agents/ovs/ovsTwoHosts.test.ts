@@ -30,7 +30,7 @@ import type { TestDatabase } from '../../db/databases.js';
 import { eventually } from '../../helpers/eventually.js';
 import { kernelSkip } from '../../helpers/kernel.js';
 import { labPrefix, type LabApi, sh, startLabApi, startPing } from '../lab.js';
-import { createOvsLab, OVS_PROGRAMS, type OvsLab } from './ovsLab.js';
+import { createOvsLab, labOvsAgentSettings, OVS_PROGRAMS, type OvsLab, tcpLine } from './ovsLab.js';
 
 const skip = await kernelSkip([...OVS_PROGRAMS, 'dnsmasq', 'udhcpc']);
 const execFileAsync = promisify(execFile);
@@ -50,22 +50,11 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
   const agents = new Map<number, RunningOvsAgent>();
   let vmCount = 0;
 
-  const settings = (i: number): OvsAgentSettings => ({
-    host: `h${i}`,
-    ovsdbConnection: `unix:${lab.hosts[i - 1]!.dir}/db.sock`,
-    datapathType: 'netdev',
-    integrationBridge: 'br-int',
-    tunnelBridge: 'br-tun',
-    intPeerPatchPort: 'patch-tun',
-    tunPeerPatchPort: 'patch-int',
-    bridgeMappings: { physnet1: 'br-eth' },
-    tunnels: { localIp: lab.hosts[i - 1]!.tunnelIp, types: ['vxlan', 'gre', 'geneve'], vxlanUdpPort: 4789, l2Population: true, arpResponder: true },
-    pollingIntervalMs: POLL_MS,
-    reportIntervalMs: 5_000,
-    availabilityZone: 'nova',
-    logHeartbeats: false,
-    firewall: 'stateful',
-  });
+  const settings = (i: number): OvsAgentSettings =>
+    labOvsAgentSettings(host(i), `h${i}`, {
+      pollingIntervalMs: POLL_MS,
+      tunnels: { localIp: host(i).tunnelIp, types: ['vxlan', 'gre', 'geneve'], vxlanUdpPort: 4789, l2Population: true, arpResponder: true },
+    });
 
   const startAgent = async (i: number) => {
     const agent = await startOpenvswitchAgent(settings(i), await api.agentBus(), log, { netns: host(i).ns });
@@ -105,15 +94,7 @@ describe('Open vSwitch agents on two hosts (userspace datapath)', { skip }, () =
   }
 
   /** TCP from a to b: a listener on b answers one line. */
-  async function tcp(a: Vm, b: Vm): Promise<string> {
-    const server = spawn('ip', ['netns', 'exec', b.vm, 'nc', '-l', '-N', '-p', '7001'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    server.stdin.end('hello over tcp\n');
-    try {
-      return await eventually('TCP answer', () => sh('ip', 'netns', 'exec', a.vm, 'nc', '-w', '2', b.ip, '7001'), 6_000);
-    } finally {
-      server.kill();
-    }
-  }
+  const tcp = (a: Vm, b: Vm): Promise<string> => tcpLine(a.vm, b.vm, b.ip, 7001, 'hello over tcp');
 
   before(async () => {
     lab = await createOvsLab(labPrefix('ovs'), 2);
