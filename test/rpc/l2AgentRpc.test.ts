@@ -177,4 +177,30 @@ describe('L2 agents over RabbitMQ', () => {
     assert.deepEqual(await compute2.waitFor('compute1 entries removed', 1), [{ method: 'remove_fdb_entries', kind: 'fanout', fdb: first }]);
     await compute1.waitFor('its own fanout', 1);
   });
+
+  test('tunnel_sync: every endpoint of the type from the agents\' reports, and the others told of the caller (tunnel_update)', async () => {
+    const updates: Json[] = [];
+    const watcher = await openBus(vhost.url, { connectTimeoutMs: 10_000 }, recordingLogger());
+    const handle = await watcher.serve(AGENT_NOTIFIER.tunnelUpdate, { server: 'watcher', fanout: true }, {
+      tunnel_update: async (args: Json) => {
+        updates.push(args);
+        return null;
+      },
+    });
+    try {
+      const answer = (await compute1.call('tunnel_sync', { tunnel_ip: '198.51.100.1', tunnel_type: 'vxlan' })) as Json;
+      assert.deepEqual(
+        (answer.tunnels as Json[]).map((t) => `${t.ip_address} ${t.host}`).sort(),
+        ['198.51.100.1 compute1', '198.51.100.2 compute2'],
+      );
+      await waitFor('tunnel_update', () => updates.length === 1, 10_000);
+      assert.deepEqual(updates[0], { tunnel_ip: '198.51.100.1', tunnel_type: 'vxlan' });
+      // No agent reports gre: only the caller itself.
+      assert.deepEqual(((await compute2.call('tunnel_sync', { tunnel_ip: '198.51.100.2', tunnel_type: 'gre' })) as Json).tunnels, [{ ip_address: '198.51.100.2', host: 'compute2' }]);
+      await assert.rejects(compute1.call('tunnel_sync', { tunnel_ip: '198.51.100.1', tunnel_type: 'stt' }), /Network type value 'stt' not supported/);
+    } finally {
+      await handle.stop();
+      await watcher.close();
+    }
+  });
 });

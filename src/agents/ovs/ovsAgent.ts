@@ -109,7 +109,7 @@ export class OvsAgent {
   private readonly reconciler: Reconciler;
   private readonly reporter: StateReporter;
   private readonly server: ContractClient<typeof l2PluginApi.methods>;
-  private handles: ServeHandle[] = [];
+  private readonly handles: ServeHandle[] = [];
   private readonly firewall: PortFirewall;
   private readonly monitor: InterfaceMonitor | undefined;
   /** Per bridge, the desired flows a pass last found right or applied, and when. */
