@@ -220,7 +220,17 @@ function elementsOf(s: Snapshot): ElementDefinition[] {
   const instances = new Map<string, { ports: Port[] }>();
   const routerNodes = new Set<string>();
   for (const [netId, ports] of portsOf) {
-    if (folded.has(netId)) continue;
+    if (folded.has(netId)) {
+      // A folded network's routers join the network itself.
+      for (const port of ports) {
+        const role = roleOf(port);
+        if ((role === 'router' || role === 'gateway') && port.device_id) {
+          routerNodes.add(port.device_id);
+          edges.push(edge(`rtr:${port.device_id}`, `net:${netId}`, role));
+        }
+      }
+      continue;
+    }
     for (const port of ports) {
       const role = roleOf(port);
       const search = [port.name, port.id, port.mac_address, port.device_id, port.device_owner, port['binding:host_id'] ?? '', ...port.fixed_ips.map((ip) => ip.ip_address)].join(' ');
@@ -253,7 +263,8 @@ function elementsOf(s: Snapshot): ElementDefinition[] {
     const parent = nets.size === 1 ? { parent: `net:${[...nets][0]}` } : {};
     nodes.push(node(`vm:${id}`, { kind: 'instance', label: `VM ${short(id)}`, ...parent, search: [id, ...hosts].join(' ') }));
   }
-  return [...nodes, ...edges];
+  // Two interfaces of one router on a folded network are one link.
+  return [...nodes, ...new Map(edges.map((e) => [String(e.data.id), e])).values()];
 }
 
 function node(id: string, data: Record<string, unknown>): ElementDefinition {
@@ -337,6 +348,7 @@ const style: StylesheetJson = [
     selector: 'node[kind = "instance"]',
     style: { shape: 'round-rectangle', width: 30, height: 22, 'background-color': COLORS.instance, 'font-size': 9, color: '#134e4a' },
   },
+  { selector: 'node[kind = "network"][labelSize], node[kind = "router"][labelSize]', style: { 'font-size': 'data(labelSize)', 'min-zoomed-font-size': 0 } },
   { selector: 'edge', style: { width: 1.5, 'line-color': '#94a3b8', 'curve-style': 'bezier', opacity: 0.8 } },
   { selector: 'edge[kind = "router"], edge[kind = "gateway"]', style: { 'line-color': '#a78bfa', width: 2.5 } },
   { selector: 'edge[kind = "gateway"]', style: { 'line-style': 'dashed' } },
@@ -349,7 +361,7 @@ const style: StylesheetJson = [
 const PORT_STEP_X = 64;
 const PORT_STEP_Y = 46;
 /** A row of ports with instances under them is taller: each instance sits right below its port. */
-const PORT_WITH_INSTANCE_STEP_Y = 84;
+const PORT_WITH_INSTANCE_STEP_Y = 94;
 const INSTANCE_OFFSET_Y = 38;
 const NETWORK_GAP = 150;
 const ROUTER_BAND = 140;
@@ -520,13 +532,26 @@ function apply(defs: ElementDefinition[]): void {
       }
     }
   });
-  if (changed) layout(cy);
+  if (changed) {
+    layout(cy);
+    scaleLabels();
+  }
   if (changed && firstDraw && cy.nodes().nonempty()) {
     cy.fit(undefined, 40);
     if (cy.zoom() > 1.4) cy.zoom(1.4).center();
+    scaleLabels();
     firstDraw = false;
   }
   applySearch();
+}
+
+/** Network names at 13 px and router names at 11 px on screen, from zoom 1 outwards (through their `labelSize`). */
+function scaleLabels(): void {
+  const factor = 1 / Math.min(1, cy.zoom());
+  cy.batch(() => {
+    cy.nodes('[kind = "network"]').data('labelSize', 13 * factor);
+    cy.nodes('[kind = "router"]').data('labelSize', 11 * factor);
+  });
 }
 
 // --------------------------------------------------------------- search
@@ -753,6 +778,11 @@ let polls = 0;
 
 async function poll(): Promise<void> {
   if (!session) return;
+  // A page nobody looks at does not poll; it catches up as soon as it is shown again.
+  if (document.hidden) {
+    pollTimer = setTimeout(() => void poll(), POLL_MS);
+    return;
+  }
   const dot = $('live-dot');
   try {
     snapshot = await readSnapshot();
@@ -951,6 +981,17 @@ async function main(): Promise<void> {
   // For debugging in the browser's console, and for the browser test.
   Object.assign(window, { nucleon: { cy } });
 
+  // Network and router names keep a readable size on screen however far out the view is zoomed (ports' and instances' labels hide instead).
+  let scaling = false;
+  cy.on('zoom', () => {
+    if (scaling) return;
+    scaling = true;
+    requestAnimationFrame(() => {
+      scaling = false;
+      scaleLabels();
+    });
+  });
+
   cy.on('tap', 'node', (event) => {
     const id = (event.target as NodeSingular).id();
     selected = id;
@@ -966,6 +1007,9 @@ async function main(): Promise<void> {
     apply(elementsOf(snapshot));
   });
 
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && session) pollSoon();
+  });
   $('search').addEventListener('input', applySearch);
   $('search').addEventListener('keydown', (event) => {
     if (event.key !== 'Enter') return;

@@ -20,12 +20,40 @@ import { fileURLToPath } from 'node:url';
 
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
+import { openDatabase, type OpenDatabase } from '../../src/db/connect.js';
+import { AgentService } from '../../src/plugins/agents/agentService.js';
+import { parseAgentState } from '../../src/plugins/agents/stateReports.js';
 import { createTestDatabase, type TestDatabase } from '../db/databases.js';
+import { linuxBridgeAgentState } from '../helpers/agentStates.js';
 import { underCi } from '../helpers/kernel.js';
+import { ensureKeystone, keystoneOverrides } from '../helpers/keystone.js';
 import { type TestApi, startTestApi } from '../helpers/testApi.js';
 import { ensurePageBuilt } from './builtPage.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Routers, and ports bound by the Linux bridge driver on VXLAN networks, so that the page has all it draws. */
+const SERVER = {
+  DEFAULT: { service_plugins: ['router'] },
+  ml2: { tenant_network_types: ['vxlan'], mechanism_drivers: ['linuxbridge', 'l2population'] },
+  ml2_type_vxlan: { vni_ranges: ['1:100'] },
+} as const;
+
+/** A fresh profile in a fresh directory, removed by close(). */
+async function launch(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = await mkdtemp(join(tmpdir(), 'nucleon-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1440, height: 900 } });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 function chromiumSkip(): string | false {
@@ -76,41 +104,48 @@ async function clickNode(page: Page, id: string): Promise<void> {
 describe('the topology page in chromium', { skip: chromiumSkip() }, () => {
   let database: TestDatabase;
   let api: TestApi;
-  let profile: string;
-  let context: BrowserContext;
+  let agentDb: OpenDatabase;
+  let browser: Awaited<ReturnType<typeof launch>>;
   let page: Page;
   const consoleErrors: string[] = [];
 
   before(async () => {
     await ensurePageBuilt();
     database = await createTestDatabase('sqlite');
-    api = await startTestApi(database.url);
-    profile = await mkdtemp(join(tmpdir(), 'nucleon-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    api = await startTestApi(database.url, SERVER);
+    // Agents as their heartbeats register them: Linux bridge agents bind the ports on their hosts.
+    agentDb = await openDatabase(database.url);
+    const agents = new AgentService(agentDb.db, 75);
+    for (const host of ['compute1', 'compute2']) await agents.reportState(linuxBridgeAgentState(host));
+    await agents.reportState(parseAgentState({ agent_type: 'DHCP agent', binary: 'neutron-dhcp-agent', host: 'controller', topic: 'dhcp_agent', configurations: {}, start_flag: true }));
+    await agents.reportState(parseAgentState({ agent_type: 'L3 agent', binary: 'neutron-l3-agent', host: 'controller', topic: 'l3_agent', configurations: {}, start_flag: true }));
+    browser = await launch();
+    page = browser.page;
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
   });
   after(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
+    await agentDb?.close();
     await database?.drop();
   });
 
   test('loads under noauth straight into the graph, with no console error', async () => {
     const external = await api.request('POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true } });
     await api.request('POST', '/v2.0/subnets', { subnet: { network_id: external.body.network.id, cidr: '203.0.113.0/24', ip_version: 4 } });
+    const router = await api.request('POST', '/v2.0/routers', { router: { name: 'edge', external_gateway_info: { network_id: external.body.network.id } } });
+    assert.equal(router.status, 201);
     await page.goto(`${api.url}/ui/`);
     await page.waitForFunction(() => document.getElementById('status-text')?.textContent?.includes('live'), undefined, { timeout: 15_000 });
     await waitForNode(page, 'public');
+    await waitForNode(page, 'edge');
     assert.match((await page.textContent('#who')) ?? '', /noauth/);
+    const agents = (await page.textContent('#agents')) ?? '';
+    assert.match(agents, /Linux bridge agent\s*compute1\s*alive/);
+    assert.match(agents, /DHCP agent\s*controller\s*alive/);
     assert.deepEqual(consoleErrors, []);
   });
 
@@ -147,23 +182,29 @@ describe('the topology page in chromium', { skip: chromiumSkip() }, () => {
     const id: string = network.body.network.id;
     await api.request('POST', '/v2.0/subnets', { subnet: { network_id: id, cidr: '10.20.0.0/24', ip_version: 4, name: 'api-v4' } });
     for (let i = 0; i < 12; i += 1) {
-      const port = await api.request('POST', '/v2.0/ports', { port: { network_id: id, device_owner: 'compute:nova', device_id: `vm-${i}`, 'binding:host_id': 'compute1' } });
+      const port = await api.request('POST', '/v2.0/ports', { port: { network_id: id, device_owner: 'compute:nova', device_id: `vm-${i}`, 'binding:host_id': `compute${1 + (i % 2)}` } });
       assert.equal(port.status, 201);
     }
+    const edge = (await api.request('GET', '/v2.0/routers?name=edge')).body.routers[0];
+    const subnet = (await api.request('GET', `/v2.0/subnets?network_id=${id}`)).body.subnets[0];
+    assert.equal((await api.request('PUT', `/v2.0/routers/${edge.id}/add_router_interface`, { subnet_id: subnet.id })).status, 200);
     await waitForNode(page, 'made-by-api');
     await waitForNode(page, 'api-v4 10.20.0.0/24');
     await page.waitForFunction(() => (window as unknown as { nucleon: { cy: import('cytoscape').Core } }).nucleon.cy.nodes('[kind = "instance"]').length === 12, undefined, { timeout: 15_000 });
+    await page.waitForFunction((routerId) => (window as unknown as { nucleon: { cy: import('cytoscape').Core } }).nucleon.cy.getElementById(`rtr:${routerId}`).connectedEdges().length === 2, edge.id, { timeout: 15_000 });
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was not reloaded');
   });
 
-  test("a port's path names its device and host; the search box highlights what matches", async () => {
+  test("a port's path names its host, its tap and its network's bridge; the search box highlights what matches", async () => {
     const ports = await api.request('GET', '/v2.0/ports?device_id=vm-3');
     const port = ports.body.ports[0];
+    assert.equal(port['binding:vif_type'], 'bridge', 'bound by the Linux bridge driver');
     await clickNode(page, `port:${port.id}`);
     await page.locator('#details ol.path').waitFor();
     const details = (await page.textContent('#details')) ?? '';
     assert.match(details, new RegExp(`tap${port.id.slice(0, 11)}`));
-    assert.match(details, /compute1/);
+    assert.match(details, new RegExp(`brq${port.network_id.slice(0, 11)}`));
+    assert.match(details, /compute2/);
     assert.match(details, /default/, 'its security group');
 
     await page.fill('#search', 'made-by');
@@ -192,5 +233,47 @@ describe('the topology page in chromium', { skip: chromiumSkip() }, () => {
     assert.equal((await api.request('GET', `/v2.0/networks/${made.id}`)).status, 404);
     assert.ok((await graphNodes(page)).some((n) => n.label === 'made-by-api'));
     assert.deepEqual(consoleErrors, []);
+  });
+});
+
+describe('the topology page in chromium, logging in at Keystone', { skip: chromiumSkip() }, () => {
+  test('a member logs in with the form, sees the networks of the project and a note instead of the agents', async () => {
+    await ensurePageBuilt();
+    const keystone = await ensureKeystone();
+    const database = await createTestDatabase('sqlite');
+    const api = await startTestApi(database.url, keystoneOverrides(keystone));
+    const browser = await launch();
+    const consoleErrors: string[] = [];
+    browser.page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    try {
+      const demo = await keystone.login('demo');
+      const created = await api.request('POST', '/v2.0/networks', { network: { name: 'demo-net' } }, { 'x-auth-token': demo.token });
+      assert.equal(created.status, 201);
+      const { page } = browser;
+      await page.goto(`${api.url}/ui/`);
+      const login = page.locator('#login');
+      await login.waitFor({ state: 'visible' });
+      await page.fill('#login-form input[name=username]', keystone.env['DEMO_USERNAME'] ?? 'demo');
+      await page.fill('#login-form input[name=password]', 'not the password');
+      await page.fill('#login-form input[name=project]', keystone.projectName('demo'));
+      await page.click('#login-form button[type=submit]');
+      const error = page.locator('#login .form-error');
+      await error.waitFor({ state: 'visible' });
+      assert.match((await error.textContent()) ?? '', /^Keystone refused the login: /);
+      consoleErrors.length = 0; // the refused login's 401, reported by the browser itself
+
+      await page.fill('#login-form input[name=password]', keystone.password('demo'));
+      await page.click('#login-form button[type=submit]');
+      await waitForNode(page, 'demo-net');
+      assert.match((await page.textContent('#who')) ?? '', new RegExp(keystone.projectName('demo')));
+      assert.match((await page.textContent('#agents')) ?? '', /administrators only/);
+      assert.deepEqual(consoleErrors, []);
+    } finally {
+      await browser.close();
+      await api.close();
+      await database.drop();
+    }
   });
 });
