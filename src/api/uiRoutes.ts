@@ -14,12 +14,15 @@
  * (the browser could not read Keystone's X-Subject-Token header across
  * origins) and answers the token and its scope; it keeps nothing.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { BadRequest, NeutronError } from '../common/errors.js';
 import { describeFetchError, readBody } from '../keystone/identityClient.js';
@@ -59,7 +62,22 @@ export function defaultUiFiles(): UiFiles {
 
 const JS = 'text/javascript; charset=utf-8';
 
+interface StaticFile {
+  readonly content: Buffer;
+  /** cytoscape's 430 kB travel as about 140 kB. */
+  readonly gzipped: Buffer;
+  readonly etag: string;
+}
+
+async function loadStatic(path: string): Promise<StaticFile> {
+  const content = await readFile(path);
+  const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"`;
+  return { content, gzipped: await gzipAsync(content, { level: 9 }), etag };
+}
+
 /** The login was refused (401) or Keystone could not answer (503); the message is Keystone's own. */
+const gzipAsync = promisify(gzip);
+
 class KeystoneLoginFailed extends NeutronError {
   constructor(status: number, message: string) {
     super(status, 'KeystoneLoginFailed', message);
@@ -68,32 +86,37 @@ class KeystoneLoginFailed extends NeutronError {
 
 export function registerUi(app: FastifyInstance, settings: UiSettings): void {
   const files = settings.files ?? defaultUiFiles();
-  // Read once, on first use; a file that cannot be read is answered as 404 naming it (dist/ not built yet, ...).
-  const cache = new Map<string, Promise<Buffer>>();
-  const serve = async (reply: FastifyReply, path: string, type: string, hint: string) => {
-    let content = cache.get(path);
-    if (content === undefined) {
-      content = readFile(path);
-      cache.set(path, content);
+  // Read once, on first use, with a gzipped copy and an ETag; a file that cannot be read is answered
+  // as 404 naming it (dist/ not built yet, ...) and read again next time.
+  const cache = new Map<string, Promise<StaticFile>>();
+  const serve = async (request: FastifyRequest, reply: FastifyReply, path: string, type: string, hint: string) => {
+    let entry = cache.get(path);
+    if (entry === undefined) {
+      entry = loadStatic(path);
+      cache.set(path, entry);
     }
+    let file: StaticFile;
     try {
-      const body = await content;
-      return await reply.type(type).header('cache-control', 'no-cache').send(body);
+      file = await entry;
     } catch {
       cache.delete(path);
-      return await reply.code(404).type('text/plain; charset=utf-8').send(`${path} is missing: ${hint}\n`);
+      return reply.code(404).type('text/plain; charset=utf-8').send(`${path} is missing: ${hint}\n`);
     }
+    reply.type(type).header('cache-control', 'no-cache').header('etag', file.etag).header('vary', 'accept-encoding');
+    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+    if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(file.gzipped);
+    return reply.send(file.content);
   };
   const built = 'run `npm run build`';
 
   app.get('/ui', async (request, reply) => {
     // ignoreTrailingSlash makes /ui and /ui/ one route: send /ui to /ui/ so that the browser's base is right.
     if (!request.url.split('?', 1)[0]?.endsWith('/')) return reply.redirect('/ui/', 302);
-    return serve(reply, files.html, 'text/html; charset=utf-8', 'the checkout is incomplete');
+    return serve(request, reply, files.html, 'text/html; charset=utf-8', 'the checkout is incomplete');
   });
-  app.get('/ui/style.css', async (_request, reply) => serve(reply, files.css, 'text/css; charset=utf-8', 'the checkout is incomplete'));
-  app.get('/ui/app.js', async (_request, reply) => serve(reply, files.script, JS, built));
-  app.get('/ui/vendor/cytoscape.esm.min.mjs', async (_request, reply) => serve(reply, files.cytoscape, JS, 'run `npm install`'));
+  app.get('/ui/style.css', async (request, reply) => serve(request, reply, files.css, 'text/css; charset=utf-8', 'the checkout is incomplete'));
+  app.get('/ui/app.js', async (request, reply) => serve(request, reply, files.script, JS, built));
+  app.get('/ui/vendor/cytoscape.esm.min.mjs', async (request, reply) => serve(request, reply, files.cytoscape, JS, 'run `npm install`'));
   app.get('/ui/config.json', async () => ({ auth: settings.auth.kind }));
 
   const auth = settings.auth;

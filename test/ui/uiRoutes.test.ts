@@ -62,6 +62,19 @@ describe('/ui/ under noauth', () => {
     assert.ok(cytoscape.text.length > 100_000, 'the minified ES module build of cytoscape');
   });
 
+  test('files travel gzipped to a browser that takes gzip, and a revalidation with their ETag is a 304', async () => {
+    const plain = await fetch(`${api.url}/ui/vendor/cytoscape.esm.min.mjs`, { headers: { 'accept-encoding': 'identity' } });
+    const size = (await plain.arrayBuffer()).byteLength;
+    assert.equal(plain.headers.get('content-encoding'), null);
+    const zipped = await fetch(`${api.url}/ui/vendor/cytoscape.esm.min.mjs`, { headers: { 'accept-encoding': 'gzip, deflate' } });
+    assert.equal(zipped.headers.get('content-encoding'), 'gzip');
+    assert.equal((await zipped.arrayBuffer()).byteLength, size, 'fetch unzips it to the same bytes');
+    const etag = zipped.headers.get('etag');
+    assert.ok(etag);
+    const again = await fetch(`${api.url}/ui/vendor/cytoscape.esm.min.mjs`, { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+  });
+
   test('/ui sends the browser to /ui/, so that the page and its files share a base', async () => {
     const answer = await get(api, '/ui');
     assert.equal(answer.status, 302);
