@@ -692,31 +692,34 @@ function pathOf(port: Port): string {
   const host = port['binding:host_id'] || '';
   const vif = port['binding:vif_type'] ?? 'unbound';
   const details = port['binding:vif_details'] ?? {};
-  const steps: [string, string][] = [];
+  const code = (name: string): string => `<code>${esc(name)}</code>`;
   const role = roleOf(port);
-  if (role === 'dhcp') steps.push([`<code>ns-${id11}</code> in <code>qdhcp-${port.network_id}</code>`, "dnsmasq's interface, in the network's DHCP namespace"]);
-  if (role === 'router') steps.push([`<code>qr-${id11}</code> in <code>qrouter-${port.device_id}</code>`, "the router's interface"]);
-  if (role === 'gateway') steps.push([`<code>qg-${id11}</code> in <code>qrouter-${port.device_id}</code>`, "the router's gateway"]);
-  if (role === 'compute') steps.push([`instance <code>${short(port.device_id)}</code>`, 'its virtual NIC']);
-  const tap = role === 'router' || role === 'gateway' ? `qr/qg ${id11}` : `tap${id11}`;
+  // The namespace end of a DHCP or router port, and the device's name where the agent wires it.
+  const namespace = role === 'dhcp' ? `qdhcp-${port.network_id}` : role === 'router' || role === 'gateway' ? `qrouter-${port.device_id}` : undefined;
+  const inside = role === 'dhcp' ? `ns-${id11}` : role === 'router' ? `qr-${id11}` : role === 'gateway' ? `qg-${id11}` : undefined;
+  const steps: [string, string][] = [];
+  if (role === 'compute') steps.push([`instance ${code(short(port.device_id))}`, 'its virtual NIC']);
   if (vif === 'bridge') {
-    steps.push([`<code>tap${id11}</code>`, 'the port’s device on the host']);
-    steps.push([`<code>brq${port.network_id.slice(0, 11)}</code>`, 'the network’s Linux bridge']);
+    if (namespace && inside) steps.push([`${code(inside)} in ${code(namespace)}`, role === 'dhcp' ? "dnsmasq's end of a veth pair" : "the router's end of a veth pair"]);
+    steps.push([code(`tap${id11}`), "the port's device on the host"]);
+    steps.push([code(`brq${port.network_id.slice(0, 11)}`), "the network's Linux bridge"]);
   } else if (vif === 'ovs') {
     const bridge = typeof details['bridge_name'] === 'string' ? details['bridge_name'] : 'br-int';
     if (details['ovs_hybrid_plug'] === true) {
-      steps.push([`<code>tap${id11}</code> in <code>qbr${id11}</code>`, 'the port’s device, in its firewall bridge (iptables_hybrid)']);
-      steps.push([`<code>qvb${id11}</code> ↔ <code>qvo${id11}</code>`, 'the veth pair to Open vSwitch']);
-      steps.push([`<code>${esc(bridge)}</code>`, 'the integration bridge']);
+      steps.push([`${code(`tap${id11}`)} in ${code(`qbr${id11}`)}`, "the port's device, in its firewall bridge (iptables_hybrid)"]);
+      steps.push([`${code(`qvb${id11}`)} ↔ ${code(`qvo${id11}`)}`, 'the veth pair to Open vSwitch']);
     } else {
-      steps.push([`<code>${role === 'compute' || role === 'other' || role === 'dhcp' ? `tap${id11}` : tap}</code> on <code>${esc(bridge)}</code>`, 'an Open vSwitch port on the integration bridge']);
+      const device = role === 'router' || role === 'gateway' ? (inside ?? `tap${id11}`) : `tap${id11}`;
+      steps.push([namespace ? `${code(device)} in ${code(namespace)}` : code(device), 'an Open vSwitch port']);
     }
+    steps.push([code(bridge), 'the integration bridge']);
   } else {
-    steps.push([`<code>tap${id11}</code>`, vif === 'binding_failed' ? 'binding failed: no agent on the host could bind it' : 'not bound yet: no device is wired']);
+    if (namespace && inside) steps.push([`${code(inside)} in ${code(namespace)}`, 'its end in the namespace']);
+    steps.push([code(`tap${id11}`), vif === 'binding_failed' ? 'binding failed: no live agent on the host could bind it' : 'not bound: no device is wired yet']);
   }
   const head = rows([
     ['host', host ? esc(host) : '— (unbound)'],
-    ['vif_type', `<code>${esc(vif)}</code>`],
+    ['vif_type', code(vif)],
   ]);
   return `${head}<ol class="path">${steps.map(([what, why]) => `<li>${what}<small>${esc(why)}</small></li>`).join('')}</ol>`;
 }

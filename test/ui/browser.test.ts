@@ -213,6 +213,20 @@ describe('the topology page in chromium', { skip: chromiumSkip() }, () => {
     await page.fill('#search', '');
   });
 
+  test('names and ids from the API are shown as text, never run as markup', async () => {
+    const network = (await api.request('GET', '/v2.0/networks?name=made-by-api')).body.networks[0];
+    const markup = '<img src=x onerror="window.pwned=1">';
+    const port = await api.request('POST', '/v2.0/ports', { port: { network_id: network.id, name: markup, device_owner: 'network:router_interface', device_id: markup } });
+    assert.equal(port.status, 201);
+    await page.waitForFunction((id) => (window as unknown as { nucleon: { cy: import('cytoscape').Core } }).nucleon.cy.getElementById(`port:${id}`).nonempty(), port.body.port.id, { timeout: 15_000 });
+    await clickNode(page, `port:${port.body.port.id}`);
+    await page.locator('#details ol.path').waitFor();
+    assert.match((await page.textContent('#details')) ?? '', /<img src=x/);
+    assert.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+    assert.equal((await api.request('DELETE', `/v2.0/ports/${port.body.port.id}`)).status, 204);
+    await page.waitForFunction((id) => (window as unknown as { nucleon: { cy: import('cytoscape').Core } }).nucleon.cy.getElementById(`port:${id}`).empty(), port.body.port.id, { timeout: 15_000 });
+  });
+
   test('a screenshot is kept as a test artifact', async (t) => {
     await page.click('#fit');
     await page.waitForTimeout(500);
