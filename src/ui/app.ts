@@ -508,41 +508,59 @@ function roleOrder(n: NodeSingular): number {
 let cy: Core;
 let firstDraw = true;
 
-/** Brings the graph to `defs`, touching only what changed; lays out again only when elements came or went. */
+/**
+ * Brings the graph to `defs`, touching only what changed: elements that came
+ * or went, or whose data changed. The layout runs again only when elements
+ * came, went, moved or were renamed (a status change only restyles one node).
+ */
 function apply(defs: ElementDefinition[]): void {
   const wanted = new Map(defs.map((d) => [String(d.data.id), d]));
-  let changed = false;
+  let structural = false;
+  const touched = new Set<string>();
   cy.batch(() => {
     const gone = cy.elements().filter((el) => !wanted.has(el.id()));
     if (gone.nonempty()) {
+      gone.forEach((el) => void touched.add(el.id()));
       gone.remove();
-      changed = true;
+      structural = true;
     }
     for (const def of defs) {
-      const el = cy.getElementById(String(def.data.id));
+      const id = String(def.data.id);
+      const el = cy.getElementById(id);
       if (el.empty()) {
         cy.add(def);
-        changed = true;
+        structural = true;
       } else if (el.data('sig') !== def.data['sig']) {
         if (el.isNode() && (el.data('parent') ?? undefined) !== def.data.parent) {
           el.move({ parent: def.data.parent ?? null });
+          structural = true;
         }
+        if (el.data('label') !== def.data['label']) structural = true;
         el.data(def.data);
-        changed = true;
+        touched.add(id);
       }
     }
   });
-  if (changed) {
+  if (structural) {
     layout(cy);
     scaleLabels();
   }
-  if (changed && firstDraw && cy.nodes().nonempty()) {
+  if (structural && firstDraw && cy.nodes().nonempty()) {
     cy.fit(undefined, 40);
     if (cy.zoom() > 1.4) cy.zoom(1.4).center();
     scaleLabels();
     firstDraw = false;
   }
   applySearch();
+  // The details follow what they show: a port that went ACTIVE, a network that gained a port, or one deleted elsewhere.
+  if (selected !== undefined && (touched.has(selected) || structural)) {
+    if (cy.getElementById(selected).empty()) {
+      selected = undefined;
+      showDetails('<p class="muted">It was deleted.</p>');
+    } else {
+      describe(selected).catch(showError);
+    }
+  }
 }
 
 /** Network names at 13 px and router names at 11 px on screen, from zoom 1 outwards (through their `labelSize`). */

@@ -156,6 +156,7 @@ describe('the topology page in chromium', { skip: chromiumSkip() }, () => {
     await waitForNode(page, 'made-in-page');
     const listed = await api.request('GET', '/v2.0/networks?name=made-in-page');
     assert.equal(listed.body.networks.length, 1);
+    await page.waitForFunction((id) => document.getElementById('details')?.textContent?.includes(id), listed.body.networks[0].id, { timeout: 5000 });
   });
 
   test("a request the API refuses shows the API's own message", async () => {
