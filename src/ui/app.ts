@@ -948,6 +948,8 @@ function loggedOut(reason?: string): void {
     error.textContent = reason ?? '';
     error.hidden = !reason;
   }
+  $('status-text').textContent = 'not logged in';
+  $('live-dot').className = '';
   if (!dialog.open) dialog.showModal();
 }
 
@@ -1045,6 +1047,8 @@ async function main(): Promise<void> {
   $('create-cancel').addEventListener('click', () => $<HTMLDialogElement>('create').close());
   $('create-form').addEventListener('submit', (event) => void submitCreate(event as SubmitEvent));
   $('login-form').addEventListener('submit', (event) => void login(event as SubmitEvent));
+  // Escape does not close the login: there is nothing to see behind it.
+  $('login').addEventListener('cancel', (event) => event.preventDefault());
   $('logout').addEventListener('click', () => loggedOut());
   $('details').addEventListener('click', (event) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-delete]');
