@@ -342,7 +342,7 @@ const style: StylesheetJson = [
   { selector: 'node[kind = "port"][role = "router"], node[kind = "port"][role = "gateway"]', style: { 'background-color': '#ede9fe' } },
   {
     selector: 'node[kind = "router"]',
-    style: { shape: 'ellipse', width: 34, height: 34, 'background-color': COLORS.router, 'font-weight': 'bold', 'font-size': 11, color: '#4c1d95' },
+    style: { shape: 'ellipse', width: 34, height: 34, 'background-color': COLORS.router, 'font-weight': 'bold', 'font-size': 11, color: '#4c1d95', 'text-valign': 'top', 'text-margin-y': -4 },
   },
   {
     selector: 'node[kind = "instance"]',
@@ -364,7 +364,7 @@ const PORT_STEP_Y = 46;
 const PORT_WITH_INSTANCE_STEP_Y = 94;
 const INSTANCE_OFFSET_Y = 38;
 const NETWORK_GAP = 150;
-const ROUTER_BAND = 140;
+const ROUTER_BAND = 170;
 const ROW_GAP = 150;
 
 interface Block {
