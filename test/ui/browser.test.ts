@@ -30,7 +30,8 @@ import { ensureKeystone, keystoneOverrides } from '../helpers/keystone.js';
 import { type TestApi, startTestApi } from '../helpers/testApi.js';
 import { ensurePageBuilt } from './builtPage.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; NUCLEON_CHROMIUM names another build of it. */
+const CHROMIUM = process.env['NUCLEON_CHROMIUM'] ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Routers, and ports bound by the Linux bridge driver on VXLAN networks, so that the page has all it draws. */
@@ -58,7 +59,7 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 
 function chromiumSkip(): string | false {
   if (existsSync(CHROMIUM)) return false;
-  const reason = `${CHROMIUM} is missing: apt-get install -y chromium`;
+  const reason = `${CHROMIUM} is missing: apt-get install -y chromium (or set NUCLEON_CHROMIUM)`;
   if (underCi()) throw new Error(`CI=true, and the browser test would skip: ${reason} (.ci/run installs it)`);
   return reason;
 }
