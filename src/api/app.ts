@@ -22,7 +22,7 @@ import { applyEdgeTimeouts, DEFAULT_HTTP_EDGE, edgeServerOptions, type HttpEdge,
 import { openApiDocument } from './openapi.js';
 import { PolicyEnforcer } from './policy/enforcer.js';
 import { RequestPolicy } from './policy/requestPolicy.js';
-import { requestBaseUrl } from './request.js';
+import { holdsNul, nulRefused, queryHoldsNul, requestBaseUrl } from './request.js';
 import { registerTags } from './tagRoutes.js';
 import { resourcesDocument, versionsDocument } from './versions.js';
 
@@ -98,7 +98,12 @@ export function buildApp(parts: AppParts): FastifyInstance {
   const app = Fastify({
     loggerInstance: parts.logger,
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // An id is looked up whatever its length (Neutron answers the resource's 404); a path that is not
+    // percent-decodable (`/v2.0/networks/%ZZ`) is a 404 NotFound too, never fastify's own error body.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
+    frameworkErrors: (_error, request, reply) => {
+      sendError(new NotFound(), request, reply);
+    },
     genReqId: () => newRequestId(),
     requestIdHeader: false,
     ...edgeServerOptions(edge),
@@ -109,16 +114,21 @@ export function buildApp(parts: AppParts): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(new BadRequest('Malformed request body: the body is not valid JSON.'), undefined);
+      return done(new BadRequest('Malformed request body: the body is not valid JSON.'), undefined);
     }
+    // A NUL can only come as the escape \u0000: most bodies are not walked.
+    if (text.includes('\\u0000') && holdsNul(parsed)) return done(nulRefused(), undefined);
+    return done(null, parsed);
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-OpenStack-Request-ID', request.id);
     if (refuseLongHeaderLine(request, reply, edge.maxHeaderLine)) return reply;
+    if (queryHoldsNul(request.url)) throw nulRefused();
     const path = request.url.split('?', 1)[0] ?? '';
     if (path.startsWith('/v2.0/') || path === '/v2.0') {
       request.neutronContext = enforcer.withAdminFlag(await parts.authenticate(request, request.id));

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { RequestContext } from '../common/context.js';
-import { BadRequest, MethodNotAllowed, NeutronError, PolicyNotAuthorized } from '../common/errors.js';
+import { BadRequest, MethodNotAllowed, NeutronError, NotFound, notFoundError, PolicyNotAuthorized } from '../common/errors.js';
 import type { ApiObject, Collection, NestedCollection } from '../plugins/collection.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import { objectKey } from '../resources/policyRules.js';
@@ -51,11 +51,20 @@ export function route(app: FastifyInstance, url: string, handlers: Partial<Recor
   if (!url.endsWith('/:id') && !url.includes(':tag')) app.route({ method: [...ALL_METHODS], url: `${url}.json`, handler });
 }
 
-/** Path ids may carry the `.json` suffix Neutron accepts. */
-export const pathParam = (request: FastifyRequest, name: string): string => {
-  const value = (request.params as Record<string, string>)[name] ?? '';
-  return value.endsWith('.json') ? value.slice(0, -5) : value;
+/**
+ * Path ids may carry the `.json` suffix Neutron accepts. No id holds a NUL character (`%00`), and
+ * PostgreSQL refuses one in a query: such an id is not looked up but answered `notFound` (default: HTTPNotFound).
+ */
+export const pathParam = (request: FastifyRequest, name: string, notFound: (value: string) => Error = () => new NotFound()): string => {
+  const raw = (request.params as Record<string, string>)[name] ?? '';
+  const value = raw.endsWith('.json') ? raw.slice(0, -5) : raw;
+  if (value.includes('\u0000')) throw notFound(value);
+  return value;
 };
+
+/** The resource's own NotFound for an id that cannot exist. */
+export const resourceNotFound = (resource: ResourceDecl) => (id: string): Error =>
+  resource.notFound ? new (notFoundError(resource.notFound))(id) : new NotFound();
 
 /** Items serialised per batch: a large list never exists as one string, nor as one copy of presented objects. */
 const STREAM_BATCH = 500;
@@ -138,7 +147,7 @@ export function registerCollection(
       const policy = policyOf(ctx);
       let items;
       try {
-        items = await policy.visible(resource, await collection.list(ctx, query));
+        items = query.matchesNothing ? [] : await policy.visible(resource, await collection.list(ctx, query));
       } catch (err) {
         // Neutron answers an unknown marker with the resource's own NotFound.
         if (err instanceof MarkerNotFound) await collection.show(ctx, err.marker);
@@ -180,7 +189,7 @@ export function registerCollection(
         .filter(([k, v]) => k === 'fields' && v !== '')
         .map(([, v]) => v);
       const policy = policyOf(ctx);
-      const object = await collection.show(ctx, pathParam(request, 'id'));
+      const object = await collection.show(ctx, pathParam(request, 'id', resourceNotFound(resource)));
       await policy.authorizeShow(resource, object);
       const hidden = await policy.hiddenAttributes(resource, object);
       return { [member]: presenter(resource, ctx, fields.length > 0 ? fields : undefined, hidden)(object) };
@@ -193,7 +202,7 @@ export function registerCollection(
       // After the body's checks, as upstream: a read-only attribute is a 400 before the missing update is a 405.
       if (resource.immutable) throw new MethodNotAllowed(request.method);
       const revision = expectedRevision(request.headers['if-match']);
-      const id = pathParam(request, 'id');
+      const id = pathParam(request, 'id', resourceNotFound(resource));
       const original = await visibleObject(collection, ctx, id);
       if (original) await policy.authorizeUpdate(resource, original, changes);
       const updated = await collection.update(ctx, id, changes, revision);
@@ -205,7 +214,7 @@ export function registerCollection(
       const ctx = contextOf(request);
       const policy = policyOf(ctx);
       const revision = expectedRevision(request.headers['if-match']);
-      const id = pathParam(request, 'id');
+      const id = pathParam(request, 'id', resourceNotFound(resource));
       const original = await visibleObject(collection, ctx, id);
       if (original) await policy.authorizeDelete(resource, original);
       await collection.delete(ctx, id, revision);
@@ -228,7 +237,7 @@ export function registerCollection(
           throw new BadRequest('The request body must be a JSON object.');
         }
         const checked = validateUpdate(bodyDecl, { [name]: given ?? {} }, ctx).value;
-        const id = pathParam(request, 'id');
+        const id = pathParam(request, 'id', resourceNotFound(resource));
         const object = await visibleObject(collection, ctx, id);
         // A caller who cannot see it gets the plugin's NotFound; one who may not act on it, 403.
         if (object === undefined) await collection.show(ctx, id);

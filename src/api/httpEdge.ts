@@ -6,6 +6,7 @@
  *                                                        fastify stops reading at the limit, chunked bodies too)
  *   a header line of max_header_line bytes or more      400 "Header Line Too Long", empty body, connection closed
  *   all headers over 64 KiB (eventlet's total)          400 "Headers Too Large", empty body, connection closed
+ *   a request line of 8 KiB or more (eventlet's)        414 "Request URI Too Long", empty body, connection closed
  *   (both as Neutron's eventlet.wsgi server answers them, before Neutron sees the request)
  *
  * Timeouts (Node's http.Server, through fastify's options):
@@ -36,12 +37,15 @@ export const DEFAULT_HTTP_EDGE: HttpEdge = { maxBodyBytes: 114688, maxHeaderLine
 
 /** eventlet.wsgi's MAX_TOTAL_HEADER_SIZE. */
 export const MAX_TOTAL_HEADER_BYTES = 65536;
+/** eventlet.wsgi's MAX_REQUEST_LINE (its url_length_limit): a request line, CRLF included, of this many bytes is a 414. */
+export const MAX_REQUEST_LINE = 8192;
 export const HEADERS_TIMEOUT_MS = 60_000;
 export const REQUEST_TIMEOUT_MS = 300_000;
 
 /** What eventlet writes for a header line too long or headers too large (status line, then an empty body). */
 const HEADER_LINE_TOO_LONG = 'Header Line Too Long';
 const HEADERS_TOO_LARGE = 'Headers Too Large';
+const REQUEST_URI_TOO_LONG = 'Request URI Too Long';
 
 export interface EdgeServerOptions {
   readonly bodyLimit: number;
@@ -80,7 +84,9 @@ export function applyEdgeTimeouts(server: { headersTimeout: number; keepAliveTim
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    socket.end(emptyResponse(400, HEADERS_TOO_LARGE));
+    // Node counts the request line in its header limit; eventlet refuses a long one first, with a 414.
+    const raw = (error as { rawPacket?: unknown }).rawPacket;
+    socket.end(Buffer.isBuffer(raw) && inLongRequestLine(raw) ? emptyResponse(414, REQUEST_URI_TOO_LONG) : emptyResponse(400, HEADERS_TOO_LARGE));
   } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     socket.end(emptyResponse(408, 'Request Timeout'));
   } else {
@@ -92,6 +98,20 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   socket.destroySoon();
 }
 
+/**
+ * Whether the overflow happened in the request line. Node hands over only the chunk it was parsing: the
+ * request line ends in it (a first line ending in HTTP/1.x) or has not ended yet (no line end and no header in it).
+ */
+function inLongRequestLine(chunk: Buffer): boolean {
+  const text = chunk.toString('latin1');
+  const end = text.indexOf('\n');
+  if (end < 0) return !text.includes(': ');
+  const firstLine = text.slice(0, end + 1);
+  if (!/ HTTP\/\d\.\d\r?\n$/.test(firstLine)) return false;
+  // The whole request line is in this chunk when it starts with a method; else it began in an earlier one.
+  return !/^[A-Z]+ \//.test(firstLine) || firstLine.length >= MAX_REQUEST_LINE;
+}
+
 function emptyResponse(status: number, reason: string): string {
   return `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }
@@ -101,6 +121,13 @@ function emptyResponse(status: number, reason: string): string {
  * 400 Header Line Too Long when a line reaches it. True when the request was answered so.
  */
 export function refuseLongHeaderLine(request: FastifyRequest, reply: FastifyReply, maxHeaderLine: number): boolean {
+  // "GET <url> HTTP/1.1" CRLF
+  if (request.method.length + (request.raw.url ?? '').length + 12 >= MAX_REQUEST_LINE) {
+    request.log.info({ bytes: (request.raw.url ?? '').length }, 'request line too long');
+    reply.raw.statusMessage = REQUEST_URI_TOO_LONG;
+    void reply.code(414).header('connection', 'close').send();
+    return true;
+  }
   const raw = request.raw.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] ?? '';

@@ -9,7 +9,7 @@ import type { AttrDecl, ResourceDecl } from '../resources/types.js';
 import { pyRepr } from './pyFormat.js';
 import type { SortKey, TagFilters } from '../plugins/core/listRows.js';
 import { attributesOf } from './resourceAttributes.js';
-import { convertFilterValue } from './validate.js';
+import { convertFilterValue, MAX_STORED_INTEGER, storedType } from './validate.js';
 
 export interface ListQueryOptions {
   /** `pagination_max_limit`: caps `limit` when > 0 (and replaces `limit=0`); -1 = no cap. */
@@ -38,6 +38,8 @@ export interface ListQuery {
   readonly tagFilters: TagFilters;
   /** `changed_since`, normalised to Neutron's timestamp form `YYYY-MM-DDTHH:MM:SSZ` (UTC). */
   readonly changedSince: string | undefined;
+  /** A filter no stored object can match (an integer beyond its column's range): the answer is an empty list. */
+  readonly matchesNothing: boolean;
 }
 
 /** Query keys that are never filters. */
@@ -64,12 +66,12 @@ export function parseListQuery(
 ): ListQuery {
   const params = groupPairs(query);
   const fields = parseFields(resource, params.get('fields'));
-  const { filters, tagFilters, changedSince } = parseFilters(resource, params, options);
+  const { filters, tagFilters, changedSince, matchesNothing } = parseFilters(resource, params, options);
   const limit = parseLimit(params.get('limit'), options.paginationMaxLimit);
   const sorts = parseSorts(resource, params.get('sort_key') ?? [], params.get('sort_dir') ?? []);
   const marker = limit === undefined ? undefined : last(params.get('marker')) || undefined;
   const pageReverse = limit !== undefined && last(params.get('page_reverse'))?.toLowerCase() === 'true';
-  return { filters, fields, sorts, limit, marker, pageReverse, tagFilters, changedSince };
+  return { filters, fields, sorts, limit, marker, pageReverse, tagFilters, changedSince, matchesNothing };
 }
 
 /** Key -> values, keys in order of first appearance, repeats kept. */
@@ -98,6 +100,7 @@ interface ParsedFilters {
   filters: Map<string, unknown[]>;
   tagFilters: TagFilters;
   changedSince: string | undefined;
+  matchesNothing: boolean;
 }
 
 function parseFilters(
@@ -109,6 +112,7 @@ function parseFilters(
   const filters = new Map<string, unknown[]>();
   const tagFilters: { -readonly [K in keyof TagFilters]: string[] } = {};
   let changedSince: string | undefined;
+  let matchesNothing = false;
   const invalid: string[] = [];
   const projectKeys = new Set<string>();
 
@@ -142,14 +146,21 @@ function parseFilters(
       projectKeys.add(key);
       name = 'project_id';
     }
-    const converted = values.map((v) => convertFilterValue(decl.type, v));
+    let converted = values.map((v) => convertFilterValue(decl.type, v));
+    // A stored integer never lies outside its column's range: such a value matches nothing (and PostgreSQL
+    // would refuse it as a parameter of the column's type).
+    if (storedType(decl) !== decl.type) {
+      const inRange = converted.filter((v) => typeof v !== 'number' || Math.abs(v) <= MAX_STORED_INTEGER);
+      if (inRange.length === 0 && converted.length > 0) matchesNothing = true;
+      converted = inRange;
+    }
     if (converted.length > 0) filters.set(name, [...(filters.get(name) ?? []), ...converted]);
   }
   if (invalid.length > 0) throw new BadRequest(`${pyRepr(invalid)} is invalid attribute for filtering`);
   if (projectKeys.size > 1) {
     throw new BadRequest("Filtering on both 'project_id' and 'tenant_id' is not supported; use 'project_id'");
   }
-  return { filters, tagFilters, changedSince };
+  return { filters, tagFilters, changedSince, matchesNothing };
 }
 
 const isFilter = (decl: AttrDecl | undefined): boolean => decl?.filter === true || decl?.filter === 'plugin';

@@ -6,7 +6,8 @@ import { BadRequest } from '../common/errors.js';
 import type { Collection } from '../plugins/collection.js';
 import type { TagService } from '../plugins/core/tags.js';
 import type { ResourceDecl } from '../resources/types.js';
-import { type ContextOf, type PolicyOf, pathParam, route } from './collectionRoutes.js';
+import { type ContextOf, type PolicyOf, pathParam, resourceNotFound, route } from './collectionRoutes.js';
+import { nulRefused } from './request.js';
 import type { TagOperation } from './policy/requestPolicy.js';
 
 function tagsInBody(body: unknown): unknown[] {
@@ -33,7 +34,7 @@ export function registerTags(
    */
   const target = async (request: FastifyRequest, operation: TagOperation): Promise<{ ctx: RequestContext; id: string }> => {
     const ctx = contextOf(request);
-    const id = pathParam(request, 'id');
+    const id = pathParam(request, 'id', resourceNotFound(resource));
     const object = await collection.show(ctx, id);
     await policyOf(ctx).authorizeTags(resource, operation, object);
     return { ctx, id };
@@ -59,17 +60,17 @@ export function registerTags(
   route(app, `${base}/:tag`, {
     GET: async (request, reply) => {
       const { id } = await target(request, 'get');
-      await tags.check(resource.collection, id, pathParam(request, 'tag'));
+      await tags.check(resource.collection, id, pathParam(request, 'tag', nulRefused));
       return reply.code(204).send();
     },
     PUT: async (request, reply) => {
       const { id } = await target(request, 'update');
-      await tags.add(name, id, [pathParam(request, 'tag')]);
+      await tags.add(name, id, [pathParam(request, 'tag', nulRefused)]);
       return reply.code(201).send();
     },
     DELETE: async (request, reply) => {
       const { id } = await target(request, 'delete');
-      await tags.remove(name, id, pathParam(request, 'tag'));
+      await tags.remove(name, id, pathParam(request, 'tag', nulRefused));
       return reply.code(204).send();
     },
   });

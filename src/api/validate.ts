@@ -48,10 +48,22 @@ export function invalidAttribute(attr: string, failure: InvalidValue): NeutronEr
     : new BadRequest(`Invalid input for ${attr}${failure.path}. Reason: ${failure.reason}.`);
 }
 
+/** The largest value of the INTEGER columns integer attributes are stored in, on every backend. */
+export const MAX_STORED_INTEGER = 2 ** 31 - 1;
+
+/**
+ * An integer stored in a column holds what an INTEGER column holds: without a declared maximum, a larger
+ * value is a 400 here rather than a database error (MySQL's out of range, PostgreSQL's 22003) later.
+ */
+export const storedType = (decl: AttrDecl): AttrType =>
+  decl.type.kind === 'integer' && decl.column !== undefined && decl.type.max === undefined
+    ? { ...decl.type, max: MAX_STORED_INTEGER, ...(decl.type.min === undefined ? { min: -MAX_STORED_INTEGER - 1 } : {}) }
+    : decl.type;
+
 /** Converts and validates a request body value of attribute `attr`; throws the client-facing error. */
 export function convertAttribute(attr: string, decl: AttrDecl, value: unknown): unknown {
   try {
-    return convertValue(decl.type, value, decl.nullable === true);
+    return convertValue(storedType(decl), value, decl.nullable === true);
   } catch (e) {
     if (e instanceof InvalidValue) throw invalidAttribute(attr, e);
     throw e;

@@ -79,6 +79,17 @@ describe('the HTTP edge (limits and timeouts)', () => {
     assert.equal((await api.request('GET', '/v2.0/networks', undefined, ADMIN)).status, 200);
   });
 
+  test("a request line of 8 KiB or more: eventlet's 414 Request URI Too Long, empty body", async () => {
+    const path = `/v2.0/networks?name=${'n'.repeat(8192)}`;
+    const answer = await send(api.url, { path });
+    assert.equal(answer.status, 414);
+    assert.equal(answer.reason, 'Request URI Too Long');
+    assert.equal(answer.body, '');
+    const huge = await send(api.url, { path: `/v2.0/networks?name=${'n'.repeat(70_000)}` });
+    assert.equal(huge.status, 414);
+    assert.equal((await send(api.url, { path: `/v2.0/networks?name=${'n'.repeat(8000)}` })).status, 200);
+  });
+
   test('an idle keep-alive connection is closed after client_socket_timeout', async () => {
     const port = Number(new URL(api.url).port);
     const socket = connect(port, '127.0.0.1');

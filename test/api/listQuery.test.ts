@@ -29,6 +29,7 @@ describe('parseListQuery: nothing asked', () => {
       pageReverse: false,
       tagFilters: {},
       changedSince: undefined,
+      matchesNothing: false,
     });
   });
 });
