@@ -230,6 +230,10 @@ describe('the topology page in chromium', { skip: chromiumSkip() }, () => {
   });
 
   test('a screenshot is kept as a test artifact', async (t) => {
+    // With a port's path in the details, as a person would look at it.
+    const port = (await api.request('GET', '/v2.0/ports?device_id=vm-3')).body.ports[0];
+    await clickNode(page, `port:${port.id}`);
+    await page.locator('#details ol.path').waitFor();
     await page.click('#fit');
     await page.waitForTimeout(500);
     await mkdir(ARTIFACTS, { recursive: true });
