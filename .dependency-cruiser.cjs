@@ -7,7 +7,7 @@
 /** The top-level folders of src/ (architecture.md, "Layout"). */
 const LAYERS = [
   'common', 'config', 'db', 'resources', 'keystone', 'api', 'plugins', 'events', 'rpc',
-  'host', 'agents', 'server', 'cli',
+  'host', 'agents', 'server', 'cli', 'ui',
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -30,6 +30,22 @@ module.exports = {
         'Go through its typed interface instead of importing child_process.',
       from: { path: '^src/', pathNot: '^src/host/' },
       to: { path: '^(node:)?child_process$' },
+    },
+    {
+      name: 'ui-is-browser-code',
+      severity: 'error',
+      comment:
+        'src/ui/ runs in the browser and knows the server only through the HTTP API: it imports ' +
+        'nothing from the rest of src/, and nothing in src/ imports it (the server serves its built files).',
+      from: { path: '^src/ui/' },
+      to: { path: '^src/', pathNot: '^src/ui/' },
+    },
+    {
+      name: 'nothing-imports-the-ui',
+      severity: 'error',
+      comment: 'src/ui/ is browser code, served as files: import nothing from it (architecture.md, layout).',
+      from: { path: '^src/', pathNot: '^src/ui/' },
+      to: { path: '^src/ui/' },
     },
     {
       name: 'resources-are-data',
