@@ -17,6 +17,7 @@ import type { TagService } from '../plugins/core/tags.js';
 import type { ComposedApi } from '../resources/compose.js';
 import { type ApiOptions, type PolicyOf, registerCollection, route } from './collectionRoutes.js';
 import { sendError } from './errorResponse.js';
+import { DEFAULT_DB_RETRY, type DbRetryPolicy } from '../db/retry.js';
 import { registerExtensions } from './extensions.js';
 import { applyEdgeTimeouts, DEFAULT_HTTP_EDGE, edgeServerOptions, type HttpEdge, refuseLongHeaderLine } from './httpEdge.js';
 import { openApiDocument } from './openapi.js';
@@ -47,6 +48,8 @@ export interface AppParts {
   readonly metrics?: MetricsSource;
   /** Body and header limits and connection timeouts (httpEdge.ts); default: Neutron's defaults. */
   readonly edge?: HttpEdge;
+  /** [database] db_* retries of reads whose connection was lost; default oslo.db's. */
+  readonly dbRetry?: DbRetryPolicy;
 }
 
 /** One answered request, labelled by its route (never by an id or a raw URL). */
@@ -109,6 +112,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
     ...edgeServerOptions(edge),
   });
   applyEdgeTimeouts(app.server, edge);
+  app.decorate('dbRetry', parts.dbRetry ?? DEFAULT_DB_RETRY);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../common/context.js';
 import { BadRequest, MethodNotAllowed, NeutronError, NotFound, notFoundError, PolicyNotAuthorized } from '../common/errors.js';
 import type { ApiObject, Collection, NestedCollection } from '../plugins/collection.js';
+import { DEFAULT_DB_RETRY, type DbRetryPolicy, withDbRetries } from '../db/retry.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import { objectKey } from '../resources/policyRules.js';
 import type { ResourceDecl } from '../resources/types.js';
@@ -39,13 +40,24 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-/** Registers `url` (and `url.json`) for every method; the ones without a handler answer 405. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** [database] db_* retries, for reads (buildApp decorates the app with them). */
+    dbRetry?: DbRetryPolicy;
+  }
+}
+
+/**
+ * Registers `url` (and `url.json`) for every method; the ones without a handler answer 405.
+ * A GET whose database connection was lost runs again (db/retry.ts); writes retry their own transactions.
+ */
 export function route(app: FastifyInstance, url: string, handlers: Partial<Record<string, Handler>>): void {
   const handler: Handler = async (request, reply) => {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const h = handlers[method];
     if (!h) throw new MethodNotAllowed(request.method);
-    return h(request, reply);
+    if (method !== 'GET') return h(request, reply);
+    return withDbRetries(() => h(request, reply), app.dbRetry ?? DEFAULT_DB_RETRY);
   };
   app.route({ method: [...ALL_METHODS], url, handler });
   if (!url.endsWith('/:id') && !url.includes(':tag')) app.route({ method: [...ALL_METHODS], url: `${url}.json`, handler });

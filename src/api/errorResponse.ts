@@ -1,12 +1,14 @@
 /**
  * The one place where failures become HTTP responses: every error leaves as
  * `{"NeutronError": {"type", "message", "detail"}}` with Neutron's status.
- * Anything that is not a NeutronError is a bug: it is logged with its stack
- * and the client gets a 500 that reveals nothing.
+ * A database that cannot be reached is a 503 ServiceUnavailable saying so.
+ * Anything else that is not a NeutronError is a bug: it is logged with its
+ * stack and the client gets a 500 that reveals nothing.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { BadRequest, InternalServerError, NeutronError } from '../common/errors.js';
+import { connectionErrorReason, isConnectionError } from '../db/retry.js';
 import { requestTooLarge } from './httpEdge.js';
 
 export function neutronErrorBody(error: NeutronError): { NeutronError: { type: string; message: string; detail: string } } {
@@ -22,11 +24,19 @@ function fromFastify(error: FastifyError, request: FastifyRequest): NeutronError
   return undefined;
 }
 
+/** The database cannot be reached (after the retries of db/retry.ts): a 503 that says so, never a 500. */
+export function databaseUnavailable(error: unknown): NeutronError {
+  return new NeutronError(503, 'ServiceUnavailable', `The database is unavailable (${connectionErrorReason(error)}); try again later.`);
+}
+
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let neutron: NeutronError;
   if (error instanceof NeutronError) neutron = error;
   else if (error instanceof SyntaxError) neutron = new BadRequest('Malformed request body');
-  else {
+  else if (isConnectionError(error)) {
+    neutron = databaseUnavailable(error);
+    request.log.error({ err: error }, 'request failed: the database is unavailable');
+  } else {
     neutron = fromFastify(error as FastifyError, request) ?? new InternalServerError();
     if (neutron.status >= 500) request.log.error({ err: error }, 'request failed');
   }

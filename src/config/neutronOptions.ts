@@ -374,7 +374,47 @@ export const databaseOptions = [
     name: 'max_retries',
     type: { kind: 'integer', min: -1 },
     default: 10,
-    help: 'Database connection attempts at start-up; -1 retries forever. Accepted for compatibility and not read yet.',
+    help: 'Maximum number of database connection retries during startup (nucleon-server); -1 retries forever.',
+    deprecatedNames: [{ section: 'DEFAULT', name: 'sql_max_retries' }],
+  },
+  {
+    section: 'database',
+    name: 'retry_interval',
+    type: { kind: 'integer', min: 0 },
+    default: 10,
+    help: 'Seconds between retries of opening a database connection during startup.',
+    deprecatedNames: [{ section: 'DEFAULT', name: 'sql_retry_interval' }, 'reconnect_interval'],
+  },
+  {
+    section: 'database',
+    name: 'db_max_retries',
+    type: { kind: 'integer', min: -1 },
+    default: 20,
+    help: 'Maximum retries of a transaction that failed on a deadlock (also a Galera certification failure), a lock wait ' +
+      'timeout, a serialization failure or a lost connection, before the error is raised; -1 retries forever.',
+  },
+  {
+    section: 'database',
+    name: 'db_retry_interval',
+    type: { kind: 'integer', min: 0 },
+    default: 1,
+    help: 'Seconds between retries of a database transaction after a lost connection (the first retry is at once; ' +
+      'deadlocks and lock conflicts are retried after 10 ms, doubling to 0.5 s).',
+  },
+  {
+    section: 'database',
+    name: 'db_inc_retry_interval',
+    type: boolean,
+    default: true,
+    help: 'If True, increases the interval between retries of a database operation up to db_max_retry_interval.',
+  },
+  {
+    section: 'database',
+    name: 'db_max_retry_interval',
+    type: { kind: 'integer', min: 0 },
+    default: 10,
+    help: 'If db_inc_retry_interval is set, the maximum seconds between retries of a database operation; a request also ' +
+      'stops retrying a lost connection once its waits would pass it, and is answered 503.',
   },
 ] as const satisfies OptionGroup;
 

@@ -34,6 +34,7 @@ import {
   type LogEvent,
 } from 'kysely';
 import type pg from 'pg';
+import { isConnectionError } from './retry.js';
 import type { Database } from './schema.js';
 import { parseDatabaseUrl, redactUrl, type DatabaseDialect, type DatabaseUrl } from './url.js';
 
@@ -52,6 +53,12 @@ export interface OpenDatabaseOptions {
   onQuery?: (sql: string, ms: number, failed: boolean) => void;
   /** Told when the pool opens a connection, or an idle one is lost (PostgreSQL); SQLite opens one, once. */
   onConnection?: (event: 'opened' | 'lost') => void;
+  /** [database] max_retries: connection attempts after the first at open (-1: forever); default 0. */
+  connectRetries?: number;
+  /** [database] retry_interval, ms between those attempts. */
+  connectRetryIntervalMs?: number;
+  /** Told before each wait for another attempt. */
+  onConnectRetry?: (reason: string, attempt: number) => void;
 }
 
 /** Kysely's log hook, when the caller wants to hear about statements. */
@@ -73,13 +80,24 @@ export async function openDatabase(url: string | DatabaseUrl, options: OpenDatab
   const parsed = typeof url === 'string' ? parseDatabaseUrl(url) : url;
   const where = typeof url === 'string' ? redactUrl(url) : describe(parsed);
   let db: Kysely<Database> | undefined;
-  try {
-    db = await createKysely(parsed, options);
-    await sql`select 1`.execute(db);
-  } catch (err) {
-    await db?.destroy().catch(() => undefined);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`cannot connect to the database ${where}: ${reason}`, { cause: err });
+  const retries = options.connectRetries ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db = await createKysely(parsed, options);
+      await sql`select 1`.execute(db);
+      break;
+    } catch (err) {
+      await db?.destroy().catch(() => undefined);
+      db = undefined;
+      const reason = err instanceof Error ? err.message : String(err);
+      // oslo.db's max_retries / retry_interval: only a database that cannot be reached is waited for.
+      if ((retries < 0 || attempt <= retries) && isConnectionError(err)) {
+        options.onConnectRetry?.(reason, attempt);
+        await sleep(options.connectRetryIntervalMs ?? 10_000);
+        continue;
+      }
+      throw new Error(`cannot connect to the database ${where}: ${reason}`, { cause: err });
+    }
   }
   let closed = false;
   const opened = db;
@@ -162,12 +180,20 @@ async function createKysely(url: DatabaseUrl, options: OpenDatabaseOptions): Pro
         database: url.database,
         max: poolSize,
         application_name: 'nucleon',
+        // Without it a database host that drops packets makes every request wait forever for a connection.
+        connectionTimeoutMillis: 10_000,
         types: { getTypeParser: postgresTypeParser(pg.types) as typeof pg.types.getTypeParser },
       });
       // An idle connection that dies (database restart) is dropped by the pool;
       // without a listener the 'error' event would end the process.
       pool.on('error', () => options.onConnection?.('lost'));
-      pool.on('connect', () => options.onConnection?.('opened'));
+      pool.on('connect', (client) => {
+        options.onConnection?.('opened');
+        // A connection that dies while checked out (between a transaction's statements, or killed by
+        // pg_terminate_backend) emits 'error' on its client, which pg's pool leaves unheard: without
+        // this listener it would end the process. The statement that used it fails and is retried (retry.ts).
+        client.on('error', () => options.onConnection?.('lost'));
+      });
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
     }
     default: {

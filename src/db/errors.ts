@@ -15,7 +15,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-interface DriverErrorFields {
+export interface DriverErrorFields {
   code?: unknown;
   errno?: unknown;
   message?: unknown;
@@ -25,7 +25,7 @@ interface DriverErrorFields {
 }
 
 /** The error and the errors it wraps (`cause`), outermost first. */
-function chain(err: unknown): DriverErrorFields[] {
+export function chain(err: unknown): DriverErrorFields[] {
   const out: DriverErrorFields[] = [];
   let current: unknown = err;
   while (typeof current === 'object' && current !== null && out.length < 8) {

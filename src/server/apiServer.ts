@@ -27,7 +27,7 @@ import { buildL3 } from './l3.js';
 import { composeApi } from '../resources/compose.js';
 import { coreExtensions, coreResources } from '../resources/index.js';
 import type { LoadedNeutronConfig } from './config.js';
-import { buildCore, coreOptionsFrom, quotaDefaultsFrom } from './core.js';
+import { buildCore, coreOptionsFrom, dbRetryPolicyFrom, quotaDefaultsFrom } from './core.js';
 import { buildDhcpAgents } from './dhcpAgents.js';
 import { buildTypeManager, mechanismDrivers } from './ml2.js';
 import { l2AgentEndpoint } from './l2Agents.js';
@@ -106,6 +106,10 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   if (metrics && options.agentsInProcess) processReconcilerMetrics.register(metrics.registry);
   const database = await openDatabase(connection, {
     ...(config.database.max_pool_size ? { poolSize: config.database.max_pool_size } : {}),
+    connectRetries: config.database.max_retries,
+    connectRetryIntervalMs: config.database.retry_interval * 1000,
+    onConnectRetry: (reason, attempt) =>
+      log.warn({ attempt, max_retries: config.database.max_retries }, `cannot connect to the database (${reason}); trying again in ${config.database.retry_interval} s`),
     ...(metrics
       ? {
           onQuery: (sql: string, ms: number, failed: boolean) => metrics.observeQuery(sql, ms / 1000, failed ? 'error' : 'ok'),
@@ -122,7 +126,8 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
   }
 
   metrics?.collectFrom(database.db, config.DEFAULT.agent_down_time);
-  const core = buildCore(database.db, api, coreOptionsFrom(config), log, quotaDefaultsFrom(config));
+  const dbRetry = dbRetryPolicyFrom(config);
+  const core = buildCore(database.db, api, coreOptionsFrom(config), log, quotaDefaultsFrom(config), dbRetry);
   nova?.install(core.deps.events);
   const agents = new AgentService(database.db, config.DEFAULT.agent_down_time);
   const dhcp = buildDhcpAgents(loaded, database.db, core, agents, log);
@@ -164,6 +169,7 @@ export async function startApiServer(loaded: LoadedNeutronConfig, log: Logger, o
       linkPrefix: config.DEFAULT.network_link_prefix,
     },
     logger: log,
+    dbRetry,
     edge: {
       maxBodyBytes: config.oslo_middleware.max_request_body_size,
       maxHeaderLine: config.DEFAULT.max_header_line,

@@ -3,7 +3,8 @@ import { AddressGroupService } from '../plugins/addressgroups/addressGroups.js';
 import { NetworkAvailabilityZones } from '../plugins/agents/networkAvailabilityZones.js';
 import { addressScopeService } from '../plugins/addressscopes/addressScopes.js';
 import { showNetworkAddressScopes } from '../plugins/addressscopes/networkAddressScopes.js';
-import { isRetryable, isUniqueViolation, withRetries } from '../db/errors.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { DEFAULT_DB_RETRY, type DbRetryPolicy, withDbRetries } from '../db/retry.js';
 import type { Db } from '../db/schema.js';
 import { EventBus } from '../events/bus.js';
 import type { Collection } from '../plugins/collection.js';
@@ -70,10 +71,34 @@ export interface Core {
   readonly collections: ReadonlyMap<string, Collection>;
 }
 
-/** Generated MACs and addresses can race with another server; the unique keys catch it and the whole transaction re-runs. */
-const retryTransaction = (err: unknown) => isRetryable(err) || isUniqueViolation(err);
+/** oslo.db's transaction retries, from [database] db_max_retries, db_retry_interval, db_inc_retry_interval, db_max_retry_interval. */
+export function dbRetryPolicyFrom(config: LoadedNeutronConfig['config']): DbRetryPolicy {
+  const { db_max_retries, db_retry_interval, db_inc_retry_interval, db_max_retry_interval } = config.database;
+  return {
+    maxRetries: db_max_retries,
+    retryIntervalMs: db_retry_interval * 1000,
+    incRetryInterval: db_inc_retry_interval,
+    maxRetryIntervalMs: db_max_retry_interval * 1000,
+  };
+}
 
-export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: Logger, quotaDefaults: QuotaLimits): Core {
+export function buildCore(
+  db: Db,
+  api: ComposedApi,
+  options: CoreOptions,
+  log: Logger,
+  quotaDefaults: QuotaLimits,
+  retry: DbRetryPolicy = DEFAULT_DB_RETRY,
+): Core {
+  // Generated MACs and addresses can race with another server: the unique keys catch it and the whole transaction re-runs.
+  const retryOptions = {
+    alsoRetry: isUniqueViolation,
+    onRetry: (err: unknown, kind: string, attempt: number, waitMs: number) => {
+      const fields = { err: err instanceof Error ? err.message : String(err), attempt, wait_ms: Math.round(waitMs) };
+      if (kind === 'connection') log.warn(fields, 'database connection lost; running the transaction again');
+      else log.debug(fields, 'database conflict; running the transaction again');
+    },
+  };
   const deps: CoreDeps = {
     db,
     options,
@@ -82,7 +107,7 @@ export function buildCore(db: Db, api: ComposedApi, options: CoreOptions, log: L
     extenders: new ByResource(() => []),
     filters: new ByResource(() => new Map()),
     binding: {},
-    transaction: (work) => withRetries(() => db.transaction().execute(work), { attempts: 8, retryOn: retryTransaction }),
+    transaction: (work) => withDbRetries(() => db.transaction().execute(work), retry, retryOptions),
     random: Math.random,
   };
   // Quotas subscribe first: a create beyond its project's limit fails before other subscribers do work.

@@ -1,0 +1,144 @@
+/**
+ * Running a database transaction again when it failed for a reason that a
+ * second run can overcome, as oslo.db's `wrap_db_retry` does for Neutron
+ * (neutron_lib.db.api.retry_db_errors), with oslo.db's `[database]` options:
+ *
+ *   db_max_retries (20; -1 forever)   retries in all, of either kind below
+ *   db_retry_interval (1 s)           first wait after a lost or refused connection
+ *   db_inc_retry_interval (true)      doubling each time
+ *   db_max_retry_interval (10 s)      up to this; and a request stops retrying a
+ *                                     connection once its waits would pass it (then a 503)
+ *
+ * Two kinds of failure:
+ * - conflicts (isRetryable, or what the caller adds: a unique key lost to a
+ *   race): a deadlock (MySQL 1213, which is also how MariaDB Galera reports a
+ *   certification failure, "WSREP detected deadlock/conflict"), a lock wait
+ *   timeout (1205), a serialization failure or deadlock (PostgreSQL 40001,
+ *   40P01, 55P03), SQLite busy. They clear in milliseconds, so they are run
+ *   again after 10 ms, doubling to 500 ms, with jitter -- sooner than oslo.db's
+ *   1 s, which would make every IP allocation race cost a second.
+ * - the connection (isConnectionError): refused, reset, lost mid-query,
+ *   killed (`KILL`, `pg_terminate_backend`), a server shutting down, a Galera
+ *   node not ready (1047). The pool opens a new connection for the next run:
+ *   the first retry is at once, the next after db_retry_interval (doubling).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { chain, isRetryable } from './errors.js';
+
+export interface DbRetryPolicy {
+  /** db_max_retries: retries after the first run; -1: no limit. */
+  readonly maxRetries: number;
+  /** db_retry_interval, ms. */
+  readonly retryIntervalMs: number;
+  /** db_inc_retry_interval. */
+  readonly incRetryInterval: boolean;
+  /** db_max_retry_interval, ms. */
+  readonly maxRetryIntervalMs: number;
+}
+
+/** oslo.db's defaults. */
+export const DEFAULT_DB_RETRY: DbRetryPolicy = { maxRetries: 20, retryIntervalMs: 1000, incRetryInterval: true, maxRetryIntervalMs: 10_000 };
+
+export type RetryKind = 'conflict' | 'connection';
+
+export interface RetryOptions {
+  /** Conflicts to retry besides isRetryable's (a unique key lost to a race). */
+  readonly alsoRetry?: (err: unknown) => boolean;
+  /** Told before each wait (for logging). */
+  readonly onRetry?: (err: unknown, kind: RetryKind, attempt: number, waitMs: number) => void;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_CONNECTION_KILLED',
+  // PostgreSQL SQLSTATEs: admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now, too_many_connections.
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+/**
+ * MySQL/MariaDB: server gone away / lost (2006, 2013, oslo.db's DBConnectionError with 2002, 2003), shutdown (1053),
+ * connection killed (1927), too many connections (1040), Galera node not ready (1047, "WSREP has not yet prepared node").
+ */
+const MYSQL_CONNECTION_ERRNOS = new Set([1040, 1047, 1053, 1927, 2002, 2003, 2006, 2013]);
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'connection is closed',
+  "Can't add new command when connection is in closed state",
+  'timeout exceeded when trying to connect',
+];
+
+/** The database could not be reached, or the connection was lost: another run, on another connection, may succeed. */
+export function isConnectionError(err: unknown): boolean {
+  return chain(err).some(
+    (e) =>
+      (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) ||
+      (typeof e.errno === 'number' && MYSQL_CONNECTION_ERRNOS.has(e.errno)) ||
+      (typeof e.message === 'string' && CONNECTION_MESSAGES.some((m) => (e.message as string).includes(m))),
+  );
+}
+
+/** A short reason for a connection error, for a 503's message and the log. */
+export function connectionErrorReason(err: unknown): string {
+  for (const e of chain(err)) {
+    if (typeof e.code === 'string' && e.code === 'ECONNREFUSED') return 'connection refused';
+    if (typeof e.code === 'string' && e.code === '57P01') return 'the connection was terminated by an administrator';
+    if (typeof e.code === 'string' && (e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ECONNRESET')) return 'the connection was lost';
+  }
+  const first = chain(err).find((e) => typeof e.message === 'string');
+  return typeof first?.message === 'string' ? first.message : String(err);
+}
+
+/**
+ * Runs `fn` (a whole transaction: `() => db.transaction().execute(...)`, or
+ * a read) and runs it again on a conflict or a connection error, as above.
+ * The last error is thrown as it is. `fn` must not have effects outside the
+ * transaction that a second run would repeat.
+ */
+export async function withDbRetries<T>(fn: () => Promise<T>, policy: DbRetryPolicy = DEFAULT_DB_RETRY, options: RetryOptions = {}): Promise<T> {
+  let conflictDelayMs = 10;
+  let connectionDelayMs = policy.retryIntervalMs;
+  let connectionWaitedMs = 0;
+  let connectionRetries = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (policy.maxRetries >= 0 && attempt > policy.maxRetries) throw err;
+      let waitMs: number;
+      let kind: RetryKind;
+      if (isConnectionError(err)) {
+        kind = 'connection';
+        // The first at once: a connection killed in the pool is replaced by a good one.
+        waitMs = connectionRetries === 0 ? 0 : Math.min(connectionDelayMs, policy.maxRetryIntervalMs);
+        if (connectionWaitedMs + waitMs > policy.maxRetryIntervalMs) throw err;
+        connectionWaitedMs += waitMs;
+        if (connectionRetries > 0 && policy.incRetryInterval) connectionDelayMs *= 2;
+        connectionRetries += 1;
+      } else if (isRetryable(err) || options.alsoRetry?.(err) === true) {
+        kind = 'conflict';
+        waitMs = conflictDelayMs / 2 + Math.random() * (conflictDelayMs / 2);
+        conflictDelayMs = Math.min(500, conflictDelayMs * 2);
+      } else {
+        throw err;
+      }
+      options.onRetry?.(err, kind, attempt, waitMs);
+      await sleep(waitMs);
+    }
+  }
+}
