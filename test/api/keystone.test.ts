@@ -513,3 +513,52 @@ describe('keystone authenticator against a fake Keystone', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------
+// A slow Keystone: bounded calls, shared validations, every request answered within its deadlines.
+
+/** Logins answer at once; validations never answer (until aborted); counts what is open. */
+function slowKeystone() {
+  const calls = { open: 0, most: 0, validations: 0 };
+  const fetch: typeof globalThis.fetch = async (_url, init) => {
+    if (init?.method === 'POST') {
+      const expires = new Date(Date.now() + 3_600_000).toISOString();
+      return new Response(JSON.stringify({ token: { user: { id: 'neutron' }, expires_at: expires, roles: [{ name: 'admin' }] } }), { status: 201, headers: { 'x-subject-token': 'service' } });
+    }
+    calls.validations += 1;
+    calls.open += 1;
+    calls.most = Math.max(calls.most, calls.open);
+    return new Promise<Response>((_resolve, reject) =>
+      init?.signal?.addEventListener('abort', () => {
+        calls.open -= 1;
+        reject(new Error('aborted'));
+      }),
+    );
+  };
+  return { fetch, calls };
+}
+
+describe('the Keystone authenticator with a slow Keystone', () => {
+  test('at most maxConcurrentValidations calls open; same tokens share one; every request a 503 within the deadline', async () => {
+    const keystone = slowKeystone();
+    const auth = createKeystoneAuth(settings, silent, { fetch: keystone.fetch, timeoutMs: 300, maxConcurrentValidations: 3 });
+    const keepAlive = setTimeout(() => undefined, 5000); // AbortSignal.timeout's timer does not hold the event loop
+    const started = Date.now();
+    const tokens = [...Array.from({ length: 10 }, (_, i) => `token-${i}`), 'token-0', 'token-0', 'token-1'];
+    const results = await Promise.allSettled(tokens.map((t) => auth.authenticate(request(t), 'req')));
+    clearTimeout(keepAlive);
+    const elapsed = Date.now() - started;
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      const error = (result as PromiseRejectedResult).reason as NeutronError;
+      assert.ok(error instanceof NeutronError);
+      assert.equal(error.status, 503);
+      assert.equal(error.message, 'The Keystone service is temporarily unavailable.');
+    }
+    assert.equal(keystone.calls.most, 3, 'never more than 3 validations at Keystone');
+    assert.equal(auth.stats.sharedValidations, 3);
+    assert.ok(auth.stats.turnsRefused >= 1);
+    // Three waves at most: those that got a turn late time out on their own deadline.
+    assert.ok(elapsed < 1500, `all answered in ${elapsed} ms`);
+  });
+});

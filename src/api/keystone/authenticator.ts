@@ -5,7 +5,8 @@
  * the answer is kept in a bounded in-process LRU for token_cache_time
  * seconds (never beyond the token's expires_at), so only the first request
  * with a new token costs a Keystone round trip; concurrent first requests
- * share that one.
+ * share that one, and at most 64 calls for different tokens are open at once
+ * (more wait up to one call deadline for a turn, so no request waits more than two).
  *
  *   no token, unknown, expired or revoked token   401 + WWW-Authenticate: Keystone uri="..."
  *   Keystone unreachable, slow, 5xx, refusing us  503, within the call deadline
@@ -32,6 +33,7 @@ export const UNAVAILABLE_MESSAGE = 'The Keystone service is temporarily unavaila
 /** Deadline of each call to Keystone when [keystone_authtoken] http_connect_timeout is unset. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_CONCURRENT_VALIDATIONS = 64;
 /** Fernet tokens are ~200 characters, JWS tokens under 1 KiB: anything far longer is not a token. */
 const MAX_TOKEN_LENGTH = 8192;
 const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
@@ -43,6 +45,8 @@ export interface KeystoneAuthOptions {
   /** First pause before trying a failed connection again, ms; doubles each time. Default 500 (keystoneauth's). */
   readonly connectRetryDelayMs?: number;
   readonly maxCacheEntries?: number;
+  /** Validations of different tokens at Keystone at once; more wait for a turn within the call deadline. Default 64. */
+  readonly maxConcurrentValidations?: number;
   readonly fetch?: Fetch;
   readonly now?: () => number;
 }
@@ -55,6 +59,8 @@ export interface KeystoneAuthStats {
   cacheHits: number;
   /** Requests that waited for another request's validation of the same token. */
   sharedValidations: number;
+  /** Validations refused because maxConcurrentValidations were open for the whole call deadline. */
+  turnsRefused: number;
   /** Service logins (POST /v3/auth/tokens). */
   readonly logins: number;
 }
@@ -89,6 +95,7 @@ export function createKeystoneAuth(settings: KeystoneSettings, log: FastifyBaseL
     validations: 0,
     cacheHits: 0,
     sharedValidations: 0,
+    turnsRefused: 0,
     get logins() {
       return serviceToken.logins;
     },
@@ -120,8 +127,21 @@ export function createKeystoneAuth(settings: KeystoneSettings, log: FastifyBaseL
     throw new KeystoneUnavailable('Keystone refused a fresh service token');
   };
 
+  // However many distinct tokens arrive while Keystone is slow, at most this many calls are open at once;
+  // the others wait for a turn, and a request that gets none within the call deadline is a 503 like a timeout.
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const turns = new Turns(options.maxConcurrentValidations ?? DEFAULT_MAX_CONCURRENT_VALIDATIONS);
   const lookup = async (key: string, token: string): Promise<CacheEntry> => {
-    const entry = await validate(token);
+    if (!(await turns.take(timeoutMs))) {
+      stats.turnsRefused += 1;
+      throw new KeystoneUnavailable(`too many token validations waiting for Keystone (${turns.limit} at once)`);
+    }
+    let entry: CacheEntry;
+    try {
+      entry = await validate(token);
+    } finally {
+      turns.give();
+    }
     if (cacheMs > 0) {
       const until = now() + cacheMs;
       cache.set(key, entry, entry.kind === 'valid' ? Math.min(until, entry.token.expiresAt) : until);
@@ -179,4 +199,39 @@ function tokenOf(request: Pick<FastifyRequest, 'headers'>): string | undefined {
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
   if (!value || value.length > MAX_TOKEN_LENGTH || !TOKEN_SYNTAX.test(value)) return undefined;
   return value;
+}
+
+/** A counting semaphore whose waiters give up after a deadline. */
+class Turns {
+  private open = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  /** True once a turn is ours; false when none came within `withinMs`. */
+  async take(withinMs: number): Promise<boolean> {
+    if (this.open < this.limit) {
+      this.open += 1;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(wake);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve(false);
+      }, withinMs);
+      this.waiting.push(wake);
+    });
+  }
+
+  /** Hands the turn to the first waiter, or frees it. */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.open -= 1;
+  }
 }
