@@ -223,9 +223,10 @@ describe('auth_strategy = keystone with a real Keystone', () => {
     assert.equal((await api.request('GET', '/v2.0/networks', undefined, as(fresh))).status, 200);
   });
 
-  test('Keystone unreachable (auth_url on a closed port): 503 within a second, never a 500 or a hang', async () => {
+  test('Keystone unreachable (auth_url on a closed port): 503 within a second without retries, never a 500 or a hang', async () => {
     const closed = await freePort();
-    const orphan = await startTestApi(database.url, keystoneOverrides(keystone, `http://127.0.0.1:${closed}`));
+    const overrides = keystoneOverrides(keystone, `http://127.0.0.1:${closed}`);
+    const orphan = await startTestApi(database.url, { ...overrides, keystone_authtoken: { ...overrides.keystone_authtoken, http_request_max_retries: 0 } });
     closers.push(() => orphan.close());
     for (let i = 0; i < 2; i++) {
       const started = Date.now();
@@ -237,6 +238,14 @@ describe('auth_strategy = keystone with a real Keystone', () => {
     }
     assertUnauthorized(await orphan.request('GET', '/v2.0/networks'), keystone);
     assert.equal((await orphan.request('GET', '/')).status, 200);
+    // http_request_max_retries = 3 (the default): refused connections tried again after 0.5, 1 and 2 s, as keystoneauth's connect_retries.
+    const retrying = await startTestApi(database.url, overrides);
+    closers.push(() => retrying.close());
+    const started = Date.now();
+    const response = await retrying.request('GET', '/v2.0/networks', undefined, as(demo));
+    const ms = Date.now() - started;
+    assert.equal(response.status, 503);
+    assert.ok(ms >= 3400 && ms < 6000, `${ms} ms`);
   });
 
   test('auth_strategy = keystone without the [keystone_authtoken] options it needs stops the server, naming the option', async () => {
