@@ -27,6 +27,8 @@ describe('Neutron topic names', () => {
       securityGroupUpdate: 'q-agent-notifier-security_group-update',
       l2populationUpdate: 'q-agent-notifier-l2population-update',
       dvrUpdate: 'q-agent-notifier-dvr-update',
+      tunnelUpdate: 'q-agent-notifier-tunnel-update',
+      tunnelDelete: 'q-agent-notifier-tunnel-delete',
       bindingActivate: 'q-agent-notifier-binding-activate',
       bindingDeactivate: 'q-agent-notifier-binding-deactivate',
     });
