@@ -58,6 +58,9 @@ export function linuxBridgeFirewall(driver: string): FirewallKind | { readonly e
   return kind;
 }
 
+/** The drivers that plug Open vSwitch ports through a Linux bridge of their own (os-vif's hybrid plug). */
+const HYBRID_DRIVERS = new Set(['iptables_hybrid', 'neutron.agent.linux.iptables_firewall.OVSHybridIptablesFirewallDriver']);
+
 /**
  * The Open vSwitch agent's reading of firewall_driver: iptables_hybrid (each
  * port in a Linux bridge of its own, filtered there by the same stateful
@@ -70,7 +73,7 @@ export function openvswitchFirewall(driver: string): FirewallKind | { readonly e
   const kind = FIREWALL_DRIVERS[name];
   if (kind === undefined) return { error: `'${driver}' is not a firewall driver (${Object.keys(FIREWALL_DRIVERS).filter((k) => !k.includes('.')).join(', ')})` };
   if (kind === 'openvswitch') return { error: `'${driver}' (flows with conntrack) is not built into the Open vSwitch agent yet; use iptables_hybrid or noop` };
-  if (kind === 'stateful' && !name.toLowerCase().includes('hybrid')) {
+  if (kind === 'stateful' && !HYBRID_DRIVERS.has(name)) {
     return { error: `'${driver}' filters the Linux bridge a port sits in, which Open vSwitch ports have only with iptables_hybrid; use iptables_hybrid or noop` };
   }
   return kind;
