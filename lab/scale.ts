@@ -1,0 +1,326 @@
+/**
+ * The scale figures of the lab: ports in steps (by default 1 000, 10 000 and
+ * 100 000 on 1 000 networks, bound round-robin to the simulated agents'
+ * hosts), and at each step
+ *   - the list latency: 10 000 ports (or all, below that) with all fields and
+ *     with `fields=id`, and every port (the streamed list),
+ *   - port create p50/p99 (one port per request, 16 clients, bound),
+ *   - the servers' CPU while the agents heartbeat and ask for their devices,
+ *   - the servers' resident memory,
+ * and how each grew from the first step to the last.
+ *
+ * It only talks to the API (as admin under noauth, or with a token) and reads
+ * the servers' /proc entries: the lab (lab/ha.ts --scale) brings up the
+ * servers and the agents, or `npm run lab:scale -- --url URL --pids P,P`
+ * points it at servers already running.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+export interface ScaleTarget {
+  /** The API's base URL (haproxy in front of the servers, or one server). */
+  readonly url: string;
+  readonly token?: string;
+  /** The servers' processes, for CPU and memory. */
+  readonly serverPids: readonly number[];
+  /** Hosts of alive agents the ports are bound to (none: ports stay unbound). */
+  readonly agentHosts: readonly string[];
+  /**
+   * Told the ports now bound to each host, so simulated agents can ask for
+   * their details as a Linux bridge agent does after a resync.
+   */
+  readonly assignDevices?: (devicesByHost: ReadonlyMap<string, readonly string[]>) => void;
+}
+
+export interface ScaleOptions {
+  readonly steps: readonly number[];
+  readonly networks: number;
+  readonly clients: number;
+  /** Single port creates timed at each step. */
+  readonly timedCreates: number;
+  /** How long the servers' CPU is watched while the agents report, s. */
+  readonly cpuWindowSeconds: number;
+  readonly log: (line: string) => void;
+}
+
+export const DEFAULT_SCALE: Omit<ScaleOptions, 'log'> = {
+  steps: [1_000, 10_000, 100_000],
+  networks: 1_000,
+  clients: 16,
+  timedCreates: 800,
+  cpuWindowSeconds: 20,
+};
+
+export interface ScaleStep {
+  readonly ports: number;
+  /** Ports per second while filling up to this step (bulk creates of 500). */
+  readonly fillPerSecond: number;
+  readonly list10kMs: { readonly count: number; readonly allFields: number; readonly idOnly: number };
+  readonly listAll: { readonly count: number; readonly ms: number; readonly megabytes: number };
+  readonly create: { readonly p50: number; readonly p99: number; readonly perSecond: number };
+  /** Sum over the servers, in % of one core, while the agents report. */
+  readonly serverCpuPercent: number;
+  readonly serverRssMb: readonly number[];
+}
+
+export interface ScaleReport {
+  readonly networks: number;
+  readonly agents: number;
+  readonly steps: readonly ScaleStep[];
+}
+
+interface Reply {
+  readonly status: number;
+  readonly text: string;
+}
+
+const BULK = 500;
+
+export async function runScale(target: ScaleTarget, options: ScaleOptions): Promise<ScaleReport> {
+  const http = new Agent({ keepAlive: true, maxSockets: options.clients * 2 });
+  const call = (method: string, path: string, body?: unknown): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string | number> = {};
+      if (data !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
+      if (target.token !== undefined) headers['x-auth-token'] = target.token;
+      const req = request(`${target.url}${path}`, { method, agent: http, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  const json = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const reply = await call(method, path, body);
+    if (reply.status >= 400) throw new Error(`${method} ${path}: ${reply.status} ${reply.text.slice(0, 300)}`);
+    return reply.text === '' ? {} : (JSON.parse(reply.text) as Record<string, unknown>);
+  };
+
+  try {
+    const project = await ownProject(json);
+    await json('PUT', `/v2.0/quotas/${project}`, { quota: { network: -1, subnet: -1, port: -1 } });
+
+    options.log(`scale: ${options.networks} networks with a /24 subnet each`);
+    const networks = await createNetworks(json, options.networks);
+    const hosts = target.agentHosts;
+    const devices = new Map<string, string[]>(hosts.map((h) => [h, []]));
+    let total = 0;
+    const bindNext = (): Record<string, unknown> => {
+      const port: Record<string, unknown> = { network_id: networks[total % networks.length] };
+      if (hosts.length > 0) port['binding:host_id'] = hosts[total % hosts.length];
+      total += 1;
+      return port;
+    };
+    const record = (ports: readonly Record<string, unknown>[]) => {
+      for (const port of ports) devices.get(port['binding:host_id'] as string)?.push(port.id as string);
+    };
+
+    const steps: ScaleStep[] = [];
+    for (const goal of options.steps) {
+      const fillStart = performance.now();
+      const filled = goal - options.timedCreates - total;
+      await fill(json, Math.max(0, filled), options.clients, bindNext, record);
+      const fillPerSecond = Math.max(0, filled) / ((performance.now() - fillStart) / 1000);
+      const create = await timedCreates(call, options.timedCreates, options.clients, bindNext, record);
+      options.log(`scale: ${total} ports (${fillPerSecond.toFixed(0)}/s filling, creates p50 ${create.p50.toFixed(1)} ms)`);
+      target.assignDevices?.(devices);
+
+      const list10kMs = {
+        count: countOf(await call('GET', '/v2.0/ports?limit=10000&fields=id'), 'ports'),
+        allFields: await medianMs(3, () => call('GET', '/v2.0/ports?limit=10000')),
+        idOnly: await medianMs(3, () => call('GET', '/v2.0/ports?limit=10000&fields=id')),
+      };
+      const listAll = await timed(() => call('GET', '/v2.0/ports'));
+      const serverCpuPercent = await cpuPercent(target.serverPids, options.cpuWindowSeconds);
+      steps.push({
+        ports: total,
+        fillPerSecond,
+        list10kMs,
+        listAll: { count: countOf(listAll.result, 'ports'), ms: listAll.ms, megabytes: listAll.result.text.length / 1e6 },
+        create,
+        serverCpuPercent,
+        serverRssMb: target.serverPids.map(rssMb),
+      });
+      options.log(`scale: step ${total}: ${JSON.stringify(steps.at(-1))}`);
+    }
+    return { networks: networks.length, agents: hosts.length, steps };
+  } finally {
+    http.destroy();
+  }
+}
+
+type Json = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+/** The caller's project, as the API sees it (noauth admin: fake_project_id). */
+async function ownProject(json: Json): Promise<string> {
+  const created = (await json('POST', '/v2.0/networks', { network: { name: 'scale-probe' } })).network as Record<string, string>;
+  await json('DELETE', `/v2.0/networks/${created.id}`);
+  return created.project_id!;
+}
+
+async function createNetworks(json: Json, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let first = 0; first < count; first += 100) {
+    const batch = Array.from({ length: Math.min(100, count - first) }, (_, i) => ({ name: `scale-${first + i}` }));
+    const networks = (await json('POST', '/v2.0/networks', { networks: batch })).networks as Record<string, string>[];
+    const subnets = networks.map((network, i) => {
+      const n = first + i;
+      return { network_id: network.id, ip_version: 4, cidr: `10.${n >> 8}.${n & 255}.0/24`, enable_dhcp: false };
+    });
+    await json('POST', '/v2.0/subnets', { subnets });
+    ids.push(...networks.map((n) => n.id!));
+  }
+  return ids;
+}
+
+/** `count` ports in bulk requests of BULK, `clients` at a time. */
+async function fill(
+  json: Json,
+  count: number,
+  clients: number,
+  next: () => Record<string, unknown>,
+  record: (ports: readonly Record<string, unknown>[]) => void,
+): Promise<void> {
+  let left = count;
+  await Promise.all(
+    Array.from({ length: Math.min(clients, 4) }, async () => {
+      while (left > 0) {
+        const size = Math.min(BULK, left);
+        left -= size;
+        const ports = Array.from({ length: size }, next);
+        record((await json('POST', '/v2.0/ports', { ports })).ports as Record<string, unknown>[]);
+      }
+    }),
+  );
+}
+
+async function timedCreates(
+  call: (method: string, path: string, body?: unknown) => Promise<Reply>,
+  count: number,
+  clients: number,
+  next: () => Record<string, unknown>,
+  record: (ports: readonly Record<string, unknown>[]) => void,
+): Promise<ScaleStep['create']> {
+  const latencies: number[] = [];
+  let left = count;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (left > 0) {
+        left -= 1;
+        const t0 = performance.now();
+        const reply = await call('POST', '/v2.0/ports', { port: next() });
+        latencies.push(performance.now() - t0);
+        if (reply.status !== 201) throw new Error(`port create: ${reply.status} ${reply.text.slice(0, 300)}`);
+        record([(JSON.parse(reply.text) as { port: Record<string, unknown> }).port]);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return { p50: at(0.5), p99: at(0.99), perSecond: count / ((performance.now() - started) / 1000) };
+}
+
+function countOf(reply: Reply, plural: string): number {
+  if (reply.status !== 200) throw new Error(`list ${plural}: ${reply.status} ${reply.text.slice(0, 300)}`);
+  return ((JSON.parse(reply.text) as Record<string, unknown[]>)[plural] ?? []).length;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await fn();
+  return { result, ms: performance.now() - started };
+}
+
+async function medianMs(runs: number, fn: () => Promise<Reply>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { result, ms } = await timed(fn);
+    if (result.status !== 200) throw new Error(`list: ${result.status} ${result.text.slice(0, 300)}`);
+    times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+/** The servers' CPU over `seconds` of doing nothing but what the agents ask, in % of one core. */
+async function cpuPercent(pids: readonly number[], seconds: number): Promise<number> {
+  const sum = () => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
+  const before = sum();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return ((sum() - before) / ((performance.now() - started) / 1000)) * 100;
+}
+
+/** The report as a Markdown table with each figure's growth from the first step to the last. */
+export function scaleTable(report: ScaleReport): string {
+  /** A figure's name, how to read it off a step, and its decimals. */
+  const rows: [string, (s: ScaleStep) => number, number][] = [
+    ['fill, ports/s (bulk of 500)', (s) => s.fillPerSecond, 0],
+    ['list 10 000 ports, all fields, ms', (s) => s.list10kMs.allFields, 0],
+    ['list 10 000 ports, fields=id, ms', (s) => s.list10kMs.idOnly, 0],
+    ['list every port, all fields, ms', (s) => s.listAll.ms, 0],
+    ['port create p50, ms', (s) => s.create.p50, 1],
+    ['port create p99, ms', (s) => s.create.p99, 1],
+    ['servers CPU while agents report, % of a core', (s) => s.serverCpuPercent, 1],
+    ['servers RSS, MB (sum)', (s) => s.serverRssMb.reduce((a, b) => a + b, 0), 0],
+  ];
+  const first = report.steps[0];
+  const last = report.steps.at(-1);
+  const header = `| ${['figure', ...report.steps.map((s) => `${s.ports} ports`), 'last / first'].join(' | ')} |`;
+  const rule = `|${' --- |'.repeat(report.steps.length + 2)}`;
+  const lines = rows.map(([name, pick, decimals]) => {
+    const cells = report.steps.map((s) => pick(s).toFixed(decimals));
+    const growth = first && last && pick(first) > 0 ? `${(pick(last) / pick(first)).toFixed(1)}x` : '-';
+    return `| ${[name, ...cells, growth].join(' | ')} |`;
+  });
+  return [header, rule, ...lines].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      pids: { type: 'string', default: '' },
+      steps: { type: 'string', default: DEFAULT_SCALE.steps.join(',') },
+      networks: { type: 'string', default: String(DEFAULT_SCALE.networks) },
+    },
+  });
+  if (!values.url) {
+    process.stderr.write('usage: npm run lab:scale -- --url URL [--pids PID,PID] [--steps 1000,10000] [--networks N] [--token T]\n');
+    process.exit(2);
+  }
+  const report = await runScale(
+    {
+      url: values.url.replace(/\/+$/, ''),
+      ...(values.token ? { token: values.token } : {}),
+      serverPids: values.pids.split(',').filter(Boolean).map(Number),
+      agentHosts: [],
+    },
+    { ...DEFAULT_SCALE, steps: values.steps.split(',').map(Number), networks: Number(values.networks), log: (line) => process.stderr.write(`${line}\n`) },
+  );
+  process.stdout.write(`${scaleTable(report)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
