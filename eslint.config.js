@@ -61,7 +61,7 @@ export default defineConfig(
     // promise passed where a callback's result is ignored crashes or hangs a
     // server. The rest of typing is tsc's job. node:test's test()/describe()
     // return promises the runner awaits.
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'lab/**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
