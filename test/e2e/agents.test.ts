@@ -445,6 +445,42 @@ describe('agents end to end in network namespaces', { skip: unavailable, timeout
     assert.equal((await lab.dhcp(vm1)).ip, ipOf(p1));
   });
 
+  it('keeps a host cut off from the broker forwarding; back, its agents are alive within two report intervals and it catches up on what it missed', async () => {
+    const onH2 = (await aliveAgents()).filter((agent) => agent.endsWith('@h2'));
+    assert.ok(onH2.includes('Linux bridge agent@h2'), onH2.join(', '));
+    const ping = inNs(vm1, 'ping', '-i', '0.2', '-c', '100', '-W', '1', ipOf(p2));
+    await lab.cut(h2, 5672);
+    await eventually('the h2 agents down', async () => !(await aliveAgents()).some((agent) => agent.endsWith('@h2')), (AGENT_DOWN_TIME + 10) * 1000);
+    // A VM plugged on h1 meanwhile: h2 misses the l2population announcement of its MAC.
+    const created = await api.request(
+      'POST',
+      '/v2.0/ports',
+      { port: { network_id: networkId, name: 'vm3', device_owner: 'compute:nova', device_id: randomUUID() } },
+      asProject(PROJECT),
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const p3 = created.body.port as Port;
+    const vm3 = await lab.vm();
+    await lab.plug(h1, p3.id, vm3, `http://127.0.0.1:${new URL(api.url).port}`);
+    await eventually('p3 ACTIVE', async () => (await portOf(p3.id)).status === 'ACTIVE', 20_000);
+
+    await lab.restore(h2, 5672);
+    const back = Date.now();
+    // Two report intervals (2 s) once the agents' next reconnection attempt (rabbit_retry_backoff) has found the broker.
+    await eventually(`${onH2.join(', ')} alive again`, async () => {
+      const alive = await aliveAgents();
+      return onH2.every((agent) => alive.includes(agent));
+    }, 15_000);
+    await eventually('h2 knows where vm3 is', async () => (await sh('bridge', ['-n', h2.ns, 'fdb', 'show', 'dev', `vxlan-${vxlanId}`])).includes(p3.mac_address), 15_000);
+    const caughtUp = Date.now() - back;
+    assert.match(await ping, / 0% packet loss/, 'vm1 and vm2 kept talking while h2 was cut off');
+    assert.equal((await eventually('a lease for vm3', () => lab.dhcp(vm3), 20_000)).ip, ipOf(p3));
+    await inNs(vm3, 'ping', '-c', '1', '-W', '2', ipOf(p2));
+    assert.ok(caughtUp < 15_000, `caught up ${caughtUp} ms after the broker was back`);
+    await lab.unplug(h1, p3.id, vm3, `http://127.0.0.1:${new URL(api.url).port}`);
+    await api.request('DELETE', `/v2.0/ports/${p3.id}`, undefined, asProject(PROJECT));
+  });
+
   it('shows a killed agent as down after agent_down_time, in the API and in `openstack network agent list`', async () => {
     await lab.stop(agents.get('l2@h2')!, 'SIGKILL');
     await eventually('the h2 L2 agent down', async () => !(await aliveAgents()).includes('Linux bridge agent@h2'), (AGENT_DOWN_TIME + 10) * 1000);

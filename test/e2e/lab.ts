@@ -90,7 +90,8 @@ export class Lab {
   readonly hosts: LabHost[] = [];
   readonly vms: string[] = [];
   private readonly processes: AgentProcess[] = [];
-  private readonly relays: Relay[] = [];
+  /** By `<port>@<host>`. */
+  private readonly relays = new Map<string, Relay>();
 
   constructor() {
     this.prefix = `nl${process.pid % 10000}`;
@@ -126,7 +127,19 @@ export class Lab {
 
   /** Makes the controller's 127.0.0.1:<port> reachable as 127.0.0.1:<port> inside every host. */
   async forward(port: number): Promise<void> {
-    for (const host of this.hosts) this.relays.push(await relayIntoNamespace(host.ns, port, join(this.dir, `relay-${port}-${host.name}.sock`)));
+    for (const host of this.hosts) await this.restore(host, port);
+  }
+
+  /** Cuts a host off from the controller's <port>: its open connections are reset, new ones refused. */
+  async cut(host: LabHost, port: number): Promise<void> {
+    const key = `${port}@${host.name}`;
+    await this.relays.get(key)?.close();
+    this.relays.delete(key);
+  }
+
+  /** Forwards the controller's <port> into a host (again, after a cut). */
+  async restore(host: LabHost, port: number): Promise<void> {
+    this.relays.set(`${port}@${host.name}`, await relayIntoNamespace(host.ns, port, join(this.dir, `relay-${port}-${host.name}.sock`)));
   }
 
   /** Starts a Nucleon command inside a host the way it would run there: the host's network and mount namespaces. */
@@ -199,7 +212,7 @@ export class Lab {
   async teardown(): Promise<void> {
     for (const agent of this.processes) agent.child.kill('SIGKILL');
     await this.killStrays();
-    for (const relay of this.relays) await relay.close();
+    for (const relay of this.relays.values()) await relay.close();
     await this.teardownNamespaces();
     rmSync(this.dir, { recursive: true, force: true });
   }
