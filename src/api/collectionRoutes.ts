@@ -5,7 +5,6 @@
  * policy (api/policy/requestPolicy.ts): after body validation, before the
  * plugin; shows, updates and deletes load the object first.
  */
-import { Readable } from 'node:stream';
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -18,10 +17,12 @@ import { objectKey } from '../resources/policyRules.js';
 import type { ResourceDecl } from '../resources/types.js';
 import { bulkKeyOf, validateCreate, validateUpdate } from './body.js';
 import { expectedRevision } from './ifMatch.js';
+import { listBatches } from './listBatches.js';
+import { ListSerialiser, listBody } from './listBody.js';
 import { parseListQuery } from './listQuery.js';
 import { paginationLinks } from './pagination.js';
 import type { RequestPolicy } from './policy/requestPolicy.js';
-import { type Presenter, presenter } from './present.js';
+import { presenter } from './present.js';
 import { requestBaseUrl, queryPairs } from './request.js';
 
 export interface ApiOptions {
@@ -77,25 +78,6 @@ export const pathParam = (request: FastifyRequest, name: string, notFound: (valu
 /** The resource's own NotFound for an id that cannot exist. */
 export const resourceNotFound = (resource: ResourceDecl) => (id: string): Error =>
   resource.notFound ? new (notFoundError(resource.notFound))(id) : new NotFound();
-
-/** Items serialised per batch: a large list never exists as one string, nor as one copy of presented objects. */
-const STREAM_BATCH = 500;
-
-/**
- * `{"<collection>": [...], "<collection>_links": [...]}` as a stream of
- * JSON text, produced as the socket drains.
- */
-function listBody(name: string, items: readonly ApiObject[], present: Presenter, links: unknown): Readable {
-  function* chunks(): Generator<string> {
-    yield `{${JSON.stringify(name)}:[`;
-    for (let i = 0; i < items.length; i += STREAM_BATCH) {
-      const batch = items.slice(i, i + STREAM_BATCH).map((item) => JSON.stringify(present(item)));
-      yield (i > 0 ? ',' : '') + batch.join(',');
-    }
-    yield links === undefined ? ']}' : `],${JSON.stringify(`${name}_links`)}:${JSON.stringify(links)}}`;
-  }
-  return Readable.from(chunks(), { objectMode: false });
-}
 
 /**
  * The object as the caller sees it, for the policy checks of an update or
@@ -156,28 +138,41 @@ export function registerCollection(
         paginationMaxLimit: options.paginationMaxLimit,
         filterValidation: options.filterValidation,
       });
-      const policy = policyOf(ctx);
-      let items;
+      const batches = listBatches({
+        resource,
+        collection,
+        ctx,
+        query,
+        keyOf: (object) => objectKey(resource, object),
+        retry: (read) => withDbRetries(read, app.dbRetry ?? DEFAULT_DB_RETRY),
+      });
+      let first: IteratorResult<ApiObject[]>;
       try {
-        items = query.matchesNothing ? [] : await policy.visible(resource, await collection.list(ctx, query));
+        first = await batches.next();
       } catch (err) {
         // Neutron answers an unknown marker with the resource's own NotFound.
         if (err instanceof MarkerNotFound) await collection.show(ctx, err.marker);
         throw err;
       }
-      const hidden = await policy.hiddenAttributes(resource, items[0]);
-      const links =
+      const serialiser = new ListSerialiser(resource, ctx, query, policyOf(ctx));
+      const firstText = first.done === true ? [] : await serialiser.text(first.value);
+      async function* rest(): AsyncGenerator<string[]> {
+        for await (const batch of batches) yield await serialiser.text(batch);
+      }
+      const links = () =>
         query.limit !== undefined && query.limit > 0
           ? paginationLinks({
               baseUrl: `${requestBaseUrl(request, options.linkPrefix)}${base}`,
               query: pairs,
-              ids: items.map((i) => objectKey(resource, i)),
+              ids: serialiser.keys,
               limit: query.limit,
               marker: query.marker,
               pageReverse: query.pageReverse,
             })
           : undefined;
-      return reply.type('application/json').send(listBody(plural, items, presenter(resource, ctx, query.fields, hidden), links));
+      const cut = (err: unknown) =>
+        request.log.error({ err }, `${request.method} ${request.url}: the list failed after its first bytes were sent; the connection is cut`);
+      return reply.type('application/json').send(listBody(plural, firstText, rest(), links, cut));
     },
     POST: async (request, reply) => {
       const collection = collectionFor(request);

@@ -17,6 +17,11 @@ export type ListRequest = RowQuery;
 
 export interface Collection {
   list(ctx: RequestContext, query: ListRequest): Promise<ApiObject[]>;
+  /**
+   * Its list pages in the database (listRows: `limit` rows after the `marker`'s sort values), so api/ reads
+   * a list without a limit in batches instead of all at once (api/listBatches.ts).
+   */
+  readonly keysetPaging?: true;
   show(ctx: RequestContext, id: string): Promise<ApiObject>;
   /** One or many (bulk): all are created or none. Absent for collections nobody creates over the API (agents). */
   create?(ctx: RequestContext, items: readonly ApiObject[]): Promise<ApiObject[]>;

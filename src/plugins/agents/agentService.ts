@@ -35,6 +35,7 @@ const agentTable = storedRows(composeApi([], [agent, availabilityZone]).resource
 const agentTime = (iso: string): string => iso.replace('T', ' ').replace(/Z$/, '');
 
 export class AgentService implements Collection {
+  readonly keysetPaging = true;
   constructor(
     private readonly db: Db,
     /** agent_down_time, in seconds. */

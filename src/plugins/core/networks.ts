@@ -30,6 +30,7 @@ const AUTO_DELETED_OWNERS = ['network:dhcp', 'network:distributed', 'network:flo
 
 
 export class NetworkService implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   /**
    * What service plugins remove of theirs before a network goes, inside the

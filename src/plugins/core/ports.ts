@@ -109,6 +109,7 @@ export interface PortGuards {
 }
 
 export class PortService implements Collection {
+  readonly keysetPaging = true;
   private readonly allocator: FixedIpAllocator;
   private readonly stored: StoredRows;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition>;

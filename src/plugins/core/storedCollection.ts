@@ -56,6 +56,7 @@ export interface StoredBehaviour {
 }
 
 export class StoredCollection implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   private readonly table: string;
   private readonly member: ResourceMember;

@@ -34,6 +34,7 @@ const SERVICE_OWNER = 'network:dhcp';
 const ROUTER_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:router_gateway'];
 
 export class SubnetService implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition>;
 

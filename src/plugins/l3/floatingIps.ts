@@ -71,6 +71,7 @@ export interface FloatingIpChange {
 }
 
 export class FloatingIpService implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   private readonly rows: ProjectRows<'floatingips'>;
   private readonly resource: ResourceDecl;

@@ -72,6 +72,7 @@ export interface RouterOptions {
 const SYSTEM = adminContext('req-l3');
 
 export class RouterService implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   private readonly rows: ProjectRows<'routers'>;
   private readonly resource: ResourceDecl;

@@ -53,6 +53,7 @@ const segmentTable: TableSpec = {
 };
 
 export class SegmentService implements Collection {
+  readonly keysetPaging = true;
   constructor(
     private readonly deps: CoreDeps,
     private readonly types: TypeManager,

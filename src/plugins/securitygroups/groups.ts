@@ -25,6 +25,7 @@ function checkName(name: unknown): void {
 }
 
 export class SecurityGroupService implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   readonly pluginFilters: ReadonlyMap<string, FilterCondition> = securityGroupSharing.behaviour.pluginFilters;
 

@@ -82,6 +82,7 @@ const inDefaultGroup: FilterCondition = (values) => (eb) => {
 };
 
 export class SecurityGroupRuleService implements Collection {
+  readonly keysetPaging = true;
   private readonly stored: StoredRows;
   readonly pluginFilters = new Map([['belongs_to_default_sg', inDefaultGroup]]);
 
