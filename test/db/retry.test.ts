@@ -7,7 +7,6 @@
  * service again once it is back, without a restart.
  */
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import mysql from 'mysql2/promise';
@@ -15,6 +14,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { sql } from 'kysely';
 
+import { startTcpRelay, type TcpRelay } from '../../lab/tcpRelay.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { isConnectionError, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
@@ -80,46 +80,12 @@ describe('withDbRetries', () => {
   });
 });
 
-/** A TCP relay to the database that can be cut (connections reset, new ones refused) and restored on the same port. */
-async function dbRelay(target: number) {
-  const port = await freePort();
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(target, '127.0.0.1');
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => {
-            client.destroy();
-            upstream.destroy();
-          });
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', resolve);
-    });
-  await listen();
-  return {
-    port,
-    cut: async () => {
-      await new Promise<void>((resolve) => {
-        server?.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
-    restore: listen,
-  };
-}
-
 const ADMIN = { 'x-project-id': 'p1', 'x-roles': 'admin' };
 
 for (const dialect of testDialects().filter((d): d is Exclude<TestDialect, 'sqlite'> => d !== 'sqlite')) {
   describe(`${dialect}: retried transactions, lost connections, an unreachable database`, () => {
     let database: TestDatabase;
-    let relay: Awaited<ReturnType<typeof dbRelay>>;
+    let relay: TcpRelay;
     let api: RunningApi;
     const request = (method: string, path: string, body?: unknown) => httpRequest<Record<string, any>>(api.url, method, path, body, ADMIN); // eslint-disable-line @typescript-eslint/no-explicit-any
     /** Runs statements as an administrator, on the test database. */
@@ -128,7 +94,7 @@ for (const dialect of testDialects().filter((d): d is Exclude<TestDialect, 'sqli
     before(async () => {
       database = await createTestDatabase(dialect);
       const url = new URL(database.url.replace(/^[a-z+]+:/, 'http:'));
-      relay = await dbRelay(Number(url.port));
+      relay = await startTcpRelay(Number(url.port));
       const viaRelay = database.url.replace(`${url.hostname}:${url.port}`, `127.0.0.1:${relay.port}`);
       const port = await freePort();
       const loaded = loadConfig({
