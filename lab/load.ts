@@ -139,7 +139,7 @@ function seededRandom(seed: number): () => number {
 }
 
 function ipv4Host(cidr: string, offset: number): string {
-  const [address = '', ] = cidr.split('/');
+  const [address = ''] = cidr.split('/');
   const base = address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
   const value = base + offset;
   return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
