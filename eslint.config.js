@@ -22,7 +22,7 @@ const commonJsGlobals = { module: 'writable', exports: 'writable', require: 'rea
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'conformance-results/'],
+    ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'conformance-results/', 'lab-results/'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },

@@ -20,8 +20,6 @@ const NODES = 3;
 
 /** What the servers log in as, through haproxy; the database Nucleon uses. */
 export const LAB_DB = { user: 'nucleon', password: 'nucleon', database: 'neutron' } as const;
-/** The user haproxy's mysql-check logs in as (no password, no rights). */
-export const HAPROXY_CHECK_USER = 'haproxy_check';
 
 export interface GaleraNode {
   readonly index: number;
@@ -123,7 +121,7 @@ export async function startGalera(lab: LabProcesses): Promise<Galera> {
   await sql(
     first,
     `CREATE DATABASE ${LAB_DB.database}; CREATE USER '${LAB_DB.user}'@'127.0.0.1' IDENTIFIED BY '${LAB_DB.password}'; ` +
-      `GRANT ALL ON ${LAB_DB.database}.* TO '${LAB_DB.user}'@'127.0.0.1'; CREATE USER '${HAPROXY_CHECK_USER}'@'127.0.0.1';`,
+      `GRANT ALL ON ${LAB_DB.database}.* TO '${LAB_DB.user}'@'127.0.0.1'`,
   );
   for (const node of nodes.slice(1)) {
     launch(node, false);

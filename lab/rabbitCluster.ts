@@ -9,13 +9,14 @@
  *
  *   const rabbit = await startRabbitCluster(lab);
  *   rabbit.transportUrl  // rabbit://guest:guest@127.0.0.1:5701,...:5703/
+ *   await rabbit.stopAll(); await rabbit.startAll();   // a full restart
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabProcess, LabProcesses } from './processes.js';
 import { eventually as waitFor } from '../test/helpers/eventually.js';
-import { run, sleep } from './commands.js';
+import { run } from './commands.js';
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
 const NODES = 3;
@@ -34,8 +35,10 @@ export interface RabbitCluster {
   kill9(index: number): void;
   /** Starts a stopped node; resolves when it is running and clustered with the others again. */
   restart(index: number): Promise<void>;
-  /** Stops every node (rabbitmqctl stop, last one first), then starts them all together. */
-  restartAll(): Promise<void>;
+  /** Stops every node (rabbitmqctl stop, last one first). */
+  stopAll(): Promise<void>;
+  /** Starts every node together (each waits for the peers it last saw); resolves when clustered. */
+  startAll(): Promise<void>;
   /** `rabbitmqctl list_queues name type` on a running node. */
   queues(): Promise<Array<{ name: string; type: string }>>;
   runningNodes(): Promise<string[]>;
@@ -134,14 +137,14 @@ export async function startRabbitCluster(lab: LabProcesses): Promise<RabbitClust
       await booted(node, 120_000);
       await waitWhole(60_000);
     },
-    restartAll: async () => {
+    stopAll: async () => {
       for (const node of [...nodes].reverse()) {
         await ctl(node, ['stop']).catch(() => undefined);
         await processes[node.index]?.exited;
       }
-      // Each node waits for the peers it last saw, so they start together.
+    },
+    startAll: async () => {
       for (const node of nodes) launch(node);
-      await sleep(1000);
       await Promise.all(nodes.map((node) => booted(node, 180_000)));
       await waitWhole(60_000);
     },
