@@ -16,11 +16,12 @@ import type { ListQuery } from './listQuery.js';
 import { attributesOf } from './resourceAttributes.js';
 
 /**
- * Objects read, presented and serialised at a time: large enough that a
- * batch's queries cost little per object, small enough that a batch dies
- * young in V8's new space.
+ * Objects read, presented and serialised at a time: enough that a batch's
+ * queries cost little per object, few enough that a batch (about 1 KB per
+ * port as objects, as much again as text) is garbage before V8 moves it out
+ * of its young generation, which the all-in-one keeps small (bin/nucleon.js).
  */
-export const LIST_BATCH = 1000;
+export const LIST_BATCH = 250;
 
 export interface BatchReader {
   readonly resource: ResourceDecl;

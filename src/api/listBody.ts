@@ -14,8 +14,12 @@ import type { ListQuery } from './listQuery.js';
 import type { RequestPolicy } from './policy/requestPolicy.js';
 import { type Presenter, presenter } from './present.js';
 
-/** Objects serialised per chunk of text: a list read in one call never exists as one string. */
-const TEXT_CHUNK = 500;
+/**
+ * Objects serialised per chunk of text: a list read in one call never exists
+ * as one string, and a chunk (about 90 KB of ports) stays below V8's large
+ * object size (128 KB), whose objects are only freed by a full collection.
+ */
+const TEXT_CHUNK = 100;
 
 /**
  * Turns batches of a list into JSON text for one caller: what its policy
