@@ -1,14 +1,15 @@
 /**
  * The one place where failures become HTTP responses: every error leaves as
  * `{"NeutronError": {"type", "message", "detail"}}` with Neutron's status.
- * A database that cannot be reached is a 503 ServiceUnavailable saying so.
+ * A database that cannot be reached is a 503 ServiceUnavailable saying so;
+ * a delete that lost its connection and then found nothing is done (204).
  * Anything else that is not a NeutronError is a bug: it is logged with its
  * stack and the client gets a 500 that reveals nothing.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { BadRequest, InternalServerError, NeutronError } from '../common/errors.js';
-import { connectionErrorReason, isConnectionError } from '../db/retry.js';
+import { connectionErrorReason, connectionWasLost, isConnectionError } from '../db/retry.js';
 import { requestTooLarge } from './httpEdge.js';
 
 export function neutronErrorBody(error: NeutronError): { NeutronError: { type: string; message: string; detail: string } } {
@@ -39,6 +40,11 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   } else {
     neutron = fromFastify(error as FastifyError, request) ?? new InternalServerError();
     if (neutron.status >= 500) request.log.error({ err: error }, 'request failed');
+  }
+  if (neutron.status === 404 && request.method === 'DELETE' && connectionWasLost()) {
+    // The first run's COMMIT may have gone through with only its answer lost: the object is gone, as asked.
+    request.log.warn({ err: neutron.message }, 'delete run again after a lost connection found nothing left: taken as done');
+    return reply.code(204).send();
   }
   return reply.code(neutron.status).send(neutronErrorBody(neutron));
 }

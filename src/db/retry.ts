@@ -22,6 +22,7 @@
  *   node not ready (1047). The pool opens a new connection for the next run:
  *   the first retry is at once, the next after db_retry_interval (doubling).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { chain, isRetryable } from './errors.js';
@@ -105,6 +106,22 @@ export function connectionErrorReason(err: unknown): string {
 }
 
 /**
+ * Whether a connection was lost during a request's work. A connection lost
+ * while a COMMIT was on its way may have lost only the answer: the rerun of
+ * a delete then finds its object gone by its own first run (api/errorResponse.ts
+ * answers such a delete as done, not 404).
+ */
+const lostConnections = new AsyncLocalStorage<{ lost: boolean }>();
+
+/** Runs `fn` (a request) with its own note of lost connections. */
+export function runNotingLostConnections<T>(fn: () => T): T {
+  return lostConnections.run({ lost: false }, fn);
+}
+
+/** A connection was lost, and its transaction run again, in the current request. */
+export const connectionWasLost = (): boolean => lostConnections.getStore()?.lost === true;
+
+/**
  * Runs `fn` (a whole transaction: `() => db.transaction().execute(...)`, or
  * a read) and runs it again on a conflict or a connection error, as above.
  * The last error is thrown as it is. `fn` must not have effects outside the
@@ -124,6 +141,8 @@ export async function withDbRetries<T>(fn: () => Promise<T>, policy: DbRetryPoli
       let kind: RetryKind;
       if (isConnectionError(err)) {
         kind = 'connection';
+        const note = lostConnections.getStore();
+        if (note) note.lost = true;
         // The first at once: a connection killed in the pool is replaced by a good one.
         waitMs = connectionRetries === 0 ? 0 : Math.min(connectionDelayMs, policy.maxRetryIntervalMs);
         if (connectionWaitedMs + waitMs > policy.maxRetryIntervalMs) throw err;
