@@ -51,6 +51,8 @@ export interface ClientView {
   readonly latencyMs: { readonly p50: number; readonly p99: number };
   /** One message of each kind of failure, as the clients saw it. */
   readonly sampleMessages: Readonly<Record<string, string>>;
+  /** The first failures: when (ms from the fault), which request, what answer. */
+  readonly firstFailures: readonly string[];
 }
 
 export interface FaultResult {
@@ -271,6 +273,7 @@ export function clientView(report: LoadReport, t0: number): ClientView {
     byStatus: report.byStatus,
     latencyMs: report.latencyMs,
     sampleMessages,
+    firstFailures: failures.slice(0, 40).map((f) => `${f.start - t0}..${f.end - t0} ms ${f.method} ${f.path} -> ${failureKind(f)}`),
   };
 }
 

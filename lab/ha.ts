@@ -31,7 +31,7 @@ import { startRabbitCluster } from './rabbitCluster.js';
 import { DEFAULT_SCALE, runScale, scaleTable } from './scale.js';
 import { REPORT_INTERVAL_S, SERVER_PORTS, startServers } from './servers.js';
 
-const USAGE = 'usage: npm run lab:ha -- [--faults a,b|none] [--agents N] [--keep] [--scale]\n' + `faults: ${FAULT_NAMES.join(', ')}\n`;
+const USAGE = 'usage: npm run lab:ha -- [--faults a,b|none] [--agents N] [--keep] [--scale [--scale-steps 1000,10000,100000]]\n' + `faults: ${FAULT_NAMES.join(', ')}\n`;
 const REPO = resolve(import.meta.dirname, '..');
 
 function options() {
@@ -41,6 +41,7 @@ function options() {
       agents: { type: 'string' },
       keep: { type: 'boolean', default: false },
       scale: { type: 'boolean', default: false },
+      'scale-steps': { type: 'string', default: DEFAULT_SCALE.steps.join(',') },
       help: { type: 'boolean', default: false },
     },
   });
@@ -60,7 +61,12 @@ function options() {
     process.stderr.write(`lab:ha: --agents must be an integer >= 2\n${USAGE}`);
     process.exit(2);
   }
-  return { faults: faults as FaultName[], agents, keep: values.keep, scale: values.scale };
+  const scaleSteps = values['scale-steps'].split(',').map(Number);
+  if (scaleSteps.some((n) => !Number.isInteger(n) || n < 1)) {
+    process.stderr.write(`lab:ha: --scale-steps is a list of port counts\n${USAGE}`);
+    process.exit(2);
+  }
+  return { faults: faults as FaultName[], agents, keep: values.keep, scale: values.scale, scaleSteps };
 }
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
     if (opts.scale) {
       const report = await runScale(
         { url: haproxy.apiUrl, serverPids: servers.pids(), agentHosts: agents.hosts, assignDevices: (byHost) => agents.assignDevices(byHost) },
-        { ...DEFAULT_SCALE, log },
+        { ...DEFAULT_SCALE, steps: opts.scaleSteps, log },
       );
       process.stdout.write(`\n${scaleTable(report)}\n`);
       writeResults(startedAt, 'scale', JSON.stringify(report, null, 2), `# Scale figures\n\n${scaleTable(report)}\n`);

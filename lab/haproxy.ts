@@ -7,9 +7,11 @@
  *  - the database on 127.0.0.1:3310, TCP, one active Galera node and the
  *    others `backup`: every server writes through the same node, so their
  *    transactions do not fail Galera's certification against each other;
- *    connections to a node marked down are closed at once, and when the
- *    first node is back (Synced, as clustercheck.ts says) those on a backup
- *    are closed so the writers move back together.
+ *    connections to a node marked down are closed at once; when the first
+ *    node is back (Synced, as clustercheck.ts says) new connections go to it
+ *    and those on a backup stay until the pools recycle them (as Kolla's
+ *    configuration does): for a while two nodes take writes, and a
+ *    certification failure is retried as the deadlock it is reported as.
  * The admin socket turns the database off and on (the 30 s outage).
  */
 import { connect } from 'node:net';
@@ -72,7 +74,7 @@ export function haproxyConfig(dir: string, apiPorts: readonly number[], galera: 
     '  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions',
     ...galera.map(
       (node, i) =>
-        `  server ${node.name} 127.0.0.1:${node.sqlPort} check port ${CLUSTERCHECK_BASE_PORT + node.index + 1}${i === 0 ? ' on-marked-up shutdown-backup-sessions' : ' backup'}`,
+        `  server ${node.name} 127.0.0.1:${node.sqlPort} check port ${CLUSTERCHECK_BASE_PORT + node.index + 1}${i === 0 ? '' : ' backup'}`,
     ),
     '',
   ].join('\n');

@@ -53,6 +53,11 @@ export function neutronConf(settings: ServerSettings, port: number, index: numbe
     '[oslo_messaging_rabbit]',
     'rabbit_quorum_queue = true',
     'heartbeat_timeout_threshold = 15',
+    // oslo's backoff grows to 30 s between reconnects: after a full broker
+    // restart the servers would come back long after the agents, which wait
+    // for them to answer. A cloud with 3 s reports would tune it this way too.
+    'rabbit_retry_backoff = 1',
+    'rabbit_interval_max = 2',
     '[agent]',
     `report_interval = ${REPORT_INTERVAL_S}`,
     '',
