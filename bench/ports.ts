@@ -15,6 +15,10 @@
  *     network, then the median of 5 `GET /v2.0/ports` (all fields) and of 5
  *     `GET /v2.0/ports?network_id=X&fields=id&fields=fixed_ips`
  *   - the server's RSS (/proc/<pid>/status; --pid for a --url server)
+ *   - with --stream N: bulk creates up to N ports, then one `GET /v2.0/ports`
+ *     (all fields) read and dropped as it arrives, with the server's RSS
+ *     before it and its peak during it (sampled every 10 ms): a streamed
+ *     list should not grow with N
  * and prints a table with pass/miss against the targets.
  *
  * Exit status: 0 whenever the measurements ran, whether targets were met or
@@ -56,6 +60,7 @@ interface Options {
   batch: number;
   runs: number;
   cidr: string;
+  stream: number;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -72,7 +77,10 @@ const USAGE = `usage: npm run bench -- [options]
   --list N              ports on the network before listing (default 10000)
   --batch N             ports per bulk create (default 500)
   --runs N              list requests per measurement, median taken (default 5)
-  --cidr CIDR           the subnet (default 10.96.0.0/16)
+  --cidr CIDR           the subnet (default 10.96.0.0/16; /14 with --stream over 60000)
+  --stream N            then fill to N ports and list them all once, with the
+                        server's RSS before and at its peak during the list
+                        (default 0: not measured; npm run bench:memory: 100000)
   -h, --help`;
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
@@ -102,6 +110,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       batch: { type: 'string' },
       runs: { type: 'string' },
       cidr: { type: 'string' },
+      stream: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,6 +132,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.url === undefined && (values.token !== undefined || values.pid !== undefined)) {
     throw new UsageError('--token and --pid go with --url');
   }
+  const stream = values.stream === undefined ? 0 : positiveInt('stream', values.stream, 0);
   return {
     primary: target(values.url, values.token, values.pid, 'url'),
     compare: target(values.compare, values['compare-token'], values['compare-pid'], 'compare'),
@@ -131,7 +141,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     list: positiveInt('list', values.list, 10000),
     batch: positiveInt('batch', values.batch, 500),
     runs: positiveInt('runs', values.runs, 5),
-    cidr: values.cidr ?? '10.96.0.0/16',
+    cidr: values.cidr ?? (stream > 60_000 ? '10.96.0.0/14' : '10.96.0.0/16'),
+    stream,
   };
 }
 
@@ -451,6 +462,16 @@ interface Results {
   listFiltered: ListRun;
   memory: Memory | undefined;
   pidKnown: boolean;
+  stream: StreamRun | undefined;
+}
+
+interface StreamRun {
+  ports: number;
+  ms: number | undefined;
+  bytes: number;
+  rssBeforeMb: number | undefined;
+  rssPeakMb: number | undefined;
+  error: string | undefined;
 }
 
 function step(text: string): void {
@@ -589,6 +610,62 @@ async function timeList(url: string, token: string | undefined, path: string, ru
   return { ms: median(times), items, paginated, error: undefined };
 }
 
+/** Resident memory of a set of processes, in MB (those that ended count nothing). */
+async function rssOf(pids: readonly number[]): Promise<number> {
+  let kb = 0;
+  for (const pid of pids) kb += (await statusKb(pid, 'VmRSS')) ?? 0;
+  return kb / 1024;
+}
+
+/**
+ * One `GET /v2.0/ports` of every port, read and dropped as it arrives (the
+ * bench holds none of it), with the server's RSS just before and its peak
+ * while answering, sampled every 10 ms.
+ */
+async function streamList(url: string, token: string | undefined, pid: number, ports: number): Promise<StreamRun> {
+  const pids = await processTree(pid);
+  // Let the fill's garbage settle as it would in a server at rest.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const rssBeforeMb = await rssOf(pids);
+  let rssPeakMb = rssBeforeMb;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      rssPeakMb = Math.max(rssPeakMb, await rssOf(pids));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  const base = new URL(url);
+  const started = performance.now();
+  let bytes = 0;
+  let tail = '';
+  try {
+    const status = await new Promise<number>((resolve, reject) => {
+      const transport = base.protocol === 'https:' ? https : http;
+      const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', ...(token === undefined ? {} : { 'X-Auth-Token': token }) };
+      const req = transport.get(`${url.replace(/\/+$/, '')}/v2.0/ports`, { headers }, (res) => {
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          tail = (tail + chunk.toString('latin1')).slice(-2);
+        });
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('the answer was cut')));
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.setTimeout(600_000, () => req.destroy(new Error('no answer in 600 s')));
+      req.on('error', reject);
+    });
+    const ms = performance.now() - started;
+    const error = status !== 200 ? `GET /v2.0/ports: HTTP ${status}` : tail !== ']}' ? 'GET /v2.0/ports: the body does not end as a list' : undefined;
+    return { ports, ms: error === undefined ? ms : undefined, bytes, rssBeforeMb, rssPeakMb, error };
+  } catch (e) {
+    return { ports, ms: undefined, bytes, rssBeforeMb, rssPeakMb, error: `GET /v2.0/ports: ${(e as Error).message}` };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
+
 interface QuotaLift {
   projectId: string;
   previous: number;
@@ -675,7 +752,7 @@ async function measure(label: string, target: TargetOptions | undefined, options
     const subnet = await expect(client, 201, 'POST', '/v2.0/subnets', {
       subnet: { name, network_id: networkId, ip_version: 4, cidr: options.cidr },
     });
-    const needed = Math.max(options.list, 2 * options.ports);
+    const needed = Math.max(options.list, options.stream, 2 * options.ports);
     if (typeof projectId === 'string') quota = await liftPortQuota(client, projectId, needed);
 
     step(`${options.ports} port creates, 1 client`);
@@ -699,6 +776,18 @@ async function measure(label: string, target: TargetOptions | undefined, options
     );
     const memory = pid === undefined ? undefined : await memoryOf(pid);
 
+    let stream: StreamRun | undefined;
+    if (options.stream > 0 && pid !== undefined) {
+      const on = (await portIdsOnNetwork(client, networkId)).length;
+      step(`bulk creates from ${on} to ${options.stream} ports on the network`);
+      const more = await fillPorts(url, token, networkId, on, options.stream, options.batch);
+      if (more.error !== undefined) step(`bulk creates stopped: ${more.error}`);
+      step(`GET /v2.0/ports of ${on + more.created} ports, RSS sampled`);
+      stream = await streamList(url, token, pid, on + more.created);
+    } else if (options.stream > 0) {
+      step('--stream needs the server\'s process (--pid): not measured');
+    }
+
     return {
       label,
       url,
@@ -712,6 +801,7 @@ async function measure(label: string, target: TargetOptions | undefined, options
       listFiltered,
       memory,
       pidKnown: pid !== undefined,
+      stream,
     };
   } finally {
     cleanups.delete(externalCleanup);
@@ -773,7 +863,7 @@ function rows(options: Options): Row[] {
   return [
     { label: 'first answer (spawn to GET / 200)', unit: 'ms', better: 'lower', target: 1000, value: (r) => r.firstAnswerMs },
     { label: 'network create', unit: 'ms', better: 'lower', target: undefined, value: (r) => r.networkMs },
-    { label: 'subnet create (/16 IPv4)', unit: 'ms', better: 'lower', target: undefined, value: (r) => r.subnetMs },
+    { label: `subnet create (/${options.cidr.split('/')[1] ?? '?'} IPv4)`, unit: 'ms', better: 'lower', target: undefined, value: (r) => r.subnetMs },
     ...phase('single', `${options.ports} creates, 1 client`, 200),
     ...phase('parallel', `${options.ports} creates, ${options.clients} clients`, 400),
     {
@@ -798,6 +888,33 @@ function rows(options: Options): Row[] {
             ? 'process not readable'
             : 'no --pid'
           : `peak ${r.memory.peakMb?.toFixed(0) ?? '?'} MB${r.memory.processes > 1 ? `, ${r.memory.processes} processes` : ''}`,
+    },
+    ...(options.stream > 0 ? streamRows(options.stream) : []),
+  ];
+}
+
+function streamRows(ports: number): Row[] {
+  const run = (r: Results) => r.stream;
+  return [
+    {
+      label: `list ${ports} ports, all fields, once`,
+      unit: 'ms',
+      better: 'lower',
+      target: undefined,
+      value: (r) => run(r)?.ms,
+      note: (r) => run(r)?.error ?? (run(r) === undefined ? undefined : `${run(r)!.ports} ports, ${(run(r)!.bytes / 1048576).toFixed(0)} MB of JSON`),
+    },
+    { label: `server RSS before listing ${ports} ports`, unit: 'MB', better: 'lower', target: undefined, value: (r) => run(r)?.rssBeforeMb },
+    {
+      label: `server RSS peak while listing ${ports} ports`,
+      unit: 'MB',
+      better: 'lower',
+      target: undefined,
+      value: (r) => run(r)?.rssPeakMb,
+      note: (r) => {
+        const s = run(r);
+        return s?.rssPeakMb === undefined || s.rssBeforeMb === undefined ? undefined : `+${(s.rssPeakMb - s.rssBeforeMb).toFixed(0)} MB over before`;
+      },
     },
   ];
 }
