@@ -12,6 +12,7 @@
  *    the window they fell in;
  *  - the fault's own figures (detection by haproxy, agents' return...).
  */
+import { readFileSync } from 'node:fs';
 import { checkInvariants, type InvariantReport } from './invariants.js';
 import { inFlightAt, startLoad, type LoadReport, type RequestRecord } from './load.js';
 import type { AgentHosts } from './agentHosts.js';
@@ -20,7 +21,7 @@ import type { Haproxy } from './haproxy.js';
 import { neutronRequest } from './neutronHttp.js';
 import type { RabbitCluster } from './rabbitCluster.js';
 import type { LabServers } from './servers.js';
-import { REPORT_INTERVAL_S } from './servers.js';
+import { AGENT_DOWN_TIME_S, REPORT_INTERVAL_S } from './servers.js';
 import { sleep } from './commands.js';
 import { eventually } from '../test/helpers/eventually.js';
 
@@ -82,11 +83,6 @@ const since = (t0: number) => Date.now() - t0;
 
 async function waitHaproxy(parts: LabParts, server: string, state: 'UP' | 'DOWN', timeoutMs: number): Promise<void> {
   await eventually(`haproxy: ${server} ${state}`, async () => (await parts.haproxy.serverStates())[server]?.startsWith(state) === true, timeoutMs);
-}
-
-async function allHaproxyUp(parts: LabParts): Promise<boolean> {
-  const states = await parts.haproxy.serverStates();
-  return Object.values(states).every((state) => state.startsWith('UP'));
 }
 
 /** Alive agents of the simulated hosts, as GET /v2.0/agents says. */
@@ -220,9 +216,9 @@ const dbOutage: FaultScript = {
   },
 };
 
-const AGENT_CUT_MS = 15_000;
+const AGENT_CUT_MS = AGENT_DOWN_TIME_S * 1000 + 5_000;
 const agentCutoff: FaultScript = {
-  what: 'one agent host (lab-compute-0002) loses the broker for 15 s (over agent_down_time), then comes back and resyncs',
+  what: `one agent host (lab-compute-0002) loses the broker for ${AGENT_CUT_MS / 1000} s (agent_down_time and more), then comes back and resyncs`,
   async inject(parts, record, t0) {
     const host = parts.agents.hosts[1] as string;
     const before = parts.agents.status().find((a) => a.host === host)?.resyncs ?? 0;
@@ -278,10 +274,30 @@ export function clientView(report: LoadReport, t0: number): ClientView {
 }
 
 /** Whole: every cluster at full size, haproxy's servers all UP, every simulated agent alive. */
-async function waitWhole(parts: LabParts, timeoutMs: number): Promise<void> {
+/**
+ * A Galera node that died without being killed by the fault (mariadbd
+ * crashed: it happened, signal 11 in a SELECT while a peer rejoined) is
+ * started again, as systemd would, and said so in the results.
+ */
+async function restartCrashedGaleraNodes(parts: LabParts, problems: string[]): Promise<void> {
+  for (const node of parts.galera.nodes) {
+    if (parts.galera.process(node.index).alive()) continue;
+    const crash = readFileSync(parts.galera.errorLog(node.index), 'utf8')
+      .split('\n')
+      .filter((line) => /got signal|^Query /.test(line))
+      .map((line) => line.slice(0, 200))
+      .join(' / ');
+    problems.push(`${node.name} died on its own (${crash || 'no crash report in its error.log'}), started again by the lab`);
+    parts.log(`  ${node.name} died on its own; starting it again`);
+    await parts.galera.restart(node.index);
+  }
+}
+
+async function waitWhole(parts: LabParts, timeoutMs: number, problems: string[]): Promise<void> {
+  await restartCrashedGaleraNodes(parts, problems);
   await parts.galera.waitWhole(timeoutMs);
   await parts.rabbit.waitWhole(timeoutMs);
-  await eventually('haproxy: every server UP', () => allHaproxyUp(parts), timeoutMs);
+  await parts.haproxy.waitAllUp(timeoutMs);
   await eventually('every agent alive in the API', async () => (await aliveAgents(parts)) === parts.agents.hosts.length, timeoutMs);
 }
 
@@ -300,7 +316,7 @@ function evidenceOf(violations: InvariantReport['violations'], report: LoadRepor
 export async function runFault(name: FaultName, parts: LabParts): Promise<FaultResult> {
   const script = SCRIPTS[name];
   parts.log(`fault ${name}: ${script.what}`);
-  await waitWhole(parts, 120_000);
+  await waitWhole(parts, 120_000, []);
   const load = await startLoad({ baseUrl: parts.haproxy.apiUrl, clients: 16 });
   const figures: Record<string, number | string> = {};
   const problems: string[] = [];
@@ -313,7 +329,7 @@ export async function runFault(name: FaultName, parts: LabParts): Promise<FaultR
   }
   let wholeAfterMs = -1;
   try {
-    await waitWhole(parts, 180_000);
+    await waitWhole(parts, 180_000, problems);
     wholeAfterMs = since(t0);
   } catch (err) {
     problems.push(`not whole again: ${(err as Error).message}`);

@@ -31,6 +31,7 @@ export interface GaleraNode {
 export interface Galera {
   readonly nodes: readonly GaleraNode[];
   process(index: number): LabProcess;
+  errorLog(index: number): string;
   kill9(index: number): void;
   /** SIGSTOP / SIGCONT: the node holds its connections but answers nothing. */
   pause(index: number): void;
@@ -131,6 +132,7 @@ export async function startGalera(lab: LabProcesses): Promise<Galera> {
   const galera: Galera = {
     nodes,
     process: (index) => processes[index] as LabProcess,
+    errorLog: (index) => join(lab.dir, `galera${index + 1}`, 'error.log'),
     kill9: (index) => processes[index]?.kill9(),
     pause: (index) => processes[index]?.signal('SIGSTOP'),
     resume: (index) => processes[index]?.signal('SIGCONT'),

@@ -96,7 +96,11 @@ async function main(): Promise<void> {
     const rabbit = await timed('rabbitmq', buildUp, () => startRabbitCluster(lab));
     const haproxy = await timed('haproxy', buildUp, () => startHaproxy(lab, SERVER_PORTS, galera.nodes));
     const databaseUrl = `mysql+pymysql://${LAB_DB.user}:${LAB_DB.password}@127.0.0.1:${DB_PORT}/${LAB_DB.database}`;
-    const servers = await timed('servers', buildUp, () => startServers(lab, { databaseUrl, transportUrl: rabbit.transportUrl }));
+    const servers = await timed('servers', buildUp, async () => {
+      const started = await startServers(lab, { databaseUrl, transportUrl: rabbit.transportUrl });
+      await haproxy.waitAllUp(30_000);
+      return started;
+    });
     const agents = await timed(`${opts.agents} agents`, buildUp, () =>
       startAgentHosts({ transportUrl: rabbit.transportUrl, count: opts.agents, reportIntervalMs: REPORT_INTERVAL_S * 1000 }),
     );

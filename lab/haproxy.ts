@@ -37,6 +37,8 @@ export interface Haproxy {
   setDatabaseReachable(reachable: boolean): Promise<void>;
   /** Per server: UP, DOWN, MAINT..., from `show stat`. */
   serverStates(): Promise<Record<string, string>>;
+  /** Until haproxy has every server UP (its checks passed `rise` times). */
+  waitAllUp(timeoutMs: number): Promise<void>;
 }
 
 export function haproxyConfig(dir: string, apiPorts: readonly number[], galera: readonly GaleraNode[]): string {
@@ -106,6 +108,9 @@ export async function startHaproxy(lab: LabProcesses, apiPorts: readonly number[
     return states;
   };
   return {
+    waitAllUp: async (timeoutMs) => {
+      await eventually('haproxy: every server UP', async () => Object.values(await serverStates()).every((state) => state.startsWith('UP')), timeoutMs);
+    },
     apiUrl: `http://127.0.0.1:${API_PORT}`,
     dbPort: DB_PORT,
     process: started,

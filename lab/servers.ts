@@ -15,8 +15,8 @@ import type { LabProcess, LabProcesses } from './processes.js';
 
 export const SERVER_PORTS = [9691, 9692, 9693] as const;
 /** Agents report every REPORT_INTERVAL s and are dead after AGENT_DOWN_TIME s: short, so faults show within seconds. */
-export const REPORT_INTERVAL_S = 3;
-export const AGENT_DOWN_TIME_S = 9;
+export const REPORT_INTERVAL_S = 5;
+export const AGENT_DOWN_TIME_S = 15;
 
 export interface ServerSettings {
   readonly databaseUrl: string;
