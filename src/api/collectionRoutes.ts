@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../common/context.js';
 import { BadRequest, MethodNotAllowed, NeutronError, NotFound, notFoundError, PolicyNotAuthorized } from '../common/errors.js';
 import type { ApiObject, Collection, NestedCollection } from '../plugins/collection.js';
-import { DEFAULT_DB_RETRY, type DbRetryPolicy, withDbRetries } from '../db/retry.js';
+import { beforeAnyCommit, DEFAULT_DB_RETRY, type DbRetryPolicy, withDbRetries } from '../db/retry.js';
 import { MarkerNotFound } from '../plugins/core/listRows.js';
 import { objectKey } from '../resources/policyRules.js';
 import type { ResourceDecl } from '../resources/types.js';
@@ -50,15 +50,18 @@ declare module 'fastify' {
 
 /**
  * Registers `url` (and `url.json`) for every method; the ones without a handler answer 405.
- * A GET whose database connection was lost runs again (db/retry.ts); writes retry their own transactions.
+ * A request whose database connection was lost runs again (db/retry.ts), as Neutron's API does with
+ * retry_db_errors: a GET whenever, a write only while none of its transactions has committed (they retry
+ * on their own), so a rerun repeats its reads, never a write.
  */
 export function route(app: FastifyInstance, url: string, handlers: Partial<Record<string, Handler>>): void {
   const handler: Handler = async (request, reply) => {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const h = handlers[method];
     if (!h) throw new MethodNotAllowed(request.method);
-    if (method !== 'GET') return h(request, reply);
-    return withDbRetries(() => h(request, reply), app.dbRetry ?? DEFAULT_DB_RETRY);
+    const policy = app.dbRetry ?? DEFAULT_DB_RETRY;
+    if (method === 'GET') return withDbRetries(() => h(request, reply), policy);
+    return withDbRetries(() => h(request, reply), policy, { rerunnable: beforeAnyCommit });
   };
   app.route({ method: [...ALL_METHODS], url, handler });
   if (!url.endsWith('/:id') && !url.includes(':tag')) app.route({ method: [...ALL_METHODS], url: `${url}.json`, handler });

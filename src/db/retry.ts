@@ -46,6 +46,8 @@ export type RetryKind = 'conflict' | 'connection';
 export interface RetryOptions {
   /** Conflicts to retry besides isRetryable's (a unique key lost to a race). */
   readonly alsoRetry?: (err: unknown) => boolean;
+  /** Whether a run that failed this way may run again (default: yes). */
+  readonly rerunnable?: (kind: RetryKind) => boolean;
   /** Told before each wait (for logging). */
   readonly onRetry?: (err: unknown, kind: RetryKind, attempt: number, waitMs: number) => void;
 }
@@ -106,20 +108,45 @@ export function connectionErrorReason(err: unknown): string {
 }
 
 /**
- * Whether a connection was lost during a request's work. A connection lost
- * while a COMMIT was on its way may have lost only the answer: the rerun of
- * a delete then finds its object gone by its own first run (api/errorResponse.ts
- * answers such a delete as done, not 404).
+ * What a request's database work has been through, shared by every retry in
+ * it: whether a connection was lost (one lost while a COMMIT was on its way
+ * may have lost only the answer: the rerun of a delete then finds its object
+ * gone by its own first run, and api/errorResponse.ts answers such a delete
+ * as done, not 404), whether a transaction has committed (after which the
+ * request must not run again as a whole), and how long it has waited for a
+ * connection (one budget of db_max_retry_interval per request, however the
+ * retries nest).
  */
-const lostConnections = new AsyncLocalStorage<{ lost: boolean }>();
+interface RequestNote {
+  lost: boolean;
+  committed: boolean;
+  connectionWaitedMs: number;
+  /** The budget ran out: no retry of a connection error in this request any more. */
+  gaveUp: boolean;
+}
 
-/** Runs `fn` (a request) with its own note of lost connections. */
+const requestNotes = new AsyncLocalStorage<RequestNote>();
+
+/** Runs `fn` (a request) with its own note of what its database work went through. */
 export function runNotingLostConnections<T>(fn: () => T): T {
-  return lostConnections.run({ lost: false }, fn);
+  return requestNotes.run({ lost: false, committed: false, connectionWaitedMs: 0, gaveUp: false }, fn);
 }
 
 /** A connection was lost, and its transaction run again, in the current request. */
-export const connectionWasLost = (): boolean => lostConnections.getStore()?.lost === true;
+export const connectionWasLost = (): boolean => requestNotes.getStore()?.lost === true;
+
+/** Called when a transaction of the current request has committed. */
+export function noteCommitted(): void {
+  const note = requestNotes.getStore();
+  if (note) note.committed = true;
+}
+
+/**
+ * For running a write request again as a whole (as Neutron's API does with
+ * retry_db_errors): only a lost connection, and only while nothing it did
+ * has committed, so the rerun repeats reads, never a write.
+ */
+export const beforeAnyCommit = (kind: RetryKind): boolean => kind === 'connection' && requestNotes.getStore()?.committed !== true;
 
 /**
  * Runs `fn` (a whole transaction: `() => db.transaction().execute(...)`, or
@@ -130,31 +157,29 @@ export const connectionWasLost = (): boolean => lostConnections.getStore()?.lost
 export async function withDbRetries<T>(fn: () => Promise<T>, policy: DbRetryPolicy = DEFAULT_DB_RETRY, options: RetryOptions = {}): Promise<T> {
   let conflictDelayMs = 10;
   let connectionDelayMs = policy.retryIntervalMs;
-  let connectionWaitedMs = 0;
   let connectionRetries = 0;
+  const note = requestNotes.getStore() ?? { lost: false, committed: false, connectionWaitedMs: 0, gaveUp: false };
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (policy.maxRetries >= 0 && attempt > policy.maxRetries) throw err;
+      const kind: RetryKind | undefined = isConnectionError(err) ? 'connection' : isRetryable(err) || options.alsoRetry?.(err) === true ? 'conflict' : undefined;
+      if (kind === 'connection') note.lost = true;
+      if (kind === undefined || (policy.maxRetries >= 0 && attempt > policy.maxRetries) || options.rerunnable?.(kind) === false) throw err;
       let waitMs: number;
-      let kind: RetryKind;
-      if (isConnectionError(err)) {
-        kind = 'connection';
-        const note = lostConnections.getStore();
-        if (note) note.lost = true;
+      if (kind === 'connection') {
         // The first at once: a connection killed in the pool is replaced by a good one.
         waitMs = connectionRetries === 0 ? 0 : Math.min(connectionDelayMs, policy.maxRetryIntervalMs);
-        if (connectionWaitedMs + waitMs > policy.maxRetryIntervalMs) throw err;
-        connectionWaitedMs += waitMs;
+        if (note.gaveUp || note.connectionWaitedMs + waitMs > policy.maxRetryIntervalMs) {
+          note.gaveUp = true;
+          throw err;
+        }
+        note.connectionWaitedMs += waitMs;
         if (connectionRetries > 0 && policy.incRetryInterval) connectionDelayMs *= 2;
         connectionRetries += 1;
-      } else if (isRetryable(err) || options.alsoRetry?.(err) === true) {
-        kind = 'conflict';
+      } else {
         waitMs = conflictDelayMs / 2 + Math.random() * (conflictDelayMs / 2);
         conflictDelayMs = Math.min(500, conflictDelayMs * 2);
-      } else {
-        throw err;
       }
       options.onRetry?.(err, kind, attempt, waitMs);
       await sleep(waitMs);

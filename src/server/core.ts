@@ -4,7 +4,7 @@ import { NetworkAvailabilityZones } from '../plugins/agents/networkAvailabilityZ
 import { addressScopeService } from '../plugins/addressscopes/addressScopes.js';
 import { showNetworkAddressScopes } from '../plugins/addressscopes/networkAddressScopes.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { DEFAULT_DB_RETRY, type DbRetryPolicy, withDbRetries } from '../db/retry.js';
+import { DEFAULT_DB_RETRY, type DbRetryPolicy, noteCommitted, withDbRetries } from '../db/retry.js';
 import type { Db } from '../db/schema.js';
 import { EventBus } from '../events/bus.js';
 import type { Collection } from '../plugins/collection.js';
@@ -107,7 +107,11 @@ export function buildCore(
     extenders: new ByResource(() => []),
     filters: new ByResource(() => new Map()),
     binding: {},
-    transaction: (work) => withDbRetries(() => db.transaction().execute(work), retry, retryOptions),
+    transaction: async (work) => {
+      const result = await withDbRetries(() => db.transaction().execute(work), retry, retryOptions);
+      noteCommitted();
+      return result;
+    },
     random: Math.random,
   };
   // Quotas subscribe first: a create beyond its project's limit fails before other subscribers do work.

@@ -17,7 +17,7 @@ import { sql } from 'kysely';
 import { startTcpRelay, type TcpRelay } from '../../lab/tcpRelay.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/connect.js';
-import { isConnectionError, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
+import { beforeAnyCommit, connectionWasLost, isConnectionError, noteCommitted, runNotingLostConnections, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
 import { startApiServer, type RunningApi } from '../../src/server/apiServer.js';
 import { serverOptionGroups } from '../../src/server/config.js';
 import { freePort, httpRequest } from '../helpers/testApi.js';
@@ -70,6 +70,34 @@ describe('withDbRetries', () => {
     );
     assert.deepEqual(waits, [0, 100, 200, 400]); // 800 would pass 1000 in all
     assert.ok(Date.now() - started < 1500);
+  });
+
+  test('within a request: a write runs again only while nothing committed, and one budget covers nested retries', async () => {
+    const policy = { maxRetries: 20, retryIntervalMs: 100, incRetryInterval: false, maxRetryIntervalMs: 250 };
+    await runNotingLostConnections(async () => {
+      const before = failing([refused]);
+      assert.equal(await withDbRetries(before.fn, policy, { rerunnable: beforeAnyCommit }), 'ok');
+      assert.equal(before.state.runs, 2);
+      assert.equal(connectionWasLost(), true);
+      noteCommitted();
+      const afterCommit = failing([refused]);
+      await assert.rejects(withDbRetries(afterCommit.fn, policy, { rerunnable: beforeAnyCommit }), /ECONNREFUSED/);
+      assert.equal(afterCommit.state.runs, 1);
+      await assert.rejects(withDbRetries(failing([deadlock]).fn, policy, { rerunnable: beforeAnyCommit }), /Deadlock/);
+    });
+    await runNotingLostConnections(async () => {
+      // The inner retries use up the request's 250 ms (waits of 0, 100 and 100 ms); the outer one then gives up at once.
+      const inner = failing(Array.from({ length: 10 }, () => refused));
+      let outerRuns = 0;
+      const started = Date.now();
+      await assert.rejects(
+        withDbRetries(() => ((outerRuns += 1), withDbRetries(inner.fn, policy)), policy),
+        /ECONNREFUSED/,
+      );
+      assert.equal(inner.state.runs, 4);
+      assert.equal(outerRuns, 1);
+      assert.ok(Date.now() - started < 400);
+    });
   });
 
   test('what counts as a lost connection', () => {
@@ -172,7 +200,15 @@ for (const dialect of testDialects().filter((d): d is Exclude<TestDialect, 'sqli
       assert.ok((await killServerConnections()) > 0);
       assert.equal((await request('GET', '/v2.0/networks')).status, 200);
       assert.ok((await killServerConnections()) > 0);
-      assert.equal((await request('POST', '/v2.0/networks', { network: { name: 'after' } })).status, 201);
+      const after = await request('POST', '/v2.0/networks', { network: { name: 'after' } });
+      assert.equal(after.status, 201);
+      // An update and a delete read their object before their transaction: that read runs again too.
+      const id = after.body['network'].id as string;
+      assert.ok((await killServerConnections()) > 0);
+      const renamed = await request('PUT', `/v2.0/networks/${id}`, { network: { name: 'renamed' } });
+      assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+      assert.ok((await killServerConnections()) > 0);
+      assert.equal((await request('DELETE', `/v2.0/networks/${id}`)).status, 204);
     });
 
     test('killed in the middle of a transaction (waiting for a row lock): the update is run again and succeeds', async () => {
