@@ -112,7 +112,7 @@ async function main(): Promise<void> {
 
     if (opts.scale) {
       const report = await runScale(
-        { url: haproxy.apiUrl, serverPids: servers.pids(), agentHosts: agents.hosts, assignDevices: (byHost) => agents.assignDevices(byHost) },
+        { url: haproxy.apiUrl, serverPids: servers.pids(), agents },
         { ...DEFAULT_SCALE, steps: opts.scaleSteps, log },
       );
       process.stdout.write(`\n${scaleTable(report)}\n`);

@@ -5,7 +5,10 @@
  *   - the list latency: 10 000 ports (or all, below that) with all fields and
  *     with `fields=id`, and every port (the streamed list),
  *   - port create p50/p99 (one port per request, 16 clients, bound),
- *   - the servers' CPU while the agents heartbeat and ask for their devices,
+ *   - the servers' CPU while the agents only heartbeat,
+ *   - a resync of every agent (each asks for its ports' details and reports
+ *     them up, as a Linux bridge agent does after a restart): how long until
+ *     every bound port was reported, and the servers' CPU for it,
  *   - the servers' resident memory,
  * and how each grew from the first step to the last.
  *
@@ -19,19 +22,16 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
+import type { AgentHosts } from './agentHosts.js';
+
 export interface ScaleTarget {
   /** The API's base URL (haproxy in front of the servers, or one server). */
   readonly url: string;
   readonly token?: string;
   /** The servers' processes, for CPU and memory. */
   readonly serverPids: readonly number[];
-  /** Hosts of alive agents the ports are bound to (none: ports stay unbound). */
-  readonly agentHosts: readonly string[];
-  /**
-   * Told the ports now bound to each host, so simulated agents can ask for
-   * their details as a Linux bridge agent does after a resync.
-   */
-  readonly assignDevices?: (devicesByHost: ReadonlyMap<string, readonly string[]>) => void;
+  /** Alive agents the ports are bound to (none: ports stay unbound, no resync is measured). */
+  readonly agents?: Pick<AgentHosts, 'hosts' | 'assignDevices' | 'status'>;
 }
 
 export interface ScaleOptions {
@@ -42,6 +42,8 @@ export interface ScaleOptions {
   readonly timedCreates: number;
   /** How long the servers' CPU is watched while the agents report, s. */
   readonly cpuWindowSeconds: number;
+  /** How long a resync of every agent may take, s. */
+  readonly resyncTimeoutSeconds: number;
   readonly log: (line: string) => void;
 }
 
@@ -51,6 +53,7 @@ export const DEFAULT_SCALE: Omit<ScaleOptions, 'log'> = {
   clients: 16,
   timedCreates: 800,
   cpuWindowSeconds: 20,
+  resyncTimeoutSeconds: 600,
 };
 
 export interface ScaleStep {
@@ -60,8 +63,10 @@ export interface ScaleStep {
   readonly list10kMs: { readonly count: number; readonly allFields: number; readonly idOnly: number };
   readonly listAll: { readonly count: number; readonly ms: number; readonly megabytes: number };
   readonly create: { readonly p50: number; readonly p99: number; readonly perSecond: number };
-  /** Sum over the servers, in % of one core, while the agents report. */
+  /** Sum over the servers, in % of one core, while the agents only report their state. */
   readonly serverCpuPercent: number;
+  /** Every agent asking for its ports' details and reporting them up: until all were up, and the servers' CPU for it. */
+  readonly resync?: { readonly ports: number; readonly seconds: number; readonly serverCpuSeconds: number };
   readonly serverRssMb: readonly number[];
 }
 
@@ -107,7 +112,7 @@ export async function runScale(target: ScaleTarget, options: ScaleOptions): Prom
 
     options.log(`scale: ${options.networks} networks with a /24 subnet each`);
     const networks = await createNetworks(json, options.networks);
-    const hosts = target.agentHosts;
+    const hosts = target.agents?.hosts ?? [];
     const devices = new Map<string, string[]>(hosts.map((h) => [h, []]));
     let total = 0;
     const bindNext = (): Record<string, unknown> => {
@@ -128,7 +133,6 @@ export async function runScale(target: ScaleTarget, options: ScaleOptions): Prom
       const fillPerSecond = Math.max(0, filled) / ((performance.now() - fillStart) / 1000);
       const create = await timedCreates(call, options.timedCreates, options.clients, bindNext, record);
       options.log(`scale: ${total} ports (${fillPerSecond.toFixed(0)}/s filling, creates p50 ${create.p50.toFixed(1)} ms)`);
-      target.assignDevices?.(devices);
 
       const list10kMs = {
         count: countOf(await call('GET', '/v2.0/ports?limit=10000&fields=id'), 'ports'),
@@ -137,6 +141,7 @@ export async function runScale(target: ScaleTarget, options: ScaleOptions): Prom
       };
       const listAll = await timed(() => call('GET', '/v2.0/ports'));
       const serverCpuPercent = await cpuPercent(target.serverPids, options.cpuWindowSeconds);
+      const resync = target.agents ? await resyncAll(target.agents, devices, target.serverPids, options.resyncTimeoutSeconds) : undefined;
       steps.push({
         ports: total,
         fillPerSecond,
@@ -144,6 +149,7 @@ export async function runScale(target: ScaleTarget, options: ScaleOptions): Prom
         listAll: { count: countOf(listAll.result, 'ports'), ms: listAll.ms, megabytes: listAll.result.text.length / 1e6 },
         create,
         serverCpuPercent,
+        ...(resync ? { resync } : {}),
         serverRssMb: target.serverPids.map(rssMb),
       });
       options.log(`scale: step ${total}: ${JSON.stringify(steps.at(-1))}`);
@@ -263,6 +269,33 @@ function rssMb(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
+/** Every agent resyncs at its next report; waits until all their ports were reported up. */
+async function resyncAll(
+  agents: NonNullable<ScaleTarget['agents']>,
+  devices: ReadonlyMap<string, readonly string[]>,
+  pids: readonly number[],
+  timeoutSeconds: number,
+): Promise<ScaleStep['resync']> {
+  const ports = [...devices.values()].reduce((sum, list) => sum + list.length, 0);
+  const resyncsBefore = new Map(agents.status().map((s) => [s.host, s.resyncs]));
+  const cpuBefore = pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
+  const started = performance.now();
+  agents.assignDevices(devices);
+  for (;;) {
+    const status = agents.status();
+    const done = status.every((s) => s.resyncs > (resyncsBefore.get(s.host) ?? 0));
+    const up = status.reduce((sum, s) => sum + s.devicesUp, 0);
+    if (done && up >= ports) break;
+    if (performance.now() - started > timeoutSeconds * 1000) throw new Error(`resync: ${up} of ${ports} ports up after ${timeoutSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    ports,
+    seconds: (performance.now() - started) / 1000,
+    serverCpuSeconds: pids.reduce((total, pid) => total + cpuSeconds(pid), 0) - cpuBefore,
+  };
+}
+
 /** The servers' CPU over `seconds` of doing nothing but what the agents ask, in % of one core. */
 async function cpuPercent(pids: readonly number[], seconds: number): Promise<number> {
   const sum = () => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
@@ -277,12 +310,14 @@ export function scaleTable(report: ScaleReport): string {
   /** A figure's name, how to read it off a step, and its decimals. */
   const rows: [string, (s: ScaleStep) => number, number][] = [
     ['fill, ports/s (bulk of 500)', (s) => s.fillPerSecond, 0],
-    ['list 10 000 ports, all fields, ms', (s) => s.list10kMs.allFields, 0],
-    ['list 10 000 ports, fields=id, ms', (s) => s.list10kMs.idOnly, 0],
+    ['list up to 10 000 ports (limit), all fields, ms', (s) => s.list10kMs.allFields, 0],
+    ['list up to 10 000 ports (limit), fields=id, ms', (s) => s.list10kMs.idOnly, 0],
     ['list every port, all fields, ms', (s) => s.listAll.ms, 0],
     ['port create p50, ms', (s) => s.create.p50, 1],
     ['port create p99, ms', (s) => s.create.p99, 1],
-    ['servers CPU while agents report, % of a core', (s) => s.serverCpuPercent, 1],
+    ['servers CPU while agents report their state, % of a core', (s) => s.serverCpuPercent, 1],
+    ['resync of every agent: until all ports up, s', (s) => s.resync?.seconds ?? 0, 1],
+    ['resync of every agent: servers CPU, s', (s) => s.resync?.serverCpuSeconds ?? 0, 1],
     ['servers RSS, MB (sum)', (s) => s.serverRssMb.reduce((a, b) => a + b, 0), 0],
   ];
   const first = report.steps[0];
@@ -316,7 +351,6 @@ async function main(): Promise<void> {
       url: values.url.replace(/\/+$/, ''),
       ...(values.token ? { token: values.token } : {}),
       serverPids: values.pids.split(',').filter(Boolean).map(Number),
-      agentHosts: [],
     },
     { ...DEFAULT_SCALE, steps: values.steps.split(',').map(Number), networks: Number(values.networks), log: (line) => process.stderr.write(`${line}\n`) },
   );
