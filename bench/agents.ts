@@ -15,7 +15,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { openBus } from '../src/rpc/connect.js';
 import { REPORTS } from '../src/rpc/topics.js';
 
 import { freePort, intFlag } from './common.js';
+import { cpuSeconds } from './processStats.js';
 
 
 const PORTS = intFlag('ports', 1000);
@@ -75,12 +76,6 @@ async function createPorts(base: string, networkId: string, total: number, extra
   return { rate: total / ((performance.now() - started) / 1000), bound };
 }
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-}
 
 async function main(): Promise<void> {
   const vhost = `nucleon_bench_${randomBytes(4).toString('hex')}`;

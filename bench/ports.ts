@@ -41,6 +41,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { statusKb } from './processStats.js';
+
 // ---------------------------------------------------------------------------
 // Options
 
@@ -276,16 +278,6 @@ function median(values: readonly number[]): number | undefined {
 
 // ---------------------------------------------------------------------------
 // Process memory
-
-async function statusKb(pid: number, key: 'VmRSS' | 'VmHWM'): Promise<number | undefined> {
-  try {
-    const text = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
-    return match?.[1] === undefined ? undefined : Number(match[1]);
-  } catch {
-    return undefined;
-  }
-}
 
 /** pid and its descendants (workers a server may fork), from /proc. */
 async function processTree(root: number): Promise<number[]> {

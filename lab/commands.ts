@@ -1,10 +1,8 @@
-/** Running a command to its end, and waiting, as the lab's parts do. */
+/** Running a command to its end, as the lab's parts do. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs a command to its end; rejects with its stderr when it fails. */
 export async function run(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {

@@ -13,6 +13,8 @@
  *  - the fault's own figures (detection by haproxy, agents' return...).
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { checkInvariants, type InvariantReport } from './invariants.js';
 import { inFlightAt, startLoad, type LoadReport, type RequestRecord } from './load.js';
 import type { AgentHosts } from './agentHosts.js';
@@ -22,7 +24,6 @@ import { neutronRequest } from './neutronHttp.js';
 import type { RabbitCluster } from './rabbitCluster.js';
 import type { LabServers } from './servers.js';
 import { AGENT_DOWN_TIME_S, REPORT_INTERVAL_S } from './servers.js';
-import { sleep } from './commands.js';
 import { eventually } from '../test/helpers/eventually.js';
 
 export const FAULT_NAMES = ['server-kill', 'galera-kill', 'rabbit-kill', 'broker-restart', 'db-outage', 'agent-cutoff'] as const;

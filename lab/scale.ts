@@ -17,12 +17,12 @@
  * servers and the agents, or `npm run lab:scale -- --url URL --pids P,P`
  * points it at servers already running.
  */
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
+import { cpuSeconds, statusKb } from '../bench/processStats.js';
 import type { AgentHosts } from './agentHosts.js';
+import { type Caller, member, type NeutronAnswer, neutronRequest } from './neutronHttp.js';
 
 export interface ScaleTarget {
   /** The API's base URL (haproxy in front of the servers, or one server). */
@@ -61,7 +61,7 @@ export interface ScaleStep {
   /** Ports per second while filling up to this step (bulk creates of 500). */
   readonly fillPerSecond: number;
   readonly list10kMs: { readonly count: number; readonly allFields: number; readonly idOnly: number };
-  readonly listAll: { readonly count: number; readonly ms: number; readonly megabytes: number };
+  readonly listAll: { readonly count: number; readonly ms: number };
   readonly create: { readonly p50: number; readonly p99: number; readonly perSecond: number };
   /** Sum over the servers, in % of one core, while the agents only report their state. */
   readonly serverCpuPercent: number;
@@ -76,91 +76,75 @@ export interface ScaleReport {
   readonly steps: readonly ScaleStep[];
 }
 
-interface Reply {
-  readonly status: number;
-  readonly text: string;
-}
-
 const BULK = 500;
 
 export async function runScale(target: ScaleTarget, options: ScaleOptions): Promise<ScaleReport> {
-  const http = new Agent({ keepAlive: true, maxSockets: options.clients * 2 });
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string | number> = {};
-      if (data !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
-      if (target.token !== undefined) headers['x-auth-token'] = target.token;
-      const req = request(`${target.url}${path}`, { method, agent: http, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(data);
-    });
-  const json = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const reply = await call(method, path, body);
-    if (reply.status >= 400) throw new Error(`${method} ${path}: ${reply.status} ${reply.text.slice(0, 300)}`);
-    return reply.text === '' ? {} : (JSON.parse(reply.text) as Record<string, unknown>);
+  // As an admin: a token's, or noauth's default (no project header: an admin in fake_project_id).
+  const caller: Caller = target.token !== undefined ? { token: target.token } : { projectId: 'fake_project_id', roles: ['admin'] };
+  const call: Call = (method, path, body) => neutronRequest(target.url, caller, method, path, body, REQUEST_TIMEOUT_MS);
+  const json: Json = async (method, path, body) => {
+    const answer = await call(method, path, body);
+    if (answer.status === 0 || answer.status >= 400) throw new Error(`${method} ${path}: ${describe(answer)}`);
+    return typeof answer.body === 'object' && answer.body !== null ? (answer.body as Record<string, unknown>) : {};
   };
 
-  try {
-    const project = await ownProject(json);
-    await json('PUT', `/v2.0/quotas/${project}`, { quota: { network: -1, subnet: -1, port: -1 } });
+  const project = await ownProject(json);
+  await json('PUT', `/v2.0/quotas/${project}`, { quota: { network: -1, subnet: -1, port: -1 } });
 
-    options.log(`scale: ${options.networks} networks with a /24 subnet each`);
-    const networks = await createNetworks(json, options.networks);
-    const hosts = target.agents?.hosts ?? [];
-    const devices = new Map<string, string[]>(hosts.map((h) => [h, []]));
-    let total = 0;
-    const bindNext = (): Record<string, unknown> => {
-      const port: Record<string, unknown> = { network_id: networks[total % networks.length] };
-      if (hosts.length > 0) port['binding:host_id'] = hosts[total % hosts.length];
-      total += 1;
-      return port;
+  options.log(`scale: ${options.networks} networks with a /24 subnet each`);
+  const networks = await createNetworks(json, options.networks);
+  const hosts = target.agents?.hosts ?? [];
+  const devices = new Map<string, string[]>(hosts.map((h) => [h, []]));
+  let total = 0;
+  const bindNext = (): Record<string, unknown> => {
+    const port: Record<string, unknown> = { network_id: networks[total % networks.length] };
+    if (hosts.length > 0) port['binding:host_id'] = hosts[total % hosts.length];
+    total += 1;
+    return port;
+  };
+  const record = (ports: readonly Record<string, unknown>[]) => {
+    for (const port of ports) devices.get(port['binding:host_id'] as string)?.push(port.id as string);
+  };
+
+  const steps: ScaleStep[] = [];
+  for (const goal of options.steps) {
+    const fillStart = performance.now();
+    const filled = goal - options.timedCreates - total;
+    await fill(json, Math.max(0, filled), options.clients, bindNext, record);
+    const fillPerSecond = Math.max(0, filled) / ((performance.now() - fillStart) / 1000);
+    const create = await timedCreates(call, options.timedCreates, options.clients, bindNext, record);
+    options.log(`scale: ${total} ports (${fillPerSecond.toFixed(0)}/s filling, creates p50 ${create.p50.toFixed(1)} ms)`);
+
+    const list10kMs = {
+      count: countOf(await call('GET', '/v2.0/ports?limit=10000&fields=id'), 'ports'),
+      allFields: await medianMs(3, () => call('GET', '/v2.0/ports?limit=10000')),
+      idOnly: await medianMs(3, () => call('GET', '/v2.0/ports?limit=10000&fields=id')),
     };
-    const record = (ports: readonly Record<string, unknown>[]) => {
-      for (const port of ports) devices.get(port['binding:host_id'] as string)?.push(port.id as string);
-    };
-
-    const steps: ScaleStep[] = [];
-    for (const goal of options.steps) {
-      const fillStart = performance.now();
-      const filled = goal - options.timedCreates - total;
-      await fill(json, Math.max(0, filled), options.clients, bindNext, record);
-      const fillPerSecond = Math.max(0, filled) / ((performance.now() - fillStart) / 1000);
-      const create = await timedCreates(call, options.timedCreates, options.clients, bindNext, record);
-      options.log(`scale: ${total} ports (${fillPerSecond.toFixed(0)}/s filling, creates p50 ${create.p50.toFixed(1)} ms)`);
-
-      const list10kMs = {
-        count: countOf(await call('GET', '/v2.0/ports?limit=10000&fields=id'), 'ports'),
-        allFields: await medianMs(3, () => call('GET', '/v2.0/ports?limit=10000')),
-        idOnly: await medianMs(3, () => call('GET', '/v2.0/ports?limit=10000&fields=id')),
-      };
-      const listAll = await timed(() => call('GET', '/v2.0/ports'));
-      const serverCpuPercent = await cpuPercent(target.serverPids, options.cpuWindowSeconds);
-      const resync = target.agents ? await resyncAll(target.agents, devices, target.serverPids, options.resyncTimeoutSeconds) : undefined;
-      steps.push({
-        ports: total,
-        fillPerSecond,
-        list10kMs,
-        listAll: { count: countOf(listAll.result, 'ports'), ms: listAll.ms, megabytes: listAll.result.text.length / 1e6 },
-        create,
-        serverCpuPercent,
-        ...(resync ? { resync } : {}),
-        serverRssMb: target.serverPids.map(rssMb),
-      });
-      options.log(`scale: step ${total}: ${JSON.stringify(steps.at(-1))}`);
-    }
-    return { networks: networks.length, agents: hosts.length, steps };
-  } finally {
-    http.destroy();
+    const listAll = await timed(() => call('GET', '/v2.0/ports'));
+    const serverCpuPercent = await cpuPercent(target.serverPids, options.cpuWindowSeconds);
+    const resync = target.agents ? await resyncAll(target.agents, devices, target.serverPids, options.resyncTimeoutSeconds) : undefined;
+    steps.push({
+      ports: total,
+      fillPerSecond,
+      list10kMs,
+      listAll: { count: countOf(listAll.result, 'ports'), ms: listAll.ms },
+      create,
+      serverCpuPercent,
+      ...(resync ? { resync } : {}),
+      serverRssMb: await Promise.all(target.serverPids.map(async (pid) => ((await statusKb(pid, 'VmRSS')) ?? 0) / 1024)),
+    });
+    options.log(`scale: step ${total}: ${JSON.stringify(steps.at(-1))}`);
   }
+  return { networks: networks.length, agents: hosts.length, steps };
 }
 
+/** Long enough for a list of every port. */
+const REQUEST_TIMEOUT_MS = 600_000;
+
+type Call = (method: string, path: string, body?: unknown) => Promise<NeutronAnswer>;
 type Json = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+const describe = (answer: NeutronAnswer): string => `${answer.status} ${answer.errorType ?? answer.connectionError ?? ''} ${answer.errorMessage ?? ''}`;
 
 /** The caller's project, as the API sees it (noauth admin: fake_project_id). */
 async function ownProject(json: Json): Promise<string> {
@@ -206,7 +190,7 @@ async function fill(
 }
 
 async function timedCreates(
-  call: (method: string, path: string, body?: unknown) => Promise<Reply>,
+  call: Call,
   count: number,
   clients: number,
   next: () => Record<string, unknown>,
@@ -222,8 +206,8 @@ async function timedCreates(
         const t0 = performance.now();
         const reply = await call('POST', '/v2.0/ports', { port: next() });
         latencies.push(performance.now() - t0);
-        if (reply.status !== 201) throw new Error(`port create: ${reply.status} ${reply.text.slice(0, 300)}`);
-        record([(JSON.parse(reply.text) as { port: Record<string, unknown> }).port]);
+        if (reply.status !== 201) throw new Error(`port create: ${describe(reply)}`);
+        record([member(reply.body, 'port')]);
       }
     }),
   );
@@ -232,9 +216,9 @@ async function timedCreates(
   return { p50: at(0.5), p99: at(0.99), perSecond: count / ((performance.now() - started) / 1000) };
 }
 
-function countOf(reply: Reply, plural: string): number {
-  if (reply.status !== 200) throw new Error(`list ${plural}: ${reply.status} ${reply.text.slice(0, 300)}`);
-  return ((JSON.parse(reply.text) as Record<string, unknown[]>)[plural] ?? []).length;
+function countOf(reply: NeutronAnswer, plural: string): number {
+  if (reply.status !== 200) throw new Error(`list ${plural}: ${describe(reply)}`);
+  return ((reply.body as Record<string, unknown[]>)[plural] ?? []).length;
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -243,30 +227,15 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }
   return { result, ms: performance.now() - started };
 }
 
-async function medianMs(runs: number, fn: () => Promise<Reply>): Promise<number> {
+async function medianMs(runs: number, fn: () => Promise<NeutronAnswer>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const { result, ms } = await timed(fn);
-    if (result.status !== 200) throw new Error(`list: ${result.status} ${result.text.slice(0, 300)}`);
+    if (result.status !== 200) throw new Error(`list: ${describe(result)}`);
     times.push(ms);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
 /** Every agent resyncs at its next report; waits until all their ports were reported up. */
