@@ -7,10 +7,13 @@ import type { Db } from '../../db/schema.js';
  */
 const CHUNK = 10_000;
 
-/** Runs `load` over `values` a chunk (one IN list) at a time and concatenates what it returns. */
-export async function loadInChunks<V, R>(values: readonly V[], load: (chunk: readonly V[]) => Promise<R[]>): Promise<R[]> {
+/**
+ * Runs `load` over `values` a chunk (one IN list, or `size` values) at a
+ * time and concatenates what it returns.
+ */
+export async function loadInChunks<V, R>(values: readonly V[], load: (chunk: readonly V[]) => Promise<R[]>, size = CHUNK): Promise<R[]> {
   const rows: R[] = [];
-  for (let i = 0; i < values.length; i += CHUNK) rows.push(...(await load(values.slice(i, i + CHUNK))));
+  for (let i = 0; i < values.length; i += size) rows.push(...(await load(values.slice(i, i + size))));
   return rows;
 }
 
