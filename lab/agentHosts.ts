@@ -89,7 +89,8 @@ class AgentHost {
         retryBackoffMs: 500,
         intervalMaxMs: 2000,
         heartbeatTimeoutSeconds: 15,
-        defaultTimeoutMs: 30_000,
+        // oslo.messaging's rpc_response_timeout, which Neutron's agents call with.
+        defaultTimeoutMs: 60_000,
         background: true,
         onConnection: (event) => {
           if (event === 'reconnected') {
@@ -130,8 +131,9 @@ class AgentHost {
       if (answer === 'revived') this.needsResync = true;
       if (this.needsResync) await this.resync(bus);
     } catch {
+      // As Neutron's agents: a report that failed is not a reason to resync (`revived` and a reconnect are), and a
+      // resync that failed stays to do. Resyncing on every late answer turns a loaded server into a resync storm.
       this.reportFailures += 1;
-      this.needsResync = true;
     } finally {
       this.busy = false;
     }
