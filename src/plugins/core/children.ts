@@ -7,13 +7,15 @@ import type { Db } from '../../db/schema.js';
  */
 const CHUNK = 10_000;
 
-/**
- * Runs `load` over `values` a chunk (one IN list, or `size` values) at a
- * time and concatenates what it returns.
- */
+/** `values` a chunk (one IN list, or `size` values) at a time. */
+export function* chunksOf<V>(values: readonly V[], size = CHUNK): Generator<readonly V[]> {
+  for (let i = 0; i < values.length; i += size) yield values.slice(i, i + size);
+}
+
+/** Runs `load` over `values` a chunk at a time (chunksOf) and concatenates what it returns. */
 export async function loadInChunks<V, R>(values: readonly V[], load: (chunk: readonly V[]) => Promise<R[]>, size = CHUNK): Promise<R[]> {
   const rows: R[] = [];
-  for (let i = 0; i < values.length; i += size) rows.push(...(await load(values.slice(i, i + size))));
+  for (const chunk of chunksOf(values, size)) rows.push(...(await load(chunk)));
   return rows;
 }
 

@@ -8,9 +8,9 @@
 import type { Selectable } from 'kysely';
 
 import type { RequestContext } from '../../../common/context.js';
-import type { PortsTable } from '../../../db/schema.js';
+import type { PortsTable, Tx } from '../../../db/schema.js';
 import type { ApiObject } from '../../collection.js';
-import { loadInChunks } from '../../core/children.js';
+import { chunksOf, loadInChunks } from '../../core/children.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { notify } from '../../core/lifecycle.js';
 import { nextRevision } from '../../core/revision.js';
@@ -91,33 +91,59 @@ export class PortStatusUpdater {
    * port.after_update follows each change after commit. Ports already at
    * `status` or gone are absent from the result.
    */
-  async setMany(ctx: RequestContext, portIds: readonly string[], status: PortStatus): Promise<Extract<StatusChange, { kind: 'changed' }>[]> {
+  async setMany(ctx: RequestContext, portIds: readonly string[], status: PortStatus): Promise<ChangedStatus[]> {
     if (portIds.length === 0) return [];
-    const changes = await this.deps.transaction(async (tx) => {
-      const before = await loadInChunks(portIds, (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).where('status', '!=', status).execute());
-      if (before.length === 0) return [];
-      // One statement per port, all in this one transaction: each knows whether it won against a concurrent change.
-      const changed: string[] = [];
-      for (const row of before) {
-        const result = await tx
-          .updateTable('ports')
-          .set({ status, ...nextRevision() })
-          .where('id', '=', row.id)
-          .where('status', '=', row.status)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) > 0) changed.push(row.id);
-      }
-      const wasChanged = new Set(changed);
-      const originals = before.filter((row) => wasChanged.has(row.id));
-      const after = await loadInChunks(changed, (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).execute());
-      const afterById = new Map(after.map((row) => [row.id, row]));
-      const updatedRows = originals.map((row) => afterById.get(row.id)!);
-      const presented = await this.present(originals, tx);
-      return updatedRows.map((port, i) => ({ kind: 'changed' as const, port, original: presented[i]!, current: withStatusOf(presented[i]!, port) }));
-    });
+    let changes: ChangedStatus[];
+    try {
+      changes = await this.deps.transaction((tx) => this.changeMany(tx, portIds, status, 'together'));
+    } catch (err) {
+      if (!(err instanceof ChangedMeanwhile)) throw err;
+      changes = await this.deps.transaction((tx) => this.changeMany(tx, portIds, status, 'one by one'));
+    }
     for (const change of changes) {
       await notify(this.deps, 'port.after_update', { ctx, original: change.original, current: change.current });
     }
     return changes;
   }
+
+  /**
+   * `together`: one UPDATE for all the ports that were at one status, which
+   * throws ChangedMeanwhile (rolling it back) when it changed fewer than it
+   * read: some port changed since, and only one statement per port can
+   * tell which. A resync of 100 ports is then a few statements, not 100.
+   */
+  private async changeMany(tx: Tx, portIds: readonly string[], status: PortStatus, how: 'together' | 'one by one'): Promise<ChangedStatus[]> {
+    const before = await loadInChunks(portIds, (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).where('status', '!=', status).execute());
+    if (before.length === 0) return [];
+    const changed = new Set<string>();
+    if (how === 'together') {
+      for (const from of new Set(before.map((row) => row.status))) {
+        const ids = before.filter((row) => row.status === from).map((row) => row.id);
+        for (const chunk of chunksOf(ids)) {
+          const result = await tx.updateTable('ports').set({ status, ...nextRevision() }).where('id', 'in', chunk).where('status', '=', from).executeTakeFirst();
+          if (Number(result.numUpdatedRows) !== chunk.length) throw new ChangedMeanwhile();
+        }
+        ids.forEach((id) => changed.add(id));
+      }
+    } else {
+      // Each port's statement knows whether it won against a concurrent change.
+      for (const row of before) {
+        const result = await tx.updateTable('ports').set({ status, ...nextRevision() }).where('id', '=', row.id).where('status', '=', row.status).executeTakeFirst();
+        if (Number(result.numUpdatedRows) > 0) changed.add(row.id);
+      }
+    }
+    const originals = before.filter((row) => changed.has(row.id));
+    const after = await loadInChunks([...changed], (chunk) => tx.selectFrom('ports').selectAll().where('id', 'in', chunk).execute());
+    const afterById = new Map(after.map((row) => [row.id, row]));
+    const presented = await this.present(originals, tx);
+    return originals.map((row, i) => {
+      const port = afterById.get(row.id)!;
+      return { kind: 'changed' as const, port, original: presented[i]!, current: withStatusOf(presented[i]!, port) };
+    });
+  }
 }
+
+type ChangedStatus = Extract<StatusChange, { kind: 'changed' }>;
+
+/** A port changed between setMany's read and its update: the transaction is done again one port at a time. */
+class ChangedMeanwhile extends Error {}

@@ -8,90 +8,40 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CompiledQuery, createQueryId, type Insertable, type RootOperationNode } from 'kysely';
+import { CompiledQuery, createQueryId, type RootOperationNode } from 'kysely';
 
 import { openDatabase, type OpenDatabase } from '../../../../src/db/connect.js';
 import { upgradeHead } from '../../../../src/db/migrate.js';
-import type { PortsTable } from '../../../../src/db/schema.js';
 import { findDevicePorts } from '../../../../src/plugins/ml2/rpc/devices.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../../../db/databases.js';
+import { macOf, networkRow, portId, portRow } from './rows.js';
 
 const NETWORK = '11111111-2222-4333-8444-555555555555';
 /** More than one query's worth of prefixes (devices.ts: RANGES_PER_QUERY). */
 const PORTS = 600;
 
-const portId = (i: number) => `${i.toString(16).padStart(8, '0')}-aaaa-4bbb-8ccc-${i.toString(16).padStart(12, '0')}`;
-const macOf = (i: number) => `fa:16:3e:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 const tap = (id: string) => `tap${id.slice(0, 11)}`;
-
-function portRow(id: string, mac: string): Insertable<PortsTable> {
-  return {
-    id,
-    network_id: NETWORK,
-    project_id: 'p',
-    name: '',
-    description: '',
-    revision_number: 1,
-    created_at: '2026-12-06T21:00:00Z',
-    updated_at: '2026-12-06T21:00:00Z',
-    mac_address: mac,
-    admin_state_up: 1,
-    status: 'DOWN',
-    device_id: '',
-    device_owner: 'compute:nova',
-    port_security_enabled: 1,
-    dns_name: '',
-    binding_host_id: 'compute1',
-    binding_vnic_type: 'normal',
-    binding_profile: '{}',
-    binding_vif_type: 'bridge',
-    binding_vif_details: '{}',
-    ip_allocation: 'immediate',
-    device_profile: null,
-    numa_affinity_policy: null,
-  };
-}
 
 for (const dialect of testDialects()) {
   describe(`findDevicePorts (${dialect})`, () => {
     let database: TestDatabase;
     let open: OpenDatabase;
-    const statements: string[] = [];
     const ids = Array.from({ length: PORTS }, (_, i) => portId(i + 1));
     // Two ports whose ids share their first 11 characters: their tap name means neither.
     const twins = ['abcdef01-23aa-4bbb-8ccc-000000000001', 'abcdef01-23ff-4bbb-8ccc-000000000002'];
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      open = await openDatabase(database.url, { onQuery: (text) => statements.push(text) });
+      open = await openDatabase(database.url);
       await upgradeHead(open.db);
+      await open.db.insertInto('networks').values(networkRow(NETWORK)).execute();
       await open.db
-        .insertInto('networks')
-        .values({
-          id: NETWORK,
-          project_id: 'p',
-          name: 'net',
-          description: '',
-          revision_number: 1,
-          created_at: '2026-12-06T21:00:00Z',
-          updated_at: '2026-12-06T21:00:00Z',
-          admin_state_up: 1,
-          status: 'ACTIVE',
-          mtu: 1450,
-          router_external: 0,
-          port_security_enabled: 1,
-          dns_domain: '',
-          availability_zone_hints: '[]',
-          is_default: 0,
-        })
+        .insertInto('ports')
+        .values(ids.map((id, i) => portRow(id, NETWORK, macOf(i + 1))))
         .execute();
       await open.db
         .insertInto('ports')
-        .values(ids.map((id, i) => portRow(id, macOf(i + 1))))
-        .execute();
-      await open.db
-        .insertInto('ports')
-        .values(twins.map((id, i) => portRow(id, `fa:16:3e:ff:00:0${i + 1}`)))
+        .values(twins.map((id, i) => portRow(id, NETWORK, `fa:16:3e:ff:00:0${i + 1}`)))
         .execute();
     });
 
