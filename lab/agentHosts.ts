@@ -147,6 +147,8 @@ class AgentHost {
       const bound = details.filter((d) => d.port_id !== undefined).map((d) => d.device);
       const result = await plugin.call('update_device_list', { devices_up: bound, devices_down: [], ...asker });
       this.devicesUp = result.devices_up.length;
+      // Devices the server could not mark up: Neutron's agents try them again, this one resyncs again at its next report.
+      if (result.failed_devices_up.length > 0) return;
     }
     this.resyncs += 1;
     this.needsResync = false;

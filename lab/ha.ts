@@ -88,11 +88,10 @@ async function main(): Promise<void> {
   const buildUp: Record<string, number> = {};
   const faults: FaultResult[] = [];
   let stopAgents: (() => Promise<void>) | undefined;
-  let stopClusterchecks: (() => Promise<void>) | undefined;
   try {
     log(`lab directory ${lab.dir}`);
     const galera = await timed('galera', buildUp, () => startGalera(lab));
-    stopClusterchecks = await startClusterchecks(galera.nodes);
+    await startClusterchecks(lab, galera.nodes);
     const rabbit = await timed('rabbitmq', buildUp, () => startRabbitCluster(lab));
     const haproxy = await timed('haproxy', buildUp, () => startHaproxy(lab, SERVER_PORTS, galera.nodes));
     const databaseUrl = `mysql+pymysql://${LAB_DB.user}:${LAB_DB.password}@127.0.0.1:${DB_PORT}/${LAB_DB.database}`;
@@ -136,7 +135,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopAgents?.();
-    await stopClusterchecks?.();
     await lab.cleanup();
   }
   if (faults.some((fault) => !fault.ok)) process.exitCode = 1;
