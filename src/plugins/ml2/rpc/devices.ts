@@ -5,9 +5,9 @@
  * by its MAC address (macvtap). A shortened id matches the one port whose id
  * starts with it; none or several match nothing.
  */
-import type { Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 
-import type { Db, PortsTable } from '../../../db/schema.js';
+import type { Database, Db, PortsTable } from '../../../db/schema.js';
 import { loadInChunks } from '../../core/children.js';
 
 export type PortRow = Selectable<PortsTable>;
@@ -37,8 +37,18 @@ const ID_PREFIX = /^[0-9a-f-]+$/;
  */
 const AFTER_ID_CHARS = 'g';
 
-/** Ranges per query: SQLite nests an OR list as deep as it is long, and refuses a tree deeper than 1 000. */
-const RANGES_PER_QUERY = 250;
+/** Ranges per query: an agent's whole resync in one, within what MySQL's range optimizer plans as ranges (not a scan). */
+const RANGES_PER_QUERY = 2000;
+
+/**
+ * `a OR b OR ...` nested as a balanced tree: SQLite parses a flat OR list
+ * into a tree as deep as the list is long and refuses one deeper than 1 000.
+ */
+function anyOf(eb: ExpressionBuilder<Database, 'ports'>, terms: readonly Expression<SqlBool>[]): Expression<SqlBool> {
+  if (terms.length <= 2) return eb.or([...terms]);
+  const half = Math.ceil(terms.length / 2);
+  return eb.or([anyOf(eb, terms.slice(0, half)), anyOf(eb, terms.slice(half))]);
+}
 
 /**
  * The ports many devices name, in a few queries instead of one per device
@@ -69,7 +79,7 @@ export async function findDevicePorts(db: Db, devices: readonly string[]): Promi
         : db
             .selectFrom('ports')
             .selectAll()
-            .where((eb) => eb.or(chunk.map((prefix) => eb.and([eb('id', '>=', prefix), eb('id', '<', prefix + AFTER_ID_CHARS)]))))
+            .where((eb) => anyOf(eb, chunk.map((prefix) => eb.and([eb('id', '>=', prefix), eb('id', '<', prefix + AFTER_ID_CHARS)]))))
             .execute(),
       length === 36 ? undefined : RANGES_PER_QUERY,
     );
