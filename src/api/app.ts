@@ -17,7 +17,7 @@ import type { TagService } from '../plugins/core/tags.js';
 import type { ComposedApi } from '../resources/compose.js';
 import { type ApiOptions, type PolicyOf, registerCollection, route } from './collectionRoutes.js';
 import { sendError } from './errorResponse.js';
-import { DEFAULT_DB_RETRY, type DbRetryPolicy, runNotingLostConnections } from '../db/retry.js';
+import { DEFAULT_DB_RETRY, type DbRetryPolicy, runWithRequestNote } from '../db/retry.js';
 import { registerExtensions } from './extensions.js';
 import { applyEdgeTimeouts, DEFAULT_HTTP_EDGE, edgeServerOptions, type HttpEdge, refuseLongHeaderLine } from './httpEdge.js';
 import { openApiDocument } from './openapi.js';
@@ -130,7 +130,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
   });
 
   // First, so that the rest of the request runs inside it.
-  app.addHook('onRequest', (_request, _reply, done) => runNotingLostConnections(done));
+  app.addHook('onRequest', (_request, _reply, done) => runWithRequestNote(done));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-OpenStack-Request-ID', request.id);
     if (refuseLongHeaderLine(request, reply, edge.maxHeaderLine)) return reply;

@@ -127,9 +127,11 @@ interface RequestNote {
 
 const requestNotes = new AsyncLocalStorage<RequestNote>();
 
+const freshNote = (): RequestNote => ({ lost: false, committed: false, connectionWaitedMs: 0, gaveUp: false });
+
 /** Runs `fn` (a request) with its own note of what its database work went through. */
-export function runNotingLostConnections<T>(fn: () => T): T {
-  return requestNotes.run({ lost: false, committed: false, connectionWaitedMs: 0, gaveUp: false }, fn);
+export function runWithRequestNote<T>(fn: () => T): T {
+  return requestNotes.run(freshNote(), fn);
 }
 
 /** A connection was lost, and its transaction run again, in the current request. */
@@ -158,7 +160,7 @@ export async function withDbRetries<T>(fn: () => Promise<T>, policy: DbRetryPoli
   let conflictDelayMs = 10;
   let connectionDelayMs = policy.retryIntervalMs;
   let connectionRetries = 0;
-  const note = requestNotes.getStore() ?? { lost: false, committed: false, connectionWaitedMs: 0, gaveUp: false };
+  const note = requestNotes.getStore() ?? freshNote();
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 
 import { NeutronError } from '../../src/common/errors.js';
-import { runNotingLostConnections, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
+import { runWithRequestNote, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
 import { sendError } from '../../src/api/errorResponse.js';
 
 const FAST: DbRetryPolicy = { maxRetries: 5, retryIntervalMs: 1, incRetryInterval: false, maxRetryIntervalMs: 100 };
@@ -21,7 +21,7 @@ const gone = () => new NeutronError(404, 'SecurityGroupNotFound', 'Security grou
 
 async function app(firstRun: 'lost' | 'gone') {
   const server = Fastify({ logger: false });
-  server.addHook('onRequest', (_request, _reply, done) => runNotingLostConnections(done));
+  server.addHook('onRequest', (_request, _reply, done) => runWithRequestNote(done));
   server.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   let runs = 0;
   const work = () =>

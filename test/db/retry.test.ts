@@ -17,7 +17,7 @@ import { sql } from 'kysely';
 import { startTcpRelay, type TcpRelay } from '../../lab/tcpRelay.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/connect.js';
-import { beforeAnyCommit, connectionWasLost, isConnectionError, noteCommitted, runNotingLostConnections, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
+import { beforeAnyCommit, connectionWasLost, isConnectionError, noteCommitted, runWithRequestNote, withDbRetries, type DbRetryPolicy } from '../../src/db/retry.js';
 import { startApiServer, type RunningApi } from '../../src/server/apiServer.js';
 import { serverOptionGroups } from '../../src/server/config.js';
 import { freePort, httpRequest } from '../helpers/testApi.js';
@@ -74,7 +74,7 @@ describe('withDbRetries', () => {
 
   test('within a request: a write runs again only while nothing committed, and one budget covers nested retries', async () => {
     const policy = { maxRetries: 20, retryIntervalMs: 100, incRetryInterval: false, maxRetryIntervalMs: 250 };
-    await runNotingLostConnections(async () => {
+    await runWithRequestNote(async () => {
       const before = failing([refused]);
       assert.equal(await withDbRetries(before.fn, policy, { rerunnable: beforeAnyCommit }), 'ok');
       assert.equal(before.state.runs, 2);
@@ -85,7 +85,7 @@ describe('withDbRetries', () => {
       assert.equal(afterCommit.state.runs, 1);
       await assert.rejects(withDbRetries(failing([deadlock]).fn, policy, { rerunnable: beforeAnyCommit }), /Deadlock/);
     });
-    await runNotingLostConnections(async () => {
+    await runWithRequestNote(async () => {
       // The inner retries use up the request's 250 ms (waits of 0, 100 and 100 ms); the outer one then gives up at once.
       const inner = failing(Array.from({ length: 10 }, () => refused));
       let outerRuns = 0;

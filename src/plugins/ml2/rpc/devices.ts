@@ -83,7 +83,10 @@ export async function findDevicePorts(db: Db, devices: readonly string[]): Promi
             .execute(),
       length === 36 ? undefined : RANGES_PER_QUERY,
     );
-    for (const row of rows) if (prefixes.has(row.id.slice(0, length))) add(row.id.slice(0, length), row);
+    for (const row of rows) {
+      const prefix = row.id.slice(0, length);
+      if (prefixes.has(prefix)) add(prefix, row);
+    }
   }
   for (const row of await loadInChunks([...macs], (chunk) => db.selectFrom('ports').selectAll().where('mac_address', 'in', chunk).execute())) {
     add(`mac:${row.mac_address}`, row);
